@@ -1,0 +1,63 @@
+"""ProductSource: the one interface the rest of shelfpress sees.
+
+The build, widgets and reports call these methods and never learn whether
+the Shopello API (`shopello.py`) or the local SQLite catalog (`catalog.py`)
+answered. Methods are async because the API client is; the catalog
+implements them without awaiting anything.
+
+`fetch_many` is the build's entry point: it receives every query of the
+whole site, deduplicates them by value and answers each once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from .models import Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store
+from .query import ProductQuery
+
+
+@dataclass
+class FetchStats:
+    """What a source did during one build, for the summary line."""
+
+    requests: int = 0
+    cache_hits: int = 0
+    stale: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"{self.requests} requests, {self.cache_hits} cache hits"
+        if self.stale:
+            text += f", {len(self.stale)} stale responses served after errors"
+        return text
+
+
+@runtime_checkable
+class ProductSource(Protocol):
+    stats: FetchStats
+
+    async def products(self, query: ProductQuery) -> ProductPage: ...
+
+    async def fetch_many(self, queries: Iterable[ProductQuery]) -> dict[ProductQuery, ProductPage]: ...
+
+    async def product(self, product_id: int) -> Product | None: ...
+
+    async def related_products(self, product_id: int) -> list[Product]: ...
+
+    async def categories(self) -> list[Category]: ...
+
+    async def category(self, category_id: int) -> Category | None: ...
+
+    async def category_tree(self, category_id: int | None = None) -> list[CategoryNode]: ...
+
+    async def stores(self) -> list[Store]: ...
+
+    async def store(self, store_id: int) -> Store | None: ...
+
+    async def brands(self) -> list[Brand]: ...
+
+    async def price_history(self, product_id: int) -> list[PricePoint]: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,366 @@
+"""Result types every product source returns: Product, Category, Store, Brand,
+ProductPage (products + total_found + facets) and CategoryNode.
+
+Parsing is tolerant of the real API's irregularities (`attributes: []`,
+`images: []`, `regular_price: 0` meaning "no sale", numbers as strings,
+PHP's `_empty_` key) and strict about shape: anything that is not what a
+product must be raises PayloadError naming the field, which the source turns
+into an error naming the endpoint. `to_api()` writes the API's own shape
+back, so the catalog can serve the loopback test API and widgets can embed
+products as JSON.
+
+Values are kept as the API sent them (untrusted text); escaping is the
+renderer's job, and URL scheme checks live in `generator.safety`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+IMAGE_SIZES = (160, 220, 320, 440)
+KNOWN_ATTRIBUTES = ("brand", "color", "size", "gender", "gtin")
+
+
+class PayloadError(ValueError):
+    """A response body does not have the shape the API documents."""
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise PayloadError(f"{where}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _list_or_empty(value: Any) -> list[Any] | Mapping[str, Any]:
+    """PHP encodes an empty associative array as `[]`: treat it as empty."""
+    if value is None or value == [] or value == "":
+        return {}
+    return value
+
+
+def _int(value: Any, where: str) -> int:
+    if isinstance(value, bool):
+        raise PayloadError(f"{where}: expected a number, got {value!r}")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise PayloadError(f"{where}: expected a number, got {value!r}") from None
+
+
+def _float(value: Any, where: str, default: float = 0.0) -> float:
+    if value in (None, ""):
+        return default
+    if isinstance(value, bool):
+        raise PayloadError(f"{where}: expected a number, got {value!r}")
+    try:
+        return round(float(value), 2)
+    except (TypeError, ValueError):
+        raise PayloadError(f"{where}: expected a number, got {value!r}") from None
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _optional_float(value: Any) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Price:
+    price: float
+    regular_price: float = 0.0
+    reduction_percent: float = 0.0
+    currency: str = "SEK"
+
+    @property
+    def on_sale(self) -> bool:
+        """`regular_price` 0 means "no sale" in the API."""
+        return self.regular_price > self.price > 0 or (self.reduction_percent > 0 and self.regular_price > 0)
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    category_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class StoreRef:
+    store_id: int
+    name: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """Product attributes: the documented ones typed, the rest kept in `other`."""
+
+    brand: str = ""
+    color: str = ""
+    size: str = ""
+    gender: str = ""
+    gtin: str = ""
+    shipping_cost: float | None = None
+    stock: bool | None = None
+    other: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_api(cls, value: Any, where: str) -> Attributes:
+        data = _list_or_empty(value)
+        if not isinstance(data, Mapping):
+            raise PayloadError(f"{where}: expected an object, got {type(data).__name__}")
+        known: dict[str, Any] = {}
+        other: list[tuple[str, str]] = []
+        for raw_key, raw in data.items():
+            key = str(raw_key).lower().replace("-", "_")
+            if key in KNOWN_ATTRIBUTES:
+                known[key] = _str(raw).strip()
+            elif key in ("shipping_cost", "shippingcost", "shipping"):
+                known["shipping_cost"] = _optional_float(raw)
+            elif key in ("stock", "in_stock", "instock"):
+                known["stock"] = None if raw in (None, "") else str(raw).strip() not in ("0", "false", "False")
+            elif key not in ("_empty_", "") and raw not in (None, ""):
+                other.append((str(raw_key), _str(raw)))
+        return cls(**known, other=tuple(sorted(other)))
+
+    def to_api(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: getattr(self, k) for k in KNOWN_ATTRIBUTES if getattr(self, k)}
+        if self.shipping_cost is not None:
+            out["shipping_cost"] = self.shipping_cost
+        if self.stock is not None:
+            out["stock"] = 1 if self.stock else 0
+        out.update(dict(self.other))
+        return out
+
+
+@dataclass(frozen=True)
+class Product:
+    product_id: int
+    name: str
+    description: str
+    url: str
+    price: Price
+    categories: tuple[CategoryRef, ...] = ()
+    attributes: Attributes = field(default_factory=Attributes)
+    images: tuple[tuple[int, str], ...] = ()
+    store: StoreRef = field(default_factory=lambda: StoreRef(0, ""))
+    original_url: str = ""
+    revenue_segment: str = ""
+
+    @property
+    def brand(self) -> str:
+        return self.attributes.brand
+
+    @property
+    def image_map(self) -> dict[int, str]:
+        return dict(self.images)
+
+    def image(self, size: int = 220) -> str:
+        """The image closest to `size` pixels (at least as large when possible)."""
+        if not self.images:
+            return ""
+        larger = [(s, u) for s, u in self.images if s >= size]
+        return (larger[0] if larger else self.images[-1])[1]
+
+    @classmethod
+    def from_api(cls, raw: Any) -> Product:
+        data = _mapping(raw, "product")
+        pid = _int(data.get("product_id"), "product.product_id")
+        where = f"product {pid}"
+        price_raw = _mapping(_list_or_empty(data.get("price")), f"{where}.price")
+        price = Price(
+            price=_float(price_raw.get("price"), f"{where}.price.price"),
+            regular_price=_float(price_raw.get("regular_price"), f"{where}.price.regular_price"),
+            reduction_percent=_float(price_raw.get("reduction_percent"), f"{where}.price.reduction_percent"),
+            currency=_str(price_raw.get("currency")) or "SEK",
+        )
+        cats_raw = data.get("categories") or []
+        if not isinstance(cats_raw, list):
+            raise PayloadError(f"{where}.categories: expected a list")
+        categories = tuple(
+            CategoryRef(_int(_mapping(c, f"{where}.categories").get("category_id"), f"{where}.categories"),
+                        _str(c.get("name")).strip())
+            for c in cats_raw
+        )
+        images_raw = _list_or_empty(data.get("images"))
+        if not isinstance(images_raw, Mapping):
+            raise PayloadError(f"{where}.images: expected an object")
+        images = tuple(sorted((_int(size, f"{where}.images"), _str(url)) for size, url in images_raw.items() if url))
+        store_raw = _mapping(_list_or_empty(data.get("store")), f"{where}.store")
+        store = StoreRef(_int(store_raw.get("store_id", 0), f"{where}.store.store_id"),
+                         _str(store_raw.get("name")), _str(store_raw.get("url")))
+        return cls(
+            product_id=pid,
+            name=_str(data.get("name")),
+            description=_str(data.get("description")),
+            url=_str(data.get("url")),
+            price=price,
+            categories=categories,
+            attributes=Attributes.from_api(data.get("attributes"), f"{where}.attributes"),
+            images=images,
+            store=store,
+            original_url=_str(data.get("original_url")),
+            revenue_segment=_str(data.get("revenue_segment")),
+        )
+
+    def to_api(self) -> dict[str, Any]:
+        """The API's own JSON shape (as `products` returns it)."""
+        def num(value: float) -> int | float:
+            return int(value) if value == int(value) else value
+
+        out: dict[str, Any] = {
+            "product_id": self.product_id,
+            "name": self.name,
+            "description": self.description,
+            "url": self.url,
+            "price": {"price": num(self.price.price), "regular_price": num(self.price.regular_price),
+                      "reduction_percent": num(self.price.reduction_percent), "currency": self.price.currency},
+            "categories": [{"category_id": c.category_id, "name": c.name} for c in self.categories],
+            "attributes": self.attributes.to_api() or [],
+            "images": {str(size): url for size, url in self.images} or [],
+            "store": {"store_id": self.store.store_id, "name": self.store.name, "url": self.store.url},
+            "original_url": self.original_url,
+        }
+        if self.revenue_segment:
+            out["revenue_segment"] = self.revenue_segment
+        return out
+
+
+@dataclass(frozen=True)
+class Category:
+    category_id: int
+    name: str
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    category: Category
+    children: tuple[CategoryNode, ...] = ()
+
+    def walk(self, depth: int = 0) -> Any:
+        """Yield (node, depth) pairs, this node first, depth-first."""
+        yield self, depth
+        for child in self.children:
+            yield from child.walk(depth + 1)
+
+
+@dataclass(frozen=True)
+class Store:
+    store_id: int
+    name: str
+    url: str = ""
+    logo: str = ""
+
+
+@dataclass(frozen=True)
+class Brand:
+    brand_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    """One facet entry: a category, store or brand id with its name and count."""
+
+    id: int
+    name: str
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class Facets:
+    categories: tuple[FacetCount, ...] = ()
+    stores: tuple[FacetCount, ...] = ()
+    brands: tuple[FacetCount, ...] = ()
+    max_price: float | None = None
+    has_reduction: bool | None = None
+
+    @classmethod
+    def from_api(cls, raw: Any) -> Facets:
+        data = _list_or_empty(raw)
+        if not isinstance(data, Mapping):
+            raise PayloadError("extra: expected an object")
+
+        def entries(name: str, id_key: str, name_key: str) -> tuple[FacetCount, ...]:
+            section = _list_or_empty(data.get(name))
+            values = section.values() if isinstance(section, Mapping) else section
+            out = []
+            for entry in values:
+                entry = _mapping(entry, f"extra.{name}")
+                out.append(FacetCount(_int(entry.get(id_key, entry.get("id")), f"extra.{name}"),
+                                      _str(entry.get(name_key, entry.get("name"))).strip(),
+                                      _int(entry.get("count", 0) or 0, f"extra.{name}.count")))
+            return tuple(out)
+
+        max_price = data.get("max_price")
+        has_reduction = data.get("has_reduction")
+        return cls(
+            categories=entries("categories", "category_id", "name"),
+            stores=entries("stores", "id", "name"),
+            brands=entries("brands", "attribute_value_id", "value"),
+            max_price=None if max_price in (None, "") else _float(max_price, "extra.max_price"),
+            has_reduction=None if has_reduction is None else bool(has_reduction),
+        )
+
+    def to_api(self, requested: tuple[str, ...]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if "categories" in requested:
+            out["categories"] = {str(f.id): {"category_id": f.id, "name": f.name, "count": f.count}
+                                 for f in self.categories}
+        if "stores" in requested:
+            out["stores"] = {str(f.id): {"id": f.id, "name": f.name, "count": f.count} for f in self.stores}
+        if "brands" in requested:
+            out["brands"] = {str(f.id): {"attribute_value_id": f.id, "value": f.name, "count": f.count}
+                             for f in self.brands}
+        if "max_price" in requested:
+            out["max_price"] = self.max_price or 0
+        if "has_reduction" in requested:
+            out["has_reduction"] = bool(self.has_reduction)
+        return out
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    """One answer to a ProductQuery: the products, total_found and facets."""
+
+    products: tuple[Product, ...]
+    total_found: int | None = None
+    facets: Facets = field(default_factory=Facets)
+
+    @classmethod
+    def from_api(cls, raw: Any) -> ProductPage:
+        data = _mapping(raw, "response")
+        items = data.get("data")
+        if items is None:
+            items = []
+        if not isinstance(items, list):
+            raise PayloadError(f"data: expected a list of products, got {type(items).__name__}")
+        total = data.get("total_found")
+        return cls(
+            products=tuple(Product.from_api(item) for item in items),
+            total_found=None if total in (None, "") else _int(total, "total_found"),
+            facets=Facets.from_api(data.get("extra")),
+        )
+
+    def to_api(self, requested_extra: tuple[str, ...] = ()) -> dict[str, Any]:
+        out: dict[str, Any] = {"status": True, "data": [p.to_api() for p in self.products]}
+        if self.total_found is not None:
+            out["total_found"] = self.total_found
+        if requested_extra:
+            out["extra"] = self.facets.to_api(requested_extra)
+        return out
+
+
+@dataclass(frozen=True)
+class PricePoint:
+    date: str
+    price: float

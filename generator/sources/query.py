@@ -1,0 +1,247 @@
+"""ProductQuery: the full parameter set of the Shopello `products` endpoint.
+
+A ProductQuery is a frozen, hashable, validated value. Every source (the
+Shopello API client, the local catalog) answers one; the build collects them
+from the whole site and deduplicates by value, so two spellings of the same
+query ("1,3" vs [3, 1], "DESC" vs "desc", extra in any order) must normalise
+to the same object. Validation happens here, before any request is made,
+and each error names the parameter.
+
+This module knows nothing about HTTP or SQL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from ..errors import QueryError
+
+MODES = ("pre", "or", "fill")
+ORDERS = ("ASC", "DESC")
+ORDER_BYS = ("price", "reduction_percent", "relevance")
+EXTRAS = ("categories", "stores", "brands", "max_price", "has_reduction")
+
+
+@dataclass(frozen=True)
+class IdFilter:
+    """Include and exclude id lists, as the API spells them: "1,3,-7"."""
+
+    include: tuple[int, ...] = ()
+    exclude: tuple[int, ...] = ()
+
+    @classmethod
+    def parse(cls, value: Any, parameter: str) -> IdFilter:
+        """Accept "1,3,-7", 5, [1, -7] or an IdFilter; reject anything else by name."""
+        if value is None or value == "" or value == []:
+            return cls()
+        if isinstance(value, IdFilter):
+            return value
+        if isinstance(value, bool):
+            raise QueryError(f"expected ids like \"1,3,-7\", got {value!r}", parameter=parameter)
+        if isinstance(value, int):
+            items: Iterable[Any] = [value]
+        elif isinstance(value, str):
+            items = [part.strip() for part in value.split(",") if part.strip()]
+        elif isinstance(value, (list, tuple)):
+            items = value
+        else:
+            raise QueryError(f"expected ids like \"1,3,-7\", got {value!r}", parameter=parameter)
+        include: set[int] = set()
+        exclude: set[int] = set()
+        for item in items:
+            try:
+                number = int(str(item).strip())
+            except ValueError:
+                raise QueryError(f"{item!r} is not an id; use whole numbers like \"1,3,-7\"",
+                                 parameter=parameter) from None
+            if number == 0:
+                raise QueryError("0 is not a valid id", parameter=parameter)
+            (exclude if number < 0 else include).add(abs(number))
+        return cls(tuple(sorted(include)), tuple(sorted(exclude)))
+
+    def __bool__(self) -> bool:
+        return bool(self.include or self.exclude)
+
+    def to_param(self) -> str:
+        return ",".join([str(i) for i in self.include] + [f"-{i}" for i in self.exclude])
+
+
+def _to_bool(value: Any, parameter: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    raise QueryError(f"expected true/false (or 1/0), got {value!r}", parameter=parameter)
+
+
+def _to_int(value: Any, parameter: str, *, minimum: int = 0) -> int:
+    if isinstance(value, bool):
+        raise QueryError(f"expected a whole number, got {value!r}", parameter=parameter)
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        raise QueryError(f"expected a whole number, got {value!r}", parameter=parameter) from None
+    if number < minimum:
+        raise QueryError(f"must be at least {minimum}, got {number}", parameter=parameter)
+    return number
+
+
+def _to_number(value: Any, parameter: str) -> float:
+    if isinstance(value, bool):
+        raise QueryError(f"expected a number, got {value!r}", parameter=parameter)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise QueryError(f"expected a number, got {value!r}", parameter=parameter) from None
+    if not math.isfinite(number) or number < 0:
+        raise QueryError(f"must be a finite number >= 0, got {value!r}", parameter=parameter)
+    return number
+
+
+def _choice(value: Any, parameter: str, choices: tuple[str, ...], *, upper: bool = False) -> str:
+    text = str(value).strip()
+    text = text.upper() if upper else text.lower()
+    if text not in choices:
+        raise QueryError(f"{value!r} is not one of {', '.join(choices)}", parameter=parameter)
+    return text
+
+
+def _fmt_number(value: float) -> str:
+    """Render 100.0 as "100" and 99.5 as "99.5" so keys and wire params are stable."""
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    """One request to the `products` endpoint, validated and normalised.
+
+    Build one with `ProductQuery.from_params(mapping)` (validates strings
+    from front matter or shortcodes) or the constructor with already-typed
+    values (`__post_init__` validates those too).
+    """
+
+    product_id: IdFilter = field(default_factory=IdFilter)
+    category_id: IdFilter = field(default_factory=IdFilter)
+    store_id: IdFilter = field(default_factory=IdFilter)
+    has_images: bool = False
+    limit: int | None = None
+    offset: int = 0
+    mode: str | None = None
+    order: str | None = None
+    order_by: str | None = None
+    price_min: float | None = None
+    price_max: float | None = None
+    query: str | None = None
+    brand: str | None = None
+    get_total_found: bool = False
+    disseminate: bool = False
+    reduction_percent_min: float | None = None
+    reduction_percent_max: float | None = None
+    extra: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        for name in ("product_id", "category_id", "store_id"):
+            set_(self, name, IdFilter.parse(getattr(self, name), name))
+        for name in ("has_images", "get_total_found", "disseminate"):
+            set_(self, name, _to_bool(getattr(self, name), name))
+        if self.limit is not None:
+            set_(self, "limit", _to_int(self.limit, "limit", minimum=1))
+        set_(self, "offset", _to_int(self.offset or 0, "offset"))
+        if self.mode not in (None, ""):
+            set_(self, "mode", _choice(self.mode, "mode", MODES))
+        else:
+            set_(self, "mode", None)
+        if self.order not in (None, ""):
+            set_(self, "order", _choice(self.order, "order", ORDERS, upper=True))
+        else:
+            set_(self, "order", None)
+        if self.order_by not in (None, ""):
+            set_(self, "order_by", _choice(self.order_by, "order_by", ORDER_BYS))
+        else:
+            set_(self, "order_by", None)
+        for low, high in (("price_min", "price_max"), ("reduction_percent_min", "reduction_percent_max")):
+            for name in (low, high):
+                value = getattr(self, name)
+                set_(self, name, None if value in (None, "") else _to_number(value, name))
+            if getattr(self, low) is not None and getattr(self, high) is not None \
+                    and getattr(self, low) > getattr(self, high):
+                raise QueryError(f"{low} ({_fmt_number(getattr(self, low))}) is greater than "
+                                 f"{high} ({_fmt_number(getattr(self, high))})", parameter=low)
+        for name in ("query", "brand"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                value = str(value)
+            text = " ".join(value.split()) if value else None
+            set_(self, name, text or None)
+        set_(self, "extra", self._parse_extra(self.extra))
+
+    @staticmethod
+    def _parse_extra(value: Any) -> tuple[str, ...]:
+        if value in (None, "", ()):
+            return ()
+        items = value.split(",") if isinstance(value, str) else list(value)
+        names = set()
+        for item in items:
+            name = str(item).strip().lower()
+            if not name:
+                continue
+            if name not in EXTRAS:
+                raise QueryError(f"{item!r} is not one of {', '.join(EXTRAS)}", parameter="extra")
+            names.add(name)
+        return tuple(sorted(names))
+
+    @classmethod
+    def parameter_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> ProductQuery:
+        """Validate loose parameters (front matter, shortcodes, CLI); unknown names are errors."""
+        known = set(cls.parameter_names())
+        for name in params:
+            if name not in known:
+                from difflib import get_close_matches
+
+                hint = get_close_matches(name, sorted(known), n=1)
+                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+                raise QueryError(f"unknown product query parameter{suggestion}", parameter=name)
+        return cls(**dict(params))
+
+    def replace(self, **changes: Any) -> ProductQuery:
+        return dataclasses.replace(self, **changes)
+
+    def to_params(self) -> dict[str, str]:
+        """Wire parameters for the `products` endpoint; empty values are dropped."""
+        params: dict[str, str] = {}
+        for name in self.parameter_names():
+            value = getattr(self, name)
+            if value is None or value == () or value is False or (name == "offset" and value == 0):
+                continue
+            if isinstance(value, IdFilter):
+                if value:
+                    params[name] = value.to_param()
+            elif value is True:
+                params[name] = "1"
+            elif isinstance(value, float):
+                params[name] = _fmt_number(value)
+            elif isinstance(value, tuple):
+                params[name] = ",".join(value)
+            else:
+                params[name] = str(value)
+        return params
+
+    @property
+    def key(self) -> str:
+        """A canonical string: equal for queries that mean the same thing."""
+        return urlencode(sorted(self.to_params().items()))
+
+    def __str__(self) -> str:
+        return self.key or "(all products)"
