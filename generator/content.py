@@ -1,0 +1,194 @@
+"""Content pages: read `content/**/*.md`, parse front matter, route to URLs.
+
+A `Page` is a plain object: where it came from, where it goes (URL and
+output path), its front matter and its Markdown body with shortcodes
+already extracted. Reading is pure and per file, so it is cheap to redo for
+one edited file. Markdown-to-HTML conversion lives in `markup.py`;
+deciding which pages exist beyond the content files lives in `site.py`.
+
+Routing (pretty permalinks):
+    content/index.md      -> /
+    content/a/index.md    -> /a/        (the section page of a/)
+    content/a/b.md        -> /a/b/
+    slug: "x" in a/b.md   -> /a/x/
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from .errors import ContentError
+from .shortcodes import Shortcode, extract
+
+INDEX_NAMES = ("index.md", "_index.md")
+KNOWN_KEYS = ("title", "description", "slug", "template", "draft", "date", "weight", "aliases", "params",
+              "listing", "channel", "products", "image", "url")
+_SLUG_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+
+
+@dataclass
+class Page:
+    """One page of the site: a content file or a generated (virtual) page."""
+
+    url: str
+    title: str
+    kind: str = "page"  # page | section | home | product | category | store | brand | listing | ...
+    source: Path | None = None  # relative to the site; None for generated pages
+    description: str = ""
+    template: str = ""
+    draft: bool = False
+    date: dt.date | None = None
+    weight: int = 0
+    aliases: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    front: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    shortcodes: list[Shortcode] = field(default_factory=list)
+    section: str = ""
+    data: dict[str, Any] = field(default_factory=dict)  # what generated pages render (products, pagination)
+
+    @property
+    def output_path(self) -> str:
+        """Path of the output file, relative to the output root."""
+        return output_path_for(self.url)
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.weight, -(self.date.toordinal() if self.date else 0), self.title.lower(), self.url)
+
+
+def output_path_for(url: str) -> str:
+    path = url.lstrip("/")
+    if not path or path.endswith("/"):
+        return path + "index.html"
+    return path
+
+
+def _parse_front_matter(text: str, file: Path) -> tuple[dict[str, Any], str, int]:
+    """Split `---` YAML front matter from the body; return (front, body, lines before the body)."""
+    if not text.startswith("---"):
+        return {}, text, 0
+    match = re.match(r"---[ \t]*\r?\n(.*?)(?:^|\n)---[ \t]*(?:\r?\n|$)", text, re.DOTALL)
+    if not match:
+        raise ContentError("front matter starts with '---' but never ends; add a closing '---' line", file=file,
+                           line=1)
+    try:
+        front = yaml.safe_load(match.group(1))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else None
+        reason = exc.problem or "invalid YAML"
+        raise ContentError(f"front matter is not valid YAML: {reason}", file=file, line=line) from None
+    except yaml.YAMLError as exc:
+        raise ContentError(f"front matter is not valid YAML: {exc}", file=file, line=1) from None
+    if front is None:
+        front = {}
+    if not isinstance(front, dict):
+        raise ContentError(f"front matter must be a mapping of keys (title: ...), got {type(front).__name__}",
+                           file=file, line=2)
+    consumed = text[:match.end()]
+    return front, text[match.end():], consumed.count("\n")
+
+
+def _expect(front: dict[str, Any], key: str, kinds: type | tuple[type, ...], file: Path, what: str) -> Any:
+    value = front.get(key)
+    if value is not None and (not isinstance(value, kinds) or isinstance(value, bool) and bool not in
+                              (kinds if isinstance(kinds, tuple) else (kinds,))):
+        raise ContentError(f"front matter '{key}' must be {what}, got {value!r}", file=file)
+    return value
+
+
+def _date(value: Any, file: Path) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ContentError(f"front matter 'date' must be a date like 2026-11-23, got {value!r}", file=file) from None
+
+
+def route(rel: PurePosixPath, slug: str | None, permalinks: str) -> tuple[str, str, str]:
+    """URL, kind and section of a content file at `rel` (relative to content/)."""
+    parts = list(rel.parts)
+    is_index = parts[-1] in INDEX_NAMES
+    folders = parts[:-1]
+    section = folders[0] if folders else ""
+    if is_index:
+        segments = folders[:-1] + [slug] if slug and folders else folders
+        kind = "home" if not folders else "section"
+        return "/" + "".join(s + "/" for s in segments), kind, section
+    name = slug or rel.stem
+    segments = folders + [name]
+    if permalinks == "ugly":
+        return "/" + "/".join(segments) + ".html", "page", section
+    return "/" + "/".join(segments) + "/", "page", section
+
+
+def read_page(path: Path, content_dir: Path, site_dir: Path, permalinks: str = "pretty") -> Page:
+    """Parse one content file into a Page. Raises ContentError naming file:line."""
+    display = path.relative_to(site_dir) if path.is_relative_to(site_dir) else path
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ContentError(f"is not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8",
+                           file=display, line=line) from None
+    text = text.lstrip("\ufeff")
+    front, body, line_offset = _parse_front_matter(text, display)
+    for key in front:
+        if key not in KNOWN_KEYS:
+            hint = get_close_matches(str(key), KNOWN_KEYS, n=1, cutoff=0.75)
+            if hint:
+                raise ContentError(f"unknown front matter key {key!r}; did you mean {hint[0]!r}?", file=display)
+    slug = _expect(front, "slug", str, display, "a string")
+    if slug is not None and not _SLUG_OK.fullmatch(slug) or slug in (".", ".."):
+        raise ContentError(f"slug {slug!r} may only hold letters, digits, '.', '_', '~' and '-' (no '/' or '..')",
+                           file=display)
+    rel = PurePosixPath(path.relative_to(content_dir).as_posix())
+    url, kind, section = route(rel, slug, permalinks)
+    aliases = _expect(front, "aliases", list, display, "a list of URLs") or []
+    params = _expect(front, "params", dict, display, "a mapping") or {}
+    extra = {k: v for k, v in front.items() if k not in KNOWN_KEYS}
+    body_text, shortcodes = extract(body, display, line_offset)
+    title = _expect(front, "title", (str, int, float), display, "a string")
+    return Page(
+        url=url,
+        kind=kind,
+        title=str(title) if title is not None else _title_from(rel),
+        source=display,
+        description=_expect(front, "description", str, display, "a string") or "",
+        template=_expect(front, "template", str, display, "a template name like page.html") or "",
+        draft=bool(_expect(front, "draft", bool, display, "true or false")),
+        date=_date(front.get("date"), display),
+        weight=_expect(front, "weight", int, display, "a whole number") or 0,
+        aliases=tuple(str(a) for a in aliases),
+        params={**extra, **params},
+        front=front,
+        body=body_text,
+        shortcodes=shortcodes,
+        section=section,
+    )
+
+
+def _title_from(rel: PurePosixPath) -> str:
+    stem = rel.parent.name if rel.name in INDEX_NAMES else rel.stem
+    return stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Home"
+
+
+def content_files(content_dir: Path) -> Iterator[Path]:
+    """Every Markdown file under content/, in a stable order, skipping hidden files and editor temp files."""
+    if not content_dir.is_dir():
+        return
+    for path in sorted(content_dir.rglob("*.md")):
+        rel = path.relative_to(content_dir)
+        if any(part.startswith((".", "#")) for part in rel.parts) or path.name.endswith("~"):
+            continue
+        yield path

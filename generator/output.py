@@ -1,0 +1,163 @@
+"""The output writer: the only code that touches the output directory.
+
+A build writes into a staging directory beside the output and, when every
+page succeeded, swaps it in (one atomic `renameat2(RENAME_EXCHANGE)` on
+Linux, two renames elsewhere). A failed or interrupted build therefore
+leaves the previous site exactly as it was. Files whose bytes did not
+change are hard-linked from the previous output instead of written, so
+they keep their mtime (and rsync, browsers and gh-pages see no change).
+
+The writer also enforces the invariants no page may break: one owner per
+output path, and no path escaping the output root.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .errors import BuildError, ContentError
+
+_RENAME_EXCHANGE = 2
+
+
+@dataclass
+class WriteStats:
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.written + self.unchanged
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False when unsupported."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
+
+
+def check_output_dir(out_dir: Path, site_dir: Path) -> None:
+    """Refuse output locations that would let a build delete the site's own sources."""
+    out, site = out_dir.resolve(), site_dir.resolve()
+    if out == site or site.is_relative_to(out):
+        raise BuildError(f"output directory {out} contains the site itself; set output_dir to a subfolder "
+                         "such as \"public\"")
+    for name in ("content", "templates", "static", "themes"):
+        if out == site / name or out.is_relative_to(site / name):
+            raise BuildError(f"output directory {out} is inside the site's {name}/ folder; choose another output_dir")
+
+
+class OutputWriter:
+    """Stage a complete site, then swap it in; see the module docstring."""
+
+    def __init__(self, out_dir: Path, *, reuse_unchanged: bool = True) -> None:
+        self.out_dir = out_dir.resolve()
+        self.staging = self.out_dir.parent / f".{self.out_dir.name}.staging-{os.getpid()}"
+        self.previous = self.out_dir if self.out_dir.is_dir() and reuse_unchanged else None
+        self.owners: dict[str, str] = {}
+        self.stats = WriteStats()
+        self._made_dirs: set[Path] = set()
+        self._clean_stale_staging()
+        self.staging.mkdir(parents=True)
+
+    def _clean_stale_staging(self) -> None:
+        for stale in self.out_dir.parent.glob(f".{self.out_dir.name}.staging-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+    def _target(self, rel: str, owner: str) -> Path:
+        clean = PurePosixPath(rel.replace("\\", "/"))
+        if clean.is_absolute() or ".." in clean.parts or not clean.parts:
+            raise ContentError(f"output path {rel!r} would leave the output directory", file=owner)
+        key = clean.as_posix()
+        if key in self.owners:
+            raise ContentError(f"two pages write {key}: {self.owners[key]} and {owner}; give one a different "
+                               "slug or url", file=owner)
+        self.owners[key] = owner
+        target = self.staging / key
+        parent = target.parent
+        if parent not in self._made_dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(parent)
+        return target
+
+    def claimed(self, rel: str) -> bool:
+        return PurePosixPath(rel).as_posix() in self.owners
+
+    def _previous_file(self, key: Path) -> Path | None:
+        if self.previous is None:
+            return None
+        old = self.previous / key.relative_to(self.staging)
+        return old if old.is_file() else None
+
+    def write(self, rel: str, data: bytes, owner: str) -> None:
+        """Stage `data` at `rel`; reuse the previous file when its bytes are identical."""
+        target = self._target(rel, owner)
+        old = self._previous_file(target)
+        if old is not None and old.stat().st_size == len(data) and old.read_bytes() == data:
+            self._link_or_copy(old, target)
+            self.stats.unchanged += 1
+            return
+        target.write_bytes(data)
+        self.stats.written += 1
+
+    def copy(self, rel: str, source: Path, owner: str) -> None:
+        """Stage a static file; unchanged bytes are linked from the previous output."""
+        target = self._target(rel, owner)
+        old = self._previous_file(target)
+        if old is not None and old.stat().st_size == source.stat().st_size and old.read_bytes() == source.read_bytes():
+            self._link_or_copy(old, target)
+            self.stats.unchanged += 1
+            return
+        shutil.copyfile(source, target)
+        self.stats.written += 1
+
+    def keep(self, rel: str, owner: str) -> bool:
+        """Reuse the previous file at `rel` unchanged (the caller knows its inputs did not change)."""
+        target = self._target(rel, owner)
+        old = self._previous_file(target)
+        if old is None:
+            del self.owners[PurePosixPath(rel).as_posix()]
+            return False
+        self._link_or_copy(old, target)
+        self.stats.unchanged += 1
+        return True
+
+    @staticmethod
+    def _link_or_copy(old: Path, target: Path) -> None:
+        try:
+            os.link(old, target)
+        except OSError:
+            shutil.copy2(old, target)
+
+    def commit(self) -> WriteStats:
+        """Swap the staged site in; the previous one is removed only afterwards."""
+        if self.previous is not None:
+            self.stats.removed = sum(1 for p in self.previous.rglob("*")
+                                     if p.is_file() and p.relative_to(self.previous).as_posix() not in self.owners)
+        if self.out_dir.exists():
+            if _exchange(self.staging, self.out_dir):
+                shutil.rmtree(self.staging)
+            else:
+                retired = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
+                os.rename(self.out_dir, retired)
+                os.rename(self.staging, self.out_dir)
+                shutil.rmtree(retired)
+        else:
+            self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(self.staging, self.out_dir)
+        return self.stats
+
+    def abort(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)

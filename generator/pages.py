@@ -1,0 +1,96 @@
+"""Rendering one page to HTML bytes: Markdown, shortcodes, then its template.
+
+Template choice: front matter `template:` (must exist), else by kind
+(`home.html` -> `section.html`, `section.html`, `page.html`, `<kind>.html`).
+Shortcodes render through `shortcodes/<name>.html`; a provider registered
+for a name (e.g. `products`) adds the data that shortcode shows. An unknown
+shortcode is an error at its file:line:column.
+
+This module does not decide which pages exist nor write files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .content import Page
+from .errors import ContentError
+from .markup import MarkdownRenderer
+from .render import first_existing, render_template, template_exists
+from .shortcodes import Shortcode, substitute
+from .site import Site
+
+ShortcodeProvider = Callable[[Shortcode, Page], Mapping[str, Any]]
+
+KIND_TEMPLATES = {
+    "home": ["home.html", "section.html"],
+    "section": ["section.html"],
+    "page": ["page.html"],
+}
+
+
+class PageRenderer:
+    def __init__(self, site: Site, env: jinja2.Environment,
+                 providers: Mapping[str, ShortcodeProvider] | None = None,
+                 extra_context: Mapping[str, Any] | None = None) -> None:
+        self.site, self.env = site, env
+        self.providers = dict(providers or {})
+        self.extra_context = dict(extra_context or {})
+        self.markdown = MarkdownRenderer()
+        self._known_shortcodes: dict[str, bool] = {}
+
+    def template_for(self, page: Page) -> str:
+        if page.template:
+            name = page.template if page.template.endswith(".html") else page.template + ".html"
+            if not template_exists(self.env, name):
+                raise ContentError(f"template {name!r} named in front matter does not exist in templates/ or "
+                                   "the theme; create it or remove 'template:'", file=page.source)
+            return name
+        return first_existing(self.env, KIND_TEMPLATES.get(page.kind, [f"{page.kind}.html"]))
+
+    def check(self, page: Page) -> None:
+        """Validate without rendering: template and shortcode names exist."""
+        self.template_for(page)
+        for shortcode in page.shortcodes:
+            self._shortcode_template(shortcode, page)
+
+    def _shortcode_template(self, shortcode: Shortcode, page: Page) -> str:
+        name = f"shortcodes/{shortcode.name}.html"
+        if name not in self._known_shortcodes:
+            self._known_shortcodes[name] = template_exists(self.env, name)
+        if not self._known_shortcodes[name]:
+            raise ContentError(f"unknown shortcode '{shortcode.name}': add templates/{name} or fix the name",
+                               file=page.source, line=shortcode.line, column=shortcode.column)
+        return name
+
+    def _render_shortcode(self, shortcode: Shortcode, page: Page) -> str:
+        name = self._shortcode_template(shortcode, page)
+        inner = Markup(self.markdown.convert(shortcode.inner).html) if shortcode.inner else Markup("")
+        context = {**self.extra_context, "site": self.site, "config": self.site.config, "page": page,
+                   "params": shortcode.kwargs, "inner": inner}
+        provider = self.providers.get(shortcode.name)
+        if provider is not None:
+            context.update(provider(shortcode, page))
+        owner = f"{page.source}:{shortcode.line}:{shortcode.column}"
+        return render_template(self.env, self.site.config, name, context, owner)
+
+    def body_html(self, page: Page) -> tuple[Markup, Markup]:
+        if not page.body.strip():
+            return Markup(""), Markup("")
+        rendered = self.markdown.convert(page.body)
+        html = rendered.html
+        if page.shortcodes:
+            html = substitute(html, lambda i: self._render_shortcode(page.shortcodes[i], page))
+        return Markup(html), Markup(rendered.toc)
+
+    def render(self, page: Page) -> bytes:
+        template = self.template_for(page)
+        content, toc = self.body_html(page)
+        context = {**self.extra_context, "site": self.site, "config": self.site.config, "page": page,
+                   "content": content, "toc": toc, "children": self.site.children(page), **page.data}
+        owner = str(page.source or page.url)
+        return render_template(self.env, self.site.config, template, context, owner).encode("utf-8")

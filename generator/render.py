@@ -1,0 +1,152 @@
+"""The Jinja environment: theme chain, filters, and turning errors into file:line.
+
+Template lookup, first match wins:
+    <site>/templates/  ->  <site>/themes/<theme>/templates/  ->
+    built-in themes/<theme>/templates/  ->  built-in themes/default/templates/
+
+Autoescape is always on: product data from APIs and feeds is untrusted and
+reaches templates only as plain values. Filters that build URLs pass them
+through `safety.safe_url`, which allows only http(s) and site-relative URLs.
+
+This module does not decide which pages exist or where they are written.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .config import Config
+from .errors import ContentError
+from .formatting import Formatter
+from .i18n import translator
+from .safety import safe_url
+
+BUILTIN_THEMES = Path(__file__).parent / "themes"
+
+
+def theme_dirs(config: Config, sub: str) -> list[Path]:
+    """Existing `sub` (templates or static) folders of the theme chain, highest precedence first."""
+    candidates = [
+        config.site_dir / sub if sub == "templates" else None,
+        config.site_dir / "themes" / config.theme / sub,
+        BUILTIN_THEMES / config.theme / sub,
+        BUILTIN_THEMES / "default" / sub,
+    ]
+    seen: list[Path] = []
+    for path in candidates:
+        if path is not None and path.is_dir() and path.resolve() not in seen:
+            seen.append(path.resolve())
+    return seen
+
+
+def check_theme(config: Config) -> None:
+    known = (config.site_dir / "themes" / config.theme).is_dir() or (BUILTIN_THEMES / config.theme).is_dir()
+    if not known:
+        from .errors import ConfigError
+
+        raise ConfigError(f"theme {config.theme!r} not found in themes/ or the built-in themes; "
+                          f"use \"default\" or add themes/{config.theme}/", file=config.config_file, key="theme")
+
+
+class UrlBuilder:
+    """Site-relative paths to links that honour the base_url path prefix."""
+
+    def __init__(self, config: Config) -> None:
+        self.base_path = config.base_path
+        self.origin = config.base_url[: len(config.base_url) - len(self.base_path)]
+
+    def url(self, path: str) -> str:
+        """'/a/' -> '/repo/a/'; absolute http(s) URLs pass through (if safe)."""
+        if not path:
+            return self.base_path
+        if "://" in path or path.startswith(("//", "#", "mailto:")):
+            return safe_url(path)
+        return self.base_path + path.lstrip("/")
+
+    def absolute(self, path: str) -> str:
+        link = self.url(path)
+        return link if "://" in link or not link else self.origin + link
+
+
+def make_environment(config: Config, formatter: Formatter | None = None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in theme_dirs(config, "templates")]),
+        autoescape=True,
+        auto_reload=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.do"],
+    )
+    urls = UrlBuilder(config)
+    fmt = formatter or Formatter(config.effective_locale)
+    env.filters.update(
+        url=urls.url,
+        absurl=urls.absolute,
+        safe_url=safe_url,
+        price=fmt.price,
+        number=fmt.number,
+        percent=fmt.percent,
+        date=fmt.date,
+    )
+    env.globals.update(t=translator(config.language), url_for=urls.url)
+    return env
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template file and line in an exception's traceback."""
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml", ".txt", ".js", ".json")):
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def _display(path: str | None, config: Config) -> str | None:
+    if path is None:
+        return None
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(config.site_dir.resolve()))
+    except ValueError:
+        return str(p)
+
+
+def render_template(env: jinja2.Environment, config: Config, name: str, context: dict[str, Any],
+                    owner: str) -> str:
+    """Render `name`; every template failure becomes a ContentError with file:line."""
+    try:
+        template = env.get_template(name)
+        return template.render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ContentError(f"template syntax error: {exc.message}", file=_display(exc.filename, config),
+                           line=exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise ContentError(f"template {exc.name!r} not found in templates/ or the theme; create it or fix the "
+                           "name", file=owner) from None
+    except ContentError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any template runtime error becomes one clear line
+        file, line = _template_frame(exc)
+        reason = str(exc) or type(exc).__name__
+        raise ContentError(f"error rendering {owner}: {reason}", file=_display(file, config), line=line) from None
+
+
+def template_exists(env: jinja2.Environment, name: str) -> bool:
+    try:
+        env.get_template(name)
+    except jinja2.TemplateNotFound:
+        return False
+    return True
+
+
+def first_existing(env: jinja2.Environment, names: list[str]) -> str:
+    for name in names:
+        if template_exists(env, name):
+            return name
+    return names[-1]
+

@@ -1,0 +1,50 @@
+"""Guards for untrusted data (API responses, feeds) on its way into HTML.
+
+Only http(s) and site-relative URLs may reach an href or src: anything else
+(`javascript:`, `data:`, `vbscript:`, protocol tricks hidden by whitespace
+or entities) becomes "". Descriptions become plain text: HTML entities are
+decoded once and tags stripped; autoescaping then makes the text safe.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlsplit
+
+_ALLOWED_SCHEMES = ("http", "https")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def safe_url(value: object) -> str:
+    """`value` if it is an http(s) URL or a site-relative path, else ""."""
+    if value is None:
+        return ""
+    text = str(value).strip()
+    if not text:
+        return ""
+    probe = _CONTROL.sub("", html.unescape(text))
+    if probe.startswith(("/", "#", "?")) and not probe.startswith("//"):
+        return text
+    try:
+        parts = urlsplit(probe)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() in _ALLOWED_SCHEMES and parts.netloc:
+        return text
+    return ""
+
+
+def is_safe_url(value: object) -> bool:
+    return bool(safe_url(value))
+
+
+def plain_text(value: object) -> str:
+    """Entities decoded once, tags removed, whitespace collapsed: text to be autoescaped."""
+    if value is None:
+        return ""
+    text = html.unescape(str(value))
+    text = _TAG.sub(" ", text)
+    return _SPACE.sub(" ", text.replace("\xa0", " ")).strip()

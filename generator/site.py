@@ -1,0 +1,121 @@
+"""The site graph: which pages exist, their URLs, sections and navigation.
+
+Built completely before anything renders (MkDocs' structure objects,
+Pelican's shared context), so the product stage can add virtual pages,
+every query of the site is known up front, and URL clashes are caught
+before a single file is written.
+
+This module reads content files through `content.py`; it does not render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .content import Page, content_files, read_page
+from .errors import ContentError
+
+
+@dataclass
+class Site:
+    config: Config
+    pages: list[Page] = field(default_factory=list)
+    static_files: list[tuple[str, Path]] = field(default_factory=list)
+    drafts: bool = False
+    data: dict[str, Any] = field(default_factory=dict)  # shared context the product stage fills
+
+    def __post_init__(self) -> None:
+        self.by_url: dict[str, Page] = {}
+
+    def add(self, page: Page) -> Page:
+        """Register a page; a second page at the same URL is an error naming both."""
+        existing = self.by_url.get(page.url)
+        if existing is not None:
+            first = existing.source or f"generated {existing.kind} page"
+            second = page.source or f"generated {page.kind} page"
+            raise ContentError(f"URL {page.url} is claimed twice: by {first} and by {second}; change a slug",
+                               file=page.source or existing.source)
+        self.by_url[page.url] = page
+        self.pages.append(page)
+        return page
+
+    def children(self, page: Page) -> list[Page]:
+        """Pages listed on a section or home page: its direct content children, ordered."""
+        if page.kind not in ("section", "home"):
+            return []
+        return sorted((p for p in self.pages if p is not page and p.kind in ("page", "section")
+                       and parent_url(p.url) == page.url), key=lambda p: p.sort_key)
+
+    @property
+    def nav(self) -> list[Page]:
+        """Top-level menu: sections and top-level pages, by weight then title."""
+        top = [p for p in self.pages if p.source is not None and p.kind in ("section", "page")
+               and p.url.count("/") <= 2 and p.params.get("menu", True) is not False]
+        return sorted(top, key=lambda p: p.sort_key)
+
+    @property
+    def content_pages(self) -> list[Page]:
+        return [p for p in self.pages if p.source is not None]
+
+
+def parent_url(url: str) -> str:
+    """'/a/b/' -> '/a/', '/a/b.html' -> '/a/', '/' -> ''."""
+    if url == "/":
+        return ""
+    return url.rstrip("/").rsplit("/", 1)[0] + "/"
+
+
+def static_files(config: Config) -> list[tuple[str, Path]]:
+    """(output path, source file) for theme static files then site static/, site winning on clashes."""
+    from .render import theme_dirs
+
+    chosen: dict[str, Path] = {}
+    layers = list(reversed(theme_dirs(config, "static"))) + [config.site_dir / "static"]
+    for layer in layers:
+        if not layer.is_dir():
+            continue
+        for path in sorted(layer.rglob("*")):
+            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(layer).parts):
+                chosen[path.relative_to(layer).as_posix()] = path
+    return sorted(chosen.items())
+
+
+def _section_pages(pages: Iterable[Page], config: Config) -> list[Page]:
+    """List pages for folders that have no index.md of their own (every section gets one)."""
+    have = {p.url for p in pages}
+    missing: dict[str, str] = {}
+    for page in pages:
+        parts = page.url.strip("/").split("/")[:-1] if page.kind == "page" else []
+        for depth in range(1, len(parts) + 1):
+            url = "/" + "/".join(parts[:depth]) + "/"
+            if url not in have:
+                missing.setdefault(url, parts[depth - 1])
+    return [Page(url=url, kind="section", title=name.replace("-", " ").capitalize(), section=url.split("/")[1],
+                 source=None) for url, name in sorted(missing.items())]
+
+
+def load_site(config: Config, *, drafts: bool = False) -> Site:
+    """Read every content file into the site graph; raise on the first bad file."""
+    site = Site(config, drafts=drafts)
+    content_dir = config.site_dir / "content"
+    pages = []
+    for path in content_files(content_dir):
+        page = read_page(path, content_dir, config.site_dir, config.permalinks)
+        if page.draft and not drafts:
+            continue
+        pages.append(page)
+    if not any(p.url == "/" for p in pages):
+        pages.append(Page(url="/", kind="home", title=config.title))
+    for page in pages + _section_pages(pages, config):
+        site.add(page)
+    for page in list(site.pages):
+        for alias in page.aliases:
+            target = "/" + alias.strip("/") + ("/" if not alias.endswith(".html") else "")
+            site.add(Page(url=target, kind="alias", title=page.title, data={"target": page.url},
+                          source=None))
+    site.static_files = static_files(config)
+    return site

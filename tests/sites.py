@@ -1,0 +1,37 @@
+"""Scratch sites for tests: write a dict of files into tmp_path and run the CLI on it."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from generator.cli import cli
+
+BASIC_CONFIG = """\
+title = "Test site"
+base_url = "https://user.github.io/repo/"
+language = "en"
+"""
+
+
+def write_site(root: Path, files: dict[str, str | bytes], config: str = BASIC_CONFIG) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "shelfpress.toml").write_text(config)
+    for rel, body in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(body, bytes):
+            path.write_bytes(body)
+        else:
+            path.write_text(textwrap.dedent(body))
+    return root
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
