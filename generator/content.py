@@ -28,6 +28,8 @@ import yaml
 from .errors import ContentError
 from .shortcodes import Shortcode, extract
 
+# libyaml's C loader is ~10x faster than the pure-Python one; same safe semantics.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 INDEX_NAMES = ("index.md", "_index.md")
 KNOWN_KEYS = ("title", "description", "slug", "template", "draft", "date", "weight", "aliases", "params",
               "listing", "channel", "products", "image", "url")
@@ -81,7 +83,7 @@ def _parse_front_matter(text: str, file: Path) -> tuple[dict[str, Any], str, int
         raise ContentError("front matter starts with '---' but never ends; add a closing '---' line", file=file,
                            line=1)
     try:
-        front = yaml.safe_load(match.group(1))
+        front = yaml.load(match.group(1), Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else None

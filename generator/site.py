@@ -10,6 +10,7 @@ This module reads content files through `content.py`; it does not render.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,9 +51,9 @@ class Site:
         return sorted((p for p in self.pages if p is not page and p.kind in ("page", "section")
                        and parent_url(p.url) == page.url), key=lambda p: p.sort_key)
 
-    @property
+    @functools.cached_property
     def nav(self) -> list[Page]:
-        """Top-level menu: sections and top-level pages, by weight then title."""
+        """Top-level menu: sections and top-level pages, by weight then title (computed once, after loading)."""
         top = [p for p in self.pages if p.source is not None and p.kind in ("section", "page")
                and p.url.count("/") <= 2 and p.params.get("menu", True) is not False]
         return sorted(top, key=lambda p: p.sort_key)
