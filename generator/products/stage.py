@@ -1,0 +1,187 @@
+"""The product stage: plan -> fetch once -> add product pages to the site graph.
+
+    content listings + shortcodes + taxonomy pages + deals  ──►  one set of queries
+    source.fetch_many(queries)        deduplicated, concurrent, cached
+    paginate listings                 /lamps/, /lamps/page/2/, ... (no empty trailing pages)
+    product pages                     /p/<id>-<slug>/ for every listed product, with related products
+    deals feed                        /deals.xml (Atom) of products with a reduction
+
+Everything here is data for templates (`page.data`); rendering and writing
+stay in the build. The stage never knows which source answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..content import Page
+from ..reporting import Reporter
+from ..shortcodes import Shortcode
+from ..site import Site
+from ..sources.base import ProductSource
+from ..sources.models import Product, ProductPage
+from ..sources.query import ProductQuery
+from .plan import Listing, QueryPlan, channel_for, plan_content
+from .taxonomy import taxonomy_pages
+from .views import ProductView, Signer, product_url
+
+DEALS_QUERY = ProductQuery(reduction_percent_min=1, order_by="reduction_percent", order="DESC", limit=50)
+RELATED_CONCURRENCY = 8
+
+
+@dataclass
+class Pagination:
+    number: int
+    total: int
+    urls: list[str]
+
+    @property
+    def prev_url(self) -> str:
+        return self.urls[self.number - 2] if self.number > 1 else ""
+
+    @property
+    def next_url(self) -> str:
+        return self.urls[self.number] if self.number < self.total else ""
+
+
+@dataclass
+class StageResult:
+    providers: dict[str, Any] = field(default_factory=dict)
+    product_pages: int = 0
+    listing_pages: int = 0
+    taxonomy_pages: int = 0
+
+
+def page_urls(base: str, count: int) -> list[str]:
+    return [base] + [f"{base}page/{n}/" for n in range(2, count + 1)]
+
+
+class ProductStage:
+    def __init__(self, site: Site, source: ProductSource, sign: Signer, reporter: Reporter) -> None:
+        self.site, self.source, self.sign, self.reporter = site, source, sign, reporter
+        self.config = site.config
+        self.listed: dict[int, Product] = {}
+
+    def views(self, products: tuple[Product, ...] | list[Product], channel: str) -> list[ProductView]:
+        out = []
+        for product in products:
+            view = ProductView(product, channel, self.sign)
+            if not view.click_url:
+                self.reporter.warn(f"product {product.product_id} has no http(s) click URL; shown without a link",
+                                   kind="product without a safe click URL")
+            out.append(view)
+        return out
+
+    async def run(self) -> StageResult:
+        plan = plan_content(self.site)
+        taxonomy = await taxonomy_pages(self.site, self.source)
+        for page, listing in taxonomy:
+            plan.listings[page.url] = listing
+        queries = plan.queries() | {DEALS_QUERY}
+        results = await self.source.fetch_many(queries)
+        for page, _ in taxonomy:
+            if results[plan.listings[page.url].query].products:
+                self.site.add(page)
+            else:
+                del plan.listings[page.url]
+        result = StageResult(taxonomy_pages=sum(1 for p, _ in taxonomy if p.url in plan.listings))
+        result.listing_pages = self._paginate(plan, results)
+        result.providers["products"] = self._shortcode_provider(plan, results)
+        result.product_pages = await self._product_pages()
+        self._deals_feed(results[DEALS_QUERY])
+        return result
+
+    def _paginate(self, plan: QueryPlan, results: Mapping[ProductQuery, ProductPage]) -> int:
+        written = 0
+        for url, listing in plan.listings.items():
+            owner = self.site.by_url[url]
+            found = results[listing.query]
+            products = found.products
+            if not products:
+                self.reporter.warn(f"{owner.source or owner.url}: listing found no products for "
+                                   f"{listing.query}", kind="empty listing")
+            self._remember(products)
+            count = max(1, min(listing.max_pages, math.ceil(len(products) / listing.per_page)))
+            urls = page_urls(owner.url, count)
+            channel = channel_for(owner, self.site)
+            all_views = self.views(products, channel)
+            total_found = found.total_found if found.total_found is not None else len(products)
+            for number, page_url in enumerate(urls, 1):
+                chunk = all_views[(number - 1) * listing.per_page: number * listing.per_page]
+                page = owner if number == 1 else self.site.add(Page(
+                    url=page_url, kind=owner.kind, title=owner.title, description=owner.description,
+                    template=owner.template, section=owner.section, params=owner.params, front=owner.front,
+                    source=None))
+                page.data["listing"] = {
+                    "products": chunk, "all": all_views, "total_found": total_found,
+                    "pagination": Pagination(number, count, urls), "filters": listing.filters,
+                    "facets": found.facets,
+                }
+                if number > 1:
+                    page.data["paged_from"] = owner
+                written += 1
+        return written
+
+    def _shortcode_provider(self, plan: QueryPlan, results: Mapping[ProductQuery, ProductPage]) -> Any:
+        for query in plan.shortcodes.values():
+            self._remember(results[query].products)
+
+        def provide(shortcode: Shortcode, page: Page) -> dict[str, Any]:
+            index = page.shortcodes.index(shortcode)
+            query = plan.shortcodes[(page.url, index)]
+            return {"products": self.views(results[query].products, channel_for(page, self.site))}
+
+        return provide
+
+    def _remember(self, products: tuple[Product, ...]) -> None:
+        for product in products:
+            self.listed.setdefault(product.product_id, product)
+
+    async def _product_pages(self) -> int:
+        if not self.config.products.enabled:
+            return 0
+        products = sorted(self.listed.values(), key=lambda p: p.product_id)
+        related = await self._related(products)
+        channel = self.config.links.channel
+        for product in products:
+            (view,) = self.views([product], channel)
+            self.site.add(Page(url=product_url(product), kind="product", title=view.name,
+                               description=view.description[:155], data={
+                                   "product": view,
+                                   "related": self.views(related.get(product.product_id, []), channel),
+                               }))
+        return len(products)
+
+    async def _related(self, products: list[Product]) -> dict[int, list[Product]]:
+        wanted = self.config.products.related
+        if wanted <= 0:
+            return {}
+        gate = asyncio.Semaphore(RELATED_CONCURRENCY)
+
+        async def one(product: Product) -> tuple[int, list[Product]]:
+            async with gate:
+                found = await self.source.related_products(product.product_id)
+            return product.product_id, [p for p in found if p.product_id != product.product_id][:wanted]
+
+        return dict(await asyncio.gather(*(one(p) for p in products)))
+
+    def _deals_feed(self, deals: ProductPage) -> None:
+        channel = self.config.links.channel
+        self.site.add(Page(url="/deals.xml", kind="feed", title="Deals", template="deals.xml",
+                           data={"deals": self.views(deals.products, channel)}))
+
+
+def run_stage(site: Site, source: ProductSource, sign: Signer, reporter: Reporter) -> StageResult:
+    """Run the product stage to completion, closing the source afterwards."""
+
+    async def go() -> StageResult:
+        try:
+            return await ProductStage(site, source, sign, reporter).run()
+        finally:
+            await source.aclose()
+
+    return asyncio.run(go())

@@ -1,0 +1,126 @@
+"""Category, store and brand pages: one paginated listing each, from the source's lists.
+
+Category pages follow the category tree from the configured roots down to
+the configured depth; a category page lists its sub-categories and the
+products of the category (sub-categories included, as the API does).
+Store and brand pages are opt-in. Pages whose listing comes back empty are
+dropped by the stage, so a tree of thousands of categories only yields
+pages that show something.
+
+`site.data["categories"]` keeps the whole tree index for breadcrumbs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import TaxonomyConfig
+from ..content import Page
+from ..site import Site
+from ..sources.base import ProductSource
+from ..sources.models import CategoryNode
+from ..sources.query import ProductQuery
+from .plan import Listing
+from .views import slugify
+
+
+@dataclass(frozen=True)
+class CategoryEntry:
+    category_id: int
+    name: str
+    parent_id: int | None
+    url: str
+
+    @property
+    def title(self) -> str:
+        return self.name.strip()
+
+
+def category_url(category_id: int, name: str) -> str:
+    return f"/c/{category_id}-{slugify(name, 'category')}/"
+
+
+def _listing(settings: TaxonomyConfig, **params: object) -> Listing:
+    query = ProductQuery(limit=settings.per_page * settings.max_pages, get_total_found=True, **params)  # type: ignore[arg-type]
+    return Listing(query, settings.per_page, settings.max_pages)
+
+
+def ancestors(index: dict[int, CategoryEntry], category_id: int) -> list[CategoryEntry]:
+    """Root-first chain of categories ending with `category_id` (guarding against cycles)."""
+    chain: list[CategoryEntry] = []
+    seen: set[int] = set()
+    current = index.get(category_id)
+    while current is not None and current.category_id not in seen:
+        seen.add(current.category_id)
+        chain.append(current)
+        current = index.get(current.parent_id) if current.parent_id is not None else None
+    return list(reversed(chain))
+
+
+async def _category_pages(site: Site, source: ProductSource) -> list[tuple[Page, Listing]]:
+    settings = site.config.categories
+    tree = await source.category_tree()
+    index: dict[int, CategoryEntry] = {}
+    children: dict[int, list[int]] = {}
+
+    def visit(node: CategoryNode, parent: int | None) -> None:
+        cat = node.category
+        index[cat.category_id] = CategoryEntry(cat.category_id, cat.name, parent,
+                                               category_url(cat.category_id, cat.name))
+        for child in node.children:
+            children.setdefault(cat.category_id, []).append(child.category.category_id)
+            visit(child, cat.category_id)
+
+    for root in tree:
+        visit(root, None)
+    site.data["categories"] = index
+    if not settings.enabled:
+        return []
+    roots: list[CategoryNode] = tree
+    if settings.roots:
+        wanted = set(settings.roots)
+        roots = [node for root in tree for node, _ in root.walk() if node.category.category_id in wanted]
+    out: list[tuple[Page, Listing]] = []
+    seen: set[int] = set()
+    for root in roots:
+        for node, depth in root.walk():
+            cat = node.category
+            if depth > settings.depth or cat.category_id in seen:
+                continue
+            seen.add(cat.category_id)
+            entry = index[cat.category_id]
+            page = Page(url=entry.url, kind="category", title=entry.title, data={
+                "category": entry,
+                "breadcrumbs": ancestors(index, cat.category_id)[:-1],
+                "subcategories": [index[c] for c in children.get(cat.category_id, [])],
+            })
+            out.append((page, _listing(settings, category_id=str(cat.category_id))))
+    return out
+
+
+async def _store_pages(site: Site, source: ProductSource) -> list[tuple[Page, Listing]]:
+    settings = site.config.stores
+    if not settings.enabled:
+        return []
+    return [(Page(url=f"/s/{store.store_id}-{slugify(store.name, 'store')}/", kind="store", title=store.name,
+                  data={"store": store}), _listing(settings, store_id=str(store.store_id)))
+            for store in sorted(await source.stores(), key=lambda s: s.store_id)]
+
+
+async def _brand_pages(site: Site, source: ProductSource) -> list[tuple[Page, Listing]]:
+    settings = site.config.brands
+    if not settings.enabled:
+        return []
+    pages: dict[str, tuple[Page, Listing]] = {}
+    for brand in sorted(await source.brands(), key=lambda b: b.brand_id):
+        name = brand.name.strip()
+        url = f"/b/{slugify(name, 'brand')}/"
+        if name and url not in pages:
+            pages[url] = (Page(url=url, kind="brand", title=name, data={"brand": brand}),
+                          _listing(settings, brand=name))
+    return list(pages.values())
+
+
+async def taxonomy_pages(site: Site, source: ProductSource) -> list[tuple[Page, Listing]]:
+    return (await _category_pages(site, source) + await _store_pages(site, source)
+            + await _brand_pages(site, source))

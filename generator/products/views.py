@@ -1,0 +1,134 @@
+"""ProductView: what templates see of a product — every field already made safe to use.
+
+Product data is untrusted. Here URLs pass the http(s) allow-list (a
+`javascript:` click URL yields no link at all), descriptions become plain
+text (entities decoded once, tags stripped) and click links are signed
+with the channel of the page they appear on. Templates still autoescape
+every value; this layer makes sure nothing dangerous is *meant* as markup
+or as a link.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..safety import plain_text, safe_url
+from ..sources.models import IMAGE_SIZES, Product
+
+Signer = Callable[[str, str], str]  # (url, channel) -> signed url
+
+
+def slugify(text: str, fallback: str = "item") -> str:
+    """ASCII slug: "Lampa Ö 12" -> "lampa-o-12" (accents folded, never empty)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    return slug[:60].rstrip("-") or fallback
+
+
+def product_url(product: Product) -> str:
+    return f"/p/{product.product_id}-{slugify(product.name, 'product')}/"
+
+
+@dataclass(frozen=True)
+class ProductView:
+    product: Product
+    channel: str
+    sign: Signer
+
+    @property
+    def id(self) -> int:
+        return self.product.product_id
+
+    @property
+    def name(self) -> str:
+        return plain_text(self.product.name)
+
+    @cached_property
+    def description(self) -> str:
+        return plain_text(self.product.description)
+
+    @property
+    def url(self) -> str:
+        """The product's own page on this site."""
+        return product_url(self.product)
+
+    @cached_property
+    def click_url(self) -> str:
+        """The signed outbound link, or "" when the API's URL is not http(s)."""
+        url = safe_url(self.product.url)
+        return self.sign(url, self.channel) if url else ""
+
+    @cached_property
+    def store_click_url(self) -> str:
+        url = safe_url(self.product.store.url)
+        return self.sign(url, self.channel) if url else ""
+
+    @property
+    def store(self) -> str:
+        return plain_text(self.product.store.name)
+
+    @property
+    def store_id(self) -> int:
+        return self.product.store.store_id
+
+    @property
+    def brand(self) -> str:
+        return plain_text(self.product.attributes.brand)
+
+    @property
+    def color(self) -> str:
+        return plain_text(self.product.attributes.color)
+
+    @property
+    def categories(self) -> list[tuple[int, str]]:
+        return [(c.category_id, plain_text(c.name)) for c in self.product.categories]
+
+    @property
+    def price(self) -> float:
+        return self.product.price.price
+
+    @property
+    def currency(self) -> str:
+        return self.product.price.currency
+
+    @property
+    def regular_price(self) -> float:
+        return self.product.price.regular_price if self.product.price.on_sale else 0.0
+
+    @property
+    def reduction(self) -> int:
+        if not self.product.price.on_sale:
+            return 0
+        if self.product.price.reduction_percent:
+            return round(self.product.price.reduction_percent)
+        return round(100 * (1 - self.price / self.regular_price))
+
+    @property
+    def shipping_cost(self) -> float | None:
+        return self.product.attributes.shipping_cost
+
+    @property
+    def in_stock(self) -> bool | None:
+        return self.product.attributes.stock
+
+    @property
+    def gtin(self) -> str:
+        return plain_text(self.product.attributes.gtin)
+
+    @cached_property
+    def images(self) -> list[tuple[int, str]]:
+        return [(size, url) for size, url in self.product.images if safe_url(url) and size in IMAGE_SIZES] or \
+               [(size, url) for size, url in self.product.images if safe_url(url)]
+
+    def image(self, size: int = 220) -> str:
+        larger = [url for s, url in self.images if s >= size]
+        return larger[0] if larger else (self.images[-1][1] if self.images else "")
+
+    @property
+    def srcset(self) -> str:
+        """`url 160w, url 220w, ...`: commas inside URLs are escaped so the list stays parseable."""
+        return ", ".join(f"{url.replace(',', '%2C').replace(' ', '%20')} {size}w" for size, url in self.images)
