@@ -70,11 +70,12 @@ def _orders(rows: Iterable[ItemRow], report: BuildReport, since: str,
         products: dict[str, None] = {}
         last_date = ""
         seen = 0
-        for row in group:
-            if row.product:
-                products[row.product] = None
+        for _key, _line, _position, product, when in group:
+            if product:
+                products[product] = None
                 seen += 1
-            last_date = max(last_date, row.date)
+            if when > last_date:
+                last_date = when
         report.duplicates_merged += seen - len(products)
         if not products:
             report.empty_dropped += 1

@@ -24,20 +24,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple
+from functools import lru_cache
+from itertools import chain
+from typing import Any
 
 from generator.salesfile.errors import SalesFileError
 from generator.salesfile.report import BuildReport
 
 
-class ItemRow(NamedTuple):
-    """One item of one order. Sorts by (key, line, position): input order within an order."""
+ItemRow = tuple[str, int, int, str, str]
+"""One item of one order: (order key, line, position in line, product id or "", ISO date or "").
 
-    key: str
-    line: int
-    position: int
-    product: str
-    date: str  # ISO yyyy-mm-dd, or "" when the input has no date
+A plain tuple (not a NamedTuple) because millions are made, sorted and
+spilled; it sorts by key, then input order within the order."""
+KEY, LINE, POSITION, PRODUCT, DATE = range(5)
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,16 @@ def read_orders(path: Path, report: BuildReport, *, columns: CsvColumns = CsvCol
 
 def parse_date(value: str, path: Path, line: int) -> str:
     """Normalise an ISO date or date-time to yyyy-mm-dd, or raise naming the line."""
-    text = value.strip()
     try:
-        return date.fromisoformat(text[:10]).isoformat() if text else ""
+        return _iso_date(value)
     except ValueError:
         raise SalesFileError(f"date {value!r} is not an ISO date (yyyy-mm-dd)", file=path, line=line) from None
+
+
+@lru_cache(maxsize=4096)
+def _iso_date(value: str) -> str:
+    text = value.strip()
+    return date.fromisoformat(text[:10]).isoformat() if text else ""
 
 
 def _read_csv(path: Path, columns: CsvColumns) -> Iterator[ItemRow]:
@@ -76,12 +81,21 @@ def _read_csv(path: Path, columns: CsvColumns) -> Iterator[ItemRow]:
         if first is None:
             return
         order_at, product_at, date_at = _header_positions(first, columns, path)
-        if order_at is None:
+        records: Iterator[tuple[int, list[str]]] = ((reader.line_num, record) for record in reader)
+        if order_at is None or product_at is None:
             order_at, product_at = 0, 1
-            yield from _csv_row(first, reader.line_num, order_at, product_at, None, path)
-        assert product_at is not None
-        for record in reader:
-            yield from _csv_row(record, reader.line_num, order_at, product_at, date_at, path)
+            records = chain([(1, first)], records)
+        needed = max(order_at, product_at, date_at or 0) + 1
+        for line, record in records:
+            if not record:
+                continue
+            if len(record) < needed:
+                raise SalesFileError(f"expected at least {needed} columns, got {len(record)}", file=path, line=line)
+            key = record[order_at].strip()
+            if not key:
+                raise SalesFileError("missing order id; every row needs one", file=path, line=line)
+            when = parse_date(record[date_at], path, line) if date_at is not None else ""
+            yield key, line, 0, record[product_at].strip(), when
 
 
 def _sniff_dialect(handle: Any) -> type[csv.Dialect]:
@@ -104,20 +118,6 @@ def _header_positions(first: list[str], columns: CsvColumns,
                              file=path, line=1)
     date_at = names.index(wanted_date) if wanted_date in names else None
     return names.index(columns.order.lower()), names.index(columns.product.lower()), date_at
-
-
-def _csv_row(record: list[str], line: int, order_at: int, product_at: int, date_at: int | None,
-             path: Path) -> Iterator[ItemRow]:
-    if not any(cell.strip() for cell in record):
-        return
-    if len(record) <= max(order_at, product_at, date_at or 0):
-        raise SalesFileError(f"expected at least {max(order_at, product_at, date_at or 0) + 1} columns, "
-                             f"got {len(record)}", file=path, line=line)
-    key = record[order_at].strip()
-    if not key:
-        raise SalesFileError("missing order id; every row needs one", file=path, line=line)
-    when = parse_date(record[date_at], path, line) if date_at is not None else ""
-    yield ItemRow(key, line, 0, record[product_at].strip(), when)
 
 
 def _read_jsonl(path: Path, report: BuildReport) -> Iterator[ItemRow]:
@@ -146,9 +146,9 @@ def _jsonl_order(text: str, line: int, path: Path, report: BuildReport) -> Itera
         raise SalesFileError('"date" must be an ISO date string', file=path, line=line)
     when = parse_date(when or "", path, line)
     if not items:
-        yield ItemRow(key, line, 0, "", when)
+        yield key, line, 0, "", when
     for position, item in enumerate(items):
-        yield ItemRow(key, line, position, _as_id(item, f"items[{position}]", path, line, report), when)
+        yield key, line, position, _as_id(item, f"items[{position}]", path, line, report), when
 
 
 def _as_id(value: Any, field: str, path: Path, line: int, report: BuildReport) -> str:

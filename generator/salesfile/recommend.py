@@ -190,6 +190,8 @@ def _by_source(ids: list[str], also: tuple[IntArray, IntArray],
     """Per source id (in id order): its alsoBought and bundle partner ids."""
     def grouped(pairs: tuple[IntArray, IntArray]) -> dict[int, tuple[str, ...]]:
         source, partner = pairs
+        if not len(source):
+            return {}
         bounds = np.flatnonzero(np.concatenate(([True], source[1:] != source[:-1], [True])))
         return {int(source[a]): tuple(ids[p] for p in partner[a:b].tolist())
                 for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())}
