@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--products", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--window-months", type=int, default=12, help="0 keeps all orders")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="shelfpress-bench-") as work:
         orders_csv, sales, recs = Path(work, "orders.csv"), Path(work, "sales.jsonl"), Path(work, "recs.jsonl")
@@ -65,7 +66,7 @@ def main() -> None:
         generated = time.perf_counter()
         print(f"generate: {args.orders:,} orders, {rows:,} CSV rows, {orders_csv.stat().st_size / 1e6:.0f} MB "
               f"in {generated - began:.1f} s (peak RSS {peak_rss_mb():.0f} MB)")
-        report = build_sales_file(orders_csv, sales, window_months=12, as_of=date(2025, 6, 30))
+        report = build_sales_file(orders_csv, sales, window_months=args.window_months, as_of=date(2025, 6, 30))
         built = time.perf_counter()
         print(f"build:     {report.summary()}; {sales.stat().st_size / 1e6:.0f} MB in {built - generated:.1f} s "
               f"= {args.orders / (built - generated):,.0f} input orders/s (peak RSS {peak_rss_mb():.0f} MB)")

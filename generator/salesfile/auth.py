@@ -100,7 +100,7 @@ def verify_shoptimiza_auth(header: str | None, method: str, url: str, body: byte
     if not header:
         return AuthCheck(False, f"no {HEADER} header")
     verb = method.upper()
-    parts = header.strip().rsplit(".", 3 if verb in BODY_VERBS else 2)
+    parts = header.strip().split(".")
     if len(parts) != (4 if verb in BODY_VERBS else 3) or not all(parts):
         return AuthCheck(False, f"{HEADER} is malformed for a {verb} request")
     api_key, timestamp, *rest = parts
