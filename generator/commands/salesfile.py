@@ -7,7 +7,7 @@ The secret is never printed.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -47,10 +47,10 @@ def salesfile_group() -> None:
 @click.option("--months", default=12, show_default=True, help="Keep dated orders of the last N months; 0 keeps all.")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="End of the window (default: today).")
 def build_command(orders: Path, output: Path, fmt: str | None, order_column: str, product_column: str,
-                  date_column: str | None, months: int, as_of: object) -> None:
+                  date_column: str | None, months: int, as_of: datetime | None) -> None:
     """Build the sales file from ORDERS (CSV or JSON lines)."""
     report = build_sales_file(orders, output, fmt=fmt, columns=CsvColumns(order_column, product_column, date_column),
-                              window_months=months, as_of=as_of.date() if as_of else None)  # type: ignore[attr-defined]
+                              window_months=months, as_of=as_of.date() if as_of else None)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if report.warnings_suppressed:
