@@ -1,0 +1,51 @@
+"""`shelfpress links ...`: check signed click links from the command line.
+
+Owns: option parsing and printing for the `links` group. The signing logic
+lives in `generator.links`; the secret is read from the environment here and
+is never printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+from generator.errors import ConfigError
+from generator.links import DEFAULT_PARAM, verify_url
+
+DEFAULT_SECRET_ENV = "SHOPELLO_SIGNING_SECRET"
+
+
+def secret_from_env(name: str) -> str:
+    """The value of environment variable `name`; a ConfigError when unset."""
+    value = os.environ.get(name, "")
+    if not value:
+        raise ConfigError(f"environment variable {name} is not set; export the secret there "
+                          f"(or name another variable with --secret-env)")
+    return value
+
+
+@click.group("links")
+def links_group() -> None:
+    """Signed click links (SignUri)."""
+
+
+@links_group.command("verify")
+@click.argument("url")
+@click.option("--secret-env", default=DEFAULT_SECRET_ENV, show_default=True,
+              help="Environment variable holding the consumer secret.")
+@click.option("--param", default=DEFAULT_PARAM, show_default=True, help="Name of the signed query parameter.")
+@click.pass_context
+def verify_command(ctx: click.Context, url: str, secret_env: str, param: str) -> None:
+    """Print the partner data of URL and whether its signature is valid."""
+    result = verify_url(url, secret_from_env(secret_env), param=param)
+    if result.unverified_data is not None:
+        label = "data" if result.valid else "data (unverified)"
+        click.echo(f"{label}: {json.dumps(result.unverified_data, ensure_ascii=False, sort_keys=True)}")
+    if result.valid:
+        click.echo("OK")
+        return
+    click.echo(f"INVALID: {result.reason}")
+    ctx.exit(1)
