@@ -14,6 +14,7 @@ Use one source inside one event loop, then `aclose()` it (or `async with`).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -205,7 +206,7 @@ class ShopelloSource:
             raise DecodeError(f"expected a JSON object, got {type(body).__name__}", **where)
         if body.get("status") is not True:
             reason = self._http.redact(str(body.get("error") or body.get("message") or "no reason given"))
-            raise DecodeError(f"the API answered status:{body.get('status')!r}: {reason[:200]}", **where)
+            raise DecodeError(f"the API answered status:{json.dumps(body.get('status'))}: {reason[:200]}", **where)
         try:
             return parse(body)
         except PayloadError as exc:
