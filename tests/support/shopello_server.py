@@ -77,7 +77,7 @@ class ShopelloServer:
         self._httpd.daemon_threads = True
         self._httpd.app = self  # type: ignore[attr-defined]
         self._threads = [threading.Thread(target=self._loop.run_forever, daemon=True),
-                         threading.Thread(target=self._httpd.serve_forever, daemon=True)]
+                         threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)]
         self._routes: list[tuple[re.Pattern[str], Callable[[re.Match[str], dict[str, str]], Any]]] = [
             (re.compile(pattern), route) for pattern, route in [
                 (r"products", lambda m, p: self._products(p)),
@@ -152,7 +152,12 @@ class ShopelloServer:
         raise _Reply(404, {"status": False, "error": f"Unknown method {endpoint}"})
 
     def _call(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+        try:
+            future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        except RuntimeError:  # a slow request outlived the server: its loop is closed
+            coro.close()
+            raise _Reply(503, {"status": False, "error": "shutting down"}) from None
+        return future.result()
 
     def _products(self, params: dict[str, str]) -> Any:
         try:
