@@ -188,6 +188,7 @@ class ShopelloServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     server_version = "shopello-loopback/1"
 
     def log_message(self, format: str, *args: Any) -> None:
