@@ -218,7 +218,7 @@ def test_fetch_many_bounds_requests_in_flight(shopello_server: ShopelloServer) -
     started = time.perf_counter()
     run(shopello_server, lambda s: s.fetch_many(queries), concurrency=4)
     elapsed = time.perf_counter() - started
-    assert 0.2 <= elapsed < 0.6  # two rounds of four, not eight in sequence nor all at once
+    assert 0.2 <= elapsed < 0.75  # two rounds of four, not eight in sequence nor all at once
 
 
 def test_identical_requests_share_one_answer(shopello_server: ShopelloServer) -> None:
