@@ -10,7 +10,8 @@ traceback. Errors never carry secrets: sources redact keys before raising.
     ├── QueryError           an invalid ProductQuery parameter
     ├── BuildError           the build as a whole failed (e.g. strict warnings)
     ├── SourceError          a product source failed (endpoint, query)
-    │   └── (sources/shopello.py, reports/ define their own subclasses)
+    │   ├── APIError         HTTP API failures: tree in sources/http.py
+    │   └── OfflineMissError a response missing from the cache in offline mode
     ├── DeployError          publishing failed
     └── Abort                the user asked for something we refuse to do
 """

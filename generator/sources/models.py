@@ -15,7 +15,7 @@ renderer's job, and URL scheme checks live in `generator.safety`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,11 +234,32 @@ class Product:
         return out
 
 
+def _first(data: Mapping[str, Any], *names: str) -> Any:
+    """The first of several spellings the API uses for one field."""
+    for name in names:
+        if data.get(name) not in (None, ""):
+            return data[name]
+    return None
+
+
 @dataclass(frozen=True)
 class Category:
     category_id: int
     name: str
     parent_id: int | None = None
+
+    @classmethod
+    def from_api(cls, raw: Any) -> Category:
+        data = _mapping(raw, "category")
+        parent = _first(data, "parent_id")
+        return cls(_int(_first(data, "category_id", "id"), "category.category_id"), _str(data.get("name")).strip(),
+                   None if parent in (None, 0, "0") else _int(parent, "category.parent_id"))
+
+    def to_api(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"category_id": self.category_id, "name": self.name}
+        if self.parent_id is not None:
+            out["parent_id"] = self.parent_id
+        return out
 
 
 @dataclass(frozen=True)
@@ -252,6 +273,45 @@ class CategoryNode:
         for child in self.children:
             yield from child.walk(depth + 1)
 
+    @classmethod
+    def from_api(cls, raw: Any, parent_id: int | None = None) -> CategoryNode:
+        """A nested `{category_id, name, children: [...]}` node (children may be keyed by id)."""
+        data = _mapping(raw, "category_tree node")
+        category = Category.from_api(data)
+        if category.parent_id is None and parent_id is not None:
+            category = Category(category.category_id, category.name, parent_id)
+        children = _list_or_empty(data.get("children"))
+        items = children.values() if isinstance(children, Mapping) else children
+        return cls(category, tuple(cls.from_api(child, category.category_id) for child in items))
+
+    def to_api(self) -> dict[str, Any]:
+        return {**self.category.to_api(), "children": [child.to_api() for child in self.children]}
+
+
+def build_category_tree(categories: Iterable[Category], parents: Mapping[int, int],
+                        root: int | None = None) -> list[CategoryNode]:
+    """Nest flat categories by `parents` (child id -> parent id).
+
+    With `root`, the answer is the subtree under that category (one node, or
+    none if unknown); otherwise every category without a known parent is a
+    root. Children are sorted by name then id; a cycle in `parents` is cut.
+    """
+    by_id = {c.category_id: Category(c.category_id, c.name, parents.get(c.category_id, c.parent_id))
+             for c in categories}
+    children: dict[int | None, list[Category]] = {}
+    for category in by_id.values():
+        parent = category.parent_id if category.parent_id in by_id else None
+        children.setdefault(parent, []).append(category)
+
+    def node(category: Category, seen: frozenset[int]) -> CategoryNode:
+        kids = sorted(children.get(category.category_id, []), key=lambda c: (c.name, c.category_id))
+        seen = seen | {category.category_id}
+        return CategoryNode(category, tuple(node(k, seen) for k in kids if k.category_id not in seen))
+
+    if root is not None:
+        return [node(by_id[root], frozenset())] if root in by_id else []
+    return [node(c, frozenset()) for c in sorted(children.get(None, []), key=lambda c: (c.name, c.category_id))]
+
 
 @dataclass(frozen=True)
 class Store:
@@ -260,11 +320,30 @@ class Store:
     url: str = ""
     logo: str = ""
 
+    @classmethod
+    def from_api(cls, raw: Any) -> Store:
+        data = _mapping(raw, "store")
+        return cls(_int(_first(data, "store_id", "id"), "store.store_id"), _str(data.get("name")).strip(),
+                   _str(data.get("url")), _str(_first(data, "logo", "logo_url")))
+
+    def to_api(self) -> dict[str, Any]:
+        return {"store_id": self.store_id, "name": self.name, "url": self.url, "logo": self.logo}
+
 
 @dataclass(frozen=True)
 class Brand:
     brand_id: int
     name: str
+
+    @classmethod
+    def from_api(cls, raw: Any) -> Brand:
+        """`attributes/brand` entries: `{attribute_value_id, value}` as in `extra.brands`."""
+        data = _mapping(raw, "brand")
+        return cls(_int(_first(data, "attribute_value_id", "brand_id", "id"), "brand.attribute_value_id"),
+                   _str(_first(data, "value", "name")).strip())
+
+    def to_api(self) -> dict[str, Any]:
+        return {"attribute_value_id": self.brand_id, "value": self.name}
 
 
 @dataclass(frozen=True)
@@ -364,3 +443,11 @@ class ProductPage:
 class PricePoint:
     date: str
     price: float
+
+    @classmethod
+    def from_api(cls, raw: Any) -> PricePoint:
+        data = _mapping(raw, "price_history entry")
+        return cls(_str(_first(data, "date", "time", "created")), _float(data.get("price"), "price_history.price"))
+
+    def to_api(self) -> dict[str, Any]:
+        return {"date": self.date, "price": self.price}

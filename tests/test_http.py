@@ -1,0 +1,42 @@
+"""The HTTP faults layer's pure parts: backoff, Retry-After, redaction, error text."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+
+from generator.errors import SourceError
+from generator.sources.http import AuthError, Redactor, RetryPolicy, parse_retry_after
+
+
+def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
+    policy, rng = RetryPolicy(retries=5, backoff=1.0, backoff_max=5.0), random.Random(1)
+    for attempt, ceiling in [(0, 1.0), (1, 2.0), (2, 4.0), (3, 5.0), (6, 5.0)]:
+        delays = [policy.delay(attempt, None, rng) for _ in range(50)]
+        assert all(ceiling / 2 <= d < ceiling for d in delays) and len(set(delays)) > 1
+
+
+def test_retry_after_wins_but_is_capped() -> None:
+    policy, rng = RetryPolicy(backoff=1.0, backoff_max=10.0), random.Random()
+    assert policy.delay(0, 3.0, rng) == 3.0 and policy.delay(0, 3600.0, rng) == 10.0
+
+
+def test_parse_retry_after() -> None:
+    assert parse_retry_after("7") == 7.0
+    assert 55 < parse_retry_after(email.utils.formatdate(time.time() + 60, usegmt=True)) <= 60  # type: ignore[operator]
+    assert parse_retry_after(email.utils.formatdate(time.time() - 60, usegmt=True)) == 0.0
+    assert parse_retry_after(None) is None and parse_retry_after("soon") is None
+
+
+def test_redactor_removes_every_secret_longest_first() -> None:
+    redact = Redactor(["abc", "abcdef", None, ""])
+    assert redact("key=abcdef and abc") == "key=*** and ***"
+
+
+def test_errors_are_source_errors_naming_service_endpoint_and_query() -> None:
+    error = AuthError("authentication failed", status=401, service="Shopello API", endpoint="products",
+                      query="limit=5")
+    assert isinstance(error, SourceError) and error.status == 401
+    assert error.message == "Shopello API: authentication failed (HTTP 401) | endpoint products | query limit=5"
+    assert repr(error) == f"AuthError({error.message!r})"
