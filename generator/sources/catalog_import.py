@@ -1,6 +1,7 @@
 """Writing into the catalog: products, categories, stores and brands.
 
-Owns every INSERT/DELETE on the catalog tables and the reading of import
+Owns every INSERT/DELETE on the catalog's product, category, store and
+brand tables (`feeds.py` owns `feed_state`) and the reading of import
 files: the API's JSON response shape (`{"data": [product...], "extra":
 {...}}`), JSON lines (one product object per line) and taxonomy files
 (`{"categories": [...], "stores": [...], "brands": [...]}`). Writes are
@@ -112,6 +113,15 @@ def _write_batch(conn: sqlite3.Connection, batch: list[Product], feed_store: int
                      "DO UPDATE SET name = excluded.name, url = excluded.url", stores.values())
     conn.executemany("INSERT OR IGNORE INTO brands VALUES (?, ?, ?)",
                      [(derived_brand_id(k), name, k) for k, name in brands.items()])
+
+
+def delete_products(conn: sqlite3.Connection, product_ids: Iterable[int]) -> int:
+    """Remove products (and their text and category links); the caller owns the transaction."""
+    ids = [(pid,) for pid in product_ids]
+    conn.executemany("DELETE FROM product_text WHERE rowid = ?", ids)
+    conn.executemany("DELETE FROM product_categories WHERE product_id = ?", ids)
+    conn.executemany("DELETE FROM products WHERE product_id = ?", ids)
+    return len(ids)
 
 
 def upsert_categories(conn: sqlite3.Connection, categories: Iterable[Category]) -> int:
