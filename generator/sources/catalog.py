@@ -1,0 +1,124 @@
+"""CatalogSource: the embedded product source, a local SQLite + FTS5 catalog.
+
+Implements the ProductSource protocol (`base.py`) over one SQLite file, so a
+site builds with no API key and no network. It owns the connection and the
+read API; the schema lives in `catalog_schema.py`, writes in
+`catalog_import.py`, query semantics in `catalog_query.py`, static feed
+syncing in `feeds.py`. Methods are async to match the protocol but never
+await: SQLite answers in microseconds to milliseconds.
+
+It must not fetch anything over the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+
+from .base import FetchStats
+from .catalog_import import ImportReport, import_files, upsert_products
+from .catalog_query import CatalogQuery, load_products, related_ids
+from .catalog_schema import connect, transaction
+from .models import Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store
+from .query import ProductQuery
+
+
+class CatalogSource:
+    """A ProductSource answering from the catalog file at `path` (created if missing)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.conn = connect(self.path)
+        self.stats = FetchStats()
+
+    # --- ProductSource -------------------------------------------------------------------
+
+    async def products(self, query: ProductQuery) -> ProductPage:
+        return self.search(query)
+
+    async def fetch_many(self, queries: Iterable[ProductQuery]) -> dict[ProductQuery, ProductPage]:
+        return {query: self.search(query) for query in dict.fromkeys(queries)}
+
+    async def product(self, product_id: int) -> Product | None:
+        found = load_products(self.conn, [product_id])
+        return found[0] if found else None
+
+    async def related_products(self, product_id: int) -> list[Product]:
+        return load_products(self.conn, related_ids(self.conn, product_id))
+
+    async def categories(self) -> list[Category]:
+        rows = self.conn.execute("SELECT category_id, name, parent_id FROM categories ORDER BY category_id")
+        return [Category(*row) for row in rows]
+
+    async def category(self, category_id: int) -> Category | None:
+        row = self.conn.execute("SELECT category_id, name, parent_id FROM categories WHERE category_id = ?",
+                                (category_id,)).fetchone()
+        return Category(*row) if row else None
+
+    async def category_tree(self, category_id: int | None = None) -> list[CategoryNode]:
+        """Root categories (or the children of `category_id`) with their sub-trees, by name."""
+        categories = await self.categories()
+        known = {c.category_id for c in categories}
+        children: dict[int | None, list[Category]] = {}
+        for c in categories:
+            parent = c.parent_id if c.parent_id in known and c.parent_id != c.category_id else None
+            children.setdefault(parent, []).append(c)
+
+        def build(parent: int | None, seen: frozenset[int]) -> tuple[CategoryNode, ...]:
+            kids = sorted(children.get(parent, []), key=lambda c: (c.name.casefold(), c.category_id))
+            return tuple(CategoryNode(c, build(c.category_id, seen | {c.category_id}))
+                         for c in kids if c.category_id not in seen)
+
+        return list(build(category_id, frozenset() if category_id is None else frozenset({category_id})))
+
+    async def stores(self) -> list[Store]:
+        rows = self.conn.execute("SELECT store_id, name, url, logo FROM stores ORDER BY name COLLATE NOCASE, store_id")
+        return [Store(*row) for row in rows]
+
+    async def store(self, store_id: int) -> Store | None:
+        row = self.conn.execute("SELECT store_id, name, url, logo FROM stores WHERE store_id = ?",
+                                (store_id,)).fetchone()
+        return Store(*row) if row else None
+
+    async def brands(self) -> list[Brand]:
+        rows = self.conn.execute("SELECT brand_id, name FROM brands ORDER BY key, brand_id")
+        return [Brand(*row) for row in rows]
+
+    async def price_history(self, product_id: int) -> list[PricePoint]:
+        """The catalog keeps no price history (the API deprecated it in 2017)."""
+        return []
+
+    async def aclose(self) -> None:
+        self.close()
+
+    # --- synchronous API (CLI, feeds, tests) ----------------------------------------------
+
+    def search(self, query: ProductQuery) -> ProductPage:
+        """Answer one ProductQuery (what `products()` returns, without the event loop)."""
+        self.stats.requests += 1
+        return CatalogQuery(self.conn, query).page()
+
+    def import_files(self, paths: Iterable[str | Path]) -> ImportReport:
+        """Import JSON / JSON-lines / taxonomy files; each file is one transaction."""
+        return import_files(self.conn, paths)
+
+    def import_products(self, products: Iterable[Product]) -> int:
+        """Upsert already-parsed products in one transaction."""
+        with transaction(self.conn):
+            return upsert_products(self.conn, products)
+
+    def counts(self) -> dict[str, int]:
+        """Row counts per table, for `catalog stats`."""
+        tables = ("products", "categories", "stores", "brands", "feed_state")
+        return {t: int(self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in tables}
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> CatalogSource:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,285 @@
+"""Writing into the catalog: products, categories, stores and brands.
+
+Owns every INSERT/DELETE on the catalog's product, category, store and
+brand tables (`feeds.py` owns `feed_state`) and the reading of import
+files: the API's JSON response shape (`{"data": [product...], "extra":
+{...}}`), JSON lines (one product object per line) and taxonomy files
+(`{"categories": [...], "stores": [...], "brands": [...]}`). Writes are
+upserts keyed by id, batched with executemany and done in one transaction
+per file, so importing the same file twice changes nothing and a bad line
+leaves the catalog as it was.
+
+Product data is stored as sent (untrusted; escaping is the renderer's job);
+only the FTS copy of the text has HTML entities decoded so that "&nbsp;"
+does not become a search word. This module must not answer queries.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from .catalog_schema import CatalogError, brand_key, transaction
+from .models import Brand, Category, PayloadError, Product, Store
+
+BATCH = 2000
+DOCUMENT_KEYS = ("data", "product_id", "categories", "stores", "brands")
+
+
+@dataclass
+class ImportReport:
+    """What one import did, for the CLI's summary line."""
+
+    products: int = 0
+    categories: int = 0
+    stores: int = 0
+    brands: int = 0
+
+    def add(self, other: ImportReport) -> None:
+        self.products += other.products
+        self.categories += other.categories
+        self.stores += other.stores
+        self.brands += other.brands
+
+    def summary(self) -> str:
+        return (f"{self.products} products, {self.categories} categories, "
+                f"{self.stores} stores, {self.brands} brands")
+
+
+def reduction_of(product: Product) -> float:
+    """The sale reduction in percent; derived from regular_price when the API left it 0."""
+    price = product.price
+    if price.reduction_percent > 0:
+        return price.reduction_percent
+    if price.regular_price > price.price > 0:
+        return round(100 * (1 - price.price / price.regular_price), 2)
+    return 0.0
+
+
+def derived_brand_id(key: str) -> int:
+    """A stable id for a brand the API gave no id for (same name -> same id, any import order)."""
+    return 1_000_000_000_000 + zlib.crc32(key.encode("utf-8"))
+
+
+def upsert_products(conn: sqlite3.Connection, products: Iterable[Product], *,
+                    feed_store: int | None = None) -> int:
+    """Insert or replace `products` (and the stores, categories and brands they name).
+
+    The caller owns the transaction. Returns the number of products written.
+    """
+    count = 0
+    iterator = iter(products)
+    while batch := list(islice(iterator, BATCH)):
+        _write_batch(conn, batch, feed_store)
+        count += len(batch)
+    return count
+
+
+def _write_batch(conn: sqlite3.Connection, batch: list[Product], feed_store: int | None) -> None:
+    ids = [(p.product_id,) for p in batch]
+    rows, texts, links = [], [], []
+    stores: dict[int, tuple[int, str, str]] = {}
+    categories: dict[int, str] = {}
+    brands: dict[str, str] = {}
+    for p in batch:
+        key = brand_key(p.brand)
+        rows.append((p.product_id, p.name, key, p.store.store_id, p.price.price, reduction_of(p),
+                     1 if p.images else 0, feed_store,
+                     json.dumps(p.to_api(), ensure_ascii=False, separators=(",", ":"))))
+        texts.append((p.product_id, html.unescape(p.name), p.brand,
+                      " ".join(c.name for c in p.categories), html.unescape(p.description)))
+        links.extend((p.product_id, c.category_id) for c in p.categories)
+        categories.update((c.category_id, c.name) for c in p.categories)
+        if p.store.store_id:
+            stores[p.store.store_id] = (p.store.store_id, p.store.name, p.store.url)
+        if key:
+            brands.setdefault(key, " ".join(p.brand.split()))
+    conn.executemany("DELETE FROM product_text WHERE rowid = ?", ids)
+    conn.executemany("DELETE FROM product_categories WHERE product_id = ?", ids)
+    conn.executemany("INSERT OR REPLACE INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.executemany("INSERT INTO product_text (rowid, name, brand, categories, description) "
+                     "VALUES (?, ?, ?, ?, ?)", texts)
+    conn.executemany("INSERT OR IGNORE INTO product_categories VALUES (?, ?)", links)
+    conn.executemany("INSERT INTO categories (category_id, name) VALUES (?, ?) "
+                     "ON CONFLICT (category_id) DO UPDATE SET name = excluded.name", categories.items())
+    conn.executemany("INSERT INTO stores (store_id, name, url) VALUES (?, ?, ?) ON CONFLICT (store_id) "
+                     "DO UPDATE SET name = excluded.name, url = excluded.url", stores.values())
+    conn.executemany("INSERT OR IGNORE INTO brands VALUES (?, ?, ?)",
+                     [(derived_brand_id(k), name, k) for k, name in brands.items()])
+
+
+def delete_products(conn: sqlite3.Connection, product_ids: Iterable[int]) -> int:
+    """Remove products (and their text and category links); the caller owns the transaction."""
+    ids = [(pid,) for pid in product_ids]
+    conn.executemany("DELETE FROM product_text WHERE rowid = ?", ids)
+    conn.executemany("DELETE FROM product_categories WHERE product_id = ?", ids)
+    conn.executemany("DELETE FROM products WHERE product_id = ?", ids)
+    return len(ids)
+
+
+def upsert_categories(conn: sqlite3.Connection, categories: Iterable[Category]) -> int:
+    """Insert or update categories; a missing parent_id never erases a known one."""
+    rows = [(c.category_id, c.name, c.parent_id) for c in categories]
+    conn.executemany("INSERT INTO categories VALUES (?, ?, ?) ON CONFLICT (category_id) DO UPDATE SET "
+                     "name = excluded.name, parent_id = COALESCE(excluded.parent_id, categories.parent_id)",
+                     rows)
+    return len(rows)
+
+
+def upsert_stores(conn: sqlite3.Connection, stores: Iterable[Store]) -> int:
+    """Insert or update stores; empty url/logo never erase known ones."""
+    rows = [(s.store_id, s.name, s.url, s.logo) for s in stores]
+    conn.executemany("INSERT INTO stores VALUES (?, ?, ?, ?) ON CONFLICT (store_id) DO UPDATE SET "
+                     "name = excluded.name, url = COALESCE(NULLIF(excluded.url, ''), stores.url), "
+                     "logo = COALESCE(NULLIF(excluded.logo, ''), stores.logo)", rows)
+    return len(rows)
+
+
+def upsert_brands(conn: sqlite3.Connection, brands: Iterable[Brand]) -> int:
+    """Insert brands with the API's ids; an API id replaces a derived one for the same name."""
+    rows = [(b.brand_id, " ".join(b.name.split()), brand_key(b.name)) for b in brands if b.name.strip()]
+    conn.executemany("INSERT OR REPLACE INTO brands VALUES (?, ?, ?)", rows)
+    return len(rows)
+
+
+# --- reading import files -------------------------------------------------------------------
+
+def import_files(conn: sqlite3.Connection, paths: Iterable[str | Path]) -> ImportReport:
+    """Import each file in its own transaction; raises CatalogError naming file:line."""
+    report = ImportReport()
+    for path in paths:
+        report.add(import_file(conn, Path(path)))
+    return report
+
+
+def import_file(conn: sqlite3.Connection, path: Path) -> ImportReport:
+    """Import one JSON, JSON-lines or taxonomy file (detected from its content)."""
+    try:
+        with path.open("r", encoding="utf-8") as handle:
+            first = handle.read(1)
+            while first.isspace():
+                first = handle.read(1)
+            handle.seek(0)
+            with transaction(conn):
+                if first == "{" and not _is_json_lines(path):
+                    return _import_document(conn, path, _load_json(path, handle.read()))
+                return ImportReport(products=upsert_products(conn, _json_lines(path, handle)))
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise CatalogError(f"{path}: not UTF-8 text; import JSON or JSON lines") from None
+    except IsADirectoryError:
+        raise CatalogError(f"{path}: is a directory; name the JSON files to import") from None
+
+
+def _is_json_lines(path: Path) -> bool:
+    """A file whose first line is a whole JSON object is JSON lines (a document spans lines)."""
+    with path.open("r", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                try:
+                    json.loads(line)
+                except ValueError:
+                    return False
+                return bool(handle.readline().strip()) or path.suffix in (".jsonl", ".ndjson")
+    return False
+
+
+def _load_json(path: Path, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg}); "
+                           "fix the file or export it again") from None
+
+
+def _json_lines(path: Path, handle: Iterable[str]) -> Iterator[Product]:
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CatalogError(f"{path}:{number}: invalid JSON ({exc.msg}); "
+                               "each line must be one product object") from None
+        yield _product(raw, path, number)
+
+
+def _product(raw: Any, path: Path, where: int | str) -> Product:
+    try:
+        return Product.from_api(raw)
+    except PayloadError as exc:
+        raise CatalogError(f"{path}:{where}: {exc}; fix or remove that product") from None
+
+
+def _import_document(conn: sqlite3.Connection, path: Path, doc: Any) -> ImportReport:
+    if not isinstance(doc, Mapping) or not any(key in doc for key in DOCUMENT_KEYS):
+        raise CatalogError(f"{path}: expected an API response ({{\"data\": [...]}}), JSON lines of "
+                           "products, or a taxonomy ({\"categories\"|\"stores\"|\"brands\": [...]})")
+    report = ImportReport()
+    if "product_id" in doc:
+        report.products = upsert_products(conn, [_product(doc, path, 1)])
+        return report
+    if "data" in doc:
+        items = doc["data"]
+        if not isinstance(items, list):
+            raise CatalogError(f"{path}: \"data\" must be a list of products")
+        report.products = upsert_products(
+            conn, (_product(item, path, f"data[{i}]") for i, item in enumerate(items)))
+        _import_extra(conn, path, doc.get("extra"), report)
+    _import_taxonomy(conn, path, doc, report)
+    return report
+
+
+def _import_extra(conn: sqlite3.Connection, path: Path, extra: Any, report: ImportReport) -> None:
+    """A response's `extra` names stores and brands (with the API's brand ids)."""
+    if not isinstance(extra, Mapping):
+        return
+    brands = extra.get("brands")
+    if isinstance(brands, Mapping):
+        report.brands += upsert_brands(conn, (
+            Brand(_id(b.get("attribute_value_id"), path, "extra.brands"), str(b.get("value") or ""))
+            for b in brands.values() if isinstance(b, Mapping)))
+    stores = extra.get("stores")
+    if isinstance(stores, Mapping):
+        report.stores += upsert_stores(conn, (
+            Store(_id(s.get("id"), path, "extra.stores"), str(s.get("name") or ""))
+            for s in stores.values() if isinstance(s, Mapping)))
+
+
+def _import_taxonomy(conn: sqlite3.Connection, path: Path, doc: Mapping[str, Any], report: ImportReport) -> None:
+    for key in ("categories", "stores", "brands"):
+        if key in doc and not isinstance(doc[key], list):
+            raise CatalogError(f"{path}: \"{key}\" must be a list")
+    report.categories += upsert_categories(conn, (
+        Category(_id(c.get("category_id"), path, "categories"), str(c.get("name") or "").strip(),
+                 None if c.get("parent_id") in (None, "", 0) else _id(c["parent_id"], path, "categories"))
+        for c in _objects(doc.get("categories"), path, "categories")))
+    report.stores += upsert_stores(conn, (
+        Store(_id(s.get("store_id"), path, "stores"), str(s.get("name") or ""), str(s.get("url") or ""),
+              str(s.get("logo") or ""))
+        for s in _objects(doc.get("stores"), path, "stores")))
+    report.brands += upsert_brands(conn, (
+        Brand(_id(b.get("brand_id"), path, "brands"), str(b.get("name") or ""))
+        for b in _objects(doc.get("brands"), path, "brands")))
+
+
+def _objects(items: Any, path: Path, key: str) -> Iterator[Mapping[str, Any]]:
+    for index, item in enumerate(items or ()):
+        if not isinstance(item, Mapping):
+            raise CatalogError(f"{path}: {key}[{index}] must be an object")
+        yield item
+
+
+def _id(value: Any, path: Path, where: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise CatalogError(f"{path}: {where}: {value!r} is not an id") from None
