@@ -1,0 +1,36 @@
+"""The link signer a build uses: SignUri with the page's channel, or plain links.
+
+Without a channel there is nothing to sign. With a channel but no secret in
+the environment, links go out unsigned and the build warns once (an error
+with --strict): a demo or a fresh clone must still build.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..config import Config
+from ..links import sign_url
+from ..reporting import Reporter
+from .views import Signer
+
+
+def make_signer(config: Config, reporter: Reporter) -> Signer:
+    import os
+
+    secret = os.environ.get(config.links.secret_env, "")
+    warned: list[bool] = []
+
+    @lru_cache(maxsize=65536)
+    def sign(url: str, channel: str) -> str:
+        if not channel or not url:
+            return url
+        if not secret:
+            if not warned:
+                warned.append(True)
+                reporter.warn(f"links are not signed: channel {channel!r} is set but the environment variable "
+                              f"{config.links.secret_env} (the signing secret) is not")
+            return url
+        return sign_url(url, secret, {"channel": channel})
+
+    return sign
