@@ -60,14 +60,22 @@ def new(directory: Path) -> None:
 @click.option("--clean", is_flag=True, help="Ignore what the last build left and write every file anew.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
+@click.option("--offline", is_flag=True, help="Use only cached product data; a cache miss is an error.")
+@click.option("--refresh", is_flag=True, help="Ignore cached product data and fetch everything again.")
 @verbosity_options
-def build(site_dir: Path, output: Path | None, clean: bool, strict: bool, drafts: bool, reporter: Any) -> None:
+def build(site_dir: Path, output: Path | None, clean: bool, strict: bool, drafts: bool, offline: bool,
+          refresh: bool, reporter: Any) -> None:
     """Build the site into its output directory (atomically)."""
     from .commands.build import build as run_build
     from .config import load_config
+    from .sources.cache import CacheMode
 
+    if offline and refresh:
+        raise click.UsageError("--offline and --refresh contradict each other; pick one")
+    mode = CacheMode.OFFLINE if offline else CacheMode.REFRESH if refresh else CacheMode.NORMAL
     config = load_config(site_dir)
-    report = run_build(config, drafts=drafts, clean=clean, strict=strict, output=output, reporter=reporter)
+    report = run_build(config, drafts=drafts, clean=clean, strict=strict, output=output, reporter=reporter,
+                       cache_mode=mode)
     reporter.info(report.summary())
 
 
@@ -82,6 +90,19 @@ def check(site_dir: Path, drafts: bool, reporter: Any) -> None:
 
     pages = check_site(load_config(site_dir), drafts=drafts, reporter=reporter)
     reporter.info(f"OK: configuration and {pages} pages are valid.")
+
+
+def _register_groups() -> None:
+    """Command groups that live in their own modules (imported here: they are small)."""
+    from .commands.catalog import catalog_group
+    from .commands.links import links_group
+    from .commands.salesfile import salesfile_group
+
+    for group in (catalog_group, links_group, salesfile_group):
+        cli.add_command(group)
+
+
+_register_groups()
 
 
 def main() -> None:

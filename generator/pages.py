@@ -45,7 +45,7 @@ class PageRenderer:
 
     def template_for(self, page: Page) -> str:
         if page.template:
-            name = page.template if page.template.endswith(".html") else page.template + ".html"
+            name = page.template if "." in page.template.rsplit("/", 1)[-1] else page.template + ".html"
             if not template_exists(self.env, name):
                 raise ContentError(f"template {name!r} named in front matter does not exist in templates/ or "
                                    "the theme; create it or remove 'template:'", file=page.source)

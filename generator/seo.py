@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 from .content import Page
 from .render import UrlBuilder
 
-EXCLUDED_KINDS = ("alias", "404")
+EXCLUDED_KINDS = ("alias", "404", "feed")
 
 
 def sitemap(pages: Iterable[Page], urls: UrlBuilder) -> bytes:

@@ -55,7 +55,10 @@ def test_every_link_honours_base_path(site: Path) -> None:
         if not rel.endswith(".html"):
             continue
         for link in re.findall(r'(?:href|src)="([^"]+)"', body.decode()):
-            if link.startswith(("#", "https://user.github.io/repo/")) or link.startswith("about/"):
+            if link.startswith(("#", "https://user.github.io/repo/", "about/")):
+                continue
+            if link.startswith(("http://", "https://")):
+                assert "user.github.io" not in link, f"{rel}: {link}"  # product/CDN links are external
                 continue
             assert link.startswith("/repo/"), f"{rel}: {link}"
     sitemap = (site / "public/sitemap.xml").read_text()

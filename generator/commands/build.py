@@ -14,6 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
+from ..products.listing_json import register as register_listing_json
+from ..products.signing import make_signer
+from ..products.stage import run_stage
+from ..sources.cache import CacheMode
+from ..sources.factory import open_source
+from ..sources.shopello import ProgressHook
 from ..content import Page
 from ..errors import BuildError
 from ..output import OutputWriter, WriteStats, check_output_dir
@@ -40,7 +46,8 @@ class BuildReport:
 
 
 def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: bool = False,
-          output: Path | None = None, reporter: Reporter | None = None) -> BuildReport:
+          output: Path | None = None, reporter: Reporter | None = None,
+          cache_mode: CacheMode = CacheMode.NORMAL) -> BuildReport:
     """Build the site into `output` (default: the configured output_dir), atomically."""
     started = time.perf_counter()
     reporter = reporter or Reporter()
@@ -49,8 +56,11 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     check_theme(config)
 
     site = load_site(config, drafts=drafts)
+    source = open_source(config, cache_mode=cache_mode, on_progress=_fetch_progress(reporter))
+    products = run_stage(site, source, make_signer(config, reporter), reporter)
     env = make_environment(config)
-    renderer = PageRenderer(site, env)
+    register_listing_json(env)
+    renderer = PageRenderer(site, env, providers=products.providers)
     writer = OutputWriter(out_dir, reuse_unchanged=not clean)
     try:
         _write_pages(site, renderer, writer, reporter)
@@ -64,8 +74,17 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     except BaseException:
         writer.abort()
         raise
+    details = [f"{products.product_pages:,} product pages", f"{products.listing_pages:,} listing pages",
+               source.stats.summary()]
     return BuildReport(pages=len(site.pages), seconds=time.perf_counter() - started, writes=stats,
-                       warnings=len(reporter.warnings))
+                       warnings=len(reporter.warnings), details=details)
+
+
+def _fetch_progress(reporter: Reporter) -> ProgressHook:
+    def show(done: int, total: int, cache_hits: int) -> None:
+        reporter.progress("Fetching products", done, total, f"({cache_hits} from cache)")
+
+    return show
 
 
 def _write_pages(site: Site, renderer: PageRenderer, writer: OutputWriter, reporter: Reporter) -> None:

@@ -13,7 +13,9 @@ stay in the build. The stage never knows which source answered.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +28,7 @@ from ..sources.base import ProductSource
 from ..sources.models import Product, ProductPage
 from ..sources.query import ProductQuery
 from .plan import Listing, QueryPlan, channel_for, plan_content
-from .taxonomy import taxonomy_pages
+from .taxonomy import ancestors, taxonomy_pages
 from .views import ProductView, Signer, product_url
 
 DEALS_QUERY = ProductQuery(reduction_percent_min=1, order_by="reduction_percent", order="DESC", limit=50)
@@ -54,6 +56,14 @@ class StageResult:
     product_pages: int = 0
     listing_pages: int = 0
     taxonomy_pages: int = 0
+
+
+def feed_timestamp() -> str:
+    """`SOURCE_DATE_EPOCH` (reproducible builds) or today at midnight UTC: stable within a day."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch and epoch.isdigit() else \
+        dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def page_urls(base: str, count: int) -> list[str]:
@@ -119,6 +129,7 @@ class ProductStage:
                 page.data["listing"] = {
                     "products": chunk, "all": all_views, "total_found": total_found,
                     "pagination": Pagination(number, count, urls), "filters": listing.filters,
+                    "per_page": listing.per_page,
                     "facets": found.facets,
                 }
                 if number > 1:
@@ -147,11 +158,15 @@ class ProductStage:
         products = sorted(self.listed.values(), key=lambda p: p.product_id)
         related = await self._related(products)
         channel = self.config.links.channel
+        categories = self.site.data.get("categories", {})
         for product in products:
             (view,) = self.views([product], channel)
+            first = product.categories[0].category_id if product.categories else None
+            crumbs = [c for c in ancestors(categories, first) if c.url in self.site.by_url] if first else []
             self.site.add(Page(url=product_url(product), kind="product", title=view.name,
                                description=view.description[:155], data={
                                    "product": view,
+                                   "product_categories": crumbs,
                                    "related": self.views(related.get(product.product_id, []), channel),
                                }))
         return len(products)
@@ -172,7 +187,7 @@ class ProductStage:
     def _deals_feed(self, deals: ProductPage) -> None:
         channel = self.config.links.channel
         self.site.add(Page(url="/deals.xml", kind="feed", title="Deals", template="deals.xml",
-                           data={"deals": self.views(deals.products, channel)}))
+                           data={"deals": self.views(deals.products, channel), "feed_updated": feed_timestamp()}))
 
 
 def run_stage(site: Site, source: ProductSource, sign: Signer, reporter: Reporter) -> StageResult:

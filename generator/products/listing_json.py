@@ -1,0 +1,40 @@
+"""The JSON a listing page embeds for its in-browser filters (js/listing.js).
+
+Only what a product card needs, already made safe: names as plain text,
+links through the http(s) allow-list and signed, prices pre-formatted for
+the site locale. The JSON goes inside <script type="application/json">, so
+`<`, `>` and `&` are escaped as \\u003c etc. and can never close the tag.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+import jinja2
+from markupsafe import Markup
+
+from .views import ProductView
+
+Url = Callable[[str], str]
+Price = Callable[[float, str], str]
+
+
+def listing_json(views: Iterable[ProductView], url: Url, price: Price) -> Markup:
+    items = []
+    for rank, view in enumerate(views):
+        items.append({
+            "id": view.id, "rank": rank, "name": view.name, "url": url(view.url), "click": view.click_url,
+            "img": view.image(220), "price": view.price,
+            "priceText": price(view.price, view.currency),
+            "regularText": price(view.regular_price, view.currency) if view.regular_price else "",
+            "reduction": view.reduction, "store": view.store, "brand": view.brand, "color": view.color,
+            "categories": [name for _, name in view.categories],
+        })
+    text = json.dumps(items, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def register(env: jinja2.Environment) -> None:
+    """Add the `listing_json` filter, built on the environment's own `url` and `price` filters."""
+    env.filters["listing_json"] = lambda views: listing_json(views, env.filters["url"], env.filters["price"])
