@@ -21,3 +21,16 @@ def shopello_server(memory_backend: MemoryBackend) -> Iterator[ShopelloServer]:
     """A loopback Shopello v1 API with a fresh request log and no faults."""
     with ShopelloServer(memory_backend, api_key="test-api-key-5f3c9a") as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """One headless Chromium per test session (Debian's binary; never downloaded)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -13,6 +13,7 @@ stay in the build. The stage never knows which source answered.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import math
 import os
@@ -199,4 +200,10 @@ def run_stage(site: Site, source: ProductSource, sign: Signer, reporter: Reporte
         finally:
             await source.aclose()
 
-    return asyncio.run(go())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(go())
+    # Called from inside an event loop (a notebook, Playwright's sync API): run on a thread of our own.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, go()).result()

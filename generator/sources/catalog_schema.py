@@ -119,7 +119,8 @@ def connect(path: str | Path) -> sqlite3.Connection:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(target, isolation_level=None)
+        # One connection, used by one thread at a time: the build may drive it from a worker thread.
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA busy_timeout = 5000")
