@@ -23,9 +23,13 @@ def shopello_server(memory_backend: MemoryBackend) -> Iterator[ShopelloServer]:
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """One headless Chromium per test session (Debian's binary; never downloaded)."""
+    """Headless Chromium (Debian's binary; never downloaded), one per test module.
+
+    Not per session: Playwright's sync API keeps an event loop running on the main
+    thread while it is alive, which would break `asyncio.run` in later, unrelated tests.
+    """
     from playwright.sync_api import sync_playwright
 
     from tests.browser import CHROMIUM, CHROMIUM_ARGS
