@@ -45,11 +45,13 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def new(directory: Path) -> None:
+@click.option("--schedule", default=None,
+              help="Cron schedule (UTC) of the rebuild in .github/workflows/pages.yml  [default: 0 */6 * * *]")
+def new(directory: Path, schedule: str) -> None:
     """Create a new site in DIRECTORY (which must not exist or be empty)."""
     from .commands.new import new_site
 
-    created = new_site(directory)
+    created = new_site(directory, schedule=schedule)
     click.echo(f"Created a new site in {directory} ({created} files). Next: cd {directory} && shelfpress serve")
 
 
