@@ -83,9 +83,8 @@ class GitRepo:
         proc = subprocess.run(["git", f"--git-dir={self.git_dir}", *args], cwd=cwd or self.root, capture_output=True,
                               text=True, input=input, env={**os.environ, **(env or {})}, check=False)
         if check and proc.returncode != 0:
-            reason = next((line for line in reversed(proc.stderr.splitlines()) if line.strip()), "no output")
             command = next(a for a in args if not a.startswith("-") and "=" not in a)
-            raise DeployError(f"git {command} failed: {reason.strip()}")
+            raise DeployError(f"git {command} failed: {_reason(proc.stderr)}")
         return proc.stdout.strip() if proc.returncode == 0 else ""
 
     def rev(self, ref: str) -> str | None:
@@ -177,3 +176,11 @@ class GitRepo:
             self.git("push", "--quiet", *(["--force"] if force else []), remote, f"{tip}:refs/heads/{branch}")
             result.pushed = True
         return result
+
+
+def _reason(stderr: str) -> str:
+    """git's own one-line reason (its first error/fatal line), with credentials in URLs masked."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    reason = (errors or lines or ["no output"])[0 if errors else -1]
+    return re.sub(r"(://)[^/@\s]+@", r"\1***@", reason)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
 from generator import __version__
 from generator.commands import deploy as deploy_module
-from generator.commands.deploy import publish_folder
+from generator.commands.deploy import GitOptions, publish_folder
+from generator.gitpages import _reason
 from generator.output import OutputWriter
 from tests.sites import BASIC_CONFIG, run, tree, write_site
 
@@ -242,3 +244,27 @@ def test_target_is_atomic(site: Path, tmp_path: Path, monkeypatch: pytest.Monkey
 def test_target_rejects_git_options_and_overlapping_folders(site: Path) -> None:
     assert "only apply to git" in deploy(site, "--target", str(site / "x"), "--force", ok=False)
     assert "overlaps output_dir" in deploy(site, "--target", str(site / "public"), ok=False)
+
+
+def test_refuses_while_gh_pages_is_checked_out_somewhere(site: Path, tmp_path: Path) -> None:
+    deploy(site)
+    git(site, "worktree", "add", "-q", str(tmp_path / "pages"), "gh-pages")
+    assert "branch 'gh-pages' is checked out in a worktree" in deploy(site, ok=False)
+
+
+def test_git_errors_are_one_line_without_credentials() -> None:
+    stderr = ("To https://x-access-token:ghs_SECRET@github.com/u/r.git\n ! [rejected] gh-pages (fetch first)\n"
+              "error: failed to push some refs to 'https://x-access-token:ghs_SECRET@github.com/u/r.git'\n"
+              "hint: Updates were rejected because the remote contains work that you do not have locally.\n")
+    assert _reason(stderr) == "error: failed to push some refs to 'https://***@github.com/u/r.git'"
+
+
+def test_cli_passes_options_through(tmp_path: Path) -> None:
+    write_site(tmp_path, PAGES)
+    with mock.patch("generator.commands.deploy.deploy", autospec=True) as run_deploy:
+        result = run("deploy", "-C", str(tmp_path), "--remote", "up", "--branch", "www", "-m", "hi", "--force",
+                     "--dry-run", "--no-build")
+    assert result.exit_code == 0, result.output
+    kwargs = run_deploy.call_args.kwargs
+    assert kwargs["git"] == GitOptions(remote="up", branch="www", message="hi", force=True)
+    assert kwargs["dry_run"] and kwargs["no_build"] and kwargs["target"] is None
