@@ -3,7 +3,9 @@
 The demo site (plus pages that exercise aliases, shortcodes and static
 files) is built with the prefixed base_url, served by a stdlib HTTP server
 that answers only under /repo/ on 127.0.0.1, and crawled: every href, src,
-srcset and sitemap entry must stay under /repo/ and answer 200.
+srcset and sitemap entry must stay under /repo/ and answer 200. A browser
+test then loads every page in headless Chromium and fails on any request
+(stylesheet, script, image, widget) that does not load.
 """
 
 from __future__ import annotations
@@ -140,3 +142,25 @@ def test_every_internal_link_answers_under_the_prefix(site: Path, server: str) -
 def test_nothing_is_served_outside_the_prefix(server: str) -> None:
     assert status(server + PREFIX) == 200
     assert status(server + "/index.html") == 404
+
+
+@pytest.mark.browser
+def test_chromium_loads_every_page_without_a_failed_request(site: Path, server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    failures: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium")
+        for html in sorted(site.rglob("*.html")):
+            rel = html.relative_to(site).as_posix()
+            if rel == "404.html":
+                continue  # GitHub Pages serves it *for* missing paths; its own assets are crawled above
+            page = browser.new_page()  # one per URL: an alias page's redirect must not interrupt the next
+            page.on("requestfailed", lambda request: failures.append(f"{request.url} failed"))
+            page.on("response", lambda r: failures.append(f"{r.url} {r.status}") if r.status >= 400 else None)
+            page.goto(server + PREFIX + (rel[: -len("index.html")] if rel.endswith("index.html") else rel))
+            page.wait_for_load_state("networkidle")
+            assert urlsplit(page.url).path.startswith(PREFIX), f"{rel} navigated away to {page.url}"
+            page.close()
+        browser.close()
+    assert not failures, failures
