@@ -134,8 +134,9 @@ class GitRepo:
 
     def tree_of(self, folder: Path, extra: Mapping[str, str], env: Mapping[str, str]) -> str:
         """Write `folder` plus `extra` files (path -> text) as a tree; return its hash."""
-        # Bytes are published exactly as built: no CRLF conversion, and ignore rules do not apply.
-        plain = ["-c", "core.autocrlf=false", "-c", "core.safecrlf=false"]
+        # Bytes are published exactly as built (no CRLF conversion, ignore rules do not apply), and the
+        # user's fsmonitor, which watches their own work tree, is not asked about this one.
+        plain = ["-c", "core.autocrlf=false", "-c", "core.safecrlf=false", "-c", "core.fsmonitor=false"]
         self.git(*plain, f"--work-tree={folder}", "add", "--all", "--force", "--", ".", env=env, cwd=folder)
         for path, text in extra.items():
             blob = self.git("hash-object", "-w", "--stdin", input=text, env=env)
