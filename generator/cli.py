@@ -45,11 +45,13 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def new(directory: Path) -> None:
+@click.option("--schedule", default=None,
+              help="Cron schedule (UTC) of the rebuild in .github/workflows/pages.yml  [default: 0 */6 * * *]")
+def new(directory: Path, schedule: str) -> None:
     """Create a new site in DIRECTORY (which must not exist or be empty)."""
     from .commands.new import new_site
 
-    created = new_site(directory)
+    created = new_site(directory, schedule=schedule)
     click.echo(f"Created a new site in {directory} ({created} files). Next: cd {directory} && shelfpress serve")
 
 
@@ -90,6 +92,29 @@ def check(site_dir: Path, drafts: bool, reporter: Any) -> None:
 
     pages = check_site(load_config(site_dir), drafts=drafts, reporter=reporter)
     reporter.info(f"OK: configuration and {pages} pages are valid.")
+
+
+@cli.command()
+@site_options
+@click.option("--remote", default=None, help="Git remote to push to  [default: [deploy] remote, origin]")
+@click.option("--branch", default=None, help="Branch that holds the site  [default: [deploy] branch, gh-pages]")
+@click.option("-m", "--message", default=None,
+              help="Commit message (the source sha and shelfpress version are always appended).")
+@click.option("--force", is_flag=True, help="Replace the branch's history with a single commit (force push).")
+@click.option("--ignore-version", is_flag=True, help="Deploy even over a site deployed by a newer shelfpress.")
+@click.option("--target", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Publish into this folder (atomically) instead of a git branch.")
+@click.option("--no-build", is_flag=True, help="Publish the existing output without building first.")
+@click.option("--dry-run", is_flag=True, help="Show what would be added, changed and removed; change nothing.")
+@verbosity_options
+def deploy(site_dir: Path, remote: str | None, branch: str | None, message: str | None, force: bool,
+           ignore_version: bool, target: Path | None, no_build: bool, dry_run: bool, reporter: Any) -> None:
+    """Build, then publish to the gh-pages branch (and push) or into --target DIR."""
+    from .commands.deploy import GitOptions, deploy as run_deploy
+    from .config import load_config
+
+    git = GitOptions(remote=remote, branch=branch, message=message, force=force, ignore_version=ignore_version)
+    run_deploy(load_config(site_dir), git=git, target=target, no_build=no_build, dry_run=dry_run, reporter=reporter)
 
 
 def _register_groups() -> None:

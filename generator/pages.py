@@ -40,7 +40,7 @@ class PageRenderer:
         self.site, self.env = site, env
         self.providers = dict(providers or {})
         self.extra_context = dict(extra_context or {})
-        self.markdown = MarkdownRenderer()
+        self.markdown = MarkdownRenderer(site.config.base_path)
         self._known_shortcodes: dict[str, bool] = {}
 
     def template_for(self, page: Page) -> str:

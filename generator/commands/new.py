@@ -1,17 +1,28 @@
-"""`shelfpress new DIR`: copy the starter site that ships inside the package."""
+"""`shelfpress new DIR`: copy the starter site that ships inside the package.
+
+The starter includes `.github/workflows/pages.yml` (GitHub Pages through
+Actions); its rebuild schedule is the one value filled in here (`--schedule`).
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 from ..errors import Abort
 
 STARTER = Path(__file__).resolve().parent.parent / "starter"
+WORKFLOW = Path(".github/workflows/pages.yml")
+DEFAULT_SCHEDULE = "0 */6 * * *"
+_CRON = re.compile(r"[0-9A-Za-z*/,\-]+( [0-9A-Za-z*/,\-]+){4}")
 
 
-def new_site(directory: Path) -> int:
+def new_site(directory: Path, *, schedule: str | None = None) -> int:
     """Copy the starter into `directory`; refuse to touch a non-empty folder. Return files created."""
+    schedule = " ".join((schedule or DEFAULT_SCHEDULE).split())
+    if not _CRON.fullmatch(schedule):
+        raise Abort(f"--schedule {schedule!r} is not a cron expression of five fields, like {DEFAULT_SCHEDULE!r}")
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise Abort(f"{directory} already exists and is not empty; choose a new folder name")
     shutil.copytree(STARTER, directory, dirs_exist_ok=True,
@@ -19,4 +30,6 @@ def new_site(directory: Path) -> int:
     # Wheels drop dotfiles from package data, so the starter names them dot-*.
     for path in sorted(directory.rglob("dot-*"), key=lambda p: len(p.parts), reverse=True):
         path.rename(path.with_name("." + path.name[len("dot-"):]))
+    workflow = directory / WORKFLOW
+    workflow.write_text(workflow.read_text().replace(f'cron: "{DEFAULT_SCHEDULE}"', f'cron: "{schedule}"'))
     return sum(1 for p in directory.rglob("*") if p.is_file())
