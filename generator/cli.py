@@ -136,3 +136,10 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted; the previous output is untouched.", err=True)
         sys.exit(130)
+
+
+from .commands.channels import channels_group  # noqa: E402
+from .commands.revenue import revenue_group  # noqa: E402
+
+cli.add_command(revenue_group)
+cli.add_command(channels_group)

@@ -115,6 +115,23 @@ class DeployConfig:
 
 
 @dataclass(frozen=True)
+class RevenueConfig:
+    partner_base: str = opt("", "Override the Shopello partner API (v3) base URL; default from source.country.")
+    partner_username: str = opt("", "Shopello partner-admin username (HTTP Basic auth for API v3).")
+    partner_password_env: str = opt("SHOPELLO_PARTNER_PASSWORD", "Environment variable holding the partner "
+                                    "password.", convert=_env_name)
+    shopper_base: str = opt("https://api.shopper.com/v1/", "Shopper sale report API base URL.")
+    shopper_token_env: str = opt("SHOPPER_API_TOKEN", "Environment variable holding the Shopper API token.",
+                                 convert=_env_name)
+    shopper_auth_header: str = opt("Authorization", "Header that carries the Shopper token.")
+    shopper_auth_scheme: str = opt("Bearer", "Word before the token in that header (empty: the token alone).")
+    shopper_page_size: int = opt(100, "Sales per Shopper request (1-100).")
+    ledger: str = opt(".shelfpress/revenue.sqlite", "The local revenue ledger (relative to the site).")
+    channels_file: str = opt(".shelfpress/channels.json", "Where `channels sync` records channel ids "
+                             "(relative to the site); the build reads it.")
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration of one site."""
 
@@ -136,6 +153,7 @@ class Config:
     brands: TaxonomyConfig = opt(factory=TaxonomyConfig, doc="[brands] brand pages.")
     widgets: dict[str, Any] = opt(factory=dict, doc="[widgets.<name>] embeddable widgets.")
     deploy: DeployConfig = opt(factory=DeployConfig, doc="[deploy] publishing.")
+    revenue: RevenueConfig = opt(factory=RevenueConfig, doc="[revenue] partner API, Shopper, ledger, channels.")
     params: dict[str, Any] = opt(factory=dict, doc="[params] free-form values for templates.")
 
     # Not in the file: where the site lives and where the config came from.

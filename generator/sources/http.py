@@ -10,14 +10,20 @@ or caching; those belong to the client that uses it.
     └── APIError                     any failure talking to an HTTP API
         ├── RequestError             transport: connect/read timeout, reset, DNS
         ├── APIStatusError           the API answered with a non-2xx status
+        │   ├── BadRequestError      400: the API rejected the parameters
         │   ├── AuthError            401 / 403: bad or missing credentials
+        │   ├── MethodNotAllowedError 405: the account may not use this method
         │   ├── NotFoundError        404
         │   ├── RateLimitedError     429 (after retries; carries retry_after)
         │   └── ServerError          5xx (after retries)
         └── DecodeError              malformed JSON, HTML error page, wrong
                                      shape, an envelope saying status:false
 
-Each error names the service, endpoint and query. Secrets handed to
+Each error names the service, endpoint and query; a client may pass the
+meaning its API documents for a status (`status_meanings`) and a hint for
+auth failures (`auth_hint`). GETs, PUTs and DELETEs are retried; a POST is
+retried only on 429 and on a failed connect, when nothing can have been
+created twice. Secrets handed to
 `Redactor` are replaced by `***` in every message, in `repr()` and in the
 text of the low-level cause, which is never chained (`from None`) so that no
 traceback can show an unredacted URL or header.
@@ -81,8 +87,16 @@ class APIStatusError(APIError):
         super().__init__(f"{message} (HTTP {status})", **where)
 
 
+class BadRequestError(APIStatusError):
+    """400: the API rejected the request parameters."""
+
+
 class AuthError(APIStatusError):
     """401/403: the credentials are missing, wrong or lack permission."""
+
+
+class MethodNotAllowedError(APIStatusError):
+    """405: the method is not allowed (for this account)."""
 
 
 class NotFoundError(APIStatusError):
@@ -167,22 +181,36 @@ class JSONClient:
 
     def __init__(self, *, service: str, base_url: str, headers: Mapping[str, str], secrets: Iterable[str],
                  timeout: httpx.Timeout, retry: RetryPolicy, max_in_flight: int,
-                 on_request: Callable[[], None] | None = None) -> None:
+                 on_request: Callable[[], None] | None = None, auth: httpx.Auth | None = None,
+                 auth_hint: str = "check the API key", status_meanings: Mapping[int, str] | None = None) -> None:
         self.service = service
         self.redact = Redactor(secrets)
+        self._auth_hint = auth_hint
+        self._meanings = dict(status_meanings or {})
         self._retry = retry
         self._rng = random.Random()
         self._slots = asyncio.Semaphore(max_in_flight)
         self._on_request = on_request
         self._client = httpx.AsyncClient(
-            base_url=base_url, headers=dict(headers), timeout=timeout, follow_redirects=True,
+            base_url=base_url, headers=dict(headers), timeout=timeout, follow_redirects=True, auth=auth,
             limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight),
         )
 
     async def get_json(self, path: str, params: Mapping[str, str], *, endpoint: str,
                        query: str | None = None) -> Any:
         """GET `path` and decode its JSON body; raise an APIError subclass otherwise."""
+        return await self.request_json("GET", path, params=params, endpoint=endpoint, query=query)
+
+    async def request_json(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
+                           data: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
+                           endpoint: str, query: str | None = None) -> Any:
+        """Send one request (form-encoded `data`, if any) and decode its JSON body.
+
+        Raises an APIError subclass on every failure; a POST is retried only
+        when it cannot have reached the server (see the module docstring).
+        """
         where = {"service": self.service, "endpoint": endpoint, "query": self.redact(query) if query else None}
+        safe = method.upper() != "POST"
         attempt = 0
         while True:
             retry_after: float | None = None
@@ -190,20 +218,25 @@ class JSONClient:
                 async with self._slots:
                     if self._on_request:
                         self._on_request()
-                    response = await self._client.get(path, params=dict(params))
+                    response = await self._client.request(method, path, params=dict(params or {}),
+                                                          data=data, headers=headers)
             except httpx.TimeoutException as exc:
                 failure: APIError = RequestError(f"timed out ({type(exc).__name__})", **where)
+                retryable = safe or isinstance(exc, httpx.ConnectTimeout)
             except httpx.TransportError as exc:
                 failure = RequestError(f"connection failed: {self.redact(str(exc)) or type(exc).__name__}",
                                        **where)
+                retryable = safe or isinstance(exc, httpx.ConnectError)
             else:
                 if response.is_success:
                     return self._decode(response, where)
                 failure = self._status_error(response, where)
-                if response.status_code not in RETRY_STATUSES:
+                status = response.status_code
+                if status not in RETRY_STATUSES or not (safe or status == 429):
                     raise failure from None
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if attempt >= self._retry.retries:
+                retryable = True
+            if attempt >= self._retry.retries or not retryable:
                 raise failure from None
             delay = self._retry.delay(attempt, retry_after, self._rng)
             log.info("%s; retrying in %.2f s (attempt %d of %d)", failure, delay, attempt + 2, self._retry.retries + 1)
@@ -213,8 +246,14 @@ class JSONClient:
     def _status_error(self, response: httpx.Response, where: dict[str, Any]) -> APIStatusError:
         status = response.status_code
         reason = self.redact(_error_text(response))
+        if status in self._meanings:
+            reason = f"{self._meanings[status]} ({reason})"
+        if status == 400:
+            return BadRequestError(f"request rejected: {reason}", status=status, **where)
         if status in (401, 403):
-            return AuthError(f"authentication failed, check the API key: {reason}", status=status, **where)
+            return AuthError(f"authentication failed, {self._auth_hint}: {reason}", status=status, **where)
+        if status == 405:
+            return MethodNotAllowedError(f"method not allowed: {reason}", status=status, **where)
         if status == 404:
             return NotFoundError(f"not found: {reason}", status=status, **where)
         if status == 429:
@@ -226,11 +265,15 @@ class JSONClient:
 
     def _decode(self, response: httpx.Response, where: dict[str, Any]) -> Any:
         if _looks_like_html(response):
-            raise DecodeError("expected JSON, got an HTML page", **where)
+            raise DecodeError(f"expected JSON, got an HTML page (HTTP {response.status_code})", **where)
         try:
             return json.loads(response.content)
+        except json.JSONDecodeError as exc:
+            raise DecodeError(f"malformed JSON in the HTTP {response.status_code} response: {exc.msg} "
+                              f"at line {exc.lineno}, column {exc.colno}", **where) from None
         except ValueError as exc:
-            raise DecodeError(f"malformed JSON ({self.redact(str(exc))})", **where) from None
+            raise DecodeError(f"malformed JSON in the HTTP {response.status_code} response "
+                              f"({self.redact(str(exc))})", **where) from None
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -1,0 +1,68 @@
+"""`shelfpress channels ...`: list the Shopello channels, sync one per section and widget.
+
+The click group `channels_group` (registered by `generator.cli`) parses
+options; the plan and the state file live in `generator.reports.channels`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from ..config import Config, load_config
+from ..reports.channels import ChannelAction, apply, plan, read_state, site_places, write_state
+from ..reports.models import Channel
+from ..reports.partner import PartnerClient
+from ..reports.settings import channels_path, partner_settings
+from ..site import load_site
+from .revenue import site_option
+
+
+async def _list(config: Config) -> list[Channel]:
+    async with PartnerClient(partner_settings(config)) as client:
+        return await client.channels()
+
+
+def sync_channels(config: Config, *, dry_run: bool) -> list[ChannelAction]:
+    """Plan (and unless dry_run, apply and record) one channel per place of the site."""
+    places = site_places(config, load_site(config))
+    path = channels_path(config)
+
+    async def go() -> list[ChannelAction]:
+        async with PartnerClient(partner_settings(config)) as client:
+            actions = plan(places, await client.channels(), read_state(path))
+            if not dry_run:
+                write_state(path, await apply(client, actions), places)
+            return actions
+    return asyncio.run(go())
+
+
+@click.group("channels")
+def channels_group() -> None:
+    """Shopello channels: one per site section and widget, so every click says where it came from."""
+
+
+@channels_group.command("list")
+@site_option
+def list_command(site_dir: Path) -> None:
+    """List the account's channels."""
+    for channel in asyncio.run(_list(load_config(site_dir))):
+        click.echo(f"{channel.channel_id:>10}  {channel.name}" + (f"  <{channel.uri}>" if channel.uri else ""))
+
+
+@channels_group.command("sync")
+@site_option
+@click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
+def sync_command(site_dir: Path, dry_run: bool) -> None:
+    """Create or update one channel per section and widget; record the ids for the build."""
+    config = load_config(site_dir)
+    actions = sync_channels(config, dry_run=dry_run)
+    for action in actions:
+        click.echo(action.describe())
+    changes = sum(a.action in ("create", "update", "adopt") for a in actions)
+    if dry_run:
+        click.echo(f"Dry run: {changes} change(s) planned; nothing was changed.")
+    else:
+        click.echo(f"{changes} change(s) made; channel ids in {config.revenue.channels_file}")
