@@ -73,8 +73,8 @@ def deploy(site: Path, *extra: str, ok: bool = True) -> str:
 
 
 def checkout_state(site: Path) -> dict[str, object]:
-    """Everything of the user's checkout a deploy must not change (the ignored build output aside)."""
-    files = {k: v for k, v in tree(site).items() if not k.startswith((".git/", "public/"))}
+    """Everything of the user's checkout a deploy must not change (the ignored output and cache aside)."""
+    files = {k: v for k, v in tree(site).items() if not k.startswith((".git/", "public/", ".shelfpress-cache/"))}
     return {"head": git(site, "symbolic-ref", "HEAD"), "sha": git(site, "rev-parse", "HEAD"),
             "index": (site / ".git/index").read_bytes(), "status": git(site, "status", "--porcelain"),
             "files": files}

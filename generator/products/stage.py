@@ -99,6 +99,9 @@ class ProductStage:
                 self.site.add(page)
             else:
                 del plan.listings[page.url]
+        for page, _ in taxonomy:  # link only to sub-categories that kept a page
+            if "subcategories" in page.data:
+                page.data["subcategories"] = [c for c in page.data["subcategories"] if c.url in self.site.by_url]
         result = StageResult(taxonomy_pages=sum(1 for p, _ in taxonomy if p.url in plan.listings))
         result.listing_pages = self._paginate(plan, results)
         result.providers["products"] = self._shortcode_provider(plan, results)
