@@ -6,7 +6,8 @@
    innerHTML; links must be http(s). Styles go in a constructed style sheet
    and CSSOM properties, so a strict host CSP needs no 'unsafe-inline'.
    Context widgets rank their prebuilt index by the host page's ?q= or first
-   <h1> (tokenised and accent-folded as the build folded the index). */
+   <h1> (tokenised and accent-folded as the build folded the index; a word
+   also matches index words that share its stem, "taklampa" ~ "taklampor"). */
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -62,7 +63,7 @@
     var score = {}, words = w.index ? fold(context()) : [], keys = w.index ? Object.keys(w.index) : [];
     words.forEach(function (q) {
       keys.forEach(function (k) {
-        var f = k === q ? 1 : q.length > 2 && k.indexOf(q) === 0 ? 0.5 : 0;
+        var f = k === q ? 1 : q.length > 3 && k.indexOf(q.slice(0, Math.max(4, q.length - 2))) === 0 ? 0.5 : 0;
         var posts = f && w.index[k];
         if (Array.isArray(posts)) posts.forEach(function (p) {
           if (Array.isArray(p) && w.items[p[0]]) score[p[0]] = (score[p[0]] || 0) + f * int(p[1], 0, 99, 0);
