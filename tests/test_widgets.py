@@ -94,3 +94,14 @@ def test_widget_script_is_small() -> None:
     size = len(gzip.compress(SCRIPT.read_bytes(), 9))
     print(f"\nwidget.js: {SCRIPT.stat().st_size} bytes, {size} bytes gzipped")
     assert size < 6 * 1024
+
+
+def test_build_without_pagefind_only_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def missing(staging: Path, bundle: Path) -> None:
+        raise ModuleNotFoundError("No module named 'pagefind'")
+
+    monkeypatch.setattr("generator.search._index", missing)
+    site = write_site(tmp_path / "site", {}, BASIC_CONFIG)
+    result = run("build", "-C", str(site))
+    assert result.exit_code == 0 and "site search is off" in result.output
+    assert (site / "public/search/index.html").is_file() and not (site / "public/pagefind").exists()
