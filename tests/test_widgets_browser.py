@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import socket
 import threading
@@ -91,8 +92,6 @@ layout = "list"
 context = true
 """
     site = write_site(root / "site", CONTENT, config)
-    import os
-
     os.environ["SHOPELLO_SIGNING_SECRET"] = "browser-test-secret"
     try:
         result = run("build", "-C", str(site))
