@@ -17,6 +17,7 @@ from ..config import Config
 from ..products.listing_json import register as register_listing_json
 from ..products.signing import make_signer
 from ..products.stage import run_stage
+from ..search import add_search_page, write_search_index
 from ..sources.cache import CacheMode
 from ..sources.factory import open_source
 from ..sources.shopello import ProgressHook
@@ -28,6 +29,7 @@ from ..render import UrlBuilder, check_theme, make_environment, render_template
 from ..reporting import Reporter
 from ..seo import robots, sitemap
 from ..site import Site, load_site
+from ..widgets import WidgetStage
 
 
 @dataclass
@@ -57,13 +59,18 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
 
     site = load_site(config, drafts=drafts)
     source = open_source(config, cache_mode=cache_mode, on_progress=_fetch_progress(reporter))
-    products = run_stage(site, source, make_signer(config, reporter), reporter)
+    sign = make_signer(config, reporter)
+    widgets = WidgetStage(site, sign, reporter)
+    add_search_page(site)
+    products = run_stage(site, source, sign, reporter, after=widgets.fetch)
     env = make_environment(config)
     register_listing_json(env)
     renderer = PageRenderer(site, env, providers=products.providers)
     writer = OutputWriter(out_dir, reuse_unchanged=not clean)
     try:
         _write_pages(site, renderer, writer, reporter)
+        widgets.write(writer, env)
+        write_search_index(writer, reporter)
         _write_static(site, writer)
         _write_site_files(site, env, writer)
         reporter.flush_groups()

@@ -17,7 +17,7 @@ import concurrent.futures
 import datetime as dt
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,12 +194,16 @@ class ProductStage:
                            data={"deals": self.views(deals.products, channel), "feed_updated": feed_timestamp()}))
 
 
-def run_stage(site: Site, source: ProductSource, sign: Signer, reporter: Reporter) -> StageResult:
-    """Run the product stage to completion, closing the source afterwards."""
+def run_stage(site: Site, source: ProductSource, sign: Signer, reporter: Reporter, *,
+              after: Callable[[ProductSource], Awaitable[None]] | None = None) -> StageResult:
+    """Run the product stage to completion, then `after` (e.g. widgets) in the same loop; close the source."""
 
     async def go() -> StageResult:
         try:
-            return await ProductStage(site, source, sign, reporter).run()
+            result = await ProductStage(site, source, sign, reporter).run()
+            if after is not None:
+                await after(source)
+            return result
         finally:
             await source.aclose()
 

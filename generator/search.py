@@ -1,0 +1,51 @@
+"""Site search on a static host: the `/search/` page and its Pagefind index.
+
+Pagefind (PyPI `pagefind[bin]`, which ships the binary) indexes the staged
+HTML after every page is written — the `<main data-pagefind-body>` of
+product, listing and content pages — and its bundle is written through the
+OutputWriter as `/pagefind/...`. When Pagefind is not installed or fails,
+the build warns and goes on: the search page then says search is
+unavailable. This module does not render pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from .content import Page
+from .i18n import translator
+from .output import OutputWriter
+from .reporting import Reporter
+from .site import Site
+
+BUNDLE = "pagefind"
+
+
+def add_search_page(site: Site) -> None:
+    title = translator(site.config.language)("Search")
+    site.add(Page(url="/search/", kind="search", title=title, template="search.html"))
+
+
+async def _index(staging: Path, bundle: Path) -> None:
+    from pagefind.index import IndexConfig, PagefindIndex
+
+    config = IndexConfig(output_path=str(bundle))
+    async with PagefindIndex(config=config) as index:
+        await index.add_directory(str(staging))
+        await index.write_files(output_path=str(bundle))
+
+
+def write_search_index(writer: OutputWriter, reporter: Reporter) -> None:
+    """Index the staged site and stage the Pagefind bundle; warn (never fail) when Pagefind is unavailable."""
+    with tempfile.TemporaryDirectory(dir=writer.out_dir.parent, prefix=".pagefind-") as temp:
+        bundle = Path(temp)
+        try:
+            asyncio.run(_index(writer.staging, bundle))
+        except Exception as exc:  # noqa: BLE001 - any Pagefind failure (not installed, crashed) only warns
+            reporter.warn(f"site search is off: Pagefind could not index the site ({type(exc).__name__}: {exc}); "
+                          "install it with `pip install 'pagefind[bin]'`")
+            return
+        for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
+            writer.copy(f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path, "search index")

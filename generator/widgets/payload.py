@@ -1,0 +1,75 @@
+"""The static JSON a widget script loads: `/widgets/<name>.json`.
+
+    {"v": 1, "name", "layout", "columns", "colors", "title", "button", "count",
+     "items": [{"name", "click", "img", "price", "was", "off", "store", "brand"}],
+     "default": [item indexes, best first],
+     "index": {"token": [[item index, weight], ...]}}        context widgets only
+
+Items carry only what a card shows, already safe: plain-text names, http(s)
+image URLs and signed http(s) click links (ProductView). The browser still
+validates every field (widget.js) because a static host may serve anything.
+`index` is the prebuilt search index the context widget ranks in the
+browser: tokens are lowercased and accent-folded exactly as widget.js
+folds the host page's words, weighted name > brand > category.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..products.views import ProductView
+from .spec import WidgetSpec
+
+FIELD_WEIGHTS = (("name", 3), ("brand", 2), ("category", 1))
+_SPLIT = re.compile(r"[^a-z0-9]+")
+
+Price = Callable[[float, str], str]
+
+
+def tokens(text: str) -> list[str]:
+    """"Taklampa Ström-Öl" -> ["taklampa", "strom", "ol"] (the same folding as widget.js)."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return [token for token in _SPLIT.split(folded) if len(token) > 1]
+
+
+def _fields(view: ProductView) -> dict[str, str]:
+    return {"name": view.name, "brand": view.brand, "category": " ".join(name for _, name in view.categories)}
+
+
+def search_index(views: Sequence[ProductView]) -> dict[str, list[list[int]]]:
+    index: dict[str, dict[int, int]] = {}
+    for position, view in enumerate(views):
+        texts = _fields(view)
+        for field_name, weight in FIELD_WEIGHTS:
+            for token in set(tokens(texts[field_name])):
+                postings = index.setdefault(token, {})
+                postings[position] = postings.get(position, 0) + weight
+    return {token: [[pos, w] for pos, w in sorted(postings.items())] for token, postings in sorted(index.items())}
+
+
+def _item(view: ProductView, price: Price) -> dict[str, Any]:
+    return {"name": view.name, "click": view.click_url, "img": view.image(220),
+            "price": price(view.price, view.currency),
+            "was": price(view.regular_price, view.currency) if view.regular_price else "",
+            "off": view.reduction, "store": view.store, "brand": view.brand}
+
+
+def widget_payload(spec: WidgetSpec, shown: Sequence[ProductView], pool: Sequence[ProductView], price: Price,
+                   button: str) -> bytes:
+    """The widget's JSON: `shown` are its default products, `pool` what a context widget may rank."""
+    views = list(shown)
+    seen = {view.id for view in views}
+    views += [view for view in pool if view.id not in seen]
+    data: dict[str, Any] = {
+        "v": 1, "name": spec.name, "layout": spec.layout, "columns": spec.columns, "colors": dict(spec.colors),
+        "title": spec.title, "button": button, "count": spec.count,
+        "items": [_item(view, price) for view in views], "default": list(range(len(shown))),
+    }
+    if spec.context:
+        data["index"] = search_index(views)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()

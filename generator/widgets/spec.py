@@ -1,0 +1,153 @@
+"""Widget definitions: `[widgets.<name>]` in shelfpress.toml or `widgets:` in front matter.
+
+    [widgets.taklampor]
+    query = "taklampa"          # any ProductQuery parameter
+    count = 4                   # products shown
+    layout = "grid"             # grid | carousel | list
+    columns = 4
+    colors = { accent = "#b4451f", text = "#222", background = "#fff" }
+    channel = "12345"           # signs this widget's links (default: [links] channel)
+    context = true              # rank by the host page's ?q= or first <h1>
+    pool = 200                  # context widgets: products in the static index
+
+Every value is validated here, before any request; a config problem is a
+ConfigError naming `widgets.<name>.<key>`, a content one a ContentError
+naming the file. Colours must be plain CSS colours (they end up in a style
+sheet), names are slugs (they end up in URLs and selectors). This module
+does not fetch or render.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import Config
+from ..content import Page
+from ..errors import ConfigError, ContentError, QueryError
+from ..sources.query import ProductQuery
+
+LAYOUTS = ("grid", "carousel", "list")
+COLOR_KEYS = ("accent", "text", "background")
+WIDGET_KEYS = ("count", "layout", "columns", "colors", "channel", "context", "pool", "title")
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}")
+
+
+class WidgetError(ValueError):
+    """One invalid widget key; the caller turns it into a Config- or ContentError."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class WidgetSpec:
+    name: str
+    query: ProductQuery
+    count: int = 4
+    layout: str = "grid"
+    columns: int = 4
+    colors: Mapping[str, str] = field(default_factory=dict)
+    channel: str = ""
+    context: bool = False
+    pool: int = 200
+    title: str = ""
+
+    @property
+    def pool_query(self) -> ProductQuery:
+        """Context widgets: the products the browser ranks (the query's filters, no search words)."""
+        return self.query.replace(query=None, mode=None, limit=self.pool, offset=0)
+
+
+def _whole(key: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise WidgetError(key, f"expected a whole number from {low} to {high}, got {value!r}")
+    return value
+
+
+def _colors(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise WidgetError("colors", f"expected a table like {{ accent = \"#b4451f\" }}, got {value!r}")
+    out = {}
+    for key, color in value.items():
+        if key not in COLOR_KEYS:
+            raise WidgetError(f"colors.{key}", f"unknown colour; use {', '.join(COLOR_KEYS)}")
+        if not isinstance(color, str) or not _COLOR.fullmatch(color):
+            raise WidgetError(f"colors.{key}", f"expected a colour like \"#b4451f\" or \"navy\", got {color!r}")
+        out[key] = color
+    return dict(sorted(out.items()))
+
+
+def parse_widget(name: str, raw: Any, default_channel: str) -> WidgetSpec:
+    """One widget from its raw table; raises WidgetError naming the bad key."""
+    if not _NAME.fullmatch(name):
+        raise WidgetError("", "widget names are lowercase slugs (a-z, 0-9, -), at most 40 characters")
+    if not isinstance(raw, Mapping):
+        raise WidgetError("", f"expected a table of widget settings, got {raw!r}")
+    layout = raw.get("layout", "grid")
+    if layout not in LAYOUTS:
+        raise WidgetError("layout", f"{layout!r} is not one of {', '.join(LAYOUTS)}")
+    count = _whole("count", raw.get("count", 4), 1, 48)
+    context = raw.get("context", False)
+    if not isinstance(context, bool):
+        raise WidgetError("context", f"expected true or false, got {context!r}")
+    for key in ("channel", "title"):
+        if not isinstance(raw.get(key, ""), (str, int)) or isinstance(raw.get(key), bool):
+            raise WidgetError(key, f"expected a string, got {raw[key]!r}")
+    params = {k: v for k, v in raw.items() if k not in WIDGET_KEYS}
+    try:
+        query = ProductQuery.from_params({**params, "limit": count})
+    except QueryError as exc:
+        raise WidgetError(exc.parameter or "", str(exc.format_message()).split(": ", 1)[-1]) from None
+    return WidgetSpec(name=name, query=query, count=count, layout=layout,
+                      columns=_whole("columns", raw.get("columns", 4), 1, 6),
+                      colors=_colors(raw.get("colors", {})), channel=str(raw.get("channel") or default_channel),
+                      context=context, pool=_whole("pool", raw.get("pool", 200), count, 1000),
+                      title=str(raw.get("title", "")))
+
+
+def _config_widgets(config: Config) -> list[WidgetSpec]:
+    specs, problems = [], []
+    for name, raw in config.widgets.items():
+        try:
+            specs.append(parse_widget(name, raw, config.links.channel))
+        except WidgetError as exc:
+            key = ".".join(part for part in ("widgets", name, exc.key) if part)
+            problems.append(f"{config.config_file}: {key}: {exc}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return specs
+
+
+def _page_widgets(page: Page, default_channel: str) -> list[WidgetSpec]:
+    raw = page.front.get("widgets")
+    if raw is None:
+        return []
+    if not isinstance(raw, Mapping):
+        raise ContentError("front matter 'widgets' must map widget names to their settings", file=page.source)
+    specs = []
+    for name, settings in raw.items():
+        try:
+            specs.append(parse_widget(str(name), settings, default_channel))
+        except WidgetError as exc:
+            key = ".".join(part for part in ("widgets", str(name), exc.key) if part)
+            raise ContentError(f"{key}: {exc}", file=page.source) from None
+    return specs
+
+
+def widget_specs(config: Config, pages: list[Page]) -> list[WidgetSpec]:
+    """Every widget of the site, config first; a name defined twice is an error."""
+    specs = _config_widgets(config)
+    owners = {spec.name: str(config.config_file) for spec in specs}
+    for page in pages:
+        for spec in _page_widgets(page, config.links.channel):
+            if spec.name in owners:
+                raise ContentError(f"widget {spec.name!r} is already defined in {owners[spec.name]}; rename one",
+                                   file=page.source)
+            owners[spec.name] = str(page.source)
+            specs.append(spec)
+    return sorted(specs, key=lambda s: s.name)

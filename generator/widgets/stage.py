@@ -1,0 +1,75 @@
+"""The widget stage: fetch every widget's products and add its pages and files.
+
+    WidgetStage(site, sign, reporter)   validates every widget (before any request)
+    await stage.fetch(source)           one fetch_many for all widgets, inside the
+                                        product stage's event loop; adds the pages
+                                        /widgets/ (gallery) and /widgets/<name>/ (iframe)
+    stage.write(writer, env)            /widgets/<name>.json and /widgets/<name>.js
+
+The script is the theme's `js/widget.js` (a site may override it in
+static/), copied once per widget so each embed is one self-describing URL:
+it loads the JSON next to itself. This module does not render templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import jinja2
+
+from ..content import Page
+from ..errors import BuildError
+from ..i18n import translator
+from ..output import OutputWriter
+from ..products.views import ProductView, Signer
+from ..reporting import Reporter
+from ..site import Site
+from ..sources.base import ProductSource
+from ..sources.models import ProductPage
+from ..sources.query import ProductQuery
+from .payload import widget_payload
+from .spec import WidgetSpec, widget_specs
+
+SCRIPT = "js/widget.js"
+HIDDEN = {"sitemap": False}
+
+
+class WidgetStage:
+    def __init__(self, site: Site, sign: Signer, reporter: Reporter) -> None:
+        self.site, self.sign, self.reporter = site, sign, reporter
+        self.specs = widget_specs(site.config, site.content_pages)
+        self.results: Mapping[ProductQuery, ProductPage] = {}
+
+    def queries(self) -> set[ProductQuery]:
+        return {spec.query for spec in self.specs} | {spec.pool_query for spec in self.specs if spec.context}
+
+    async def fetch(self, source: ProductSource) -> None:
+        """Fetch every widget's products (deduplicated, cached) and add the widget pages."""
+        if not self.specs:
+            return
+        self.results = await source.fetch_many(self.queries())
+        for spec in self.specs:
+            if not self.results[spec.query].products:
+                self.reporter.warn(f"widget {spec.name!r} found no products for {spec.query}", kind="empty widget")
+            self.site.add(Page(url=f"/widgets/{spec.name}/", kind="widget", title=spec.title or spec.name,
+                               template="widget.html", params=HIDDEN, data={"widget": spec}))
+        self.site.add(Page(url="/widgets/", kind="widgets", title="Widgets", template="widgets.html",
+                           params=HIDDEN, data={"widgets": self.specs}))
+
+    def _views(self, query: ProductQuery, spec: WidgetSpec) -> list[ProductView]:
+        views = [ProductView(product, spec.channel, self.sign) for product in self.results[query].products]
+        return [view for view in views if view.click_url]  # a widget card is a link, or nothing
+
+    def write(self, writer: OutputWriter, env: jinja2.Environment) -> None:
+        if not self.specs:
+            return
+        script = dict(self.site.static_files).get(SCRIPT)
+        if script is None:
+            raise BuildError(f"the theme has no static/{SCRIPT}, which widgets need; restore it or remove "
+                             "[widgets] from shelfpress.toml")
+        button = translator(self.site.config.language)("To the store")
+        for spec in self.specs:
+            pool = self._views(spec.pool_query, spec) if spec.context else []
+            data = widget_payload(spec, self._views(spec.query, spec), pool, env.filters["price"], button)
+            writer.write(f"widgets/{spec.name}.json", data, f"widget {spec.name}")
+            writer.copy(f"widgets/{spec.name}.js", script, f"widget {spec.name}")

@@ -1,0 +1,107 @@
+"""Widget definitions, payloads and build outputs (generator/widgets/), without a browser."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from generator.widgets.payload import tokens
+from tests.sites import BASIC_CONFIG, run, write_site
+
+SCRIPT = Path(__file__).parent.parent / "generator/themes/default/static/js/widget.js"
+WIDGETS = BASIC_CONFIG + """
+[links]
+channel = "777"
+
+[widgets.lamps]
+query = "lampa"
+count = 3
+layout = "list"
+colors = { accent = "#b4451f" }
+
+[widgets.context]
+query = "lampa"
+count = 2
+context = true
+pool = 50
+"""
+
+
+def build(site: Path) -> str:
+    result = run("build", "-C", str(site))
+    return result.output
+
+
+def test_widget_outputs(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nHi\n"}, WIDGETS)
+    build(site)
+    out = site / "public"
+    for rel in ("widgets/index.html", "widgets/lamps/index.html", "widgets/lamps.js", "widgets/lamps.json",
+                "widgets/context.js", "widgets/context.json", "js/widget-host.js", "search/index.html"):
+        assert (out / rel).is_file(), rel
+    data = json.loads((out / "widgets/lamps.json").read_text())
+    assert data["v"] == 1 and data["layout"] == "list" and data["colors"] == {"accent": "#b4451f"}
+    assert len(data["default"]) == 3 and "index" not in data
+    assert all(item["click"].startswith("https://") for item in data["items"])
+    context = json.loads((out / "widgets/context.json").read_text())
+    assert len(context["items"]) > 2 and context["index"]["lampa"]
+    assert "/widgets/" not in (out / "sitemap.xml").read_text()
+
+
+def test_signed_links_in_widget_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOPELLO_SIGNING_SECRET", "s3cret-for-tests")
+    site = write_site(tmp_path / "site", {}, WIDGETS)
+    build(site)
+    data = json.loads((site / "public/widgets/lamps.json").read_text())
+    assert all("partnerdata=" in item["click"] for item in data["items"])
+    assert "s3cret-for-tests" not in (site / "public/widgets/lamps.json").read_text()
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ('[widgets.bad]\nlayout = "tiles"\n', "widgets.bad.layout: 'tiles' is not one of grid, carousel, list"),
+    ('[widgets.bad]\ncount = 0\n', "widgets.bad.count: expected a whole number from 1 to 48"),
+    ('[widgets.bad]\ncolors = { accent = "red;}" }\n', "widgets.bad.colors.accent: expected a colour"),
+    ('[widgets.bad]\norder_by = "cheapest"\n', "widgets.bad.order_by: 'cheapest' is not one of"),
+    ('[widgets.bad]\nquery_text = "x"\n', "widgets.bad.query_text: unknown product query parameter"),
+    ('[widgets.Bad_Name]\nquery = "x"\n', "widgets.Bad_Name: widget names are lowercase slugs"),
+])
+def test_invalid_widget_config_names_the_key(tmp_path: Path, table: str, message: str) -> None:
+    site = write_site(tmp_path / "site", {}, BASIC_CONFIG + table)
+    result = run("build", "-C", str(site))
+    assert result.exit_code == 1
+    assert "shelfpress.toml: " + message in result.output
+
+
+def test_front_matter_widget_and_duplicate_name(tmp_path: Path) -> None:
+    page = "---\ntitle: P\nwidgets:\n  fm:\n    query: lampa\n    count: 2\n---\nx\n"
+    site = write_site(tmp_path / "site", {"content/p.md": page}, BASIC_CONFIG)
+    build(site)
+    assert len(json.loads((site / "public/widgets/fm.json").read_text())["default"]) == 2
+    site = write_site(tmp_path / "dup", {"content/p.md": page.replace("fm:", "lamps:")}, WIDGETS)
+    result = run("build", "-C", str(site))
+    assert result.exit_code == 1 and "widget 'lamps' is already defined in" in result.output
+    assert "shelfpress.toml; rename one" in result.output
+
+
+def test_tokens_fold_like_the_browser() -> None:
+    assert tokens("Taklampa Ström-ÖL, 3 st") == ["taklampa", "strom", "ol", "st"]
+
+
+def test_widget_script_is_small() -> None:
+    size = len(gzip.compress(SCRIPT.read_bytes(), 9))
+    print(f"\nwidget.js: {SCRIPT.stat().st_size} bytes, {size} bytes gzipped")
+    assert size < 6 * 1024
+
+
+def test_build_without_pagefind_only_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def missing(staging: Path, bundle: Path) -> None:
+        raise ModuleNotFoundError("No module named 'pagefind'")
+
+    monkeypatch.setattr("generator.search._index", missing)
+    site = write_site(tmp_path / "site", {}, BASIC_CONFIG)
+    result = run("build", "-C", str(site))
+    assert result.exit_code == 0 and "site search is off" in result.output
+    assert (site / "public/search/index.html").is_file() and not (site / "public/pagefind").exists()
