@@ -10,10 +10,10 @@ unavailable. This module does not render pages.
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from pathlib import Path
 
+from .asyncrun import run_sync
 from .content import Page
 from .i18n import translator
 from .output import OutputWriter
@@ -42,7 +42,7 @@ def write_search_index(writer: OutputWriter, reporter: Reporter) -> None:
     with tempfile.TemporaryDirectory(dir=writer.out_dir.parent, prefix=".pagefind-") as temp:
         bundle = Path(temp)
         try:
-            asyncio.run(_index(writer.staging, bundle))
+            run_sync(_index(writer.staging, bundle))
         except Exception as exc:  # noqa: BLE001 - any Pagefind failure (not installed, crashed) only warns
             reporter.warn(f"site search is off: Pagefind could not index the site ({type(exc).__name__}: {exc}); "
                           "install it with `pip install 'pagefind[bin]'`")

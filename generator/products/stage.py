@@ -13,7 +13,6 @@ stay in the build. The stage never knows which source answered.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import datetime as dt
 import math
 import os
@@ -21,6 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..asyncrun import run_sync
 from ..content import Page
 from ..reporting import Reporter
 from ..shortcodes import Shortcode
@@ -207,10 +207,4 @@ def run_stage(site: Site, source: ProductSource, sign: Signer, reporter: Reporte
         finally:
             await source.aclose()
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(go())
-    # Called from inside an event loop (a notebook, Playwright's sync API): run on a thread of our own.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, go()).result()
+    return run_sync(go())
