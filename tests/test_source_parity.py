@@ -278,3 +278,15 @@ def test_site_builds_the_same_from_either_source(tmp_path: Path, catalog_path: P
     # the API build really used the API
     assert server.requests_to("products") and server.requests_to("category_tree")
     assert os.environ["PARITY_SHOPELLO_KEY"] == API_KEY
+
+
+@pytest.mark.parametrize("root", [None, 14, 3, 37, 999999])
+def test_category_tree_fallback(catalog: CatalogSource, server: ShopelloServer, root: int | None) -> None:
+    """Without a category_tree endpoint the client builds the tree from categories + category_parents."""
+    endpoint = "category_tree" if root is None else f"category_tree/{root}"
+    server.fail("404", endpoint=endpoint)
+    try:
+        got = via_api(server, lambda s: s.category_tree(root))
+    finally:
+        server.clear_faults()
+    assert got == direct(catalog, lambda s: s.category_tree(root))
