@@ -32,6 +32,7 @@ class CatalogSource:
         self.path = Path(path)
         self.conn = connect(self.path)
         self.stats = FetchStats()
+        self._parsed: dict[str, Product] = {}  # payload text -> Product (see load_products)
 
     # --- ProductSource -------------------------------------------------------------------
 
@@ -42,11 +43,11 @@ class CatalogSource:
         return {query: self.search(query) for query in dict.fromkeys(queries)}
 
     async def product(self, product_id: int) -> Product | None:
-        found = load_products(self.conn, [product_id])
+        found = load_products(self.conn, [product_id], self._parsed)
         return found[0] if found else None
 
     async def related_products(self, product_id: int) -> list[Product]:
-        return load_products(self.conn, related_ids(self.conn, product_id))
+        return load_products(self.conn, related_ids(self.conn, product_id), self._parsed)
 
     async def categories(self) -> list[Category]:
         rows = self.conn.execute("SELECT category_id, name, parent_id FROM categories ORDER BY category_id")
@@ -89,7 +90,7 @@ class CatalogSource:
     def search(self, query: ProductQuery) -> ProductPage:
         """Answer one ProductQuery (what `products()` returns, without the event loop)."""
         self.stats.requests += 1
-        return CatalogQuery(self.conn, query).page()
+        return CatalogQuery(self.conn, query, self._parsed).page()
 
     def import_files(self, paths: Iterable[str | Path]) -> ImportReport:
         """Import JSON / JSON-lines / taxonomy files; each file is one transaction."""
