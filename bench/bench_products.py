@@ -57,11 +57,11 @@ def make_catalog(path: Path, n: int) -> float:
     return time.perf_counter() - start
 
 
-def make_site(root: Path, catalog: Path, listed: int) -> None:
+def make_site(root: Path, catalog: Path, listed: int, related: int) -> None:
     (root / "content").mkdir(parents=True)
     (root / "shelfpress.toml").write_text(
         'title = "Bench shop"\nbase_url = "https://example.org/shop/"\n\n'
-        f'[source]\nkind = "catalog"\ncatalog = "{catalog.as_posix()}"\n')
+        f'[source]\nkind = "catalog"\ncatalog = "{catalog.as_posix()}"\n\n[products]\nrelated = {related}\n')
     (root / "content" / "index.md").write_text("---\ntitle: Home\n---\nWelcome to the bench shop.\n")
     pages = -(-listed // PER_PAGE)
     (root / "content" / "products.md").write_text(
@@ -84,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=12_000, help="products in the catalog")
     parser.add_argument("--listed", type=int, default=10_000, help="products the listing covers")
+    parser.add_argument("--related", type=int, default=4, help="related products per product page (0: none)")
     parser.add_argument("--profile", type=int, default=0, metavar="TOP",
                         help="profile the cold build with cProfile; print the TOP functions")
     args = parser.parse_args()
@@ -93,7 +94,7 @@ def main() -> None:
         catalog = Path(tmp) / "catalog.sqlite"
         seconds = make_catalog(catalog, args.products)
         print(f"catalog: {args.products:,} synthetic products imported in {seconds:.2f} s")
-        make_site(root, catalog, args.listed)
+        make_site(root, catalog, args.listed, args.related)
         config = load_config(root)
         quiet = Reporter(verbosity=0)
 
