@@ -85,8 +85,10 @@ def test_categories_tree_stores_brands(catalog: CatalogSource) -> None:
     assert {c.category.name for c in by_name["Belysning"].children} >= {"Taklampor", "Bordslampor", "Golvlampor"}
     walked = [node.category.name for node, _ in by_name["Övrigt bygg & trädgård"].walk()]
     assert "Dörrar" in walked
-    below = asyncio.run(catalog.category_tree(14))
-    assert {n.category.category_id for n in below} == {422, 432, 435, 436}
+    (below,) = asyncio.run(catalog.category_tree(14))
+    assert below.category.category_id == 14
+    assert {n.category.category_id for n in below.children} == {422, 432, 435, 436}
+    assert asyncio.run(catalog.category_tree(999999)) == []
     assert asyncio.run(catalog.category(432)).parent_id == 14
     stores = asyncio.run(catalog.stores())
     assert {s.store_id for s in stores} >= {51, 113, 859, 2001}

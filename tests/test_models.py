@@ -92,3 +92,10 @@ def test_build_category_tree_nests_sorts_and_cuts_cycles() -> None:
     sub = build_category_tree(cats, {3: 1, 4: 5, 5: 4}, root=4)
     assert [(n.category.category_id, d) for n, d in sub[0].walk()] == [(4, 0), (5, 1)]
     assert build_category_tree(cats, {}, root=99) == []
+
+
+def test_build_category_tree_sorts_case_insensitively_and_roots_self_parents() -> None:
+    cats = [Category(1, "beta"), Category(2, "Alpha"), Category(3, "Gamma", 3)]
+    tree = build_category_tree(cats, {})
+    assert [n.category.category_id for n in tree] == [2, 1, 3]  # "Alpha" < "beta" < "Gamma"
+    assert tree[2].children == ()

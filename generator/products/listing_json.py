@@ -36,5 +36,21 @@ def listing_json(views: Iterable[ProductView], url: Url, price: Price) -> Markup
 
 
 def register(env: jinja2.Environment) -> None:
-    """Add the `listing_json` filter, built on the environment's own `url` and `price` filters."""
-    env.filters["listing_json"] = lambda views: listing_json(views, env.filters["url"], env.filters["price"])
+    """Add the `listing_json` filter, built on the environment's own `url` and `price` filters.
+
+    Every page of one listing embeds the same `listing.all` list object, so the
+    JSON is made once per listing (keyed by that list, which the memo keeps
+    alive so its id cannot be reused) instead of once per page.
+    """
+    made: dict[int, tuple[object, Markup]] = {}
+
+    def cached(views: Iterable[ProductView]) -> Markup:
+        hit = made.get(id(views))
+        if hit is not None and hit[0] is views:
+            return hit[1]
+        text = listing_json(views, env.filters["url"], env.filters["price"])
+        if isinstance(views, list):
+            made[id(views)] = (views, text)
+        return text
+
+    env.filters["listing_json"] = cached

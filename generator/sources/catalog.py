@@ -20,7 +20,8 @@ from .base import FetchStats
 from .catalog_import import ImportReport, import_files, upsert_products
 from .catalog_query import CatalogQuery, load_products, related_ids
 from .catalog_schema import connect, transaction
-from .models import Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store
+from .models import (Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store,
+                     build_category_tree)
 from .query import ProductQuery
 
 
@@ -31,6 +32,7 @@ class CatalogSource:
         self.path = Path(path)
         self.conn = connect(self.path)
         self.stats = FetchStats()
+        self._parsed: dict[str, Product] = {}  # payload text -> Product (see load_products)
 
     # --- ProductSource -------------------------------------------------------------------
 
@@ -41,11 +43,11 @@ class CatalogSource:
         return {query: self.search(query) for query in dict.fromkeys(queries)}
 
     async def product(self, product_id: int) -> Product | None:
-        found = load_products(self.conn, [product_id])
+        found = load_products(self.conn, [product_id], self._parsed)
         return found[0] if found else None
 
     async def related_products(self, product_id: int) -> list[Product]:
-        return load_products(self.conn, related_ids(self.conn, product_id))
+        return load_products(self.conn, related_ids(self.conn, product_id), self._parsed)
 
     async def categories(self) -> list[Category]:
         rows = self.conn.execute("SELECT category_id, name, parent_id FROM categories ORDER BY category_id")
@@ -57,20 +59,11 @@ class CatalogSource:
         return Category(*row) if row else None
 
     async def category_tree(self, category_id: int | None = None) -> list[CategoryNode]:
-        """Root categories (or the children of `category_id`) with their sub-trees, by name."""
-        categories = await self.categories()
-        known = {c.category_id for c in categories}
-        children: dict[int | None, list[Category]] = {}
-        for c in categories:
-            parent = c.parent_id if c.parent_id in known and c.parent_id != c.category_id else None
-            children.setdefault(parent, []).append(c)
+        """Root categories with their sub-trees, or `[the node of category_id]` with its sub-tree.
 
-        def build(parent: int | None, seen: frozenset[int]) -> tuple[CategoryNode, ...]:
-            kids = sorted(children.get(parent, []), key=lambda c: (c.name.casefold(), c.category_id))
-            return tuple(CategoryNode(c, build(c.category_id, seen | {c.category_id}))
-                         for c in kids if c.category_id not in seen)
-
-        return list(build(category_id, frozenset() if category_id is None else frozenset({category_id})))
+        The same nesting, order and subtree shape as the API client's (`build_category_tree`).
+        """
+        return build_category_tree(await self.categories(), {}, root=category_id)
 
     async def stores(self) -> list[Store]:
         rows = self.conn.execute("SELECT store_id, name, url, logo FROM stores ORDER BY name COLLATE NOCASE, store_id")
@@ -97,7 +90,7 @@ class CatalogSource:
     def search(self, query: ProductQuery) -> ProductPage:
         """Answer one ProductQuery (what `products()` returns, without the event loop)."""
         self.stats.requests += 1
-        return CatalogQuery(self.conn, query).page()
+        return CatalogQuery(self.conn, query, self._parsed).page()
 
     def import_files(self, paths: Iterable[str | Path]) -> ImportReport:
         """Import JSON / JSON-lines / taxonomy files; each file is one transaction."""

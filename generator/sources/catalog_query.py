@@ -140,8 +140,10 @@ def _order_sql(query: ProductQuery, *, relevance: bool) -> str:
 class CatalogQuery:
     """One ProductQuery answered on one connection; `page()` is the result."""
 
-    def __init__(self, conn: sqlite3.Connection, query: ProductQuery) -> None:
+    def __init__(self, conn: sqlite3.Connection, query: ProductQuery,
+                 parsed: dict[str, Product] | None = None) -> None:
         self.conn = conn
+        self.parsed = parsed
         self.query = query
         terms = words(query.query or "")
         self.strict = _filters(conn, query)
@@ -166,7 +168,7 @@ class CatalogQuery:
         ids = self._page_ids()
         total = self._count() if q.get_total_found else None
         facets = self._facets() if q.extra else Facets()
-        return ProductPage(products=tuple(load_products(self.conn, ids)), total_found=total, facets=facets)
+        return ProductPage(products=tuple(load_products(self.conn, ids, self.parsed)), total_found=total, facets=facets)
 
     # --- the ordered result -------------------------------------------------------------
 
@@ -228,13 +230,36 @@ class CatalogQuery:
         return tuple(FacetCount(row[0], row[1], row[2]) for row in rows)
 
 
-def load_products(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Product]:
-    """The products with these ids, in the order given; unknown ids are skipped."""
+PARSED_LIMIT = 50_000
+
+
+def load_products(conn: sqlite3.Connection, ids: Sequence[int],
+                  parsed: dict[str, Product] | None = None) -> list[Product]:
+    """The products with these ids, in the order given; unknown ids are skipped.
+
+    `parsed` memoises parsing by payload text (Products are frozen, and equal
+    text gives an equal Product), so a build that loads the same product for a
+    listing, a shortcode and ten related lists parses it once; a changed row
+    has a different payload and is parsed afresh.
+    """
     if not ids:
         return []
     rows = dict(conn.execute(
         f"SELECT product_id, payload FROM products WHERE product_id IN ({_placeholders(ids)})", list(ids)))
-    return [Product.from_api(json.loads(rows[pid])) for pid in ids if pid in rows]
+    if parsed is None:
+        return [Product.from_api(json.loads(rows[pid])) for pid in ids if pid in rows]
+    if len(parsed) > PARSED_LIMIT:
+        parsed.clear()
+    out = []
+    for pid in ids:
+        payload = rows.get(pid)
+        if payload is None:
+            continue
+        product = parsed.get(payload)
+        if product is None:
+            product = parsed[payload] = Product.from_api(json.loads(payload))
+        out.append(product)
+    return out
 
 
 def disseminate(rows: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:

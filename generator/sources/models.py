@@ -294,23 +294,27 @@ def build_category_tree(categories: Iterable[Category], parents: Mapping[int, in
 
     With `root`, the answer is the subtree under that category (one node, or
     none if unknown); otherwise every category without a known parent is a
-    root. Children are sorted by name then id; a cycle in `parents` is cut.
+    root (so is a category that names itself as parent). Children are sorted
+    by case-folded name then id; a cycle in `parents` is cut.
     """
     by_id = {c.category_id: Category(c.category_id, c.name, parents.get(c.category_id, c.parent_id))
              for c in categories}
     children: dict[int | None, list[Category]] = {}
     for category in by_id.values():
-        parent = category.parent_id if category.parent_id in by_id else None
-        children.setdefault(parent, []).append(category)
+        known = category.parent_id in by_id and category.parent_id != category.category_id
+        children.setdefault(category.parent_id if known else None, []).append(category)
+
+    def order(category: Category) -> tuple[str, int]:
+        return category.name.casefold(), category.category_id
 
     def node(category: Category, seen: frozenset[int]) -> CategoryNode:
-        kids = sorted(children.get(category.category_id, []), key=lambda c: (c.name, c.category_id))
+        kids = sorted(children.get(category.category_id, []), key=order)
         seen = seen | {category.category_id}
         return CategoryNode(category, tuple(node(k, seen) for k in kids if k.category_id not in seen))
 
     if root is not None:
         return [node(by_id[root], frozenset())] if root in by_id else []
-    return [node(c, frozenset()) for c in sorted(children.get(None, []), key=lambda c: (c.name, c.category_id))]
+    return [node(c, frozenset()) for c in sorted(children.get(None, []), key=order)]
 
 
 @dataclass(frozen=True)

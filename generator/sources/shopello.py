@@ -221,7 +221,9 @@ class ShopelloSource:
             return await self._products_page(query)
         first = await self._products_page(query.replace(limit=size))
         end = query.offset + query.limit
-        if first.total_found is not None:
+        if first.total_found is not None and query.mode != "fill":
+            # total_found bounds the matches, except in `fill` mode: it counts only the
+            # all-words matches, and the answer is padded beyond them up to `limit`.
             end = min(end, first.total_found)
         if len(first.products) < size or end <= query.offset + size:
             return first
