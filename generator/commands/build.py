@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..buildstate import BuildState, Plan
 from ..config import Config
 from ..content import Page
 from ..errors import BuildError
@@ -40,20 +41,29 @@ class BuildReport:
 
 
 def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: bool = False,
-          output: Path | None = None, reporter: Reporter | None = None) -> BuildReport:
-    """Build the site into `output` (default: the configured output_dir), atomically."""
+          output: Path | None = None, reporter: Reporter | None = None,
+          state: BuildState | None = None) -> BuildReport:
+    """Build the site into `output` (default: the configured output_dir), atomically.
+
+    Incremental: pages whose inputs did not change since the build `state` records (default: the one
+    saved for this output dir in the cache dir) are kept, not rendered; `clean` ignores the state.
+    """
     started = time.perf_counter()
     reporter = reporter or Reporter()
     out_dir = (output or config.output_path).resolve()
     check_output_dir(out_dir, config.site_dir)
     check_theme(config)
 
-    site = load_site(config, drafts=drafts)
+    state = state or BuildState.for_output(config, out_dir)
+    state.start(config, drafts=drafts, clean=clean)
+
+    site = load_site(config, drafts=drafts, read=state.read_page)
     env = make_environment(config)
-    renderer = PageRenderer(site, env)
-    writer = OutputWriter(out_dir, reuse_unchanged=not clean)
+    renderer = PageRenderer(site, env, markdown=state.markdown)
+    plan = state.plan_pages(site)
+    writer = state.writer(out_dir, clean=clean)
     try:
-        _write_pages(site, renderer, writer, reporter)
+        _write_pages(site, renderer, writer, reporter, plan)
         _write_static(site, writer)
         _write_site_files(site, env, writer)
         reporter.flush_groups()
@@ -64,14 +74,16 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     except BaseException:
         writer.abort()
         raise
+    state.committed(writer)
     return BuildReport(pages=len(site.pages), seconds=time.perf_counter() - started, writes=stats,
                        warnings=len(reporter.warnings))
 
 
-def _write_pages(site: Site, renderer: PageRenderer, writer: OutputWriter, reporter: Reporter) -> None:
+def _write_pages(site: Site, renderer: PageRenderer, writer: OutputWriter, reporter: Reporter, plan: Plan) -> None:
     total = len(site.pages)
     for done, page in enumerate(site.pages, 1):
-        writer.write(page.output_path, renderer.render(page), str(page.source or page.url))
+        if not plan.reuse(page, writer):
+            writer.write(page.output_path, renderer.render(page), str(page.source or page.url))
         if done % 200 == 0 or done == total:
             reporter.progress("Rendering", done, total)
 
