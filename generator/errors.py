@@ -12,6 +12,7 @@ traceback. Errors never carry secrets: sources redact keys before raising.
     ├── SourceError          a product source failed (endpoint, query)
     │   └── (sources/shopello.py, reports/ define their own subclasses)
     ├── DeployError          publishing failed
+    ├── ServeError           the dev server cannot start (e.g. port in use)
     └── Abort                the user asked for something we refuse to do
 """
 
@@ -91,6 +92,10 @@ class SourceError(ShelfpressError):
 
 class DeployError(ShelfpressError):
     """Publishing the site failed or was refused."""
+
+
+class ServeError(ShelfpressError):
+    """`shelfpress serve` could not start (the port is taken, the host unknown)."""
 
 
 class Abort(ShelfpressError):

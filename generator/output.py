@@ -216,7 +216,7 @@ class InPlaceWriter(OutputWriter):
 
     def keep(self, rel: str, owner: str) -> bool:
         key = self._claim(rel, owner)
-        if self.verify and not (self.out_dir / key).is_file():
+        if self.verify and not os.path.isfile(os.path.join(self.out_dir, key)):
             del self.owners[key]
             return False
         self.stats.unchanged += 1
