@@ -142,8 +142,8 @@ class DevServer:
             if self.server is not None:
                 self.server.base_path = self.config.base_path
             self._build()
-        except ShelfpressError as exc:
-            message = exc.format_message()
+        except Exception as exc:  # noqa: BLE001 - any failure keeps the last good site and is shown
+            message = exc.format_message() if isinstance(exc, ShelfpressError) else f"{type(exc).__name__}: {exc}"
             self.reporter.error(f"rebuild failed ({shown}): {message}")
             return message
         self.reporter.debug(f"Rebuilt after {shown} in {time.perf_counter() - started:.2f} s")
