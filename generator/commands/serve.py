@@ -17,12 +17,15 @@ build's normal (cached) sources: serving never forces a re-fetch.
 from __future__ import annotations
 
 import errno
+import os
 import re
 import shutil
+import signal
 import tempfile
 import threading
 import time
 import webbrowser
+from collections.abc import Iterator
 from pathlib import Path
 
 import watchfiles
@@ -36,6 +39,7 @@ from .build import build
 
 WATCHED = ("content", "templates", "themes", "static", "data", CONFIG_FILE)
 WATCH_STEP_MS = 50
+WATCH_TIMEOUT_MS = 200
 _EDITOR_TEMP = (r"\.sw[a-p]$", r"~$", r"^\.#", r"^#.*#$", r"^4913$", r"\.tmp(-\d+)?$", r"\.(crdownload|part)$")
 
 
@@ -65,7 +69,8 @@ class DevServer:
         self.cache_dir = config.site_dir / config.source.cache_dir
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         # In the cache dir, not /tmp: the build writes many small files, and /tmp may be slow or tiny.
-        self.temp = Path(tempfile.mkdtemp(prefix="serve-", dir=self.cache_dir))
+        _remove_abandoned(self.cache_dir)
+        self.temp = Path(tempfile.mkdtemp(prefix=f"serve-{os.getpid()}-", dir=self.cache_dir))
         self.out_dir = self.temp / "site"
         self.state = BuildState(self.out_dir, verify_output=False)
         self.epochs = BuildEpochs()
@@ -84,13 +89,14 @@ class DevServer:
     def start(self) -> None:
         """Build once (errors raise), listen (a busy port raises ServeError), then watch and rebuild."""
         try:
-            self._build()
             self.server = _listen(self.host, self.port, self.out_dir, self.config.base_path, self.epochs)
+            self._build()  # requests wait in the listen backlog until it is done
         except BaseException:
             self.close()
             raise
-        for target in (self.server.serve_forever, self._watch, self._rebuild_loop):
-            thread = threading.Thread(target=target, daemon=True, name=f"shelfpress-{target.__name__}")
+        watching = self._open_watch()  # before start() returns: no edit after it can be missed
+        for target, args in ((self.server.serve_forever, ()), (self._watch, (watching,)), (self._rebuild_loop, ())):
+            thread = threading.Thread(target=target, args=args, daemon=True, name=f"shelfpress-{target.__name__}")
             thread.start()
             self._threads.append(thread)
 
@@ -115,15 +121,26 @@ class DevServer:
             paths.append(site / self.config.source.catalog)
         return [p for p in paths if p.exists()]
 
-    def _watch(self) -> None:
+    def _open_watch(self) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+        """The one long-lived watch; its first (empty, after WATCH_TIMEOUT_MS) batch proves it is listening."""
+        changes = watchfiles.watch(*self.watched_paths(), watch_filter=SourceFilter([self.cache_dir,
+                                   self.config.output_path]), stop_event=self.stop_event, step=WATCH_STEP_MS,
+                                   rust_timeout=WATCH_TIMEOUT_MS, yield_on_timeout=True,
+                                   force_polling=self.poll or None, raise_interrupt=False)
+        self._record(next(changes, set()))
+        return changes
+
+    def _watch(self, changes: Iterator[set[tuple[watchfiles.Change, str]]]) -> None:
+        for batch in changes:
+            self._record(batch)
+
+    def _record(self, batch: set[tuple[watchfiles.Change, str]]) -> None:
+        if not batch:
+            return
         site = self.config.site_dir
-        for changes in watchfiles.watch(*self.watched_paths(), watch_filter=SourceFilter([self.cache_dir,
-                                        self.config.output_path]), stop_event=self.stop_event,
-                                        step=WATCH_STEP_MS, force_polling=self.poll or None, yield_on_timeout=False,
-                                        raise_interrupt=False):
-            with self._lock:
-                self._changes.update(str(Path(path).relative_to(site)) for _, path in changes)
-            self.epochs.want()
+        with self._lock:
+            self._changes.update(str(Path(path).relative_to(site)) for _, path in batch)
+        self.epochs.want()
 
     def _rebuild_loop(self) -> None:
         built = 0
@@ -150,6 +167,14 @@ class DevServer:
         return None
 
 
+def _remove_abandoned(cache_dir: Path) -> None:
+    """Delete temp dirs of dev servers that were killed (their process is gone)."""
+    for folder in cache_dir.glob("serve-*-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists() and Path("/proc/self").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _listen(host: str, port: int, root: Path, base_path: str, epochs: BuildEpochs) -> LiveReloadServer:
     try:
         return LiveReloadServer((host, port), root, base_path, epochs)
@@ -169,6 +194,7 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
     reporter.info(f"Serving {server.url} (live reload on; Ctrl+C to stop)")
     if open_browser:
         webbrowser.open(server.url)
+    signal.signal(signal.SIGTERM, lambda *_: server.stop_event.set())
     try:
         server.stop_event.wait()
     except KeyboardInterrupt:
