@@ -14,7 +14,7 @@ import pytest
 
 from generator.commands.serve import DevServer, is_css_only
 from generator.config import load_config
-from generator.errors import ServeError
+from generator.errors import ServeError, ShelfpressError
 from generator.livereload import BuildEpochs, inject
 from generator.reporting import Reporter
 from tests.sites import run, tree, write_site
@@ -110,6 +110,15 @@ def test_busy_port_is_one_clear_error(site: Path) -> None:
         with pytest.raises(ServeError, match=f"port {port} on 127.0.0.1 is already in use.*--port 0"):
             dev.start()
         assert not dev.temp.exists()
+
+
+@pytest.mark.server
+def test_a_failing_first_build_raises_and_cleans_up(site: Path) -> None:
+    (site / "content/about.md").write_text("---\ntitle: About\n---\n{{< nope >}}\n")
+    dev = DevServer(load_config(site), port=0, reporter=Reporter(verbosity=0))
+    with pytest.raises(ShelfpressError, match="content/about.md:4:1: unknown shortcode"):
+        dev.start()
+    assert not dev.temp.exists()
 
 
 @pytest.mark.server

@@ -87,14 +87,18 @@ class DevServer:
         return f"http://{host}:{port}{self.config.base_path}"
 
     def start(self) -> None:
-        """Build once (errors raise), listen (a busy port raises ServeError), then watch and rebuild."""
+        """Listen (a busy port raises ServeError), watch, build once (errors raise), then serve and rebuild."""
         try:
             self.server = _listen(self.host, self.port, self.out_dir, self.config.base_path, self.epochs)
-            self._build()  # requests wait in the listen backlog until it is done
+            watching = self._open_watch()  # before the first build: no edit after start() began is missed
+            try:
+                self._build()  # requests wait in the listen backlog until it is done
+            except BaseException:
+                watching.close()
+                raise
         except BaseException:
             self.close()
             raise
-        watching = self._open_watch()  # before start() returns: no edit after it can be missed
         for target, args in ((self.server.serve_forever, ()), (self._watch, (watching,)), (self._rebuild_loop, ())):
             thread = threading.Thread(target=target, args=args, daemon=True, name=f"shelfpress-{target.__name__}")
             thread.start()
@@ -103,7 +107,8 @@ class DevServer:
     def close(self) -> None:
         self.stop_event.set()
         if self.server is not None:
-            self.server.shutdown()
+            if self._threads:  # shutdown() waits for serve_forever(), which only runs once started
+                self.server.shutdown()
             self.server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
