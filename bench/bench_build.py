@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bench_build.py 1000 10000
 
-Prints pages/second for the first (cold) build and for a rebuild with no
-change. Sites are generated under a temp dir: N pages of ~120 words with a
+Prints pages/second for the first (cold) build, then the time of a rebuild
+with no change and of a rebuild after editing one page's Markdown
+(incremental: that page and its section are rendered, the rest kept). Sites are generated under a temp dir: N pages of ~120 words with a
 heading, a list and a link, spread over 20 sections.
 """
 
@@ -47,9 +48,14 @@ def measure(n: int) -> None:
         t0 = time.perf_counter()
         again = build(config, reporter=quiet)
         warm = time.perf_counter() - t0
+        edited = root / "content/section-3/page-3.md"
+        edited.write_text(edited.read_text() + "\nOne more paragraph.\n")
+        t0 = time.perf_counter()
+        edit = build(config, reporter=quiet)
+        one = time.perf_counter() - t0
         print(f"N={n:>6}: full build {cold:6.2f} s ({first.pages / cold:7.0f} pages/s) | "
-              f"no-change rebuild {warm:6.2f} s ({again.pages / warm:7.0f} pages/s, "
-              f"{again.writes.written} files rewritten)")
+              f"no-change rebuild {warm:6.2f} s ({again.writes.written} files rewritten) | "
+              f"one-page edit {one:6.2f} s ({edit.writes.written} files rewritten)")
 
 
 if __name__ == "__main__":

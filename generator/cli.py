@@ -96,6 +96,25 @@ def check(site_dir: Path, drafts: bool, reporter: Any) -> None:
 
 @cli.command()
 @site_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on; 0 picks a free one (printed).")
+@click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
+@click.option("--poll", is_flag=True, help="Poll for changes (Docker, network drives) instead of OS events.")
+@verbosity_options
+def serve(site_dir: Path, host: str, port: int, drafts: bool, open_browser: bool, poll: bool,
+          reporter: Any) -> None:
+    """Serve the site locally, rebuilding and reloading the browser on every change."""
+    from .commands.serve import serve as run_serve
+    from .config import load_config
+
+    run_serve(load_config(site_dir), host=host, port=port, drafts=drafts, open_browser=open_browser, poll=poll,
+              reporter=reporter)
+
+
+@cli.command()
+@site_options
 @click.option("--remote", default=None, help="Git remote to push to  [default: [deploy] remote, origin]")
 @click.option("--branch", default=None, help="Branch that holds the site  [default: [deploy] branch, gh-pages]")
 @click.option("-m", "--message", default=None,

@@ -145,6 +145,7 @@ class Config:
     theme: str = opt("default", "Theme name: themes/<name>/ in the site, or a built-in theme.")
     permalinks: str = opt("pretty", "pretty = /a/b/, ugly = /a/b.html", choices=("pretty", "ugly"))
     per_page: int = opt(24, "Products per listing page by default.")
+    search: bool = opt(True, "Write /search/ and a Pagefind index of every page.")
     source: SourceConfig = opt(factory=SourceConfig, doc="[source] product data.")
     links: LinksConfig = opt(factory=LinksConfig, doc="[links] outbound link signing.")
     products: ProductPagesConfig = opt(factory=ProductPagesConfig, doc="[products] product pages.")

@@ -13,6 +13,7 @@ traceback. Errors never carry secrets: sources redact keys before raising.
     │   ├── APIError         HTTP API failures: tree in sources/http.py
     │   └── OfflineMissError a response missing from the cache in offline mode
     ├── DeployError          publishing failed
+    ├── ServeError           the dev server cannot start (e.g. port in use)
     └── Abort                the user asked for something we refuse to do
 """
 
@@ -92,6 +93,10 @@ class SourceError(ShelfpressError):
 
 class DeployError(ShelfpressError):
     """Publishing the site failed or was refused."""
+
+
+class ServeError(ShelfpressError):
+    """`shelfpress serve` could not start (the port is taken, the host unknown)."""
 
 
 class Abort(ShelfpressError):

@@ -36,11 +36,12 @@ KIND_TEMPLATES = {
 class PageRenderer:
     def __init__(self, site: Site, env: jinja2.Environment,
                  providers: Mapping[str, ShortcodeProvider] | None = None,
-                 extra_context: Mapping[str, Any] | None = None) -> None:
+                 extra_context: Mapping[str, Any] | None = None,
+                 markdown: MarkdownRenderer | None = None) -> None:
         self.site, self.env = site, env
         self.providers = dict(providers or {})
         self.extra_context = dict(extra_context or {})
-        self.markdown = MarkdownRenderer(site.config.base_path)
+        self.markdown = markdown or MarkdownRenderer(site.config.base_path)
         self._known_shortcodes: dict[str, bool] = {}
 
     def template_for(self, page: Page) -> str:

@@ -137,10 +137,13 @@ def render_template(env: jinja2.Environment, config: Config, name: str, context:
 
 
 def template_exists(env: jinja2.Environment, name: str) -> bool:
+    """Whether `name` is in the theme chain; one with a syntax error exists (render_template reports it)."""
     try:
         env.get_template(name)
     except jinja2.TemplateNotFound:
         return False
+    except jinja2.TemplateSyntaxError:
+        return True
     return True
 
 

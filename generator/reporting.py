@@ -47,6 +47,10 @@ class Reporter:
                 self._line(f"WARNING: ... and {count - GROUP_AFTER} more like '{kind}'")
         self._kinds.clear()
 
+    def error(self, message: str) -> None:
+        """An error the command survives (a failed rebuild in `serve`); shown at every verbosity."""
+        self._line(f"ERROR: {message}")
+
     def info(self, message: str) -> None:
         if self.verbosity >= 1:
             self._line(message)

@@ -28,24 +28,37 @@ def add_search_page(site: Site) -> None:
     site.add(Page(url="/search/", kind="search", title=title, template="search.html"))
 
 
-async def _index(staging: Path, bundle: Path) -> None:
+async def _index(site: Path, bundle: Path) -> None:
     from pagefind.index import IndexConfig, PagefindIndex
 
-    config = IndexConfig(output_path=str(bundle))
-    async with PagefindIndex(config=config) as index:
-        await index.add_directory(str(staging))
+    async with PagefindIndex(config=IndexConfig(output_path=str(bundle))) as index:
+        await index.add_directory(str(site))
         await index.write_files(output_path=str(bundle))
 
 
+def _keep_previous_bundle(writer: OutputWriter) -> bool:
+    """No page changed since the last build: its bundle is still right, keep it as it is."""
+    previous = writer.out_dir / BUNDLE
+    if writer.changed(ignore=f"{BUNDLE}/") or not previous.is_dir():
+        return False
+    return all(writer.keep(f"{BUNDLE}/{p.relative_to(previous).as_posix()}", "search index")
+               for p in sorted(previous.rglob("*")) if p.is_file())
+
+
 def write_search_index(writer: OutputWriter, reporter: Reporter) -> None:
-    """Index the staged site and stage the Pagefind bundle; warn (never fail) when Pagefind is unavailable."""
+    """Index every HTML page of this build and stage the Pagefind bundle; warn (never fail) without Pagefind."""
+    if _keep_previous_bundle(writer):
+        return
     with tempfile.TemporaryDirectory(dir=writer.out_dir.parent, prefix=".pagefind-") as temp:
-        bundle = Path(temp)
+        site, bundle = Path(temp) / "site", Path(temp) / "bundle"
+        for key in sorted(k for k in writer.owners if k.endswith(".html")):
+            (site / key).parent.mkdir(parents=True, exist_ok=True)
+            (site / key).write_bytes(writer.read(key))
         try:
-            run_sync(_index(writer.staging, bundle))
+            run_sync(_index(site, bundle))
         except Exception as exc:  # noqa: BLE001 - any Pagefind failure (not installed, crashed) only warns
             reporter.warn(f"site search is off: Pagefind could not index the site ({type(exc).__name__}: {exc}); "
                           "install it with `pip install 'pagefind[bin]'`")
             return
         for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
-            writer.copy(f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path, "search index")
+            writer.write(f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path.read_bytes(), "search index")

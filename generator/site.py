@@ -11,7 +11,7 @@ This module reads content files through `content.py`; it does not render.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,13 +99,19 @@ def _section_pages(pages: Iterable[Page], config: Config) -> list[Page]:
                  source=None) for url, name in sorted(missing.items())]
 
 
-def load_site(config: Config, *, drafts: bool = False) -> Site:
-    """Read every content file into the site graph; raise on the first bad file."""
+PageReader = Callable[[Path, Path, Path, str], Page]
+
+
+def load_site(config: Config, *, drafts: bool = False, read: PageReader = read_page) -> Site:
+    """Read every content file into the site graph; raise on the first bad file.
+
+    `read` parses one file (default `content.read_page`); incremental builds pass a caching reader.
+    """
     site = Site(config, drafts=drafts)
     content_dir = config.site_dir / "content"
     pages = []
     for path in content_files(content_dir):
-        page = read_page(path, content_dir, config.site_dir, config.permalinks)
+        page = read(path, content_dir, config.site_dir, config.permalinks)
         if page.draft and not drafts:
             continue
         pages.append(page)

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..buildstate import BuildState, Plan
 from ..config import Config
 from ..products.listing_json import register as register_listing_json
 from ..products.signing import make_signer
@@ -49,28 +50,38 @@ class BuildReport:
 
 def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: bool = False,
           output: Path | None = None, reporter: Reporter | None = None,
-          cache_mode: CacheMode = CacheMode.NORMAL) -> BuildReport:
-    """Build the site into `output` (default: the configured output_dir), atomically."""
+          cache_mode: CacheMode = CacheMode.NORMAL, state: BuildState | None = None) -> BuildReport:
+    """Build the site into `output` (default: the configured output_dir), atomically.
+
+    Incremental: pages whose inputs did not change since the build `state` records (default: the one
+    saved for this output dir in the cache dir) are kept, not rendered; `clean` ignores the state.
+    """
     started = time.perf_counter()
     reporter = reporter or Reporter()
     out_dir = (output or config.output_path).resolve()
     check_output_dir(out_dir, config.site_dir)
     check_theme(config)
 
-    site = load_site(config, drafts=drafts)
+    state = state or BuildState.for_output(config, out_dir)
+    state.start(config, drafts=drafts, clean=clean)
+
+    site = load_site(config, drafts=drafts, read=state.read_page)
     source = open_source(config, cache_mode=cache_mode, on_progress=_fetch_progress(reporter))
     sign = make_signer(config, reporter)
     widgets = WidgetStage(site, sign, reporter)
-    add_search_page(site)
+    if config.search:
+        add_search_page(site)
     products = run_stage(site, source, sign, reporter, after=widgets.fetch)
     env = make_environment(config)
     register_listing_json(env)
-    renderer = PageRenderer(site, env, providers=products.providers)
-    writer = OutputWriter(out_dir, reuse_unchanged=not clean)
+    renderer = PageRenderer(site, env, providers=products.providers, markdown=state.markdown)
+    plan = state.plan_pages(site)
+    writer = state.writer(out_dir, clean=clean)
     try:
-        _write_pages(site, renderer, writer, reporter)
+        _write_pages(site, renderer, writer, reporter, plan)
         widgets.write(writer, env)
-        write_search_index(writer, reporter)
+        if config.search:
+            write_search_index(writer, reporter)
         _write_static(site, writer)
         _write_site_files(site, env, writer)
         reporter.flush_groups()
@@ -81,6 +92,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     except BaseException:
         writer.abort()
         raise
+    state.committed(writer)
     details = [f"{products.product_pages:,} product pages", f"{products.listing_pages:,} listing pages",
                source.stats.summary()]
     return BuildReport(pages=len(site.pages), seconds=time.perf_counter() - started, writes=stats,
@@ -94,10 +106,11 @@ def _fetch_progress(reporter: Reporter) -> ProgressHook:
     return show
 
 
-def _write_pages(site: Site, renderer: PageRenderer, writer: OutputWriter, reporter: Reporter) -> None:
+def _write_pages(site: Site, renderer: PageRenderer, writer: OutputWriter, reporter: Reporter, plan: Plan) -> None:
     total = len(site.pages)
     for done, page in enumerate(site.pages, 1):
-        writer.write(page.output_path, renderer.render(page), str(page.source or page.url))
+        if not plan.reuse(page, writer):
+            writer.write(page.output_path, renderer.render(page), str(page.source or page.url))
         if done % 200 == 0 or done == total:
             reporter.progress("Rendering", done, total)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..safety import plain_text, safe_url
@@ -37,7 +37,8 @@ def product_url(product: Product) -> str:
 class ProductView:
     product: Product
     channel: str
-    sign: Signer
+    # Not part of the value: the build state fingerprints page data by repr, which must be stable.
+    sign: Signer = field(repr=False, compare=False)
 
     @property
     def id(self) -> int:

@@ -1,0 +1,208 @@
+"""`shelfpress serve`: build, serve, watch, rebuild, reload the browsers.
+
+    watcher thread --(changed paths)--> BuildEpochs.want()
+    build thread   --(incremental build into a temp dir)--> BuildEpochs.publish()
+    HTTP threads   --(serve the temp dir; HTML waits for an in-flight build)
+
+One long-lived `watchfiles.watch()` covers content/, templates/, themes/,
+static/, data/, shelfpress.toml and a local catalog file; a burst of saves
+arrives as one batch, and changes that land during a build are coalesced
+into the next one. The build state stays in memory between rebuilds, so a
+one-page edit re-renders that page and its section only. A failed rebuild
+(config included) keeps the last good site and shows its error in the
+terminal and, as an overlay, in the browser. Product data comes through the
+build's normal (cached) sources: serving never forces a re-fetch.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import webbrowser
+from collections.abc import Iterator
+from pathlib import Path
+
+import watchfiles
+
+from ..buildstate import BuildState
+from ..config import CONFIG_FILE, Config, load_config
+from ..errors import ServeError, ShelfpressError
+from ..livereload import BuildEpochs, LiveReloadServer
+from ..reporting import Reporter
+from .build import build
+
+WATCHED = ("content", "templates", "themes", "static", "data", CONFIG_FILE)
+WATCH_STEP_MS = 50
+WATCH_TIMEOUT_MS = 200
+_EDITOR_TEMP = (r"\.sw[a-p]$", r"~$", r"^\.#", r"^#.*#$", r"^4913$", r"\.tmp(-\d+)?$", r"\.(crdownload|part)$")
+
+
+class SourceFilter(watchfiles.DefaultFilter):
+    """watchfiles' defaults plus editor temp files, the serve output and the cache dir."""
+
+    ignore_entity_patterns = (*watchfiles.DefaultFilter.ignore_entity_patterns, *_EDITOR_TEMP)
+
+    def __init__(self, ignore: list[Path]) -> None:
+        super().__init__(ignore_paths=[str(p) for p in ignore])
+
+
+def is_css_only(paths: set[str]) -> bool:
+    """Every change is a stylesheet among static files: browsers can swap styles instead of reloading."""
+    return bool(paths) and all(p.endswith(".css") and re.search(r"(^|/)static/", p.replace("\\", "/"))
+                               for p in paths)
+
+
+class DevServer:
+    """The running dev server; `serve()` drives one, tests start and stop it directly."""
+
+    def __init__(self, config: Config, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
+                 poll: bool = False, reporter: Reporter | None = None) -> None:
+        self.config, self.drafts, self.poll = config, drafts, poll
+        self.reporter = reporter or Reporter()
+        self.host, self.port = host, port
+        self.cache_dir = config.site_dir / config.source.cache_dir
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        # In the cache dir, not /tmp: the build writes many small files, and /tmp may be slow or tiny.
+        _remove_abandoned(self.cache_dir)
+        self.temp = Path(tempfile.mkdtemp(prefix=f"serve-{os.getpid()}-", dir=self.cache_dir))
+        self.out_dir = self.temp / "site"
+        self.state = BuildState(self.out_dir, verify_output=False)
+        self.epochs = BuildEpochs()
+        self.stop_event = threading.Event()
+        self._changes: set[str] = set()
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self.server: LiveReloadServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}{self.config.base_path}"
+
+    def start(self) -> None:
+        """Listen (a busy port raises ServeError), watch, build once (errors raise), then serve and rebuild."""
+        try:
+            self.server = _listen(self.host, self.port, self.out_dir, self.config.base_path, self.epochs)
+            watching = self._open_watch()  # before the first build: no edit after start() began is missed
+            try:
+                self._build()  # requests wait in the listen backlog until it is done
+            except BaseException:
+                watching.close()
+                raise
+        except BaseException:
+            self.close()
+            raise
+        for target, args in ((self.server.serve_forever, ()), (self._watch, (watching,)), (self._rebuild_loop, ())):
+            thread = threading.Thread(target=target, args=args, daemon=True, name=f"shelfpress-{target.__name__}")
+            thread.start()
+            self._threads.append(thread)
+
+    def close(self) -> None:
+        self.stop_event.set()
+        if self.server is not None:
+            if self._threads:  # shutdown() waits for serve_forever(), which only runs once started
+                self.server.shutdown()
+            self.server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        shutil.rmtree(self.temp, ignore_errors=True)
+
+    def _build(self) -> None:
+        report = build(self.config, drafts=self.drafts, output=self.out_dir, state=self.state,
+                       reporter=Reporter(self.reporter.verbosity, self.reporter.stream))
+        self.reporter.info(report.summary())
+
+    def watched_paths(self) -> list[Path]:
+        site = self.config.site_dir
+        paths = [site / name for name in WATCHED]
+        if self.config.source.catalog:
+            paths.append(site / self.config.source.catalog)
+        return [p for p in paths if p.exists()]
+
+    def _open_watch(self) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+        """The one long-lived watch; its first (empty, after WATCH_TIMEOUT_MS) batch proves it is listening."""
+        changes = watchfiles.watch(*self.watched_paths(), watch_filter=SourceFilter([self.cache_dir,
+                                   self.config.output_path]), stop_event=self.stop_event, step=WATCH_STEP_MS,
+                                   rust_timeout=WATCH_TIMEOUT_MS, yield_on_timeout=True,
+                                   force_polling=self.poll or None, raise_interrupt=False)
+        self._record(next(changes, set()))
+        return changes
+
+    def _watch(self, changes: Iterator[set[tuple[watchfiles.Change, str]]]) -> None:
+        for batch in changes:
+            self._record(batch)
+
+    def _record(self, batch: set[tuple[watchfiles.Change, str]]) -> None:
+        if not batch:
+            return
+        site = self.config.site_dir
+        with self._lock:
+            self._changes.update(str(Path(path).relative_to(site)) for _, path in batch)
+        self.epochs.want()
+
+    def _rebuild_loop(self) -> None:
+        built = 0
+        while (epoch := self.epochs.next_wanted(built, self.stop_event)) is not None:
+            with self._lock:
+                changed, self._changes = self._changes, set()
+            self.epochs.publish(epoch, self.rebuild(changed), css_only=is_css_only(changed))
+            built = epoch
+
+    def rebuild(self, changed: set[str]) -> str | None:
+        """Rebuild after `changed` (site-relative paths); return the error line, or None on success."""
+        started = time.perf_counter()
+        shown = ", ".join(sorted(changed)[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        try:
+            self.config = load_config(self.config.site_dir)
+            if self.server is not None:
+                self.server.base_path = self.config.base_path
+            self._build()
+        except Exception as exc:  # noqa: BLE001 - any failure keeps the last good site and is shown
+            message = exc.format_message() if isinstance(exc, ShelfpressError) else f"{type(exc).__name__}: {exc}"
+            self.reporter.error(f"rebuild failed ({shown}): {message}")
+            return message
+        self.reporter.debug(f"Rebuilt after {shown} in {time.perf_counter() - started:.2f} s")
+        return None
+
+
+def _remove_abandoned(cache_dir: Path) -> None:
+    """Delete temp dirs of dev servers that were killed (their process is gone)."""
+    for folder in cache_dir.glob("serve-*-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists() and Path("/proc/self").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _listen(host: str, port: int, root: Path, base_path: str, epochs: BuildEpochs) -> LiveReloadServer:
+    try:
+        return LiveReloadServer((host, port), root, base_path, epochs)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ServeError(f"port {port} on {host} is already in use; stop the other server or pass "
+                             "--port 0 to pick a free one") from None
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
+          open_browser: bool = False, poll: bool = False, reporter: Reporter | None = None) -> None:
+    """Serve the site with live reload until Ctrl+C."""
+    reporter = reporter or Reporter()
+    server = DevServer(config, host=host, port=port, drafts=drafts, poll=poll, reporter=reporter)
+    server.start()
+    reporter.info(f"Serving {server.url} (live reload on; Ctrl+C to stop)")
+    if open_browser:
+        webbrowser.open(server.url)
+    signal.signal(signal.SIGTERM, lambda *_: server.stop_event.set())
+    try:
+        server.stop_event.wait()
+    except KeyboardInterrupt:
+        reporter.info("Stopped.")
+    finally:
+        server.close()

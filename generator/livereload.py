@@ -1,0 +1,212 @@
+"""The dev server's HTTP side: static files, the reload script, build epochs.
+
+`BuildEpochs` is the MkDocs-style handshake between the rebuild loop and the
+browsers: `wanted` counts the changes seen, `visible` the builds finished
+(successful or not). HTML requests wait while `wanted > visible`, so nobody
+sees a half-built site; the injected script long-polls
+`/__shelfpress/reload/<epoch>` and reloads (or, after a CSS-only change,
+swaps its stylesheets) once a newer epoch is visible. While the last build
+failed, served HTML carries an overlay with the error (file:line: message).
+
+`LiveReloadServer` serves the output directory under the site's base path
+(`/` redirects there), with content types, directory index, the site's
+404.html, and no way out of the output directory. This module never builds
+and never watches files; `commands/serve.py` drives it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import mimetypes
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+RELOAD_PATH = "/__shelfpress/reload/"
+POLL_SECONDS = 30.0
+BUILD_WAIT_SECONDS = 60.0
+_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+          ".js": "text/javascript; charset=utf-8", ".json": "application/json", ".xml": "application/xml",
+          ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml", ".webp": "image/webp",
+          ".woff2": "font/woff2", ".ico": "image/x-icon", ".webmanifest": "application/manifest+json"}
+
+RELOAD_SCRIPT = """<script id="shelfpress-reload">(function () {
+  var epoch = %d, busy = null;
+  function swapStyles(v) {
+    document.querySelectorAll('link[rel="stylesheet"]').forEach(function (link) {
+      var url = new URL(link.href); url.searchParams.set("shelfpress", v); link.href = url.href;
+    });
+  }
+  function poll() {
+    if (busy || document.visibilityState === "hidden") return;
+    busy = new AbortController();
+    fetch("%s" + epoch, {signal: busy.signal, cache: "no-store"})
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (d) {
+        busy = null;
+        if (d.epoch === epoch) return poll();
+        if (!d.css_only) return location.reload();
+        epoch = d.epoch; swapStyles(epoch); poll();
+      }, function (e) { var aborted = e.name === "AbortError"; busy = null; if (!aborted) setTimeout(poll, 1000); });
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { if (busy) busy.abort(); } else poll();
+  });
+  window.addEventListener("beforeunload", function () { if (busy) busy.abort(); });
+  poll();
+})();</script>"""
+
+OVERLAY = """<div id="shelfpress-error" role="alert" style="position:fixed;top:0;left:0;right:0;z-index:2147483647;\
+margin:0;padding:16px 20px;background:#2b0b0b;color:#ffd7d7;border-bottom:4px solid #e5484d;\
+font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap"><strong>shelfpress: the rebuild failed</strong>
+<span class="shelfpress-error-message">%s</span>
+<small>Still serving the last good build. Fix the file and save; this page reloads by itself.</small></div>"""
+
+
+class BuildEpochs:
+    """wanted/visible build epochs, the last build error, and which epochs only changed CSS."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.wanted = 0
+        self.visible = 0
+        self.error: str | None = None
+        self._css_only: dict[int, bool] = {}
+
+    def want(self) -> int:
+        """A change was seen: a build is wanted."""
+        with self._cond:
+            self.wanted += 1
+            self._cond.notify_all()
+            return self.wanted
+
+    def next_wanted(self, built: int, stop: threading.Event) -> int | None:
+        """Block until a build newer than `built` is wanted (None once `stop` is set)."""
+        with self._cond:
+            while self.wanted <= built and not stop.is_set():
+                self._cond.wait(0.2)
+            return None if stop.is_set() else self.wanted
+
+    def publish(self, epoch: int, error: str | None, css_only: bool = False) -> None:
+        """The build for `epoch` finished (failed when `error` is set)."""
+        with self._cond:
+            css_only = css_only and error is None and self.error is None
+            self.visible, self.error = epoch, error
+            self._css_only[epoch] = css_only
+            self._cond.notify_all()
+
+    def wait_built(self, timeout: float = BUILD_WAIT_SECONDS) -> None:
+        """Wait for the in-flight build, if any (HTML requests call this)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.visible >= self.wanted, timeout)
+
+    def wait_newer(self, epoch: int, timeout: float = POLL_SECONDS) -> tuple[int, bool]:
+        """Long-poll: (visible epoch, whether every change since `epoch` was CSS only)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.visible != epoch, timeout)
+            newer = range(epoch + 1, self.visible + 1) if self.visible > epoch else range(0)
+            return self.visible, bool(newer) and all(self._css_only.get(e, False) for e in newer)
+
+
+def inject(page: bytes, epoch: int, error: str | None) -> bytes:
+    """Add the reload script (and the error overlay) before the last </body>."""
+    snippet = (OVERLAY % html.escape(error) if error else "") + RELOAD_SCRIPT % (epoch, RELOAD_PATH)
+    data = snippet.encode("utf-8")
+    at = page.lower().rfind(b"</body>")
+    return page + data if at < 0 else page[:at] + data + page[at:]
+
+
+class LiveReloadServer(ThreadingHTTPServer):
+    """Serves `root` at `base_path`; see the module docstring."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], root: Path, base_path: str, epochs: BuildEpochs) -> None:
+        self.root = root.resolve()
+        self.base_path = base_path
+        self.epochs = epochs
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: LiveReloadServer
+    protocol_version = "HTTP/1.1"
+    # Headers and body leave in one segment: no Nagle/delayed-ACK stall (~40 ms) per response.
+    disable_nagle_algorithm = True
+    wbufsize = -1
+
+    def do_GET(self) -> None:
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+        """Quiet: the terminal is for build results, not access logs."""
+
+    def _respond(self, *, send_body: bool) -> None:
+        path = urlsplit(self.path).path
+        if path.startswith(RELOAD_PATH):
+            return self._reload(path[len(RELOAD_PATH):])
+        base = self.server.base_path
+        if path in ("/", base.rstrip("/")) and path != base:
+            return self._redirect(base)
+        if not path.startswith(base):
+            return self._not_found(send_body)
+        rel = unquote(path[len(base):])
+        parts = rel.split("/")
+        if "\x00" in rel or "\\" in rel or any(part in (".", "..") for part in parts):
+            return self._send(HTTPStatus.BAD_REQUEST, b"Bad path\n", "text/plain; charset=utf-8", send_body)
+        if not parts[-1] or "." not in parts[-1] or parts[-1].endswith(".html"):
+            self.server.epochs.wait_built()
+        target = (self.server.root / rel).resolve()
+        if not target.is_relative_to(self.server.root):
+            return self._not_found(send_body)
+        if target.is_dir():
+            if not path.endswith("/"):
+                return self._redirect(path + "/")
+            target = target / "index.html"
+        if not target.is_file():
+            return self._not_found(send_body)
+        self._file(HTTPStatus.OK, target, send_body)
+
+    def _file(self, status: HTTPStatus, target: Path, send_body: bool) -> None:
+        kind = _TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        body = target.read_bytes()
+        if target.suffix.lower() == ".html":
+            epochs = self.server.epochs
+            body = inject(body, epochs.visible, epochs.error)
+        self._send(status, body, kind, send_body)
+
+    def _not_found(self, send_body: bool) -> None:
+        page = self.server.root / "404.html"
+        if page.is_file():
+            return self._file(HTTPStatus.NOT_FOUND, page, send_body)
+        self._send(HTTPStatus.NOT_FOUND, b"Not found\n", "text/plain; charset=utf-8", send_body)
+
+    def _reload(self, tail: str) -> None:
+        try:
+            epoch = int(tail.strip("/"))
+        except ValueError:
+            return self._send(HTTPStatus.BAD_REQUEST, b"Bad epoch\n", "text/plain; charset=utf-8", True)
+        visible, css_only = self.server.epochs.wait_newer(epoch)
+        self._send(HTTPStatus.OK, json.dumps({"epoch": visible, "css_only": css_only}).encode(),
+                   "application/json", True)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.FOUND)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send(self, status: HTTPStatus, body: bytes, kind: str, send_body: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
