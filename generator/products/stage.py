@@ -34,6 +34,9 @@ from .views import ProductView, Signer, product_url
 
 DEALS_QUERY = ProductQuery(reduction_percent_min=1, order_by="reduction_percent", order="DESC", limit=50)
 RELATED_CONCURRENCY = 8
+# In-browser filters embed the whole listing as JSON in every page of it; beyond this many
+# products that costs more page weight than it is worth, so big listings stay plain pages.
+FILTER_LIMIT = 400
 
 
 @dataclass
@@ -132,7 +135,7 @@ class ProductStage:
                     source=None))
                 page.data["listing"] = {
                     "products": chunk, "all": all_views, "total_found": total_found,
-                    "pagination": Pagination(number, count, urls), "filters": listing.filters,
+                    "pagination": Pagination(number, count, urls), "filters": listing.filters and len(products) <= FILTER_LIMIT,
                     "per_page": listing.per_page,
                     "facets": found.facets,
                 }

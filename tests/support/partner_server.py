@@ -18,9 +18,11 @@ import json
 import re
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.loopback import LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class Request:
     headers: dict[str, str]
 
 
-class PartnerServer:
+class PartnerServer(LoopbackServer):
     def __init__(self, *, username: str = "partner", password: str = "s3cret-pass", api_key: str = "") -> None:
         self.username, self.password, self.api_key = username, password, api_key
         self.channels: dict[str, dict[str, str]] = {}
@@ -43,22 +45,7 @@ class PartnerServer:
         self.faults: list[tuple[int, str]] = []  # (status, body) answered once each, in order
         self._next_id = 100
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.app = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v3/"
-
-    def __enter__(self) -> PartnerServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().__init__(_Handler, "/v3/")
 
     def authorized(self, header: str) -> bool:
         expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()

@@ -11,10 +11,11 @@ is the seed's sample output verbatim, missing comma included.
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.support.loopback import LoopbackServer
 
 SEED_SAMPLE = """{
     "status": 200,
@@ -73,7 +74,7 @@ def sale(reference: str, day: str, *, amount: float = 10, status: str = "pending
             "collection_url": "https://shop.example/c", "subid": subid}
 
 
-class ShopperServer:
+class ShopperServer(LoopbackServer):
     def __init__(self, *, token: str = "shopper-token-xyz", header: str = "Authorization",
                  scheme: str = "Bearer") -> None:
         self.token, self.header, self.scheme = token, header, scheme
@@ -81,22 +82,7 @@ class ShopperServer:
         self.requests: list[dict[str, str]] = []
         self.faults: list[tuple[int, str]] = []
         self.fault_on_page: dict[int, tuple[int, str]] = {}
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.app = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1/"
-
-    def __enter__(self) -> ShopperServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().__init__(_Handler, "/v1/")
 
     def answer(self, params: dict[str, str]) -> dict[str, Any]:
         page, limit = int(params.get("page", 1)), int(params.get("limit", 20))
