@@ -166,3 +166,14 @@ def test_demo_site_builds_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert list((out / "c").iterdir()) and len(list((out / "p").iterdir())) >= 20
     assert (out / "lampor/page/2/index.html").is_file()
     assert (out / "deals.xml").read_text().startswith("<?xml")
+
+
+def test_synced_section_channels_sign_links_of_their_section(shop: Path) -> None:
+    state = {"version": 1, "channels": {"section:lamps": {"id": "9001", "name": "Shop / Lamps", "uri": ""}}}
+    (shop / ".shelfpress").mkdir()
+    (shop / ".shelfpress/channels.json").write_text(json.dumps(state))
+    build(shop)
+    html = (shop / "public/lamps/index.html").read_text()
+    assert verify_url(hrefs(html, "sponsored")[0].replace("&amp;", "&"), SECRET).data == {"channel": "9001"}
+    product_page = (shop / "public/p/100-lamp-0/index.html").read_text()  # not in a section: config channel
+    assert verify_url(hrefs(product_page, "sponsored")[0].replace("&amp;", "&"), SECRET).data == {"channel": "4711"}

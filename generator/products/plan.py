@@ -20,6 +20,7 @@ from typing import Any
 from ..config import Config
 from ..content import Page
 from ..errors import ContentError, QueryError
+from ..reports.channels import load_channel_map, section_key
 from ..shortcodes import Shortcode
 from ..site import Site
 from ..sources.query import ProductQuery
@@ -78,7 +79,8 @@ def shortcode_query(shortcode: Shortcode, page: Page) -> ProductQuery:
 
 
 def channel_for(page: Page, site: Site) -> str:
-    """Front matter `channel` of the page, else of its section page, else the config's."""
+    """Front matter `channel` of the page, else of its section page, else the channel
+    `shelfpress channels sync` made for its section, else the config's."""
     own = page.front.get("channel")
     if own not in (None, ""):
         return str(own)
@@ -86,7 +88,9 @@ def channel_for(page: Page, site: Site) -> str:
         section = site.by_url.get(f"/{page.section}/")
         if section is not None and section.front.get("channel") not in (None, ""):
             return str(section.front["channel"])
-    return site.config.links.channel
+    if "channel_map" not in site.data:
+        site.data["channel_map"] = load_channel_map(site.config)
+    return site.data["channel_map"].get(section_key(page.section), site.config.links.channel)
 
 
 @dataclass
