@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 
 from .config import Config
-from .errors import ContentError
+from .errors import ConfigError, ContentError
 from .formatting import Formatter
 from .i18n import translator
 from .safety import safe_url
@@ -46,8 +46,6 @@ def theme_dirs(config: Config, sub: str) -> list[Path]:
 def check_theme(config: Config) -> None:
     known = (config.site_dir / "themes" / config.theme).is_dir() or (BUILTIN_THEMES / config.theme).is_dir()
     if not known:
-        from .errors import ConfigError
-
         raise ConfigError(f"theme {config.theme!r} not found in themes/ or the built-in themes; "
                           f"use \"default\" or add themes/{config.theme}/", file=config.config_file, key="theme")
 

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+
 from ..buildstate import BuildState, Plan
 from ..config import Config
 from ..products.listing_json import register as register_listing_json
@@ -122,12 +124,12 @@ def _write_static(site: Site, writer: OutputWriter) -> None:
         writer.copy(rel, source, str(source))
 
 
-def _write_site_files(site: Site, env: object, writer: OutputWriter) -> None:
+def _write_site_files(site: Site, env: jinja2.Environment, writer: OutputWriter) -> None:
     urls = UrlBuilder(site.config)
     writer.write("sitemap.xml", sitemap(site.pages, urls), "sitemap")
     if not writer.claimed("robots.txt"):
         writer.write("robots.txt", robots(urls), "robots.txt")
     not_found = Page(url="/404.html", kind="404", title="Page not found")
     context = {"site": site, "config": site.config, "page": not_found}
-    html = render_template(env, site.config, "404.html", context, "404.html")  # type: ignore[arg-type]
+    html = render_template(env, site.config, "404.html", context, "404.html")
     writer.write("404.html", html.encode(), "404 page")

@@ -7,6 +7,7 @@ with --strict): a demo or a fresh clone must still build.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from ..config import Config
@@ -16,8 +17,6 @@ from .views import Signer
 
 
 def make_signer(config: Config, reporter: Reporter) -> Signer:
-    import os
-
     secret = os.environ.get(config.links.secret_env, "")
     warned: list[bool] = []
 
