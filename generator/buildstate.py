@@ -1,50 +1,56 @@
 """Incremental builds: what the last build made, and from which inputs.
 
-`BuildState` owns three caches, kept in memory by the dev server and in
-`<cache_dir>/build-<output hash>.pickle` between `shelfpress build` runs:
+Per output file the state records one fingerprint of everything that went
+into it (`plan_pages`):
 
-- parsed pages by (path, mtime_ns, size): an unchanged file is not re-read;
-- Markdown HTML by body hash: a template change re-renders pages without
-  re-converting their Markdown;
-- per output file, a fingerprint of everything that went into it:
-  the page's own source (or, for generated pages, its URL, title and data),
-  the sources of the pages it lists (a section's children), and one global
-  fingerprint of config, drafts flag, shelfpress code, templates and theme
-  files, the nav (url/title/weight/kind of its items) and `site.data`.
+    the build key        config, drafts flag, shelfpress version and code (translations included)
+    its templates        the page's template and shortcode templates, with all they extend/include
+    its own source       the content file by content, or a generated page's identity
+    its data             page.data by value: listings, shortcode results, related products,
+                         pagination, feeds (`fingerprint.DataDigests`): every product by its full
+                         record and the channel it is signed with
+    what it lists        a section's children; the nav; site-wide data (category tree)
+    the whole site       only when a template reads site.pages / site.by_url
 
-A page whose fingerprint matches the last build is kept, not rendered. When
-unsure it re-renders: a template that reads `site.pages`/`site.by_url`
-makes every page depend on every source; `site.data` without a stable
-`fingerprint` key is hashed by value. This module decides *what* to
-render; it never renders, never decides which pages exist, and touches the
-output directory only through the writers of `output.py`.
+A page whose fingerprint matches the last build is kept, not rendered; so an
+incremental build renders exactly the outputs whose inputs changed, and its
+output equals a clean build's.
+
+Before any of that, `unchanged()` compares a signature of every input file
+(mtime and size) plus the product source's data version: when nothing at
+all changed, the build stops there and rewrites nothing.
+
+The state lives in `<cache_dir>/build-<output hash>.json` (JSON, so a CI cache
+can restore it safely), or only in memory for the dev server. It also keeps
+the output writer's shadow record and the last build's warnings (a build
+that stops early still reports them, and `--strict` still fails on them).
+This module decides *what* to render; it never renders and touches the
+output directory only through `output.py`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-
-import copyreg
-import hashlib
-import io
+import json
 import os
-import pickle
 import re
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PosixPath, PurePosixPath, WindowsPath
+from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .config import Config
 from .content import Page, read_page
+from .fingerprint import DataDigests, TemplateDigests, digest, file_signature
 from .markup import MarkdownRenderer, Rendered
-from .output import InPlaceWriter, OutputWriter
+from .output import OutputWriter, ShadowRecord
 from .render import theme_dirs
 from .site import Site, parent_url
 
-FORMAT = 1
+FORMAT = 2
 # Coarse file timestamps tick every few ms: a file modified this close to when it was read
 # may change again without its mtime moving, so such cache entries are never trusted.
 RACY_NS = 20_000_000
@@ -52,17 +58,9 @@ _WHOLE_SITE = re.compile(r"site\s*\.\s*(pages|by_url|content_pages)\b")
 _CODE = Path(__file__).parent
 
 
-def _digest(*parts: str | bytes) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        h.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
-    return h.hexdigest()
-
-
 @dataclass
 class _Source:
-    """A parsed content file and what it was parsed from."""
+    """A parsed content file and what it was parsed from (kept in memory by the dev server)."""
 
     mtime_ns: int
     size: int
@@ -81,7 +79,7 @@ class CachedMarkdown(MarkdownRenderer):
         self.used: set[str] = set()
 
     def convert(self, text: str) -> Rendered:
-        key = _digest(self.base_path, text)  # the base path is baked into root-relative links
+        key = digest(self.base_path, text)  # the base path is baked into root-relative links
         self.used.add(key)
         hit = self.cache.get(key)
         if hit is None:
@@ -97,80 +95,75 @@ class Plan:
     previous: dict[str, str]
     rendered: list[str] = field(default_factory=list)
 
-    def reuse(self, page: Page, writer: OutputWriter) -> bool:
-        """True when `page`'s output is kept from the last build (its inputs did not change)."""
+    def unchanged(self, page: Page) -> bool:
+        """Whether `page`'s inputs are the ones its live output was made from."""
         key = page.output_path
-        if self.previous.get(key) == self.fingerprints[key] and writer.keep(key, str(page.source or page.url)):
-            return True
-        self.rendered.append(key)
-        return False
+        return self.previous.get(key) == self.fingerprints[key]
 
 
 class BuildState:
     """See the module docstring. `path=None` keeps the state in memory only (the dev server)."""
 
-    def __init__(self, out_dir: Path, path: Path | None = None, *, verify_output: bool = True) -> None:
+    def __init__(self, out_dir: Path, path: Path | None = None) -> None:
         self.out_dir = out_dir.resolve()
         self.path = path
-        self.verify_output = verify_output
-        self.key = ""  # what the page cache depends on: config and code
-        self.sources: dict[str, _Source] = {}
-        self.markdown_html: dict[str, Rendered] = {}
+        self.key = ""
+        self.signature = ""
         self.outputs: dict[str, str] = {}  # output path -> fingerprint, for the output dir as it is
         self.files: set[str] = set()  # every file the last build left in the output dir
+        self.shadow: ShadowRecord | None = None
+        self.warnings: list[str] = []
+        self.sources: dict[str, _Source] = {}
+        self.markdown_html: dict[str, Rendered] = {}
         self.plan: Plan | None = None
         self._markdown: CachedMarkdown | None = None
         self._seen: set[str] = set()
-        self.dirty = True  # the saved state differs from this one
+        self._started_ns = 0
 
     # -- persistence -------------------------------------------------------------------------------
     @classmethod
     def for_output(cls, config: Config, out_dir: Path) -> BuildState:
         """The state recorded for `out_dir` under the site's cache dir (empty when none or unreadable)."""
-        name = f"build-{_digest(str(out_dir.resolve()))[:16]}.pickle"
-        path = config.site_dir / config.source.cache_dir / name
-        state = cls(out_dir, path)
+        name = f"build-{digest(str(out_dir.resolve()))[:16]}.json"
+        state = cls(out_dir, config.site_dir / config.source.cache_dir / name)
         try:
-            saved = pickle.loads(path.read_bytes())
+            saved = json.loads(state.path.read_bytes())  # type: ignore[union-attr]
             if saved.get("format") == FORMAT and saved.get("out_dir") == str(state.out_dir):
-                for name in ("key", "sources", "markdown_html", "outputs", "files"):
-                    setattr(state, name, saved[name])
-                state.dirty = False
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, KeyError, TypeError):
+                state.key, state.signature = saved["key"], saved["signature"]
+                state.outputs, state.files = saved["outputs"], set(saved["files"])
+                state.shadow = ShadowRecord(**saved["shadow"]) if saved["shadow"] else None
+                state.warnings = saved["warnings"]
+        except (OSError, ValueError, KeyError, TypeError):
             pass
         return state
 
     def save(self) -> None:
-        if self.path is None or not self.dirty:
+        if self.path is None:
             return
-        data = {"format": FORMAT, "out_dir": str(self.out_dir), "key": self.key, "sources": self.sources,
-                "markdown_html": self.markdown_html, "outputs": self.outputs, "files": self.files}
+        data = {"format": FORMAT, "out_dir": str(self.out_dir), "key": self.key, "signature": self.signature,
+                "outputs": self.outputs, "files": sorted(self.files), "warnings": self.warnings,
+                "shadow": dataclasses.asdict(self.shadow) if self.shadow else None}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.path.with_name(self.path.name + ".tmp")
-        buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = _PATHS_AS_TEXT
-        pickler.dump(data)
-        temp.write_bytes(buffer.getvalue())
+        temp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
+        temp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
         temp.replace(self.path)
-        self.dirty = False
-
-    def forget_outputs(self) -> None:
-        """The output dir is about to change under us: drop the on-disk record until `committed()`."""
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
 
     # -- the build's hooks, in the order build() calls them ----------------------------------------
     def start(self, config: Config, *, drafts: bool, clean: bool) -> None:
         """Begin a build: a changed config, code or --clean invalidates what depends on them."""
-        key = _digest(repr(config), str(drafts), __version__, _code_fingerprint())
+        self._started_ns = time.time_ns()
+        key = digest(repr(config), str(drafts), __version__, _code_fingerprint())
         if clean or key != self.key:
-            self.sources, self.outputs, self.dirty = {}, {}, True
-        if clean:
-            self.files = set()
+            self.sources, self.outputs, self.signature = {}, {}, ""
         self.key = key
         self._seen = set()
         self._markdown = CachedMarkdown(self.markdown_html, config.base_path)
+
+    def unchanged(self, signature: str | None) -> bool:
+        """True when every input is as the last committed build saw it and its output is all there."""
+        if signature is None or signature != self.signature or not self.out_dir.is_dir():
+            return False
+        return all(os.path.isfile(os.path.join(self.out_dir, key)) for key in self.files)
 
     def read_page(self, path: Path, content_dir: Path, site_dir: Path, permalinks: str) -> Page:
         """`content.read_page`, answered from the cache when the file's (mtime, size) did not move."""
@@ -182,10 +175,8 @@ class BuildState:
                 and cached.read_ns - cached.mtime_ns > RACY_NS):
             return _fresh(cached.page)
         read_ns = time.time_ns()
-        digest = _digest(path.read_bytes())
         page = read_page(path, content_dir, site_dir, permalinks)
-        self.sources[name] = _Source(stat.st_mtime_ns, stat.st_size, read_ns, digest, page)
-        self.dirty = True
+        self.sources[name] = _Source(stat.st_mtime_ns, stat.st_size, read_ns, digest(path.read_bytes()), page)
         return _fresh(page)
 
     @property
@@ -193,43 +184,57 @@ class BuildState:
         assert self._markdown is not None, "call start() first"
         return self._markdown
 
-    def plan_pages(self, site: Site) -> Plan:
-        """Fingerprint every page of `site` against the last build."""
+    def plan_pages(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
+                   data: DataDigests) -> Plan:
+        """Fingerprint every page of `site` against the last build (see the module docstring)."""
         digests = {entry.page.url: entry.digest for path, entry in self.sources.items() if path in self._seen}
-        templates = _template_fingerprint(site.config)
-        whole_site = _digest(*sorted(digests.values())) if templates.whole_site else ""
+        whole_site = digest(*sorted(digests.values())) if _reads_whole_site(site.config) else ""
         nav = [(p.url, p.title, str(p.weight), p.kind) for p in site.nav]
-        common = _digest(self.key, templates.digest, whole_site, repr(nav), _data_fingerprint(site.data))
-        own = {p.url: _digest(p.kind, p.url, str(p.source), digests.get(p.url) or _generated(p)) for p in site.pages}
+        common = digest(self.key, whole_site, repr(nav), data.value(site.data))
+        own = {p.url: digest(p.kind, p.url, p.title, p.description, str(p.source), digests.get(p.url, ""),
+                             data.value(p.front), data.value(p.params)) for p in site.pages}
         children: dict[str, list[str]] = defaultdict(list)
         for page in site.pages:
             if page.kind in ("page", "section") and page.url != "/":
                 children[parent_url(page.url)].append(own[page.url])
         fingerprints = {}
         for page in site.pages:
+            names = [template_for(page)] + [f"shortcodes/{s.name}.html" for s in page.shortcodes]
             listed = children.get(page.url, []) if page.kind in ("section", "home") else []
-            fingerprints[page.output_path] = _digest(common, own[page.url], *listed)
+            fingerprints[page.output_path] = digest(common, templates.of(*names), own[page.url],
+                                                    data.value(page.data), *listed)
         self.plan = Plan(fingerprints, self.outputs)
         return self.plan
 
     def writer(self, out_dir: Path, *, clean: bool) -> OutputWriter:
-        """In place when the output dir is the one this state describes; staged (atomic swap) otherwise."""
-        if clean or not self.files or out_dir.resolve() != self.out_dir or not self.out_dir.is_dir():
-            return OutputWriter(out_dir, reuse_unchanged=not clean)
-        return InPlaceWriter(out_dir, self.files, verify=self.verify_output, before_commit=self.forget_outputs)
+        """A writer that reuses the shadow tree this state recorded, unless `clean` or another output dir."""
+        reuse = not clean and out_dir.resolve() == self.out_dir
+        shadow = self.path.with_name(self.path.stem.replace("build-", "shadow-")) if self.path else None
+        return OutputWriter(out_dir, shadow=shadow, previous_files=self.files if reuse else None,
+                            record=self.shadow if reuse else None)
 
-    def committed(self, writer: OutputWriter) -> None:
+    def committed(self, writer: OutputWriter, shadow: ShadowRecord | None, signature: str | None,
+                  warnings: list[str]) -> None:
         """The output dir now holds this build: remember it (and drop cache entries nobody uses)."""
         assert self.plan is not None
-        files = set(writer.owners)
-        if self.plan.rendered or files != self.files or len(self.sources) != len(self._seen):
-            self.dirty = True
         self.outputs = self.plan.fingerprints
-        self.files = files
+        self.files = set(writer.owners)
+        self.shadow = shadow
+        self.warnings = list(warnings)
+        self.signature = signature if signature is not None and self._trusted(signature) else ""
         self.sources = {path: entry for path, entry in self.sources.items() if path in self._seen}
         if len(self.markdown_html) > 2 * len(self.sources) + 100:  # bounded: keep what this build used
             self.markdown_html = {k: v for k, v in self.markdown_html.items() if k in self.markdown.used}
         self.save()
+
+    def aborted(self, shadow: ShadowRecord | None) -> None:
+        """A failed build: the live site is unchanged, only the shadow moved on."""
+        self.shadow = shadow
+        self.save()
+
+    def _trusted(self, signature: str) -> bool:
+        """A signature is only worth keeping when no input was modified too close to this build's start."""
+        return not signature.endswith("racy")
 
     @property
     def rendered(self) -> list[str]:
@@ -237,10 +242,30 @@ class BuildState:
         return list(self.plan.rendered) if self.plan else []
 
 
-@dataclass(frozen=True)
-class _Templates:
-    digest: str
-    whole_site: bool
+def inputs_signature(config: Config, *, drafts: bool, data_version: str | None, extra: str) -> str | None:
+    """Everything a build reads, by (path, mtime, size), plus the product data's version.
+
+    None when the product source cannot say whether its data changed (the live API). A file modified
+    within RACY_NS of now marks the signature racy: it is never trusted for skipping a build.
+    """
+    if data_version is None:
+        return None
+    files = list(_walk(config.site_dir / "content"))
+    for layer in theme_dirs(config, "templates") + theme_dirs(config, "static") + [config.site_dir / "static"]:
+        files.extend(_walk(layer))
+    files += [config.config_file, config.site_dir / config.revenue.channels_file]
+    signature = file_signature(files)
+    newest = max((mtime for _, mtime, _ in signature), default=0)
+    racy = time.time_ns() - newest < RACY_NS
+    text = digest(repr(config), str(drafts), data_version, extra, repr(signature))
+    return text + ("-racy" if racy else "")
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        for name in names:
+            yield Path(folder, name)
 
 
 def _fresh(page: Page) -> Page:
@@ -248,41 +273,15 @@ def _fresh(page: Page) -> Page:
     return dataclasses.replace(page, data={})
 
 
-def _template_fingerprint(config: Config) -> _Templates:
-    """Every template of the theme chain by content, and whether any reads the whole site."""
-    parts: list[str | bytes] = []
-    whole_site = False
+def _reads_whole_site(config: Config) -> bool:
+    """Whether any template of the theme chain reads every page (then every page depends on every source)."""
     for layer in theme_dirs(config, "templates"):
-        for path in sorted(layer.rglob("*")):
-            if path.is_file():
-                body = path.read_bytes()
-                whole_site = whole_site or bool(_WHOLE_SITE.search(body.decode("utf-8", "replace")))
-                parts += [str(path), body]
-    return _Templates(_digest(*parts), whole_site)
+        for path in layer.rglob("*"):
+            if path.is_file() and _WHOLE_SITE.search(path.read_text("utf-8", "replace")):
+                return True
+    return False
 
 
 def _code_fingerprint() -> str:
-    """shelfpress's own modules by (path, mtime, size): editing the generator re-renders everything."""
-    return _digest(*(f"{p}:{p.stat().st_mtime_ns}:{p.stat().st_size}" for p in sorted(_CODE.rglob("*.py"))))
-
-
-def _data_fingerprint(data: dict[str, Any]) -> str:
-    """`site.data["fingerprint"]` when the product stage provides one, else the data by value."""
-    if not data:
-        return ""
-    stable = data.get("fingerprint")
-    return str(stable) if stable is not None else _digest(repr(sorted(data.items(), key=lambda kv: kv[0])))
-
-
-def _path_from_text(cls: type, text: str) -> Path:
-    return cls(text)  # type: ignore[no-any-return]
-
-
-# Paths pickle as their components by default, which costs a second per 10,000 pages to load.
-_PATHS_AS_TEXT = copyreg.dispatch_table.copy()
-for _cls in (PosixPath, WindowsPath, PurePosixPath):
-    _PATHS_AS_TEXT[_cls] = lambda p: (_path_from_text, (type(p), str(p)))
-
-
-def _generated(page: Page) -> str:
-    return _digest(page.title, page.description, page.template, repr(sorted(page.data.items())))
+    """shelfpress's own files (code, translations, built-in themes) by (path, mtime, size)."""
+    return digest(repr(file_signature(p for p in _CODE.rglob("*") if "__pycache__" not in p.parts)))

@@ -1,32 +1,46 @@
 """The output writer: the only code that touches the output directory.
 
-A build writes into a staging directory beside the output and, when every
-page succeeded, swaps it in (one atomic `renameat2(RENAME_EXCHANGE)` on
-Linux, two renames elsewhere). A failed or interrupted build therefore
-leaves the previous site exactly as it was. Incremental rebuilds, where
-staging ten thousand unchanged files would cost more than the build, use
-`InPlaceWriter`: same rules, nothing written before `commit()`, then each
-changed file replaced atomically in place. Files whose bytes did not
-change are hard-linked from the previous output instead of written, so
-they keep their mtime (and rsync, browsers and gh-pages see no change).
+Every build, first or incremental, is atomic. The next site is assembled in
+a *shadow* tree (in the site's cache dir, or beside the output when that is
+on another file system) and the two are swapped
+with one `renameat2(RENAME_EXCHANGE)`: the live site is never written to, so
+a failed or killed (even `kill -9`) build leaves it byte-identical.
+
+After the swap the shadow holds the previous site, which differs from the
+live one only at the paths this build wrote or removed (its *lag*). The next
+build brings the shadow level with the live site by re-linking just those
+paths, applies its own changes and swaps again: an incremental build costs
+file operations in proportion to what changed, not to the size of the site.
+Unchanged files are hard links of the live ones (same inode: they keep their
+mtime, and rsync, browsers and gh-pages see no change). Files are only ever
+replaced by rename, never rewritten in place, so a shared inode is never
+modified.
+
+When the shadow cannot be trusted (none yet, an interrupted build left its
+marker, the two trees are not the ones the build state recorded) it is
+rebuilt from scratch: every unchanged file linked, every changed one written.
+Elsewhere than Linux the swap falls back to two renames and no shadow is kept.
 
 The writer also enforces the invariants no page may break: one owner per
-output path, and no path escaping the output root.
+output path, and no path escaping the output root. A lock file beside the
+shadow keeps two builds from writing one site at the same time.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import BuildError, ContentError
 
 _RENAME_EXCHANGE = 2
+INCOMPLETE = ".shelfpress-incomplete"  # present in a shadow while it is being changed
 
 
 @dataclass
@@ -38,6 +52,15 @@ class WriteStats:
     @property
     def total(self) -> int:
         return self.written + self.unchanged
+
+
+@dataclass
+class ShadowRecord:
+    """What a committed build leaves for the next one: the two trees and where they differ."""
+
+    live_inode: int
+    shadow_inode: int
+    lag: list[str] = field(default_factory=list)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -63,23 +86,149 @@ def check_output_dir(out_dir: Path, site_dir: Path) -> None:
             raise BuildError(f"output directory {out} is inside the site's {name}/ folder; choose another output_dir")
 
 
-class OutputWriter:
-    """Stage a complete site, then swap it in; see the module docstring."""
+def shadow_path(out_dir: Path, preferred: Path | None = None) -> Path:
+    """`preferred` when it can be swapped with `out_dir` (same file system), else a hidden sibling of it."""
+    beside = out_dir.parent / f".{out_dir.name}.shadow"
+    if preferred is None:
+        return beside
+    try:
+        preferred.parent.mkdir(parents=True, exist_ok=True)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        same_device = os.stat(preferred.parent).st_dev == os.stat(out_dir.parent).st_dev
+    except OSError:
+        return beside
+    return preferred if same_device else beside
 
-    def __init__(self, out_dir: Path, *, reuse_unchanged: bool = True) -> None:
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _replace_with(target: Path, fill: Callable[[Path], object]) -> None:
+    """Create `target` through a temp name and a rename: an inode shared with the live tree is never touched."""
+    temp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    fill(temp)
+    os.replace(temp, target)
+
+
+def _link_or_copy(old: Path, target: Path) -> None:
+    try:
+        os.link(old, target)
+    except FileExistsError:
+        _replace_with(target, lambda temp: _link_or_copy(old, temp))
+    except OSError:
+        shutil.copy2(old, target)
+
+
+class FileStore:
+    """Puts files into the shadow tree; picklable-free and stateless enough to run in render workers."""
+
+    def __init__(self, live: Path, shadow: Path, *, fresh: bool) -> None:
+        self.live, self.shadow, self.fresh = live, shadow, fresh
+        self._made_dirs: set[Path] = set()
+
+    def _parent(self, target: Path) -> None:
+        parent = target.parent
+        if parent not in self._made_dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(parent)
+
+    def put(self, key: str, data: bytes) -> bool:
+        """Make `key` hold `data` in the next site; True when that differs from the live site."""
+        target, live = self.shadow / key, self.live / key
+        if _same_bytes(live, data):
+            if self.fresh:
+                self._parent(target)
+                _link_or_copy(live, target)
+            return False
+        self._parent(target)
+        _replace_with(target, lambda temp: temp.write_bytes(data))
+        return True
+
+    def keep(self, key: str) -> bool:
+        """Carry the live file at `key` over unchanged; False when there is none (it must be rendered)."""
+        live = self.live / key
+        if not os.path.isfile(live):
+            return False
+        if self.fresh:
+            target = self.shadow / key
+            self._parent(target)
+            _link_or_copy(live, target)
+        return True
+
+
+class OutputWriter:
+    """Assemble the next site in the shadow tree and swap it in; see the module docstring.
+
+    `shadow` is where the build state keeps its shadow tree (see `shadow_path`); `previous_files` and
+    `record` come from the build state too (the live site's files and the shadow's lag);
+    without them the shadow is rebuilt from the live tree. `keep_shadow=False` (plain-folder deploys)
+    deletes the previous site after the swap instead of keeping it for the next build.
+    """
+
+    def __init__(self, out_dir: Path, *, shadow: Path | None = None, previous_files: set[str] | None = None,
+                 record: ShadowRecord | None = None, keep_shadow: bool = True) -> None:
         self.out_dir = out_dir.resolve()
-        self.staging = self.out_dir.parent / f".{self.out_dir.name}.staging-{os.getpid()}"
-        self.previous = self.out_dir if self.out_dir.is_dir() and reuse_unchanged else None
+        self.shadow = shadow_path(self.out_dir, shadow)
+        self.keep_shadow = keep_shadow
         self.owners: dict[str, str] = {}
         self.stats = WriteStats()
-        self._made_dirs: set[Path] = set()
-        self._clean_stale_staging()
-        self.staging.mkdir(parents=True)
+        self.written: set[str] = set()
+        self.untracked_writes = False  # render workers may have put files nobody recorded
+        self._lock = self._acquire_lock()
+        self._clean_leftovers()
+        live_exists = self.out_dir.is_dir()
+        trusted = (live_exists and record is not None and previous_files is not None and self.shadow.is_dir()
+                   and not (self.shadow / INCOMPLETE).exists()
+                   and os.stat(self.out_dir).st_ino == record.live_inode
+                   and os.stat(self.shadow).st_ino == record.shadow_inode)
+        self.previous_files = previous_files if trusted else self._live_files() if live_exists else set()
+        self.previous_trusted = trusted
+        if not trusted:
+            shutil.rmtree(self.shadow, ignore_errors=True)
+            self.shadow.mkdir(parents=True)
+        (self.shadow / INCOMPLETE).touch()
+        self.files = FileStore(self.out_dir, self.shadow, fresh=not trusted)
+        if trusted and record is not None:
+            self._level_shadow(record.lag)
 
-    def _clean_stale_staging(self) -> None:
+    # -- setup -------------------------------------------------------------------------------------
+    def _acquire_lock(self) -> int:
+        self.lock_path = self.shadow.with_name(self.shadow.name + ".lock")
+        fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise BuildError(f"another shelfpress build is writing {self.out_dir}; wait for it to finish") from None
+        return fd
+
+    def _clean_leftovers(self) -> None:
+        """Staging folders and temp files of interrupted runs of older versions or of this one."""
         for stale in self.out_dir.parent.glob(f".{self.out_dir.name}.staging-*"):
             shutil.rmtree(stale, ignore_errors=True)
+        for kind in ("old", "pagefind"):
+            for stale in self.out_dir.parent.glob(f".{self.out_dir.name}.{kind}-*"):
+                shutil.rmtree(stale, ignore_errors=True)
 
+    def _live_files(self) -> set[str]:
+        return {p.relative_to(self.out_dir).as_posix() for p in self.out_dir.rglob("*") if p.is_file()}
+
+    def _level_shadow(self, lag: Iterable[str]) -> None:
+        """Make the shadow equal the live site again at the paths the last build changed."""
+        for key in lag:
+            live, target = self.out_dir / key, self.shadow / key
+            if key in self.previous_files and live.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _replace_with(target, lambda temp, live=live: _link_or_copy(live, temp))
+            elif target.exists():
+                target.unlink()
+                self._remove_empty_parents(target)
+
+    # -- claiming paths ----------------------------------------------------------------------------
     def _claim(self, rel: str, owner: str) -> str:
         """Record `owner` as the one writer of `rel`; return the normalised key."""
         if "\\" in rel or any(part in ("", ".", "..") for part in rel.split("/")):
@@ -94,184 +243,120 @@ class OutputWriter:
         self.owners[key] = owner
         return key
 
-    def _target(self, rel: str, owner: str) -> Path:
-        target = self.staging / self._claim(rel, owner)
-        parent = target.parent
-        if parent not in self._made_dirs:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._made_dirs.add(parent)
-        return target
-
-    def read(self, key: str) -> bytes:
-        """The bytes this build puts at `key` (a path already written, copied or kept)."""
-        return (self.staging / key).read_bytes()
-
-    def changed(self, ignore: str = "\0") -> bool:
-        """Whether this build differs from the previous output outside paths starting with `ignore`
-        (always true for a staged build)."""
-        return True
+    def claim(self, rel: str, owner: str) -> str:
+        """Reserve `rel` for a file a render worker will `record` (see `render_pool`)."""
+        return self._claim(rel, owner)
 
     def claimed(self, rel: str) -> bool:
         return PurePosixPath(rel).as_posix() in self.owners
 
-    def _previous_file(self, key: Path) -> Path | None:
-        if self.previous is None:
-            return None
-        old = self.previous / key.relative_to(self.staging)
-        return old if old.is_file() else None
+    # -- writing -----------------------------------------------------------------------------------
+    def record(self, key: str, changed: bool) -> None:
+        """Account for a file put into the shadow (by this process or a render worker)."""
+        if changed:
+            self.written.add(key)
+            self.stats.written += 1
+        else:
+            self.stats.unchanged += 1
 
     def write(self, rel: str, data: bytes, owner: str) -> None:
-        """Stage `data` at `rel`; reuse the previous file when its bytes are identical."""
-        target = self._target(rel, owner)
-        old = self._previous_file(target)
-        if old is not None and old.stat().st_size == len(data) and old.read_bytes() == data:
-            self._link_or_copy(old, target)
-            self.stats.unchanged += 1
-            return
-        target.write_bytes(data)
-        self.stats.written += 1
+        """Put `data` at `rel`; an identical live file is kept as it is."""
+        key = self._claim(rel, owner)
+        self.record(key, self.files.put(key, data))
 
     def copy(self, rel: str, source: Path, owner: str) -> None:
-        """Stage a static file; unchanged bytes are linked from the previous output."""
-        target = self._target(rel, owner)
-        old = self._previous_file(target)
-        if old is not None and old.stat().st_size == source.stat().st_size and old.read_bytes() == source.read_bytes():
-            self._link_or_copy(old, target)
-            self.stats.unchanged += 1
-            return
-        shutil.copyfile(source, target)
-        self.stats.written += 1
+        """Put a static file at `rel`."""
+        self.write(rel, source.read_bytes(), owner)
 
     def keep(self, rel: str, owner: str) -> bool:
-        """Reuse the previous file at `rel` unchanged (the caller knows its inputs did not change)."""
-        target = self._target(rel, owner)
-        old = self._previous_file(target)
-        if old is None:
-            del self.owners[PurePosixPath(rel).as_posix()]
-            return False
-        self._link_or_copy(old, target)
-        self.stats.unchanged += 1
-        return True
+        """Reuse the live file at `rel` unchanged (the caller knows its inputs did not change)."""
+        key = self._claim(rel, owner)
+        if self.files.keep(key):
+            self.stats.unchanged += 1
+            return True
+        del self.owners[key]
+        return False
 
-    @staticmethod
-    def _link_or_copy(old: Path, target: Path) -> None:
+    def read(self, key: str) -> bytes:
+        """The bytes this build puts at `key` (a path already written or kept)."""
+        return (self.shadow / key).read_bytes()
+
+    def changed(self, which: Callable[[str], bool]) -> bool:
+        """Whether this build wrote or dropped any path `which` accepts (so far)."""
+        return any(which(key) for key in self.written) or any(
+            which(key) for key in self.previous_files - self.owners.keys())
+
+    # -- finishing ---------------------------------------------------------------------------------
+    def prune(self) -> list[str]:
+        """Drop from the next site the live files nobody claimed (so far); return their paths."""
+        removed = sorted(self.previous_files - self.owners.keys())
+        if self.previous_trusted:
+            for key in removed:
+                target = self.shadow / key
+                if target.exists():
+                    target.unlink()
+                    self._remove_empty_parents(target)
+        return removed
+
+    def commit(self) -> tuple[WriteStats, ShadowRecord | None]:
+        """Swap the next site in; return the stats and what the next build needs to reuse the shadow."""
+        removed = self.prune()
+        self.stats.removed = len(removed)
+        record = None
         try:
-            os.link(old, target)
-        except OSError:
-            shutil.copy2(old, target)
-
-    def commit(self) -> WriteStats:
-        """Swap the staged site in; the previous one is removed only afterwards."""
-        if self.previous is not None:
-            self.stats.removed = sum(1 for p in self.previous.rglob("*")
-                                     if p.is_file() and p.relative_to(self.previous).as_posix() not in self.owners)
-        if self.out_dir.exists():
-            if _exchange(self.staging, self.out_dir):
-                shutil.rmtree(self.staging)
+            if not self.written and not removed and self.out_dir.is_dir():
+                record = self._unchanged_record()  # nothing to swap: the live site already is this build
+                return self.stats, record
+            (self.shadow / INCOMPLETE).unlink()
+            if not self.out_dir.exists():
+                os.rename(self.shadow, self.out_dir)
+            elif _exchange(self.shadow, self.out_dir):
+                if self.keep_shadow:
+                    record = ShadowRecord(os.stat(self.out_dir).st_ino, os.stat(self.shadow).st_ino,
+                                          sorted(self.written | set(removed)))
+                else:
+                    shutil.rmtree(self.shadow)
             else:
                 retired = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
                 os.rename(self.out_dir, retired)
-                os.rename(self.staging, self.out_dir)
+                os.rename(self.shadow, self.out_dir)
                 shutil.rmtree(retired)
-        else:
-            self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(self.staging, self.out_dir)
-        return self.stats
+            return self.stats, record
+        finally:
+            self._release()
 
-    def abort(self) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
+    def _unchanged_record(self) -> ShadowRecord | None:
+        """Nothing to swap: the live site already is this build, and the shadow equals it."""
+        if not self.keep_shadow:
+            shutil.rmtree(self.shadow, ignore_errors=True)
+            return None
+        (self.shadow / INCOMPLETE).unlink()
+        return ShadowRecord(os.stat(self.out_dir).st_ino, os.stat(self.shadow).st_ino, [])
 
-
-class InPlaceWriter(OutputWriter):
-    """Update an existing output directory file by file (incremental rebuilds).
-
-    Every change is held in memory until `commit()`, so a failed build writes
-    nothing. Commit replaces each changed file atomically (temp file beside it +
-    `os.replace`) and prunes files of the previous build that nobody claimed.
-    An interrupted commit can leave a mix of old and new (whole) files, so
-    `before_commit` lets the build state forget itself first: the next build
-    then starts clean. `verify=False` trusts that kept files still exist (the
-    dev server owns its output directory; a stat per page costs real time).
-    """
-
-    def __init__(self, out_dir: Path, previous_files: set[str], *, verify: bool = True,
-                 before_commit: Callable[[], None] = lambda: None) -> None:
-        self.out_dir = out_dir.resolve()
-        self.previous_files = previous_files
-        self.verify = verify
-        self.before_commit = before_commit
-        self.owners = {}
-        self.stats = WriteStats()
-        self.pending: dict[str, bytes | Path] = {}
-
-    def _unchanged(self, key: str, size: int, data: Callable[[], bytes]) -> bool:
-        old = self.out_dir / key
+    def abort(self) -> ShadowRecord | None:
+        """Leave the live site as it is. The shadow stays reusable when every write into it is known
+        (not after a render worker failed mid-way): its lag is then what this build wrote."""
         try:
-            return old.stat().st_size == size and old.read_bytes() == data()
-        except OSError:
-            return False
+            if self.keep_shadow and not self.untracked_writes and self.previous_trusted and self.out_dir.is_dir():
+                (self.shadow / INCOMPLETE).unlink(missing_ok=True)
+                return ShadowRecord(os.stat(self.out_dir).st_ino, os.stat(self.shadow).st_ino, sorted(self.written))
+            shutil.rmtree(self.shadow, ignore_errors=True)  # a half-linked fresh shadow is worth nothing
+            return None
+        finally:
+            self._release()
 
-    def write(self, rel: str, data: bytes, owner: str) -> None:
-        key = self._claim(rel, owner)
-        if self._unchanged(key, len(data), lambda: data):
-            self.stats.unchanged += 1
-        else:
-            self.pending[key] = data
-
-    def copy(self, rel: str, source: Path, owner: str) -> None:
-        key = self._claim(rel, owner)
-        if self._unchanged(key, source.stat().st_size, source.read_bytes):
-            self.stats.unchanged += 1
-        else:
-            self.pending[key] = source
-
-    def read(self, key: str) -> bytes:
-        data = self.pending.get(key)
-        if isinstance(data, bytes):
-            return data
-        return (data or self.out_dir / key).read_bytes()
-
-    def changed(self, ignore: str = "\0") -> bool:
-        return any(not key.startswith(ignore) for key in self.pending) or any(
-            not key.startswith(ignore) for key in self.previous_files - self.owners.keys())
-
-    def keep(self, rel: str, owner: str) -> bool:
-        key = self._claim(rel, owner)
-        if self.verify and not os.path.isfile(os.path.join(self.out_dir, key)):
-            del self.owners[key]
-            return False
-        self.stats.unchanged += 1
-        return True
-
-    def commit(self) -> WriteStats:
-        stale = self.previous_files - self.owners.keys()
-        if self.pending or stale:
-            self.before_commit()
-        for key, data in sorted(self.pending.items()):
-            target = self.out_dir / key
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-            if isinstance(data, Path):
-                shutil.copyfile(data, temp)
-            else:
-                temp.write_bytes(data)
-            os.replace(temp, target)
-        self.stats.written = len(self.pending)
-        for key in sorted(stale):
-            (self.out_dir / key).unlink(missing_ok=True)
-            self._remove_empty_parents(self.out_dir / key)
-        self.stats.removed = len(stale)
-        self.pending.clear()
-        return self.stats
+    def _release(self) -> None:
+        if self._lock >= 0:
+            if not self.keep_shadow:
+                self.lock_path.unlink(missing_ok=True)  # a one-off writer leaves nothing behind
+            os.close(self._lock)
+            self._lock = -1
 
     def _remove_empty_parents(self, path: Path) -> None:
         parent = path.parent
-        while parent != self.out_dir and parent.is_relative_to(self.out_dir):
+        while parent != self.shadow and parent.is_relative_to(self.shadow):
             try:
                 parent.rmdir()
             except OSError:
                 return
             parent = parent.parent
-
-    def abort(self) -> None:
-        self.pending.clear()

@@ -2,16 +2,18 @@
 
 Template choice: front matter `template:` (must exist), else by kind
 (`home.html` -> `section.html`, `section.html`, `page.html`, `<kind>.html`).
-Shortcodes render through `shortcodes/<name>.html`; a provider registered
-for a name (e.g. `products`) adds the data that shortcode shows. An unknown
-shortcode is an error at its file:line:column.
+Shortcodes render through `shortcodes/<name>.html`; the data a shortcode
+shows beyond its parameters (e.g. the products of `products`) comes from
+`page.data["shortcodes"][index]`, set by the product stage, so it is part of
+what the build state fingerprints. An unknown shortcode is an error at its
+file:line:column.
 
 This module does not decide which pages exist nor write files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import jinja2
@@ -24,8 +26,6 @@ from .render import first_existing, render_template, template_exists
 from .shortcodes import Shortcode, substitute
 from .site import Site
 
-ShortcodeProvider = Callable[[Shortcode, Page], Mapping[str, Any]]
-
 KIND_TEMPLATES = {
     "home": ["home.html", "section.html"],
     "section": ["section.html"],
@@ -35,11 +35,9 @@ KIND_TEMPLATES = {
 
 class PageRenderer:
     def __init__(self, site: Site, env: jinja2.Environment,
-                 providers: Mapping[str, ShortcodeProvider] | None = None,
                  extra_context: Mapping[str, Any] | None = None,
                  markdown: MarkdownRenderer | None = None) -> None:
         self.site, self.env = site, env
-        self.providers = dict(providers or {})
         self.extra_context = dict(extra_context or {})
         self.markdown = markdown or MarkdownRenderer(site.config.base_path)
         self._known_shortcodes: dict[str, bool] = {}
@@ -68,14 +66,13 @@ class PageRenderer:
                                file=page.source, line=shortcode.line, column=shortcode.column)
         return name
 
-    def _render_shortcode(self, shortcode: Shortcode, page: Page) -> str:
+    def _render_shortcode(self, index: int, page: Page) -> str:
+        shortcode = page.shortcodes[index]
         name = self._shortcode_template(shortcode, page)
         inner = Markup(self.markdown.convert(shortcode.inner).html) if shortcode.inner else Markup("")
         context = {**self.extra_context, "site": self.site, "config": self.site.config, "page": page,
                    "params": shortcode.kwargs, "inner": inner}
-        provider = self.providers.get(shortcode.name)
-        if provider is not None:
-            context.update(provider(shortcode, page))
+        context.update(page.data.get("shortcodes", {}).get(index, {}))
         owner = f"{page.source}:{shortcode.line}:{shortcode.column}"
         return render_template(self.env, self.site.config, name, context, owner)
 
@@ -85,7 +82,7 @@ class PageRenderer:
         rendered = self.markdown.convert(page.body)
         html = rendered.html
         if page.shortcodes:
-            html = substitute(html, lambda i: self._render_shortcode(page.shortcodes[i], page))
+            html = substitute(html, lambda i: self._render_shortcode(i, page))
         return Markup(html), Markup(rendered.toc)
 
     def render(self, page: Page) -> bytes:

@@ -1,17 +1,22 @@
 """One Reporter for everything a command tells the user (never bare prints).
 
 Warnings are counted (so `--strict` can fail the build) and repeated ones
-are grouped ("... and 312 more"). Progress is a single rewritten line on a
-terminal and silent otherwise, so logs stay short. Tests pass a StringIO.
+are grouped ("... and 312 more"). Progress is a bar rewritten in place on
+a terminal; elsewhere (CI logs) a plain line every `PROGRESS_EVERY` seconds
+and a last one for any stage that took over a second, so a long build is
+never silent and a short one stays quiet. Tests pass a StringIO.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from typing import TextIO
 
 GROUP_AFTER = 5
+PROGRESS_EVERY = 3.0
+BAR = 24
 
 
 class Reporter:
@@ -21,6 +26,8 @@ class Reporter:
         self.warnings: list[str] = []
         self._kinds: Counter[str] = Counter()
         self._progress_open = False
+        self._stage = ""
+        self._stage_started = self._last_line = 0.0
 
     @property
     def interactive(self) -> bool:
@@ -60,8 +67,16 @@ class Reporter:
             self._line(message)
 
     def progress(self, stage: str, done: int, total: int, extra: str = "") -> None:
-        if not self.interactive:
-            return
-        self.stream.write(f"\r\x1b[K{stage}: {done}/{total}{(' ' + extra) if extra else ''}")
-        self.stream.flush()
-        self._progress_open = True
+        now = time.monotonic()
+        if stage != self._stage:
+            self._stage, self._stage_started, self._last_line = stage, now, now
+        text = f"{stage}: {done:,}/{total:,}{(' ' + extra) if extra else ''}"
+        if self.interactive:
+            filled = BAR * done // total if total else BAR
+            self.stream.write(f"\r\x1b[K[{'#' * filled}{'.' * (BAR - filled)}] {text}")
+            self.stream.flush()
+            self._progress_open = True
+        elif self.verbosity >= 1 and (now - self._last_line >= PROGRESS_EVERY
+                                      or (done >= total and now - self._stage_started >= 1.0)):
+            self._line(text)
+            self._last_line = now

@@ -1,9 +1,10 @@
 """Site search on a static host: the `/search/` page and its Pagefind index.
 
-Pagefind (PyPI `pagefind[bin]`, which ships the binary) indexes the staged
-HTML after every page is written — the `<main data-pagefind-body>` of
+Pagefind (PyPI `pagefind[bin]`, which ships the binary) indexes the next
+site's HTML as the last step of a build — the `<main data-pagefind-body>` of
 product, listing and content pages — and its bundle is written through the
-OutputWriter as `/pagefind/...`. When Pagefind is not installed or fails,
+OutputWriter as `/pagefind/...`. A build that changed no HTML page keeps the
+previous bundle without running Pagefind. When Pagefind is not installed or fails,
 the build warns and goes on: the search page then says search is
 unavailable. This module does not render pages.
 """
@@ -36,26 +37,32 @@ async def _index(site: Path, bundle: Path) -> None:
         await index.write_files(output_path=str(bundle))
 
 
+def _is_page(key: str) -> bool:
+    return key.endswith(".html") and not key.startswith(f"{BUNDLE}/")
+
+
 def _keep_previous_bundle(writer: OutputWriter) -> bool:
-    """No page changed since the last build: its bundle is still right, keep it as it is."""
+    """No HTML page changed since the last build: its bundle is still right, keep it as it is."""
     previous = writer.out_dir / BUNDLE
-    if writer.changed(ignore=f"{BUNDLE}/") or not previous.is_dir():
+    if writer.changed(_is_page) or not previous.is_dir():
         return False
     return all(writer.keep(f"{BUNDLE}/{p.relative_to(previous).as_posix()}", "search index")
                for p in sorted(previous.rglob("*")) if p.is_file())
 
 
 def write_search_index(writer: OutputWriter, reporter: Reporter) -> None:
-    """Index every HTML page of this build and stage the Pagefind bundle; warn (never fail) without Pagefind."""
+    """Index the next site's HTML pages and put the Pagefind bundle into it; warn (never fail) without Pagefind.
+
+    Runs after every other file is in place (the shadow tree is then the complete next site, which
+    Pagefind reads directly) and only when an HTML page was written or removed.
+    """
     if _keep_previous_bundle(writer):
         return
-    with tempfile.TemporaryDirectory(dir=writer.out_dir.parent, prefix=".pagefind-") as temp:
-        site, bundle = Path(temp) / "site", Path(temp) / "bundle"
-        for key in sorted(k for k in writer.owners if k.endswith(".html")):
-            (site / key).parent.mkdir(parents=True, exist_ok=True)
-            (site / key).write_bytes(writer.read(key))
+    writer.prune()
+    with tempfile.TemporaryDirectory(dir=writer.out_dir.parent, prefix=f".{writer.out_dir.name}.pagefind-") as temp:
+        bundle = Path(temp)
         try:
-            run_sync(_index(site, bundle))
+            run_sync(_index(writer.shadow, bundle))
         except Exception as exc:  # noqa: BLE001 - any Pagefind failure (not installed, crashed) only warns
             reporter.warn(f"site search is off: Pagefind could not index the site ({type(exc).__name__}: {exc}); "
                           "install it with `pip install 'pagefind[bin]'`")

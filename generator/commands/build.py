@@ -1,37 +1,52 @@
-"""`shelfpress build`: the build, as named stages read top to bottom.
+"""`shelfpress build`: the build pipeline, as named stages read top to bottom.
 
-    config -> site graph (content) -> render every page -> static files
-    -> sitemap/robots/404 -> strict check -> atomic swap -> summary
+    check inputs    nothing changed since the last build (files, config, catalog)? stop here
+    read content    content files -> the site graph (`site.load_site`)
+    fetch products  every product query of the site in one round, related products in a
+                    second (`products.stage`); listing, product, taxonomy, widget pages join
+                    the graph with their data
+    plan            fingerprint every output (`buildstate`): which must be rendered
+    render          the changed pages, on every core (`render_pool`)
+    write           widget files, static files, sitemap, robots.txt, 404 page
+    search index    Pagefind, only when an HTML page changed (`search`)
+    commit          the next site replaces the live one in one atomic swap (`output`)
 
-Nothing is written to the output directory until every stage succeeded;
-the OutputWriter stages the whole site and swaps it in at the end.
+No stage reaches back into an earlier one; nothing touches the live output
+until `commit`, so a failed or interrupted build leaves the previous site as
+it was. `-v` prints each stage's time.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 
-from ..buildstate import BuildState, Plan
+from ..asyncrun import run_sync
+from ..buildstate import BuildState, Plan, inputs_signature
 from ..config import Config
+from ..content import Page
+from ..errors import BuildError
+from ..fingerprint import DataDigests, TemplateDigests
+from ..output import OutputWriter, WriteStats, check_output_dir
+from ..pages import PageRenderer
 from ..products.listing_json import register as register_listing_json
 from ..products.signing import make_signer
-from ..products.stage import run_stage
+from ..products.stage import StageResult, feed_timestamp, run_stage
+from ..render import UrlBuilder, check_theme, make_environment, render_template
+from ..render_pool import render_pages
+from ..reporting import Reporter
 from ..search import add_search_page, write_search_index
+from ..seo import robots, sitemap
+from ..site import Site, load_site
+from ..sources.base import ProductSource
 from ..sources.cache import CacheMode
 from ..sources.factory import open_source
 from ..sources.shopello import ProgressHook
-from ..content import Page
-from ..errors import BuildError
-from ..output import OutputWriter, WriteStats, check_output_dir
-from ..pages import PageRenderer
-from ..render import UrlBuilder, check_theme, make_environment, render_template
-from ..reporting import Reporter
-from ..seo import robots, sitemap
-from ..site import Site, load_site
 from ..widgets import WidgetStage
 
 
@@ -42,12 +57,35 @@ class BuildReport:
     writes: WriteStats = field(default_factory=WriteStats)
     warnings: int = 0
     details: list[str] = field(default_factory=list)
+    rendered: int = 0
+    nothing_changed: bool = False
 
     def summary(self) -> str:
+        tail = f", {self.warnings} warnings" if self.warnings else ""
+        if self.nothing_changed:
+            return f"Nothing changed since the last build: {self.pages:,} pages kept in {self.seconds:.2f} s{tail}"
         extra = "".join(f", {d}" for d in self.details)
-        return (f"Built {self.pages:,} pages in {self.seconds:.2f} s: {self.writes.written:,} written, "
-                f"{self.writes.unchanged:,} unchanged, {self.writes.removed:,} removed{extra}"
-                + (f", {self.warnings} warnings" if self.warnings else ""))
+        return (f"Built {self.pages:,} pages in {self.seconds:.2f} s ({self.rendered:,} rendered): "
+                f"{self.writes.written:,} files written, {self.writes.unchanged:,} unchanged, "
+                f"{self.writes.removed:,} removed{extra}{tail}")
+
+
+class StageTimer:
+    """Times each named stage; `-v` prints them."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.started = time.perf_counter()
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.reporter.debug(f"  {stage:<15} {time.perf_counter() - start:7.3f} s")
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
 
 
 def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: bool = False,
@@ -55,50 +93,80 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
           cache_mode: CacheMode = CacheMode.NORMAL, state: BuildState | None = None) -> BuildReport:
     """Build the site into `output` (default: the configured output_dir), atomically.
 
-    Incremental: pages whose inputs did not change since the build `state` records (default: the one
+    Incremental: outputs whose inputs did not change since the build `state` records (default: the one
     saved for this output dir in the cache dir) are kept, not rendered; `clean` ignores the state.
     """
-    started = time.perf_counter()
     reporter = reporter or Reporter()
+    timer = StageTimer(reporter)
     out_dir = (output or config.output_path).resolve()
     check_output_dir(out_dir, config.site_dir)
     check_theme(config)
-
     state = state or BuildState.for_output(config, out_dir)
     state.start(config, drafts=drafts, clean=clean)
-
-    site = load_site(config, drafts=drafts, read=state.read_page)
     source = open_source(config, cache_mode=cache_mode, on_progress=_fetch_progress(reporter))
-    sign = make_signer(config, reporter)
-    widgets = WidgetStage(site, sign, reporter)
-    if config.search:
-        add_search_page(site)
-    products = run_stage(site, source, sign, reporter, after=widgets.fetch)
+
+    with timer("check inputs"):
+        signature = inputs_signature(config, drafts=drafts, data_version=source.data_version(),
+                                     extra=feed_timestamp())
+    if not clean and state.unchanged(signature):
+        run_sync(source.aclose())
+        return _nothing_changed(state, reporter, strict, timer)
+
+    with timer("read content"):
+        site = load_site(config, drafts=drafts, read=state.read_page)
+        widgets = WidgetStage(site, make_signer(config, reporter), reporter)
+        if config.search:
+            add_search_page(site)
+    with timer("fetch products"):
+        products = run_stage(site, source, widgets.sign, reporter, extra_queries=widgets.queries())
+        widgets.add_pages(products.results)
     env = make_environment(config)
     register_listing_json(env)
-    renderer = PageRenderer(site, env, providers=products.providers, markdown=state.markdown)
-    plan = state.plan_pages(site)
+    renderer = PageRenderer(site, env, markdown=state.markdown)
+    with timer("plan"):
+        plan = state.plan_pages(site, TemplateDigests(env), renderer.template_for, DataDigests())
     writer = state.writer(out_dir, clean=clean)
     try:
-        _write_pages(site, renderer, writer, reporter, plan)
-        widgets.write(writer, env)
+        with timer("render"):
+            _write_pages(site, renderer, writer, reporter, plan)
+        with timer("write"):
+            widgets.write(writer, env)
+            _write_static(site, writer)
+            _write_site_files(site, env, writer)
         if config.search:
-            write_search_index(writer, reporter)
-        _write_static(site, writer)
-        _write_site_files(site, env, writer)
+            with timer("search index"):
+                write_search_index(writer, reporter)
         reporter.flush_groups()
-        if strict and reporter.warnings:
-            raise BuildError(f"{len(reporter.warnings)} warnings and --strict is on; the previous output is "
-                             "untouched (first: " + reporter.warnings[0] + ")")
-        stats = writer.commit()
+        _check_strict(reporter.warnings, strict)
+        with timer("commit"):
+            stats, shadow = writer.commit()
     except BaseException:
-        writer.abort()
+        state.aborted(writer.abort())
         raise
-    state.committed(writer)
-    details = [f"{products.product_pages:,} product pages", f"{products.listing_pages:,} listing pages",
-               source.stats.summary()]
-    return BuildReport(pages=len(site.pages), seconds=time.perf_counter() - started, writes=stats,
-                       warnings=len(reporter.warnings), details=details)
+    state.committed(writer, shadow, signature, reporter.warnings)
+    return BuildReport(pages=len(site.pages), seconds=timer.elapsed, writes=stats, warnings=len(reporter.warnings),
+                       details=_details(products, source), rendered=len(plan.rendered))
+
+
+def _nothing_changed(state: BuildState, reporter: Reporter, strict: bool, timer: StageTimer) -> BuildReport:
+    """The short way: the live site already is this build. Its warnings still count."""
+    for warning in state.warnings:
+        reporter.warn(warning)
+    reporter.flush_groups()
+    _check_strict(reporter.warnings, strict)
+    return BuildReport(pages=len(state.outputs), seconds=timer.elapsed, warnings=len(reporter.warnings),
+                       nothing_changed=True)
+
+
+def _check_strict(warnings: list[str], strict: bool) -> None:
+    if strict and warnings:
+        raise BuildError(f"{len(warnings)} warnings and --strict is on; the previous output is "
+                         "untouched (first: " + warnings[0] + ")")
+
+
+def _details(products: StageResult, source: ProductSource) -> list[str]:
+    return [f"{products.product_pages:,} product pages", f"{products.listing_pages:,} listing pages",
+            source.stats.summary()]
 
 
 def _fetch_progress(reporter: Reporter) -> ProgressHook:
@@ -109,12 +177,11 @@ def _fetch_progress(reporter: Reporter) -> ProgressHook:
 
 
 def _write_pages(site: Site, renderer: PageRenderer, writer: OutputWriter, reporter: Reporter, plan: Plan) -> None:
-    total = len(site.pages)
-    for done, page in enumerate(site.pages, 1):
-        if not plan.reuse(page, writer):
-            writer.write(page.output_path, renderer.render(page), str(page.source or page.url))
-        if done % 200 == 0 or done == total:
-            reporter.progress("Rendering", done, total)
+    """Keep every page whose inputs did not change; render the others."""
+    changed = [page for page in site.pages
+               if not (plan.unchanged(page) and writer.keep(page.output_path, str(page.source or page.url)))]
+    plan.rendered = [page.output_path for page in changed]
+    render_pages(changed, renderer, writer, lambda done, total: reporter.progress("Rendering", done, total))
 
 
 def _write_static(site: Site, writer: OutputWriter) -> None:

@@ -149,7 +149,7 @@ def publish_folder(site: Path, target: Path, *, dry_run: bool = False) -> Change
                       removed=sorted(r for r in old if r not in rels))
     if dry_run:
         return changes
-    writer = OutputWriter(target)
+    writer = OutputWriter(target, keep_shadow=False)
     try:
         for rel, path in rels.items():
             writer.copy(rel, path, str(path))

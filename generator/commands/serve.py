@@ -72,7 +72,7 @@ class DevServer:
         _remove_abandoned(self.cache_dir)
         self.temp = Path(tempfile.mkdtemp(prefix=f"serve-{os.getpid()}-", dir=self.cache_dir))
         self.out_dir = self.temp / "site"
-        self.state = BuildState(self.out_dir, verify_output=False)
+        self.state = BuildState(self.out_dir)
         self.epochs = BuildEpochs()
         self.stop_event = threading.Event()
         self._changes: set[str] = set()

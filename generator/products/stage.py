@@ -1,29 +1,32 @@
 """The product stage: plan -> fetch once -> add product pages to the site graph.
 
-    content listings + shortcodes + taxonomy pages + deals  ──►  one set of queries
-    source.fetch_many(queries)        deduplicated, concurrent, cached
+    taxonomy                          categories, stores, brands (the pages they get)
+    plan                              listings + shortcodes + taxonomy + widgets + deals:
+                                      every product query of the site, deduplicated
+    source.fetch_many(queries)        round 1: concurrent, cached
+    source.related_many(ids)          round 2: related products of every product page
     paginate listings                 /lamps/, /lamps/page/2/, ... (no empty trailing pages)
+    shortcodes                        their products, as page data of the page that has them
     product pages                     /p/<id>-<slug>/ for every listed product, with related products
     deals feed                        /deals.xml (Atom) of products with a reduction
 
-Everything here is data for templates (`page.data`); rendering and writing
-stay in the build. The stage never knows which source answered.
+Everything here is data for templates (`page.data`), which is also what the
+build state fingerprints: a page's products reach it only this way, so an
+incremental build sees every change. Rendering and writing stay in the
+build. The stage never knows which source answered.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import math
 import os
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from ..asyncrun import run_sync
 from ..content import Page
 from ..reporting import Reporter
-from ..shortcodes import Shortcode
 from ..site import Site
 from ..sources.base import ProductSource
 from ..sources.models import Product, ProductPage
@@ -33,7 +36,6 @@ from .taxonomy import ancestors, taxonomy_pages
 from .views import ProductView, Signer, product_url
 
 DEALS_QUERY = ProductQuery(reduction_percent_min=1, order_by="reduction_percent", order="DESC", limit=50)
-RELATED_CONCURRENCY = 8
 # In-browser filters embed the whole listing as JSON in every page of it; beyond this many
 # products that costs more page weight than it is worth, so big listings stay plain pages.
 FILTER_LIMIT = 400
@@ -56,7 +58,7 @@ class Pagination:
 
 @dataclass
 class StageResult:
-    providers: dict[str, Any] = field(default_factory=dict)
+    results: Mapping[ProductQuery, ProductPage]
     product_pages: int = 0
     listing_pages: int = 0
     taxonomy_pages: int = 0
@@ -90,13 +92,14 @@ class ProductStage:
             out.append(view)
         return out
 
-    async def run(self) -> StageResult:
+    async def run(self, extra_queries: Iterable[ProductQuery] = ()) -> StageResult:
+        """Fetch every query of the site (plus `extra_queries`, e.g. widgets') and add the product pages."""
         plan = plan_content(self.site)
         taxonomy = await taxonomy_pages(self.site, self.source)
         for page, listing in taxonomy:
             plan.listings[page.url] = listing
-        queries = plan.queries() | {DEALS_QUERY}
-        results = await self.source.fetch_many(queries)
+        queries = plan.queries() | {DEALS_QUERY} | set(extra_queries)
+        results = await self.source.fetch_many(sorted(queries, key=str))
         for page, _ in taxonomy:
             if results[plan.listings[page.url].query].products:
                 self.site.add(page)
@@ -105,9 +108,9 @@ class ProductStage:
         for page, _ in taxonomy:  # link only to sub-categories that kept a page
             if "subcategories" in page.data:
                 page.data["subcategories"] = [c for c in page.data["subcategories"] if c.url in self.site.by_url]
-        result = StageResult(taxonomy_pages=sum(1 for p, _ in taxonomy if p.url in plan.listings))
+        result = StageResult(results, taxonomy_pages=sum(1 for p, _ in taxonomy if p.url in plan.listings))
         result.listing_pages = self._paginate(plan, results)
-        result.providers["products"] = self._shortcode_provider(plan, results)
+        self._shortcodes(plan, results)
         result.product_pages = await self._product_pages()
         self._deals_feed(results[DEALS_QUERY])
         return result
@@ -144,16 +147,14 @@ class ProductStage:
                 written += 1
         return written
 
-    def _shortcode_provider(self, plan: QueryPlan, results: Mapping[ProductQuery, ProductPage]) -> Any:
-        for query in plan.shortcodes.values():
-            self._remember(results[query].products)
-
-        def provide(shortcode: Shortcode, page: Page) -> dict[str, Any]:
-            index = page.shortcodes.index(shortcode)
-            query = plan.shortcodes[(page.url, index)]
-            return {"products": self.views(results[query].products, channel_for(page, self.site))}
-
-        return provide
+    def _shortcodes(self, plan: QueryPlan, results: Mapping[ProductQuery, ProductPage]) -> None:
+        """Each products shortcode's products, as `page.data["shortcodes"][index]` of its page."""
+        for (url, index), query in plan.shortcodes.items():
+            page = self.site.by_url[url]
+            products = results[query].products
+            self._remember(products)
+            page.data.setdefault("shortcodes", {})[index] = {
+                "products": self.views(products, channel_for(page, self.site))}
 
     def _remember(self, products: tuple[Product, ...]) -> None:
         for product in products:
@@ -182,14 +183,8 @@ class ProductStage:
         wanted = self.config.products.related
         if wanted <= 0:
             return {}
-        gate = asyncio.Semaphore(RELATED_CONCURRENCY)
-
-        async def one(product: Product) -> tuple[int, list[Product]]:
-            async with gate:
-                found = await self.source.related_products(product.product_id)
-            return product.product_id, [p for p in found if p.product_id != product.product_id][:wanted]
-
-        return dict(await asyncio.gather(*(one(p) for p in products)))
+        found = await self.source.related_many(p.product_id for p in products)
+        return {pid: [p for p in others if p.product_id != pid][:wanted] for pid, others in found.items()}
 
     def _deals_feed(self, deals: ProductPage) -> None:
         channel = self.config.links.channel
@@ -198,15 +193,12 @@ class ProductStage:
 
 
 def run_stage(site: Site, source: ProductSource, sign: Signer, reporter: Reporter, *,
-              after: Callable[[ProductSource], Awaitable[None]] | None = None) -> StageResult:
-    """Run the product stage to completion, then `after` (e.g. widgets) in the same loop; close the source."""
+              extra_queries: Iterable[ProductQuery] = ()) -> StageResult:
+    """Run the product stage to completion in one event loop, then close the source."""
 
     async def go() -> StageResult:
         try:
-            result = await ProductStage(site, source, sign, reporter).run()
-            if after is not None:
-                await after(source)
-            return result
+            return await ProductStage(site, source, sign, reporter).run(extra_queries)
         finally:
             await source.aclose()
 

@@ -6,7 +6,8 @@ answered. Methods are async because the API client is; the catalog
 implements them without awaiting anything.
 
 `fetch_many` is the build's entry point: it receives every query of the
-whole site, deduplicates them by value and answers each once.
+whole site, deduplicates them by value and answers each once; `related_many`
+is its second and last round, for every product page at once.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ class FetchStats:
     requests: int = 0
     cache_hits: int = 0
     stale: list[str] = field(default_factory=list)
+    local: bool = False  # a local catalog answers queries; it makes no requests and has no cache
 
     def summary(self) -> str:
+        if self.local:
+            return f"{self.requests} catalog queries"
         text = f"{self.requests} requests, {self.cache_hits} cache hits"
         if self.stale:
             text += f", {len(self.stale)} stale responses served after errors"
@@ -45,6 +49,14 @@ class ProductSource(Protocol):
     async def product(self, product_id: int) -> Product | None: ...
 
     async def related_products(self, product_id: int) -> list[Product]: ...
+
+    async def related_many(self, product_ids: Iterable[int]) -> dict[int, list[Product]]:
+        """Related products of many products at once: the build asks once for every product page."""
+        ...
+
+    def data_version(self) -> str | None:
+        """A value that changes whenever the source's data may have; None when it cannot tell."""
+        ...
 
     async def categories(self) -> list[Category]: ...
 

@@ -18,8 +18,9 @@ from types import TracebackType
 
 from .base import FetchStats
 from .catalog_import import ImportReport, import_files, upsert_products
-from .catalog_query import CatalogQuery, load_products, related_ids
-from .catalog_schema import connect, transaction
+from .catalog_query import CatalogQuery, load_products
+from .catalog_related import refresh_related, related_many
+from .catalog_schema import connect, generation, transaction
 from .models import (Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store,
                      build_category_tree)
 from .query import ProductQuery
@@ -31,7 +32,7 @@ class CatalogSource:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.conn = connect(self.path)
-        self.stats = FetchStats()
+        self.stats = FetchStats(local=True)
         self._parsed: dict[str, Product] = {}  # payload text -> Product (see load_products)
 
     # --- ProductSource -------------------------------------------------------------------
@@ -47,7 +48,19 @@ class CatalogSource:
         return found[0] if found else None
 
     async def related_products(self, product_id: int) -> list[Product]:
-        return load_products(self.conn, related_ids(self.conn, product_id), self._parsed)
+        return (await self.related_many([product_id]))[product_id]
+
+    async def related_many(self, product_ids: Iterable[int]) -> dict[int, list[Product]]:
+        """Every product's related products from the precomputed table: one query, whatever the count."""
+        ids = list(dict.fromkeys(product_ids))
+        related = related_many(self.conn, ids)
+        wanted = list(dict.fromkeys(other for others in related.values() for other in others))
+        found = {p.product_id: p for p in load_products(self.conn, wanted, self._parsed)}
+        return {pid: [found[o] for o in others if o in found] for pid, others in related.items()}
+
+    def data_version(self) -> str | None:
+        """Changes whenever the catalog's products or taxonomy change (see `catalog_schema.generation`)."""
+        return f"catalog:{self.path.resolve()}:{generation(self.conn)}"
 
     async def categories(self) -> list[Category]:
         rows = self.conn.execute("SELECT category_id, name, parent_id FROM categories ORDER BY category_id")
@@ -99,7 +112,9 @@ class CatalogSource:
     def import_products(self, products: Iterable[Product]) -> int:
         """Upsert already-parsed products in one transaction."""
         with transaction(self.conn):
-            return upsert_products(self.conn, products)
+            count = upsert_products(self.conn, products)
+        refresh_related(self.conn)
+        return count
 
     def counts(self) -> dict[str, int]:
         """Row counts per table, for `catalog stats`."""

@@ -26,6 +26,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from .catalog_related import mark_changed, refresh_related
 from .catalog_schema import CatalogError, brand_key, transaction
 from .models import Brand, Category, PayloadError, Product, Store
 
@@ -78,6 +79,7 @@ def upsert_products(conn: sqlite3.Connection, products: Iterable[Product], *,
     iterator = iter(products)
     while batch := list(islice(iterator, BATCH)):
         _write_batch(conn, batch, feed_store)
+        mark_changed(conn, (p.product_id for p in batch))
         count += len(batch)
     return count
 
@@ -121,6 +123,7 @@ def delete_products(conn: sqlite3.Connection, product_ids: Iterable[int]) -> int
     conn.executemany("DELETE FROM product_text WHERE rowid = ?", ids)
     conn.executemany("DELETE FROM product_categories WHERE product_id = ?", ids)
     conn.executemany("DELETE FROM products WHERE product_id = ?", ids)
+    mark_changed(conn, (pid for (pid,) in ids))
     return len(ids)
 
 
@@ -156,6 +159,7 @@ def import_files(conn: sqlite3.Connection, paths: Iterable[str | Path]) -> Impor
     report = ImportReport()
     for path in paths:
         report.add(import_file(conn, Path(path)))
+    refresh_related(conn)
     return report
 
 

@@ -41,8 +41,6 @@ from .query import ProductQuery
 
 WEIGHTS = (10.0, 4.0, 2.0, 1.0)  # name, brand, categories, description
 DISSEMINATE_STORES = 3
-RELATED_LIMIT = 10
-RELATED_WORDS = 8
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -282,17 +280,3 @@ def disseminate(rows: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
     yield from picked
     yield from held
     yield from iterator
-
-
-def related_ids(conn: sqlite3.Connection, product_id: int, limit: int = RELATED_LIMIT) -> list[int]:
-    """Products whose names share words with this product's name, best first, itself excluded."""
-    row = conn.execute("SELECT name FROM products WHERE product_id = ?", (product_id,)).fetchone()
-    terms = list(dict.fromkeys(word.casefold() for word in words(row[0] if row else "")))[:RELATED_WORDS]
-    if not terms:
-        return []
-    weights = ", ".join(str(w) for w in WEIGHTS)
-    rows = conn.execute(
-        f"SELECT rowid FROM product_text WHERE product_text MATCH ? AND rowid != ? "
-        f"ORDER BY bm25(product_text, {weights}), rowid LIMIT ?",
-        (f"name : ({match_expression(terms, any_word=True)})", product_id, limit))
-    return [r[0] for r in rows]

@@ -21,6 +21,11 @@ Layout
   phones type them that way, and the few pairs it conflates (här/har) hardly
   occur in product names.
 - `feed_state`: per store, the control feed's last-changed date we imported.
+- `related` (product, rank -> related product, score) and `related_dirty`
+  (changed ids not yet folded in): see `catalog_related.py`.
+- `meta.generation`: bumped by triggers on every write to products and the
+  taxonomy tables, so a build can tell "the catalog did not change since the
+  last build" from one integer.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from pathlib import Path
 
 from ..errors import SourceError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 FTS_COLUMNS = ("name", "brand", "categories", "description")
 
@@ -87,7 +92,20 @@ CREATE VIRTUAL TABLE IF NOT EXISTS product_text USING fts5 (
     name, brand, categories, description,
     tokenize = 'unicode61 remove_diacritics 2'
 );
-"""
+CREATE TABLE IF NOT EXISTS related (
+    product_id INTEGER NOT NULL,
+    rank INTEGER NOT NULL,
+    related_id INTEGER NOT NULL,
+    score REAL NOT NULL,
+    PRIMARY KEY (product_id, rank)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS related_target ON related (related_id);
+CREATE TABLE IF NOT EXISTS related_dirty (product_id INTEGER PRIMARY KEY) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta VALUES ('generation', '0');
+""" + "".join(f"""
+CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_generation AFTER {event} ON {table}
+BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+""" for table in ("products", "categories", "stores", "brands") for event in ("INSERT", "UPDATE", "DELETE"))
 
 
 class CatalogError(SourceError):
@@ -130,6 +148,9 @@ def connect(path: str | Path) -> sqlite3.Connection:
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
             conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        elif int(row[0]) == 1:  # version 2 added related products: every list is due
+            conn.execute("INSERT OR IGNORE INTO related_dirty SELECT product_id FROM products")
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
         elif int(row[0]) != SCHEMA_VERSION:
             conn.close()
             raise CatalogError(f"{target}: catalog schema version {row[0]} is not supported "
@@ -140,3 +161,8 @@ def connect(path: str | Path) -> sqlite3.Connection:
     except OSError as exc:
         raise CatalogError(f"{target}: cannot create the catalog ({exc.strerror})") from None
     return conn
+
+
+def generation(conn: sqlite3.Connection) -> int:
+    """A number that changes whenever products, categories, stores or brands change."""
+    return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])

@@ -72,6 +72,7 @@ from defusedxml.ElementTree import iterparse
 
 from ..errors import SourceError
 from .catalog import CatalogSource
+from .catalog_related import refresh_related
 from .catalog_import import delete_products, reduction_of, upsert_categories, upsert_products, upsert_stores
 from .catalog_query import descendants
 from .catalog_schema import transaction
@@ -305,6 +306,7 @@ def sync_feeds(source: CatalogSource, fetcher: FeedFetcher, *, force: bool = Fal
     listed = {s.store_id for s in stores}
     for store_id in sorted(set(synced) - listed):
         report.stores.append(_remove_store(conn, store_id))
+    refresh_related(conn)
     return report
 
 

@@ -273,6 +273,17 @@ class ShopelloSource:
     async def related_products(self, product_id: int) -> list[Product]:
         return list(await self._get(f"related_products/{int(product_id)}", _many(Product.from_api)))
 
+    async def related_many(self, product_ids: Iterable[int]) -> dict[int, list[Product]]:
+        """Each product's related products: one cached request per product, all queued at once
+        (the client's concurrency limit paces them)."""
+        ids = list(dict.fromkeys(product_ids))
+        found = await asyncio.gather(*(self.related_products(pid) for pid in ids))
+        return dict(zip(ids, found))
+
+    def data_version(self) -> str | None:
+        """None: the live API can change at any moment, so every build asks it (through the cache)."""
+        return None
+
     # -- categories, stores, brands, price history ------------------------------
 
     async def categories(self) -> list[Category]:

@@ -1,9 +1,9 @@
 """The widget stage: fetch every widget's products and add its pages and files.
 
     WidgetStage(site, sign, reporter)   validates every widget (before any request)
-    await stage.fetch(source)           one fetch_many for all widgets, inside the
-                                        product stage's event loop; adds the pages
-                                        /widgets/ (gallery) and /widgets/<name>/ (iframe)
+    stage.queries()                     what the widgets show: part of the site's one
+                                        fetch round (the product stage's)
+    stage.add_pages(results)            /widgets/ (gallery) and /widgets/<name>/ (iframe)
     stage.write(writer, env)            /widgets/<name>.json and /widgets/<name>.js
 
 The script is the theme's `js/widget.js` (a site may override it in
@@ -24,7 +24,6 @@ from ..output import OutputWriter
 from ..products.views import ProductView, Signer
 from ..reporting import Reporter
 from ..site import Site
-from ..sources.base import ProductSource
 from ..sources.models import ProductPage
 from ..sources.query import ProductQuery
 from .payload import widget_payload
@@ -43,11 +42,11 @@ class WidgetStage:
     def queries(self) -> set[ProductQuery]:
         return {spec.query for spec in self.specs} | {spec.pool_query for spec in self.specs if spec.context}
 
-    async def fetch(self, source: ProductSource) -> None:
-        """Fetch every widget's products (deduplicated, cached) and add the widget pages."""
+    def add_pages(self, results: Mapping[ProductQuery, ProductPage]) -> None:
+        """Keep the widgets' products (from the site's fetch round) and add the widget pages."""
         if not self.specs:
             return
-        self.results = await source.fetch_many(self.queries())
+        self.results = results
         for spec in self.specs:
             if not self.results[spec.query].products:
                 self.reporter.warn(f"widget {spec.name!r} found no products for {spec.query}", kind="empty widget")

@@ -1,0 +1,147 @@
+"""Digests of what an output is made from: page data, templates, files.
+
+An incremental build re-renders an output exactly when one of these changed:
+
+- `DataDigests.value(page.data)`: everything the product stage handed the page
+  (listings, shortcode results, related products, pagination, feeds). A
+  product contributes the digest of its full record plus the channel its
+  link is signed with, so a changed price or name reaches every page that
+  shows the product, and nothing else. Digests are memoised per object for
+  one build: the 10,000-product "all" list of a listing is digested once, not
+  once per listing page.
+- `TemplateDigests.of(name)`: a template with everything it extends, includes
+  or imports, by content (Jinja's own AST names the references). A template
+  that names another through a variable depends on every template.
+- `file_signature(paths)`: (path, mtime, size) of files, for the "nothing at
+  all changed" check that lets a build stop before fetching anything.
+
+This module computes digests only; the build state decides what to do with them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+
+from .content import Page
+from .products.views import ProductView
+from .sources.models import Product
+
+
+def digest(*parts: str | bytes) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class DataDigests:
+    """Stable digests of page data values, memoised by object identity for one build."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[object, str]] = {}
+
+    def _remember(self, value: object, compute: Any) -> str:
+        hit = self._memo.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        found: str = compute()
+        self._memo[id(value)] = (value, found)  # holding `value` keeps its id from being reused
+        return found
+
+    def product(self, product: Product) -> str:
+        return self._remember(product, lambda: digest(repr(product)))
+
+    def value(self, value: Any) -> str:
+        """A digest of `value` that changes exactly when what a template can read of it changes."""
+        if isinstance(value, (str, int, float, bool, type(None))):
+            return repr(value)
+        if isinstance(value, ProductView):
+            return self._remember(value, lambda: digest("view", self.product(value.product), value.channel))
+        if isinstance(value, Page):
+            return digest("page", value.url, value.title)  # another page is shown by its link and title
+        if isinstance(value, (list, tuple)):
+            return self._remember(value, lambda: digest(type(value).__name__, *(self.value(v) for v in value)))
+        if isinstance(value, Mapping):
+            return digest("map", *(f"{k!r}={self.value(v)}" for k, v in sorted(value.items(), key=_key)))
+        if isinstance(value, (set, frozenset)):
+            return digest("set", *sorted(self.value(v) for v in value))
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return self._remember(value, lambda: digest(type(value).__name__, *(
+                f"{f.name}={self.value(getattr(value, f.name))}" for f in dataclasses.fields(value) if f.repr)))
+        return digest(type(value).__name__, repr(value))
+
+
+def _key(item: tuple[Any, Any]) -> str:
+    return repr(item[0])
+
+
+class TemplateDigests:
+    """Per template: a digest of its source and of every template it reaches."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self._own: dict[str, tuple[str, set[str] | None]] = {}
+        self._closure: dict[str, str] = {}
+        self._everything: str | None = None
+
+    def _read(self, name: str) -> tuple[str, set[str] | None]:
+        """(digest of the source, names it references; None when one is dynamic)."""
+        if name not in self._own:
+            try:
+                source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+            except jinja2.TemplateNotFound:
+                self._own[name] = ("missing", set())
+                return self._own[name]
+            try:
+                found = list(meta.find_referenced_templates(self.env.parse(source)))
+                refs: set[str] | None = None if None in found else {str(n) for n in found}
+            except jinja2.TemplateSyntaxError:
+                refs = set()  # rendering reports the error with its line
+            self._own[name] = (digest(source), refs)
+        return self._own[name]
+
+    def of(self, *names: str) -> str:
+        """The digest of these templates and everything they extend, include or import."""
+        key = "\0".join(names)
+        if key not in self._closure:
+            seen: dict[str, str] = {}
+            todo = list(names)
+            while todo:
+                name = todo.pop()
+                if name in seen:
+                    continue
+                own, refs = self._read(name)
+                if refs is None:
+                    self._closure[key] = self.everything()
+                    return self._closure[key]
+                seen[name] = own
+                todo.extend(refs)
+            self._closure[key] = digest(*(f"{n}:{d}" for n, d in sorted(seen.items())))
+        return self._closure[key]
+
+    def everything(self) -> str:
+        if self._everything is None:
+            names = sorted(self.env.list_templates())
+            self._everything = digest(*(f"{n}:{self._read(n)[0]}" for n in names))
+        return self._everything
+
+
+def file_signature(paths: Iterable[Path]) -> list[tuple[str, int, int]]:
+    """(path, mtime_ns, size) of each existing file, sorted; what "did any of these change" compares."""
+    out = []
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        out.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return sorted(out)
