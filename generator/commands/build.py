@@ -74,7 +74,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     if config.search:
         add_search_page(site)
     products = run_stage(site, source, sign, reporter, after=widgets.fetch)
-    env = make_environment(config)
+    env = make_environment(config, strict=strict)
     register_listing_json(env)
     renderer = PageRenderer(site, env, providers=products.providers, markdown=state.markdown)
     plan = state.plan_pages(site)
