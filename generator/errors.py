@@ -51,8 +51,9 @@ def _where(file: str | Path | None, line: int | None = None, column: int | None 
 def did_you_mean(word: object, choices: Iterable[str], cutoff: float = 0.6) -> str:
     """"; did you mean 'title'?" for the closest of `choices`, or "" when none is close: every error about
     an unknown name or value ends with this, so a typo is one edit away from fixed."""
-    hint = get_close_matches(str(word), list(choices), n=1, cutoff=cutoff)
-    return f"; did you mean {hint[0]!r}?" if hint else ""
+    by_folded = {choice.lower(): choice for choice in choices}  # "EN" is one edit from "en", not two
+    hint = get_close_matches(str(word).lower(), list(by_folded), n=1, cutoff=cutoff)
+    return f"; did you mean {by_folded[hint[0]]!r}?" if hint else ""
 
 
 class ConfigError(ShelfpressError):
