@@ -144,13 +144,14 @@ def _expect(front: dict[str, Any], text: str, file: Path, key: str, kinds: type 
     return value
 
 
-def _date(value: Any, file: Path) -> dt.date | None:
+def _date(value: Any, file: Path, text: str) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value.date() if isinstance(value, dt.datetime) else value
     try:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise ContentError(f"front matter 'date' must be a date like 2026-11-23, got {value!r}", file=file) from None
+        raise ContentError(f"front matter 'date' must be a date like 2026-11-23, got {value!r}", file=file,
+                           line=front_matter_line(text, ("date",))) from None
 
 
 def route(rel: PurePosixPath, slug: str | None, permalinks: str) -> tuple[str, str, str]:
@@ -206,7 +207,7 @@ def read_page(path: Path, content_dir: Path, site_dir: Path, permalinks: str = "
         description=expect("description", str, "a string") or "",
         template=expect("template", str, "a template name like page.html") or "",
         draft=bool(expect("draft", bool, "true or false")),
-        date=_date(front.get("date"), display),
+        date=_date(front.get("date"), display, text),
         weight=expect("weight", int, "a whole number") or 0,
         aliases=tuple(str(a) for a in aliases),
         params={**extra, **params},

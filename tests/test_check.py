@@ -65,6 +65,15 @@ def test_front_matter_widget_names_file_line_and_key(tmp_path: Path, command: st
           "content/p.md:6: widgets.fm.layout: 'nope' is not one of grid, carousel, list")
 
 
+@pytest.mark.parametrize(("front", "message"), [
+    ("tilte: x", "content/p.md:3: unknown front matter key 'tilte'; did you mean 'title'?"),
+    ("weight: heavy", "content/p.md:3: front matter 'weight' must be a whole number"),
+    ("date: someday", "content/p.md:3: front matter 'date' must be a date"),
+])
+def test_front_matter_problems_name_the_line(tmp_path: Path, front: str, message: str) -> None:
+    fails(write_site(tmp_path, {**HOME, "content/p.md": f"---\ntitle: P\n{front}\n---\n"}), "check", message)
+
+
 def test_check_reports_every_page_problem_at_once(tmp_path: Path) -> None:
     site = write_site(tmp_path, {**listing_page("qurey: lampa"),
                                  "content/q.md": "---\ntitle: Q\n---\n{{< nope >}}\n"})
@@ -155,3 +164,13 @@ def test_missing_keys_and_names_stay_quietly_empty(tmp_path: Path) -> None:
 def test_template_syntax_errors_are_found_without_rendering(tmp_path: Path) -> None:
     site = write_site(tmp_path, {**HOME, "templates/partials/unused.html": "{{ page.title | no_such_filter }}\n"})
     fails(site, "check", "templates/partials/unused.html:1: template syntax error: No filter named 'no_such_filter'")
+
+
+def test_unsigned_links_are_a_warning_and_fatal_under_strict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SHELFPRESS_TEST_NO_SECRET", raising=False)
+    config = BASIC_CONFIG + '[links]\nchannel = "777"\nsecret_env = "SHELFPRESS_TEST_NO_SECRET"\n'
+    site = write_site(tmp_path, HOME, config)
+    relaxed = run("check", "-C", str(site))
+    assert relaxed.exit_code == 0 and "WARNING: links are not signed: channel '777'" in relaxed.output
+    strict = run("check", "--strict", "-C", str(site))
+    assert strict.exit_code == 1 and "1 warnings and --strict is on" in strict.output

@@ -1,7 +1,7 @@
 """`shelfpress check`: every build stage that needs neither product data nor the output folder.
 
     config (load_config) -> output dir, theme, product source settings (API key, catalog file)
-    -> site graph -> widgets -> query plan of every page (listing, product shortcodes)
+    -> site graph -> widgets -> query plan of every page (listing, product shortcodes) -> link signing
     -> page and shortcode templates -> every template compiles, no misspelt page/site/config attribute
 
 It uses the build's own functions for each stage, so what `build` rejects
@@ -19,7 +19,8 @@ from ..config import Config
 from ..errors import BuildError, ShelfpressError
 from ..output import check_output_dir
 from ..pages import PageRenderer
-from ..products.plan import plan_page
+from ..products.plan import channel_for, plan_page
+from ..products.signing import unsigned_warning
 from ..render import check_theme, make_environment
 from ..reporting import Reporter
 from ..search import add_search_page
@@ -60,8 +61,9 @@ def check_site(config: Config, *, drafts: bool = False, strict: bool = False,
     if config.search:
         add_search_page(site)
     problems = Problems()
+    channels = {channel_for(page, site) for page in site.content_pages}
     with problems.collect():
-        widget_specs(config, site.content_pages)
+        channels |= {spec.channel for spec in widget_specs(config, site.content_pages)}
     renderer = PageRenderer(site, make_environment(config, strict=strict))
     for page in site.pages:
         if page.source is not None:
@@ -69,6 +71,9 @@ def check_site(config: Config, *, drafts: bool = False, strict: bool = False,
                 plan_page(page, config)
         with problems.collect():
             renderer.check(page)
+    unsigned = next(filter(None, (unsigned_warning(config, channel) for channel in sorted(channels))), "")
+    if unsigned:
+        reporter.warn(unsigned)
     errors, typos = check_templates(renderer.env, config, {"page": site.by_url["/"], "site": site,
                                                           "config": config})
     problems.errors += errors
