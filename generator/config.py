@@ -33,7 +33,7 @@ from .i18n import LANGUAGES
 
 CONFIG_FILE = "shelfpress.toml"
 # People write the country (the Shopello subdomain) where the language belongs.
-_COUNTRY_LANGUAGES = {"se": "sv", "dk": "da", "no": "nb", "nn": "nb", "gb": "en", "us": "en", "uk": "en"}
+_COUNTRY_LANGUAGES = {"se": "sv", "dk": "da", "gb": "en", "us": "en"}
 
 
 def opt(default: Any = dataclasses.MISSING, doc: str = "", *, convert: Callable[[Any], Any] | None = None,
