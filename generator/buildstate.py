@@ -118,7 +118,6 @@ class BuildState:
         self.plan: Plan | None = None
         self._markdown: CachedMarkdown | None = None
         self._seen: set[str] = set()
-        self._started_ns = 0
 
     # -- persistence -------------------------------------------------------------------------------
     @classmethod
@@ -149,10 +148,10 @@ class BuildState:
         temp.replace(self.path)
 
     # -- the build's hooks, in the order build() calls them ----------------------------------------
-    def start(self, config: Config, *, drafts: bool, clean: bool) -> None:
-        """Begin a build: a changed config, code or --clean invalidates what depends on them."""
-        self._started_ns = time.time_ns()
-        key = digest(repr(config), str(drafts), __version__, _code_fingerprint())
+    def start(self, config: Config, *, drafts: bool, clean: bool, strict: bool = False) -> None:
+        """Begin a build: a changed config, code, --strict (templates then fail on typos) or --clean
+        invalidates what depends on them."""
+        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint())
         if clean or key != self.key:
             self.sources, self.outputs, self.signature = {}, {}, ""
         self.key = key

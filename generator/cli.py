@@ -30,9 +30,12 @@ def verbosity_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, quiet: bool, verbose: bool, **kwargs: Any) -> Any:
+        from .logforward import forward_logging
         from .reporting import Reporter
 
-        return func(*args, reporter=Reporter(verbosity=0 if quiet else 2 if verbose else 1), **kwargs)
+        reporter = Reporter(verbosity=0 if quiet else 2 if verbose else 1)
+        with forward_logging(reporter):  # library logging is counted and shown like every other warning
+            return func(*args, reporter=reporter, **kwargs)
 
     return wrapper
 
@@ -84,13 +87,14 @@ def build(site_dir: Path, output: Path | None, clean: bool, strict: bool, drafts
 @cli.command()
 @site_options
 @click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
+@click.option("--strict", is_flag=True, help="Treat warnings (e.g. a misspelt template variable) as errors.")
 @verbosity_options
-def check(site_dir: Path, drafts: bool, reporter: Any) -> None:
-    """Validate the config and all content without writing anything."""
+def check(site_dir: Path, drafts: bool, strict: bool, reporter: Any) -> None:
+    """Validate everything a build would, without fetching products or writing anything."""
     from .commands.check import check_site
     from .config import load_config
 
-    pages = check_site(load_config(site_dir), drafts=drafts, reporter=reporter)
+    pages = check_site(load_config(site_dir), drafts=drafts, strict=strict, reporter=reporter)
     reporter.info(f"OK: configuration and {pages} pages are valid.")
 
 

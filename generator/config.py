@@ -24,20 +24,22 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
+from .errors import ConfigError, did_you_mean
+from .i18n import LANGUAGES
 
 CONFIG_FILE = "shelfpress.toml"
+# People write the country (the Shopello subdomain) where the language belongs.
+_COUNTRY_LANGUAGES = {"se": "sv", "dk": "da", "gb": "en", "us": "en"}
 
 
 def opt(default: Any = dataclasses.MISSING, doc: str = "", *, convert: Callable[[Any], Any] | None = None,
-        choices: tuple[str, ...] = (), factory: Any = dataclasses.MISSING) -> Any:
-    """Declare one config option with its help text and optional converter."""
-    meta = {"doc": doc, "convert": convert, "choices": choices}
+        choices: tuple[str, ...] = (), minimum: float | None = None, factory: Any = dataclasses.MISSING) -> Any:
+    """Declare one config option with its help text and optional converter, choices or lower bound."""
+    meta = {"doc": doc, "convert": convert, "choices": choices, "minimum": minimum}
     if factory is not dataclasses.MISSING:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
@@ -61,6 +63,22 @@ def _base_url(value: Any) -> str:
     return text if text.endswith("/") else text + "/"
 
 
+def _country(value: Any) -> str:
+    text = str(value)
+    if not re.fullmatch(r"[a-z]{2}", text):
+        raise ValueError(f"expected a two-letter country code like \"se\", \"dk\" or \"no\", got {value!r}")
+    return text
+
+
+def _language(value: Any) -> str:
+    """One of the UI languages; a country code ("se") points at its language ("sv")."""
+    if value in LANGUAGES:
+        return str(value)
+    country = _COUNTRY_LANGUAGES.get(str(value).lower())
+    fix = f"; did you mean {country!r}?" if country else did_you_mean(value, LANGUAGES)
+    raise ValueError(f"{value!r} is not one of {', '.join(LANGUAGES)}{fix}")
+
+
 def _env_name(value: Any) -> str:
     text = str(value)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
@@ -73,13 +91,13 @@ def _env_name(value: Any) -> str:
 class SourceConfig:
     kind: str = opt("catalog", "Where products come from.", choices=("catalog", "shopello"))
     catalog: str = opt("", "Path of the SQLite catalog (relative to the site); empty = the embedded demo catalog.")
-    country: str = opt("se", "Shopello country subdomain (se, dk, no, ...).")
+    country: str = opt("se", "Shopello country subdomain (se, dk, no, ...).", convert=_country)
     api_base: str = opt("", "Override the Shopello API base URL (tests, proxies).")
     api_key_env: str = opt("SHOPELLO_API_KEY", "Environment variable holding the Shopello API key.",
                            convert=_env_name)
-    concurrency: int = opt(8, "Requests in flight at once.")
-    timeout: float = opt(10.0, "Seconds before a request times out.")
-    retries: int = opt(3, "Retries for 429/5xx/connection errors.")
+    concurrency: int = opt(8, "Requests in flight at once.", minimum=1)
+    timeout: float = opt(10.0, "Seconds before a request times out.", minimum=0)
+    retries: int = opt(3, "Retries for 429/5xx/connection errors.", minimum=0)
     cache_ttl: int = opt(6 * 3600, "How long fetched product data stays fresh (\"6h\").", convert=_duration)
     cache_dir: str = opt(".shelfpress-cache", "Where fetched responses are cached (relative to the site).")
 
@@ -139,7 +157,7 @@ class Config:
     description: str = opt("", "Default meta description.")
     base_url: str = opt("http://localhost:8000/", "Public URL of the site, with any path prefix.",
                         convert=_base_url)
-    language: str = opt("en", "Language of the UI strings (sv, da, nb, en).")
+    language: str = opt("en", "Language of the UI strings (sv, da, nb, en).", convert=_language)
     locale: str = opt("", "Locale for prices and numbers (sv_SE, en_US...); default from language.")
     output_dir: str = opt("public", "Where the built site is written (relative to the site).")
     theme: str = opt("default", "Theme name: themes/<name>/ in the site, or a built-in theme.")
@@ -173,16 +191,25 @@ class Config:
 
     @property
     def effective_locale(self) -> str:
-        defaults = {"sv": "sv_SE", "da": "da_DK", "nb": "nb_NO", "no": "nb_NO", "en": "en_US", "fi": "fi_FI"}
+        defaults = {"sv": "sv_SE", "da": "da_DK", "nb": "nb_NO", "no": "nb_NO", "en": "en_US"}
         return self.locale or defaults.get(self.language, "en_US")
 
-    def secret(self, env_name: str, purpose: str) -> str:
-        """Read a secret from the environment; a missing one names the variable, never a value."""
+    def secret(self, env_name: str, purpose: str, key: str = "") -> str:
+        """Read a secret from the environment; a missing one names the variable (and the `key` naming it),
+        never a value."""
         value = os.environ.get(env_name, "")
         if not value:
-            raise ConfigError(f"environment variable {env_name} is not set; it must hold the {purpose}",
-                              file=self.config_file)
+            message = f"environment variable {env_name} is not set; it must hold the {purpose}"
+            raise self.error(key, message) if key else ConfigError(message, file=self.config_file)
         return value
+
+    def error(self, key: str, message: str) -> ConfigError:
+        """A problem found after loading (a widget, the source) at the line of dotted `key` in the file."""
+        try:
+            line = toml_line((self.site_dir / CONFIG_FILE).read_text(encoding="utf-8"), tuple(key.split(".")))
+        except OSError:
+            line = None
+        return ConfigError(message, file=self.config_file, line=line, key=key)
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
@@ -206,48 +233,33 @@ class _Validator:
 
     def __init__(self, file: Path, text: str) -> None:
         self.file, self.text = file, text
-        self.problems: list[tuple[int | None, str, str]] = []
-
-    def line_of(self, path: tuple[str, ...]) -> int | None:
-        """Best-effort line number of a key: TOML parsers do not keep positions."""
-        table: tuple[str, ...] = ()
-        for number, line in enumerate(self.text.splitlines(), 1):
-            stripped = line.strip()
-            header = re.fullmatch(r"\[\[?\s*([^\]]+?)\s*\]\]?(\s*#.*)?", stripped)
-            if header:
-                table = tuple(part.strip().strip('"') for part in header.group(1).split("."))
-                if table == path:
-                    return number
-                continue
-            match = re.match(r"([A-Za-z0-9_\-\"']+)\s*=", stripped)
-            if match and table + (match.group(1).strip("\"'"),) == path:
-                return number
-        return None
+        self.problems: list[ConfigError] = []
 
     def problem(self, path: tuple[str, ...], message: str) -> None:
-        self.problems.append((self.line_of(path), ".".join(path), message))
+        self.problems.append(ConfigError(message, file=self.file, line=toml_line(self.text, path),
+                                         key=".".join(path)))
 
-    def build(self, cls: type, raw: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    def build(self, cls: type, raw: Mapping[str, Any], path: tuple[str, ...], base: Any = None) -> Any:
+        """`cls` from `raw`; keys not given keep their value in `base` (the field's default table)."""
         fields = {f.name: f for f in _public_fields(cls)}
         hints = typing.get_type_hints(cls)
         values: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in fields:
-                hint = get_close_matches(key, list(fields), n=1, cutoff=0.6)
-                fix = f"did you mean {hint[0]!r}?" if hint else f"valid keys: {', '.join(sorted(fields))}"
-                self.problem(path + (key,), f"unknown key; {fix}")
+                fix = did_you_mean(key, fields) or f"; valid keys: {', '.join(sorted(fields))}"
+                self.problem(path + (key,), f"unknown key{fix}")
                 continue
             converted = self.convert(fields[key], hints[key], value, path + (key,))
             if converted is not _INVALID:
                 values[key] = converted
-        return cls(**values)
+        return dataclasses.replace(base, **values) if base is not None else cls(**values)
 
     def convert(self, f: dataclasses.Field[Any], tp: Any, value: Any, path: tuple[str, ...]) -> Any:
         if dataclasses.is_dataclass(tp):
             if not isinstance(value, Mapping):
                 self.problem(path, f"expected a table [{'.'.join(path)}], got {value!r}")
                 return _INVALID
-            return self.build(tp, value, path)
+            return self.build(tp, value, path, base=f.default_factory())  # type: ignore[misc]
         convert = f.metadata.get("convert")
         if convert is not None:
             try:
@@ -260,14 +272,42 @@ class _Validator:
             return _INVALID
         choices = f.metadata.get("choices")
         if choices and value not in choices:
-            hint = get_close_matches(str(value), choices, n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
-            self.problem(path, f"{value!r} is not one of {', '.join(choices)}{extra}")
+            self.problem(path, f"{value!r} is not one of {', '.join(choices)}{did_you_mean(value, choices)}")
+            return _INVALID
+        minimum = f.metadata.get("minimum")
+        if minimum is not None and value < minimum:
+            self.problem(path, f"must be at least {minimum}, got {value!r}")
             return _INVALID
         return float(value) if tp is float else value
 
 
 _INVALID = object()
+
+
+def toml_line(text: str, path: tuple[str, ...]) -> int | None:
+    """Best-effort line of a key (a table header or `key =`), else of its nearest parent that is written
+    out (a key inside an inline table): TOML parsers keep no positions."""
+    for depth in range(len(path), 0, -1):
+        line = _written_at(text, path[:depth])
+        if line is not None:
+            return line
+    return None
+
+
+def _written_at(text: str, path: tuple[str, ...]) -> int | None:
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        header = re.fullmatch(r"\[\[?\s*([^\]]+?)\s*\]\]?(\s*#.*)?", stripped)
+        if header:
+            table = tuple(part.strip().strip('"') for part in header.group(1).split("."))
+            if table == path:
+                return number
+            continue
+        match = re.match(r"([A-Za-z0-9_\-\"']+)\s*=", stripped)
+        if match and table + (match.group(1).strip("\"'"),) == path:
+            return number
+    return None
 
 
 def _matches(tp: Any, value: Any) -> bool:
@@ -315,7 +355,5 @@ def load_config(site_dir: Path | str = ".") -> Config:
     validator = _Validator(display, text)
     config = validator.build(Config, raw, ())
     if validator.problems:
-        lines = [f"{display}:{line}: {key}: {msg}" if line else f"{display}: {key}: {msg}"
-                 for line, key, msg in validator.problems]
-        raise ConfigError("\n".join(lines))
+        raise ConfigError("\n".join(problem.format_message() for problem in validator.problems))
     return config.replace(site_dir=site.resolve(), config_file=display)

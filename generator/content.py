@@ -16,17 +16,17 @@ Routing (pretty permalinks):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
-from .errors import ContentError
+from .errors import ContentError, did_you_mean
 from .shortcodes import Shortcode, extract
 
 # libyaml's C loader is ~10x faster than the pure-Python one; same safe semantics.
@@ -75,11 +75,14 @@ def output_path_for(url: str) -> str:
     return path
 
 
+_FRONT_MATTER = re.compile(r"---[ \t]*\r?\n(.*?)(?:^|\n)---[ \t]*(?:\r?\n|$)", re.DOTALL)
+
+
 def _parse_front_matter(text: str, file: Path) -> tuple[dict[str, Any], str, int]:
     """Split `---` YAML front matter from the body; return (front, body, lines before the body)."""
     if not text.startswith("---"):
         return {}, text, 0
-    match = re.match(r"---[ \t]*\r?\n(.*?)(?:^|\n)---[ \t]*(?:\r?\n|$)", text, re.DOTALL)
+    match = _FRONT_MATTER.match(text)
     if not match:
         raise ContentError("front matter starts with '---' but never ends; add a closing '---' line", file=file,
                            line=1)
@@ -101,21 +104,54 @@ def _parse_front_matter(text: str, file: Path) -> tuple[dict[str, Any], str, int
     return front, text[match.end():], consumed.count("\n")
 
 
-def _expect(front: dict[str, Any], key: str, kinds: type | tuple[type, ...], file: Path, what: str) -> Any:
+def front_matter_line(text: str, path: Sequence[object]) -> int | None:
+    """The file line of a front matter key such as `("listing", "qurey")`, else of its nearest parent.
+
+    The loader keeps no positions, so this composes the YAML again: only ever on the way to an error.
+    """
+    match = _FRONT_MATTER.match(text.lstrip("\ufeff"))
+    try:
+        node = yaml.compose(match.group(1), Loader=_YAML_LOADER) if match else None
+    except yaml.YAMLError:
+        return None
+    line = None
+    for key in path:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        found = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(key)), None)
+        if found is None:
+            break
+        line, node = found[0].start_mark.line + 2, found[1]  # +1: 1-based, +1: the opening '---'
+    return line
+
+
+def front_matter_error(page: Page, site_dir: Path, path: Sequence[object], message: str) -> ContentError:
+    """A ContentError at the line of a front matter key of `page` (`path` also prefixes the message)."""
+    try:
+        line = front_matter_line((site_dir / page.source).read_text(encoding="utf-8"), path) if page.source else None
+    except (OSError, UnicodeDecodeError):
+        line = None
+    return ContentError(f"{'.'.join(str(p) for p in path)}: {message}", file=page.source, line=line)
+
+
+def _expect(front: dict[str, Any], text: str, file: Path, key: str, kinds: type | tuple[type, ...],
+            what: str) -> Any:
     value = front.get(key)
     if value is not None and (not isinstance(value, kinds) or isinstance(value, bool) and bool not in
                               (kinds if isinstance(kinds, tuple) else (kinds,))):
-        raise ContentError(f"front matter '{key}' must be {what}, got {value!r}", file=file)
+        raise ContentError(f"front matter '{key}' must be {what}, got {value!r}", file=file,
+                           line=front_matter_line(text, (key,)))
     return value
 
 
-def _date(value: Any, file: Path) -> dt.date | None:
+def _date(value: Any, file: Path, text: str) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value.date() if isinstance(value, dt.datetime) else value
     try:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise ContentError(f"front matter 'date' must be a date like 2026-11-23, got {value!r}", file=file) from None
+        raise ContentError(f"front matter 'date' must be a date like 2026-11-23, got {value!r}", file=file,
+                           line=front_matter_line(text, ("date",))) from None
 
 
 def route(rel: PurePosixPath, slug: str | None, permalinks: str) -> tuple[str, str, str]:
@@ -146,32 +182,33 @@ def read_page(path: Path, content_dir: Path, site_dir: Path, permalinks: str = "
                            file=display, line=line) from None
     text = text.lstrip("\ufeff")
     front, body, line_offset = _parse_front_matter(text, display)
+    expect = functools.partial(_expect, front, text, display)
     for key in front:
-        if key not in KNOWN_KEYS:
-            hint = get_close_matches(str(key), KNOWN_KEYS, n=1, cutoff=0.75)
-            if hint:
-                raise ContentError(f"unknown front matter key {key!r}; did you mean {hint[0]!r}?", file=display)
-    slug = _expect(front, "slug", str, display, "a string")
+        hint = "" if key in KNOWN_KEYS else did_you_mean(key, KNOWN_KEYS, cutoff=0.75)
+        if hint:  # other unknown keys are free-form values for templates
+            raise ContentError(f"unknown front matter key {key!r}{hint}", file=display,
+                               line=front_matter_line(text, (key,)))
+    slug = expect("slug", str, "a string")
     if slug is not None and not _SLUG_OK.fullmatch(slug) or slug in (".", ".."):
         raise ContentError(f"slug {slug!r} may only hold letters, digits, '.', '_', '~' and '-' (no '/' or '..')",
                            file=display)
     rel = PurePosixPath(path.relative_to(content_dir).as_posix())
     url, kind, section = route(rel, slug, permalinks)
-    aliases = _expect(front, "aliases", list, display, "a list of URLs") or []
-    params = _expect(front, "params", dict, display, "a mapping") or {}
+    aliases = expect("aliases", list, "a list of URLs") or []
+    params = expect("params", dict, "a mapping") or {}
     extra = {k: v for k, v in front.items() if k not in KNOWN_KEYS}
     body_text, shortcodes = extract(body, display, line_offset)
-    title = _expect(front, "title", (str, int, float), display, "a string")
+    title = expect("title", (str, int, float), "a string")
     return Page(
         url=url,
         kind=kind,
         title=str(title) if title is not None else _title_from(rel),
         source=display,
-        description=_expect(front, "description", str, display, "a string") or "",
-        template=_expect(front, "template", str, display, "a template name like page.html") or "",
-        draft=bool(_expect(front, "draft", bool, display, "true or false")),
-        date=_date(front.get("date"), display),
-        weight=_expect(front, "weight", int, display, "a whole number") or 0,
+        description=expect("description", str, "a string") or "",
+        template=expect("template", str, "a template name like page.html") or "",
+        draft=bool(expect("draft", bool, "true or false")),
+        date=_date(front.get("date"), display, text),
+        weight=expect("weight", int, "a whole number") or 0,
         aliases=tuple(str(a) for a in aliases),
         params={**extra, **params},
         front=front,

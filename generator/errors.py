@@ -19,6 +19,8 @@ traceback. Errors never carry secrets: sources redact keys before raising.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from difflib import get_close_matches
 from pathlib import Path
 from typing import IO, Any
 
@@ -46,6 +48,14 @@ def _where(file: str | Path | None, line: int | None = None, column: int | None 
     return out + ": "
 
 
+def did_you_mean(word: object, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    """"; did you mean 'title'?" for the closest of `choices`, or "" when none is close: every error about
+    an unknown name or value ends with this, so a typo is one edit away from fixed."""
+    by_folded = {choice.lower(): choice for choice in choices}  # "EN" is one edit from "en", not two
+    hint = get_close_matches(str(word).lower(), list(by_folded), n=1, cutoff=cutoff)
+    return f"; did you mean {by_folded[hint[0]]!r}?" if hint else ""
+
+
 class ConfigError(ShelfpressError):
     """A problem in shelfpress.toml (or the environment it references)."""
 
@@ -70,7 +80,7 @@ class QueryError(ShelfpressError):
     """An invalid product query parameter, rejected before any request is made."""
 
     def __init__(self, message: str, *, parameter: str | None = None) -> None:
-        self.parameter = parameter
+        self.parameter, self.bare_message = parameter, message
         super().__init__((f"{parameter}: " if parameter else "") + message)
 
 

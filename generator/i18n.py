@@ -166,6 +166,8 @@ STRINGS: dict[str, dict[str, str]] = {
     },
 }
 STRINGS["no"] = STRINGS["nb"]
+# What `language` may be: any other value would give pages a wrong lang="" and an English UI.
+LANGUAGES = ("en", *STRINGS)
 
 
 def translator(language: str) -> Callable[..., str]:

@@ -13,6 +13,7 @@ This module does not decide which pages exist or where they are written.
 
 from __future__ import annotations
 
+import functools
 import traceback
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,10 @@ from .errors import ConfigError, ContentError
 from .formatting import Formatter
 from .i18n import translator
 from .safety import safe_url
+from .undefined import undefined_class
 
 BUILTIN_THEMES = Path(__file__).parent / "themes"
+TEMPLATE_SUFFIXES = (".html", ".xml", ".txt", ".js", ".json")
 
 
 def theme_dirs(config: Config, sub: str) -> list[Path]:
@@ -70,9 +73,12 @@ class UrlBuilder:
         return link if "://" in link or not link else self.origin + link
 
 
-def make_environment(config: Config, formatter: Formatter | None = None) -> jinja2.Environment:
+def make_environment(config: Config, formatter: Formatter | None = None, *,
+                     strict: bool = False) -> jinja2.Environment:
+    """The site's Jinja environment; `strict` makes a misspelt attribute (`page.titel`) an error, not a warning."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in theme_dirs(config, "templates")]),
+        undefined=undefined_class(strict=strict, show=functools.partial(display_path, config=config)),
         autoescape=True,
         auto_reload=False,
         trim_blocks=True,
@@ -99,12 +105,13 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     """The innermost template file and line in an exception's traceback."""
     found: tuple[str | None, int | None] = (None, None)
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith((".html", ".xml", ".txt", ".js", ".json")):
+        if frame.filename.endswith(TEMPLATE_SUFFIXES):
             found = (frame.filename, frame.lineno)
     return found
 
 
-def _display(path: str | None, config: Config) -> str | None:
+def display_path(path: str | None, config: Config) -> str | None:
+    """A template's path as messages show it: relative to the site when inside it."""
     if path is None:
         return None
     p = Path(path)
@@ -121,7 +128,7 @@ def render_template(env: jinja2.Environment, config: Config, name: str, context:
         template = env.get_template(name)
         return template.render(context)
     except jinja2.TemplateSyntaxError as exc:
-        raise ContentError(f"template syntax error: {exc.message}", file=_display(exc.filename, config),
+        raise ContentError(f"template syntax error: {exc.message}", file=display_path(exc.filename, config),
                            line=exc.lineno) from None
     except jinja2.TemplateNotFound as exc:
         raise ContentError(f"template {exc.name!r} not found in templates/ or the theme; create it or fix the "
@@ -131,7 +138,7 @@ def render_template(env: jinja2.Environment, config: Config, name: str, context:
     except Exception as exc:  # noqa: BLE001 - any template runtime error becomes one clear line
         file, line = _template_frame(exc)
         reason = str(exc) or type(exc).__name__
-        raise ContentError(f"error rendering {owner}: {reason}", file=_display(file, config), line=line) from None
+        raise ContentError(f"error rendering {owner}: {reason}", file=display_path(file, config), line=line) from None
 
 
 def template_exists(env: jinja2.Environment, name: str) -> bool:

@@ -61,18 +61,24 @@ def test_signed_links_in_widget_json(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.parametrize(("table", "message"), [
-    ('[widgets.bad]\nlayout = "tiles"\n', "widgets.bad.layout: 'tiles' is not one of grid, carousel, list"),
-    ('[widgets.bad]\ncount = 0\n', "widgets.bad.count: expected a whole number from 1 to 48"),
-    ('[widgets.bad]\ncolors = { accent = "red;}" }\n', "widgets.bad.colors.accent: expected a colour"),
-    ('[widgets.bad]\norder_by = "cheapest"\n', "widgets.bad.order_by: 'cheapest' is not one of"),
-    ('[widgets.bad]\nquery_text = "x"\n', "widgets.bad.query_text: unknown product query parameter"),
-    ('[widgets.Bad_Name]\nquery = "x"\n', "widgets.Bad_Name: widget names are lowercase slugs"),
+    ('[widgets.bad]\nlayout = "tiles"\n', "5: widgets.bad.layout: 'tiles' is not one of grid, carousel, list"),
+    ('[widgets.bad]\nlayout = "lsit"\n', "5: widgets.bad.layout: 'lsit' is not one of grid, carousel, list; "
+                                         "did you mean 'list'?"),
+    ('[widgets.bad]\ncount = 0\n', "5: widgets.bad.count: expected a whole number from 1 to 48"),
+    ('[widgets.bad]\ncolors = { accent = "red;}" }\n', "5: widgets.bad.colors.accent: expected a colour"),
+    ('[widgets.bad]\norder_by = "cheapest"\n', "5: widgets.bad.order_by: 'cheapest' is not one of"),
+    ('[widgets.bad]\nquery_text = "x"\n', "5: widgets.bad.query_text: unknown product query parameter"),
+    ('[widgets.bad]\nlayuot = "x"\n', "5: widgets.bad.layuot: unknown product query parameter; did you mean "
+                                      "'layout'?"),
+    ('[widgets.Bad_Name]\nquery = "x"\n', "4: widgets.Bad_Name: widget names are lowercase slugs"),
 ])
-def test_invalid_widget_config_names_the_key(tmp_path: Path, table: str, message: str) -> None:
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_invalid_widget_config_names_file_line_and_key(tmp_path: Path, table: str, message: str,
+                                                       command: str) -> None:
     site = write_site(tmp_path / "site", {}, BASIC_CONFIG + table)
-    result = run("build", "-C", str(site))
+    result = run(command, "-C", str(site))
     assert result.exit_code == 1
-    assert "shelfpress.toml: " + message in result.output
+    assert "shelfpress.toml:" + message in result.output
 
 
 def test_front_matter_widget_and_duplicate_name(tmp_path: Path) -> None:

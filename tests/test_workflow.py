@@ -77,9 +77,14 @@ def test_schedule_is_configurable(tmp_path: Path) -> None:
     assert triggers(load_workflow(tmp_path / "s"))["schedule"] == [{"cron": "15 3 * * 1-5"}]
 
 
-def test_bad_schedule_is_refused(tmp_path: Path) -> None:
-    result = run("new", str(tmp_path / "s"), "--schedule", "hourly")
-    assert result.exit_code == 1 and "five fields" in result.output
+@pytest.mark.parametrize(("schedule", "message"), [
+    ("hourly", "five fields"),
+    ("61 * * * *", "minute 61 is out of range 0-59"),
+    ("0 24 * * *", "hour 24 is out of range 0-23"),
+])
+def test_bad_schedule_is_refused(tmp_path: Path, schedule: str, message: str) -> None:
+    result = run("new", str(tmp_path / "s"), "--schedule", schedule)
+    assert result.exit_code == 1 and message in result.output
     assert not (tmp_path / "s").exists()
 
 

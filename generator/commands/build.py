@@ -102,7 +102,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     check_output_dir(out_dir, config.site_dir)
     check_theme(config)
     state = state or BuildState.for_output(config, out_dir)
-    state.start(config, drafts=drafts, clean=clean)
+    state.start(config, drafts=drafts, clean=clean, strict=strict)
     source = open_source(config, cache_mode=cache_mode, on_progress=_fetch_progress(reporter))
 
     with timer("check inputs"):
@@ -120,7 +120,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     with timer("fetch products"):
         products = run_stage(site, source, widgets.sign, reporter, extra_queries=widgets.queries())
         widgets.add_pages(products.results)
-    env = make_environment(config)
+    env = make_environment(config, strict=strict)
     register_listing_json(env)
     renderer = PageRenderer(site, env, markdown=state.markdown)
     with timer("plan"):

@@ -1,19 +1,89 @@
-"""`shelfpress check`: validate config and every page without writing output."""
+"""`shelfpress check`: every build stage that needs neither product data nor the output folder.
+
+    config (load_config) -> output dir, theme, product source settings (API key, catalog file)
+    -> site graph -> widgets -> query plan of every page (listing, product shortcodes) -> link signing
+    -> page and shortcode templates -> every template compiles, no misspelt page/site/config attribute
+
+It uses the build's own functions for each stage, so what `build` rejects
+before fetching, `check` rejects too. The problems of all pages are reported
+together, one `file:line: key: message` line each. `strict` makes warnings
+(a misspelt template attribute among them) fatal, as in `build --strict`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from ..config import Config
+from ..errors import BuildError, ShelfpressError
+from ..output import check_output_dir
 from ..pages import PageRenderer
+from ..products.plan import channel_for, plan_page
+from ..products.signing import unsigned_warning
 from ..render import check_theme, make_environment
 from ..reporting import Reporter
+from ..search import add_search_page
 from ..site import load_site
+from ..sources.factory import check_source
+from ..templatecheck import check_templates
+from ..widgets import widget_specs
 
 
-def check_site(config: Config, *, drafts: bool = False, reporter: Reporter | None = None) -> int:
-    """Return the number of pages checked; raise the first error found."""
+class Problems:
+    """Errors collected across independent checks, raised together at the end."""
+
+    def __init__(self) -> None:
+        self.errors: list[ShelfpressError] = []
+
+    @contextmanager
+    def collect(self) -> Iterator[None]:
+        try:
+            yield
+        except ShelfpressError as exc:
+            self.errors.append(exc)
+
+    def raise_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise BuildError("\n".join(error.format_message() for error in self.errors))
+
+
+def check_site(config: Config, *, drafts: bool = False, strict: bool = False,
+               reporter: Reporter | None = None) -> int:
+    """Return the number of pages checked; raise one error listing every problem found."""
+    reporter = reporter or Reporter()
+    check_output_dir(config.output_path, config.site_dir)
     check_theme(config)
+    check_source(config)
     site = load_site(config, drafts=drafts)
-    renderer = PageRenderer(site, make_environment(config))
+    if config.search:
+        add_search_page(site)
+    problems = Problems()
+    channels = {channel_for(page, site) for page in site.content_pages}
+    with problems.collect():
+        channels |= {spec.channel for spec in widget_specs(config, site.content_pages)}
+    renderer = PageRenderer(site, make_environment(config, strict=strict))
     for page in site.pages:
-        renderer.check(page)
+        if page.source is not None:
+            with problems.collect():
+                plan_page(page, config)
+        with problems.collect():
+            renderer.check(page)
+    unsigned = next(filter(None, (unsigned_warning(config, channel) for channel in sorted(channels))), "")
+    if unsigned:
+        reporter.warn(unsigned)
+    errors, typos = check_templates(renderer.env, config, {"page": site.by_url["/"], "site": site,
+                                                          "config": config})
+    problems.errors += errors
+    for typo in typos:
+        if strict:
+            problems.errors.append(BuildError(str(typo)))
+        else:
+            reporter.warn(str(typo))
+    problems.raise_any()
+    reporter.flush_groups()
+    if strict and reporter.warnings:
+        raise BuildError(f"{len(reporter.warnings)} warnings and --strict is on (first: {reporter.warnings[0]})")
     return len(site.pages)

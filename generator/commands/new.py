@@ -6,23 +6,23 @@ Actions); its rebuild schedule is the one value filled in here (`--schedule`).
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
+from ..cron import cron_problem
 from ..errors import Abort
 
 STARTER = Path(__file__).resolve().parent.parent / "starter"
 WORKFLOW = Path(".github/workflows/pages.yml")
 DEFAULT_SCHEDULE = "0 */6 * * *"
-_CRON = re.compile(r"[0-9A-Za-z*/,\-]+( [0-9A-Za-z*/,\-]+){4}")
 
 
 def new_site(directory: Path, *, schedule: str | None = None) -> int:
     """Copy the starter into `directory`; refuse to touch a non-empty folder. Return files created."""
     schedule = " ".join((schedule or DEFAULT_SCHEDULE).split())
-    if not _CRON.fullmatch(schedule):
-        raise Abort(f"--schedule {schedule!r} is not a cron expression of five fields, like {DEFAULT_SCHEDULE!r}")
+    problem = cron_problem(schedule)
+    if problem:
+        raise Abort(f"--schedule {schedule!r}: {problem} (UTC cron, like {DEFAULT_SCHEDULE!r})")
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise Abort(f"{directory} already exists and is not empty; choose a new folder name")
     shutil.copytree(STARTER, directory, dirs_exist_ok=True,

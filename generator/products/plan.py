@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Config
-from ..content import Page
+from ..content import Page, front_matter_error
 from ..errors import ContentError, QueryError
 from ..reports.channels import load_channel_map, section_key
 from ..shortcodes import Shortcode
@@ -40,42 +40,65 @@ class Listing:
     filters: bool = True
 
 
-def _query(params: Mapping[str, Any], where: Page, line: int | None = None, column: int | None = None,
-           **defaults: Any) -> ProductQuery:
-    try:
-        return ProductQuery.from_params({**defaults, **params})
-    except QueryError as exc:
-        raise ContentError(f"invalid product query: {exc.format_message()}", file=where.source, line=line,
-                           column=column) from None
-
-
-def _positive(value: Any, name: str, page: Page) -> int:
+def _positive(raw: Mapping[str, Any], name: str, default: int, page: Page, config: Config) -> int:
+    value = raw.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ContentError(f"listing {name} must be a whole number >= 1, got {value!r}", file=page.source)
+        raise front_matter_error(page, config.site_dir, ("listing", name),
+                                 f"expected a whole number >= 1, got {value!r}")
     return value
+
+
+def _reject_misplaced_query(page: Page, config: Config) -> None:
+    """A product query under a key nothing reads as one (`products: {query: lampa}`) would be ignored
+    without a word; only `listing` (and `widgets`) hold queries in front matter."""
+    names = {*ProductQuery.parameter_names(), *LISTING_KEYS}
+    for key, value in page.front.items():
+        if key in ("listing", "widgets", "params") or not isinstance(value, Mapping) or not value:
+            continue
+        if all(str(name) in names for name in value):
+            raise front_matter_error(page, config.site_dir, (key,), "looks like a product query, but only "
+                                     "'listing' (a paginated product listing) holds one; did you mean 'listing'?")
 
 
 def listing_for(page: Page, config: Config) -> Listing | None:
     """The listing a page declares in front matter (`listing:`), if any."""
+    _reject_misplaced_query(page, config)
     raw = page.front.get("listing")
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        raise ContentError("front matter 'listing' must be a mapping of product query parameters",
-                           file=page.source)
-    per_page = _positive(raw.get("per_page", config.per_page), "per_page", page)
-    max_pages = _positive(raw.get("max_pages", 10), "max_pages", page)
+        raise front_matter_error(page, config.site_dir, ("listing",),
+                                 "must be a mapping of product query parameters")
+    per_page = _positive(raw, "per_page", config.per_page, page, config)
+    max_pages = _positive(raw, "max_pages", 10, page, config)
     params = {k: v for k, v in raw.items() if k not in LISTING_KEYS}
-    if "limit" in params or "offset" in params:
-        raise ContentError("a listing pages itself: use per_page and max_pages instead of limit/offset",
-                           file=page.source)
-    query = _query(params, page, limit=per_page * max_pages, get_total_found=True)
+    for paging in ("limit", "offset"):
+        if paging in params:
+            raise front_matter_error(page, config.site_dir, ("listing", paging),
+                                     "a listing pages itself: use per_page and max_pages instead of limit/offset")
+    try:
+        query = ProductQuery.from_params({"limit": per_page * max_pages, "get_total_found": True, **params},
+                                         siblings=LISTING_KEYS)
+    except QueryError as exc:
+        raise front_matter_error(page, config.site_dir, ("listing", exc.parameter or ""),
+                                 exc.bare_message) from None
     return Listing(query, per_page, max_pages, filters=raw.get("filters", True) is not False)
 
 
 def shortcode_query(shortcode: Shortcode, page: Page) -> ProductQuery:
     params = {k: v for k, v in shortcode.params if k not in SHORTCODE_KEYS}
-    return _query(params, page, shortcode.line, shortcode.column, limit=DEFAULT_SHORTCODE_LIMIT)
+    try:
+        return ProductQuery.from_params({"limit": DEFAULT_SHORTCODE_LIMIT, **params}, siblings=SHORTCODE_KEYS)
+    except QueryError as exc:
+        raise ContentError(f"invalid product query: {exc.format_message()}", file=page.source, line=shortcode.line,
+                           column=shortcode.column) from None
+
+
+def plan_page(page: Page, config: Config) -> tuple[Listing | None, dict[int, ProductQuery]]:
+    """The listing and the product shortcode queries (by shortcode index) of one content page."""
+    queries = {index: shortcode_query(shortcode, page) for index, shortcode in enumerate(page.shortcodes)
+               if shortcode.name == "products"}
+    return listing_for(page, config), queries
 
 
 def channel_for(page: Page, site: Site) -> str:
@@ -106,10 +129,8 @@ def plan_content(site: Site) -> QueryPlan:
     """Collect the listings and product shortcodes of every content page."""
     plan = QueryPlan({}, {})
     for page in site.content_pages:
-        listing = listing_for(page, site.config)
+        listing, shortcodes = plan_page(page, site.config)
         if listing is not None:
             plan.listings[page.url] = listing
-        for index, shortcode in enumerate(page.shortcodes):
-            if shortcode.name == "products":
-                plan.shortcodes[(page.url, index)] = shortcode_query(shortcode, page)
+        plan.shortcodes.update({(page.url, index): query for index, query in shortcodes.items()})
     return plan

@@ -16,6 +16,14 @@ from ..reporting import Reporter
 from .views import Signer
 
 
+def unsigned_warning(config: Config, channel: str) -> str:
+    """Why links for `channel` would go out unsigned (the secret is missing), or "" when they would not."""
+    if not channel or os.environ.get(config.links.secret_env, ""):
+        return ""
+    return (f"links are not signed: channel {channel!r} is set but the environment variable "
+            f"{config.links.secret_env} (the signing secret) is not")
+
+
 def make_signer(config: Config, reporter: Reporter) -> Signer:
     secret = os.environ.get(config.links.secret_env, "")
     warned: list[bool] = []
@@ -27,8 +35,7 @@ def make_signer(config: Config, reporter: Reporter) -> Signer:
         if not secret:
             if not warned:
                 warned.append(True)
-                reporter.warn(f"links are not signed: channel {channel!r} is set but the environment variable "
-                              f"{config.links.secret_env} (the signing secret) is not")
+                reporter.warn(unsigned_warning(config, channel))
             return url
         return sign_url(url, secret, {"channel": channel})
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import Config
-from ..errors import ConfigError
 from .base import ProductSource
 from .cache import CacheMode
 from .catalog import CatalogSource
@@ -25,21 +24,21 @@ def catalog_path(config: Config) -> Path:
     return config.site_dir / config.source.cache_dir / "demo-catalog.sqlite"
 
 
-def open_source(config: Config, *, cache_mode: CacheMode = CacheMode.NORMAL,
-                on_progress: ProgressHook | None = None) -> ProductSource:
+def _configured_catalog(config: Config) -> Path | None:
+    """The catalog file `source.catalog` names (which must exist), or None for the demo catalog."""
+    if not config.source.catalog:
+        return None
+    path = catalog_path(config)
+    if not path.is_file():
+        raise config.error("source.catalog", f"catalog file {path} does not exist; create it with `shelfpress "
+                           "catalog import` or remove source.catalog to use the demo catalog")
+    return path
+
+
+def _shopello_settings(config: Config, cache_mode: CacheMode) -> ShopelloSettings:
     source = config.source
-    if source.kind == "catalog":
-        path = catalog_path(config)
-        if source.catalog:
-            if not path.is_file():
-                raise ConfigError(f"catalog file {path} does not exist; create it with `shelfpress catalog import` "
-                                  "or remove source.catalog to use the demo catalog",
-                                  file=config.config_file, key="source.catalog")
-            return CatalogSource(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return demo_catalog(path)
-    settings = ShopelloSettings(
-        api_key=config.secret(source.api_key_env, "Shopello API key"),
+    return ShopelloSettings(
+        api_key=config.secret(source.api_key_env, "Shopello API key", key="source.api_key_env"),
         country=source.country,
         base_url=source.api_base or None,
         concurrency=source.concurrency,
@@ -49,4 +48,23 @@ def open_source(config: Config, *, cache_mode: CacheMode = CacheMode.NORMAL,
         cache_ttl=source.cache_ttl,
         cache_mode=cache_mode,
     )
-    return ShopelloSource(settings, on_progress=on_progress)
+
+
+def check_source(config: Config) -> None:
+    """Raise what `open_source` would (a missing catalog file or API key), opening nothing: for `check`."""
+    if config.source.kind == "catalog":
+        _configured_catalog(config)
+    else:
+        _shopello_settings(config, CacheMode.NORMAL)
+
+
+def open_source(config: Config, *, cache_mode: CacheMode = CacheMode.NORMAL,
+                on_progress: ProgressHook | None = None) -> ProductSource:
+    if config.source.kind == "catalog":
+        path = _configured_catalog(config)
+        if path is not None:
+            return CatalogSource(path)
+        path = catalog_path(config)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return demo_catalog(path)
+    return ShopelloSource(_shopello_settings(config, cache_mode), on_progress=on_progress)

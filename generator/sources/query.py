@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from ..errors import QueryError
+from ..errors import QueryError, did_you_mean
 
 MODES = ("pre", "or", "fill")
 ORDERS = ("ASC", "DESC")
@@ -109,7 +109,8 @@ def _choice(value: Any, parameter: str, choices: tuple[str, ...], *, upper: bool
     text = str(value).strip()
     text = text.upper() if upper else text.lower()
     if text not in choices:
-        raise QueryError(f"{value!r} is not one of {', '.join(choices)}", parameter=parameter)
+        raise QueryError(f"{value!r} is not one of {', '.join(choices)}{did_you_mean(text, choices)}",
+                         parameter=parameter)
     return text
 
 
@@ -203,16 +204,18 @@ class ProductQuery:
         return tuple(f.name for f in dataclasses.fields(cls))
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> ProductQuery:
-        """Validate loose parameters (front matter, shortcodes, CLI); unknown names are errors."""
-        known = set(cls.parameter_names())
+    def from_params(cls, params: Mapping[str, Any], *, siblings: Iterable[str] = ()) -> ProductQuery:
+        """Validate loose parameters (front matter, shortcodes, widgets); unknown names are errors.
+
+        `siblings` are the names the caller's own settings use beside the query (a listing's
+        `per_page`, a widget's `layout`), already taken out of `params`: they only widen the
+        did-you-mean, so `layuot` suggests `layout` rather than nothing.
+        """
+        known = cls.parameter_names()
         for name in params:
             if name not in known:
-                from difflib import get_close_matches
-
-                hint = get_close_matches(name, sorted(known), n=1)
-                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-                raise QueryError(f"unknown product query parameter{suggestion}", parameter=name)
+                hint = did_you_mean(name, sorted({*known, *siblings}))
+                raise QueryError(f"unknown product query parameter{hint}", parameter=str(name))
         return cls(**dict(params))
 
     def replace(self, **changes: Any) -> ProductQuery:

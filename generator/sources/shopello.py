@@ -193,7 +193,7 @@ class ShopelloSource:
             stale = self._cache.entry(key) if self._cache else None
             if stale is None:
                 raise
-            log.warning("%s; serving the cached response from before", exc)
+            log.warning("%s; serving the cached response from before", exc, extra={"kind": "stale cached response"})
             self.stats.stale.append(f"{endpoint} {query or ''}".strip() + f": {exc.bare_message}")
             return self._parse(stale.body, parse, endpoint, query)
         if self._cache:

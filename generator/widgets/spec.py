@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Config
-from ..content import Page
-from ..errors import ConfigError, ContentError, QueryError
+from ..content import Page, front_matter_error
+from ..errors import ConfigError, ContentError, QueryError, did_you_mean
 from ..sources.query import ProductQuery
 
 LAYOUTS = ("grid", "carousel", "list")
@@ -90,7 +90,7 @@ def parse_widget(name: str, raw: Any, default_channel: str) -> WidgetSpec:
         raise WidgetError("", f"expected a table of widget settings, got {raw!r}")
     layout = raw.get("layout", "grid")
     if layout not in LAYOUTS:
-        raise WidgetError("layout", f"{layout!r} is not one of {', '.join(LAYOUTS)}")
+        raise WidgetError("layout", f"{layout!r} is not one of {', '.join(LAYOUTS)}{did_you_mean(layout, LAYOUTS)}")
     count = _whole("count", raw.get("count", 4), 1, 48)
     context = raw.get("context", False)
     if not isinstance(context, bool):
@@ -100,9 +100,9 @@ def parse_widget(name: str, raw: Any, default_channel: str) -> WidgetSpec:
             raise WidgetError(key, f"expected a string, got {raw[key]!r}")
     params = {k: v for k, v in raw.items() if k not in WIDGET_KEYS}
     try:
-        query = ProductQuery.from_params({**params, "limit": count})
+        query = ProductQuery.from_params({**params, "limit": count}, siblings=WIDGET_KEYS)
     except QueryError as exc:
-        raise WidgetError(exc.parameter or "", str(exc.format_message()).split(": ", 1)[-1]) from None
+        raise WidgetError(exc.parameter or "", exc.bare_message) from None
     return WidgetSpec(name=name, query=query, count=count, layout=layout,
                       columns=_whole("columns", raw.get("columns", 4), 1, 6),
                       colors=_colors(raw.get("colors", {})), channel=str(raw.get("channel") or default_channel),
@@ -117,25 +117,25 @@ def _config_widgets(config: Config) -> list[WidgetSpec]:
             specs.append(parse_widget(name, raw, config.links.channel))
         except WidgetError as exc:
             key = ".".join(part for part in ("widgets", name, exc.key) if part)
-            problems.append(f"{config.config_file}: {key}: {exc}")
+            problems.append(config.error(key, str(exc)).format_message())
     if problems:
         raise ConfigError("\n".join(problems))
     return specs
 
 
-def _page_widgets(page: Page, default_channel: str) -> list[WidgetSpec]:
+def _page_widgets(page: Page, config: Config) -> list[WidgetSpec]:
     raw = page.front.get("widgets")
     if raw is None:
         return []
     if not isinstance(raw, Mapping):
-        raise ContentError("front matter 'widgets' must map widget names to their settings", file=page.source)
+        raise front_matter_error(page, config.site_dir, ("widgets",), "must map widget names to their settings")
     specs = []
     for name, settings in raw.items():
         try:
-            specs.append(parse_widget(str(name), settings, default_channel))
+            specs.append(parse_widget(str(name), settings, config.links.channel))
         except WidgetError as exc:
-            key = ".".join(part for part in ("widgets", str(name), exc.key) if part)
-            raise ContentError(f"{key}: {exc}", file=page.source) from None
+            key = [part for part in ("widgets", str(name), *exc.key.split(".")) if part]
+            raise front_matter_error(page, config.site_dir, key, str(exc)) from None
     return specs
 
 
@@ -144,7 +144,7 @@ def widget_specs(config: Config, pages: list[Page]) -> list[WidgetSpec]:
     specs = _config_widgets(config)
     owners = {spec.name: str(config.config_file) for spec in specs}
     for page in pages:
-        for spec in _page_widgets(page, config.links.channel):
+        for spec in _page_widgets(page, config):
             if spec.name in owners:
                 raise ContentError(f"widget {spec.name!r} is already defined in {owners[spec.name]}; rename one",
                                    file=page.source)
