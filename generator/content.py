@@ -35,6 +35,7 @@ INDEX_NAMES = ("index.md", "_index.md")
 KNOWN_KEYS = ("title", "description", "slug", "template", "draft", "date", "weight", "aliases", "params",
               "listing", "channel", "products", "image", "url")
 _SLUG_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+_TOP_KEY = re.compile(r"^['\"]?([A-Za-z_][\w-]*)['\"]?[ \t]*:", re.MULTILINE)
 
 
 @dataclass
@@ -75,10 +76,34 @@ def output_path_for(url: str) -> str:
     return path
 
 
-def _parse_front_matter(text: str, file: Path) -> tuple[dict[str, Any], str, int]:
+class FrontMatter:
+    """A page's front matter, with the line of each top-level key so errors can point at it."""
+
+    def __init__(self, values: dict[str, Any], file: Path, lines: dict[str, int]) -> None:
+        self.values, self.file, self.lines = values, file, lines
+
+    def error(self, key: str, message: str) -> ContentError:
+        return ContentError(message, file=self.file, line=self.lines.get(key))
+
+    def get(self, key: str, kinds: type | tuple[type, ...], what: str) -> Any:
+        """The value of `key`, None when absent; of another type, an error at its line."""
+        value = self.values.get(key)
+        allowed = kinds if isinstance(kinds, tuple) else (kinds,)
+        if value is not None and (not isinstance(value, allowed) or isinstance(value, bool) and bool not in allowed):
+            raise self.error(key, f"front matter '{key}' must be {what}, got {value!r}")
+        return value
+
+    def site_path(self, key: str, value: str, what: str) -> str:
+        """`value` unchanged when it is a path inside the site (no '..', '\\' or scheme), else an error."""
+        if ".." in value.split("/") or "\\" in value or "://" in value or not value.strip("/"):
+            raise self.error(key, f"front matter '{key}' must be {what} inside the site (no '..'), got {value!r}")
+        return value
+
+
+def _parse_front_matter(text: str, file: Path) -> tuple[FrontMatter, str, int]:
     """Split `---` YAML front matter from the body; return (front, body, lines before the body)."""
     if not text.startswith("---"):
-        return {}, text, 0
+        return FrontMatter({}, file, {}), text, 0
     match = re.match(r"---[ \t]*\r?\n(.*?)(?:^|\n)---[ \t]*(?:\r?\n|$)", text, re.DOTALL)
     if not match:
         raise ContentError("front matter starts with '---' but never ends; add a closing '---' line", file=file,
@@ -97,25 +122,20 @@ def _parse_front_matter(text: str, file: Path) -> tuple[dict[str, Any], str, int
     if not isinstance(front, dict):
         raise ContentError(f"front matter must be a mapping of keys (title: ...), got {type(front).__name__}",
                            file=file, line=2)
+    lines = {key.group(1): match.group(1).count("\n", 0, key.start()) + 2
+             for key in _TOP_KEY.finditer(match.group(1))}
     consumed = text[:match.end()]
-    return front, text[match.end():], consumed.count("\n")
+    return FrontMatter(front, file, lines), text[match.end():], consumed.count("\n")
 
 
-def _expect(front: dict[str, Any], key: str, kinds: type | tuple[type, ...], file: Path, what: str) -> Any:
-    value = front.get(key)
-    if value is not None and (not isinstance(value, kinds) or isinstance(value, bool) and bool not in
-                              (kinds if isinstance(kinds, tuple) else (kinds,))):
-        raise ContentError(f"front matter '{key}' must be {what}, got {value!r}", file=file)
-    return value
-
-
-def _date(value: Any, file: Path) -> dt.date | None:
+def _date(front: FrontMatter) -> dt.date | None:
+    value = front.values.get("date")
     if value is None or isinstance(value, dt.date):
         return value.date() if isinstance(value, dt.datetime) else value
     try:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise ContentError(f"front matter 'date' must be a date like 2026-11-23, got {value!r}", file=file) from None
+        raise front.error("date", f"front matter 'date' must be a date like 2026-11-23, got {value!r}") from None
 
 
 def route(rel: PurePosixPath, slug: str | None, permalinks: str) -> tuple[str, str, str]:
@@ -146,35 +166,37 @@ def read_page(path: Path, content_dir: Path, site_dir: Path, permalinks: str = "
                            file=display, line=line) from None
     text = text.lstrip("\ufeff")
     front, body, line_offset = _parse_front_matter(text, display)
-    for key in front:
+    for key in front.values:
         if key not in KNOWN_KEYS:
             hint = get_close_matches(str(key), KNOWN_KEYS, n=1, cutoff=0.75)
             if hint:
-                raise ContentError(f"unknown front matter key {key!r}; did you mean {hint[0]!r}?", file=display)
-    slug = _expect(front, "slug", str, display, "a string")
+                raise front.error(key, f"unknown front matter key {key!r}; did you mean {hint[0]!r}?")
+    slug = front.get("slug", str, "a string")
     if slug is not None and not _SLUG_OK.fullmatch(slug) or slug in (".", ".."):
-        raise ContentError(f"slug {slug!r} may only hold letters, digits, '.', '_', '~' and '-' (no '/' or '..')",
-                           file=display)
+        raise front.error("slug", f"slug {slug!r} may only hold letters, digits, '.', '_', '~' and '-' "
+                                  "(no '/' or '..')")
     rel = PurePosixPath(path.relative_to(content_dir).as_posix())
     url, kind, section = route(rel, slug, permalinks)
-    aliases = _expect(front, "aliases", list, display, "a list of URLs") or []
-    params = _expect(front, "params", dict, display, "a mapping") or {}
-    extra = {k: v for k, v in front.items() if k not in KNOWN_KEYS}
+    aliases = [front.site_path("aliases", str(a), "a list of URL paths")
+               for a in front.get("aliases", list, "a list of URLs") or []]
+    template = front.get("template", str, "a template name like page.html") or ""
+    params = front.get("params", dict, "a mapping") or {}
+    extra = {k: v for k, v in front.values.items() if k not in KNOWN_KEYS}
     body_text, shortcodes = extract(body, display, line_offset)
-    title = _expect(front, "title", (str, int, float), display, "a string")
+    title = front.get("title", (str, int, float), "a string")
     return Page(
         url=url,
         kind=kind,
         title=str(title) if title is not None else _title_from(rel),
         source=display,
-        description=_expect(front, "description", str, display, "a string") or "",
-        template=_expect(front, "template", str, display, "a template name like page.html") or "",
-        draft=bool(_expect(front, "draft", bool, display, "true or false")),
-        date=_date(front.get("date"), display),
-        weight=_expect(front, "weight", int, display, "a whole number") or 0,
-        aliases=tuple(str(a) for a in aliases),
+        description=front.get("description", str, "a string") or "",
+        template=front.site_path("template", template, "a template name") if template else "",
+        draft=bool(front.get("draft", bool, "true or false")),
+        date=_date(front),
+        weight=front.get("weight", int, "a whole number") or 0,
+        aliases=tuple(aliases),
         params={**extra, **params},
-        front=front,
+        front=front.values,
         body=body_text,
         shortcodes=shortcodes,
         section=section,
