@@ -21,6 +21,7 @@ from ..products.listing_json import register as register_listing_json
 from ..products.signing import make_signer
 from ..products.stage import run_stage
 from ..search import add_search_page, write_search_index
+from ..secretguard import SecretGuard
 from ..sources.cache import CacheMode
 from ..sources.factory import open_source
 from ..sources.shopello import ProgressHook
@@ -90,6 +91,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         if strict and reporter.warnings:
             raise BuildError(f"{len(reporter.warnings)} warnings and --strict is on; the previous output is "
                              "untouched (first: " + reporter.warnings[0] + ")")
+        SecretGuard(config).check_all(writer.owners, writer.read)
         stats = writer.commit()
     except BaseException:
         writer.abort()
