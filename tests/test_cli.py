@@ -7,18 +7,9 @@ from pathlib import Path
 import pytest
 
 from generator import __version__
-from tests.sites import BASIC_CONFIG, run, write_site
+from tests.sites import BASIC_CONFIG, fails, run, write_site
 
 OK_PAGE = {"content/index.md": "---\ntitle: Home\n---\nHi\n"}
-
-
-def fails(site: Path, *expected: str, command: str = "build") -> str:
-    result = run(command, "-C", str(site))
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    for text in expected:
-        assert text in result.output, result.output
-    return result.output
 
 
 @pytest.mark.parametrize("command", ["build", "check"])
