@@ -44,7 +44,7 @@ class SiteFiles:
 
     def resolve(self, path: Path | str) -> tuple[str, os.stat_result | None]:
         """The real path of `path` and its status (None: a broken link), resolving each folder once and
-        with one system call per plain file: a 10,000-page site is checked in a few dozen milliseconds."""
+        a plain file with one `lstat`: a 10,000-page site is checked in about a tenth of a second."""
         folder, name = os.path.split(os.path.abspath(path))
         real_folder = self._folders.get(folder)
         if real_folder is None:
@@ -62,7 +62,10 @@ class SiteFiles:
     def check(self, path: Path | str, max_bytes: int | None = None) -> None:
         """Refuse `path` unless it resolves inside the site and is a readable regular file (of at most
         `max_bytes`), with a ContentError naming the file."""
-        real, info = self.resolve(path)
+        try:
+            real, info = self.resolve(path)
+        except OSError as exc:  # gone since it was listed, or a folder we may not search
+            raise self._refuse(path, f"cannot be read ({exc.strerror}); check it and its folder") from None
         if not self.inside(real):
             target = os.readlink(path) if os.path.islink(path) else real
             raise self._refuse(path, f"leads outside the site (a symbolic link to {target}); copy the file into "
