@@ -108,6 +108,7 @@ class BuildState:
         self.out_dir = out_dir.resolve()
         self.path = path
         self.key = ""
+        self.key_changed = True
         self.signature = ""
         self.outputs: dict[str, str] = {}  # output path -> fingerprint, for the output dir as it is
         self.files: set[str] = set()  # every file the last build left in the output dir
@@ -151,8 +152,10 @@ class BuildState:
     def start(self, config: Config, *, drafts: bool, clean: bool, strict: bool = False) -> None:
         """Begin a build: a changed config, code, --strict (templates then fail on typos) or --clean
         invalidates what depends on them."""
-        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint())
-        if clean or key != self.key:
+        secrets = digest(*sorted(f"{k}={v}" for k, v in config.secret_values().items()))  # a digest only
+        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), secrets)
+        self.key_changed = clean or key != self.key
+        if self.key_changed:
             self.sources, self.outputs, self.signature = {}, {}, ""
         self.key = key
         self._seen = set()

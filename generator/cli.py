@@ -8,7 +8,6 @@ no traceback), 2 usage error (click), 130 interrupted.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,7 +39,25 @@ def verbosity_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+INTERRUPTED = 130  # 128 + SIGINT, as shells and other CLIs report Ctrl+C
+
+
+class ShelfpressGroup(click.Group):
+    """The command group, with Ctrl+C reported as an interruption (exit 130), not click's "Aborted!" (exit 1).
+
+    Click turns KeyboardInterrupt into Abort inside `main`; catching it here, around the command, keeps the
+    exit status scripts and CI expect. Builds clean up their staging folder on the way out.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted.", err=True)
+            raise click.exceptions.Exit(INTERRUPTED) from None
+
+
+@click.group(cls=ShelfpressGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="shelfpress")
 def cli() -> None:
     """shelfpress: affiliate product sites as fast static pages."""
@@ -154,11 +171,7 @@ _register_groups()
 
 
 def main() -> None:
-    try:
-        cli.main(standalone_mode=True)
-    except KeyboardInterrupt:
-        click.echo("Interrupted; the previous output is untouched.", err=True)
-        sys.exit(130)
+    cli.main(standalone_mode=True)
 
 
 from .commands.channels import channels_group  # noqa: E402

@@ -55,6 +55,16 @@ def _duration(value: Any) -> int:
     return int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
 
 
+def _byte_size(value: Any) -> int:
+    """Bytes from 5242880, "500KB", "5MB" or "1GB" (binary units: 1 KB = 1024 bytes)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    match = re.fullmatch(r"\s*(\d+)\s*(B|KB|MB|GB)?\s*", str(value), re.IGNORECASE)
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"expected a size like \"5MB\", \"500KB\" or a number of bytes, got {value!r}")
+    return int(match.group(1)) * 1024 ** ("B KB MB GB".split().index((match.group(2) or "B").upper()))
+
+
 def _base_url(value: Any) -> str:
     text = str(value).strip()
     parts = urlsplit(text)
@@ -164,6 +174,8 @@ class Config:
     permalinks: str = opt("pretty", "pretty = /a/b/, ugly = /a/b.html", choices=("pretty", "ugly"))
     per_page: int = opt(24, "Products per listing page by default.")
     search: bool = opt(True, "Write /search/ and a Pagefind index of every page.")
+    max_content_size: int = opt(5 * 1024 * 1024, "Largest content file accepted (\"5MB\"); a bigger one is an "
+                                "error, not minutes of build and a gigabyte of memory.", convert=_byte_size)
     source: SourceConfig = opt(factory=SourceConfig, doc="[source] product data.")
     links: LinksConfig = opt(factory=LinksConfig, doc="[links] outbound link signing.")
     products: ProductPagesConfig = opt(factory=ProductPagesConfig, doc="[products] product pages.")
@@ -211,12 +223,31 @@ class Config:
             line = None
         return ConfigError(message, file=self.config_file, line=line, key=key)
 
+    def secret_values(self) -> dict[str, str]:
+        """Every configured secret that is set, by what names it ("links.secret_env ($SHOPELLO_SIGNING_SECRET)").
+
+        For guards that keep secrets out of the output; the values must never be printed or logged.
+        """
+        return {f"{key} (${name})": os.environ[name] for key, name in _env_options(self) if os.environ.get(name)}
+
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
 
 
 def _public_fields(cls: type) -> list[dataclasses.Field[Any]]:
     return [f for f in dataclasses.fields(cls) if not f.metadata.get("internal")]
+
+
+def _env_options(obj: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted key, variable name) of every `*_env` option: each names an environment variable with a secret."""
+    found: list[tuple[str, str]] = []
+    for f in _public_fields(type(obj)):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            found += _env_options(value, f"{prefix}{f.name}.")
+        elif f.name.endswith("_env"):
+            found.append((prefix + f.name, value))
+    return found
 
 
 def _type_name(tp: Any) -> str:

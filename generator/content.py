@@ -144,6 +144,14 @@ def _expect(front: dict[str, Any], text: str, file: Path, key: str, kinds: type 
     return value
 
 
+def _site_path(value: str, key: str, what: str, file: Path, text: str) -> str:
+    """`value` unchanged when it is a path inside the site (no '..', '\\' or scheme); else an error at its line."""
+    if value and (".." in value.split("/") or "\\" in value or "://" in value or not value.strip("/")):
+        raise ContentError(f"front matter '{key}' must be {what} inside the site (no '..'), got {value!r}",
+                           file=file, line=front_matter_line(text, (key,)))
+    return value
+
+
 def _date(value: Any, file: Path, text: str) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value.date() if isinstance(value, dt.datetime) else value
@@ -191,10 +199,11 @@ def read_page(path: Path, content_dir: Path, site_dir: Path, permalinks: str = "
     slug = expect("slug", str, "a string")
     if slug is not None and not _SLUG_OK.fullmatch(slug) or slug in (".", ".."):
         raise ContentError(f"slug {slug!r} may only hold letters, digits, '.', '_', '~' and '-' (no '/' or '..')",
-                           file=display)
+                           file=display, line=front_matter_line(text, ("slug",)))
     rel = PurePosixPath(path.relative_to(content_dir).as_posix())
     url, kind, section = route(rel, slug, permalinks)
-    aliases = expect("aliases", list, "a list of URLs") or []
+    aliases = [_site_path(str(a), "aliases", "a list of URL paths", display, text)
+               for a in expect("aliases", list, "a list of URLs") or []]
     params = expect("params", dict, "a mapping") or {}
     extra = {k: v for k, v in front.items() if k not in KNOWN_KEYS}
     body_text, shortcodes = extract(body, display, line_offset)
@@ -205,7 +214,8 @@ def read_page(path: Path, content_dir: Path, site_dir: Path, permalinks: str = "
         title=str(title) if title is not None else _title_from(rel),
         source=display,
         description=expect("description", str, "a string") or "",
-        template=expect("template", str, "a template name like page.html") or "",
+        template=_site_path(expect("template", str, "a template name like page.html") or "", "template",
+                            "a template name", display, text),
         draft=bool(expect("draft", bool, "true or false")),
         date=_date(front.get("date"), display, text),
         weight=expect("weight", int, "a whole number") or 0,

@@ -14,6 +14,7 @@ This module does not decide which pages exist or where they are written.
 from __future__ import annotations
 
 import functools
+import os
 import traceback
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,13 @@ from typing import Any
 import jinja2
 
 from .config import Config
+from .containment import BUILTIN_THEMES, SiteFiles
 from .errors import ConfigError, ContentError
 from .formatting import Formatter
 from .i18n import translator
 from .safety import safe_url
 from .undefined import undefined_class
 
-BUILTIN_THEMES = Path(__file__).parent / "themes"
 TEMPLATE_SUFFIXES = (".html", ".xml", ".txt", ".js", ".json")
 
 
@@ -51,6 +52,23 @@ def check_theme(config: Config) -> None:
     if not known:
         raise ConfigError(f"theme {config.theme!r} not found in themes/ or the built-in themes; "
                           f"use \"default\" or add themes/{config.theme}/", file=config.config_file, key="theme")
+
+
+class SiteTemplateLoader(jinja2.FileSystemLoader):
+    """The theme chain's loader, refusing a template whose real path leaves the site (a symbolic link
+    to /etc/passwd must not become a page) and naming a dangling link instead of skipping it."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__([str(p) for p in theme_dirs(config, "templates")])
+        self.files = SiteFiles(config.site_dir)
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        pieces = jinja2.loaders.split_template_path(template)
+        found = next((path for folder in self.searchpath
+                      if os.path.lexists(path := os.path.join(folder, *pieces))), None)
+        if found is not None:
+            self.files.check(found)
+        return super().get_source(environment, template)
 
 
 class UrlBuilder:
@@ -77,7 +95,7 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
                      strict: bool = False) -> jinja2.Environment:
     """The site's Jinja environment; `strict` makes a misspelt attribute (`page.titel`) an error, not a warning."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in theme_dirs(config, "templates")]),
+        loader=SiteTemplateLoader(config),
         undefined=undefined_class(strict=strict, show=functools.partial(display_path, config=config)),
         autoescape=True,
         auto_reload=False,

@@ -2,6 +2,7 @@
 
     {{< products query="lampa" category_id="432" limit=8 >}}
     {{< callout type="warning" >}}Inner **Markdown**{{< /callout >}}
+    {{< callout text="No inner Markdown" />}}
 
 Parsing never executes templates: it yields `Shortcode` values (name, typed
 parameters, optional inner Markdown, line and column), so the build knows
@@ -9,7 +10,9 @@ every shortcode's parameters — e.g. every product query of the site —
 before anything renders. Each shortcode in the text is replaced by a
 placeholder token that survives Markdown; `substitute` swaps rendered HTML
 back in. Shortcodes inside fenced code blocks are left as text, so docs can
-show them.
+show them. A shortcode without a closing tag has `inner = None`; writing it
+self-closing (`/>}}`, as in Hugo) says that is intended, so
+`shortcode_closing.py` can tell a forgotten closing tag from none.
 
 This module does not know which shortcodes exist; the renderer checks names
 against the theme's `shortcodes/<name>.html` templates.
@@ -29,6 +32,7 @@ OPEN = "{{<"
 CLOSE = ">}}"
 _NAME = re.compile(r"\s*(/?)([A-Za-z][\w-]*)")
 _PARAM = re.compile(r"""\s*([A-Za-z_][\w-]*)\s*=\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^\s"']+)""")
+_SELF_CLOSING = re.compile(r"(?:^|[\s\"'])(/)\s*$")  # `{{< name a="b" />}}`, not `src=/img/`
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})", re.MULTILINE)
 PLACEHOLDER = "SPSC{}X"
 _PLACEHOLDER_RE = re.compile(r"<p>\s*SPSC(\d+)X\s*</p>|SPSC(\d+)X")
@@ -41,6 +45,7 @@ class Shortcode:
     inner: str | None
     line: int
     column: int
+    self_closing: bool = False
 
     @property
     def kwargs(self) -> dict[str, Any]:
@@ -89,6 +94,7 @@ class _Tag:
     closing: bool
     name: str
     params: tuple[tuple[str, Any], ...]
+    self_closing: bool = False
 
 
 def _tags(text: str, file: Path | str, line_offset: int) -> list[_Tag]:
@@ -121,6 +127,9 @@ def _parse_tag(inside: str, start: int, end: int, text: str, file: Path | str, l
                            file=file, line=line, column=col)
     params: list[tuple[str, Any]] = []
     rest = inside[head.end():]
+    slash = None if head.group(1) else _SELF_CLOSING.search(rest)
+    if slash:
+        rest = rest[:slash.start(1)]
     while rest.strip():
         match = _PARAM.match(rest)
         if not match:
@@ -132,7 +141,7 @@ def _parse_tag(inside: str, start: int, end: int, text: str, file: Path | str, l
     duplicate = next((k for k in names if names.count(k) > 1), None)
     if duplicate:
         raise ContentError(f"shortcode '{head.group(2)}' sets {duplicate!r} twice", file=file, line=line, column=col)
-    return _Tag(start, end, head.group(1) == "/", head.group(2), tuple(params))
+    return _Tag(start, end, head.group(1) == "/", head.group(2), tuple(params), slash is not None)
 
 
 def extract(text: str, file: Path | str, line_offset: int = 0) -> tuple[str, list[Shortcode]]:
@@ -152,7 +161,8 @@ def extract(text: str, file: Path | str, line_offset: int = 0) -> tuple[str, lis
         if tag.closing:
             raise ContentError(f"closing {{{{< /{tag.name} >}}}} without an opening one", file=file, line=line,
                                column=col)
-        closer = next((j for j in range(i + 1, len(tags)) if tags[j].name == tag.name), None)
+        closer = None if tag.self_closing else next(
+            (j for j in range(i + 1, len(tags)) if tags[j].name == tag.name), None)
         if closer is not None and tags[closer].closing:
             inner_tags = tags[i + 1:closer]
             if inner_tags:
@@ -167,7 +177,7 @@ def extract(text: str, file: Path | str, line_offset: int = 0) -> tuple[str, lis
             i += 1
         pieces.append(text[pos:tag.start])
         pieces.append(PLACEHOLDER.format(len(shortcodes)))
-        shortcodes.append(Shortcode(tag.name, tag.params, inner, line, col))
+        shortcodes.append(Shortcode(tag.name, tag.params, inner, line, col, tag.self_closing))
         pos = end
     pieces.append(text[pos:])
     return "".join(pieces), shortcodes

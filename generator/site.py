@@ -5,20 +5,24 @@ Pelican's shared context), so the product stage can add virtual pages,
 every query of the site is known up front, and URL clashes are caught
 before a single file is written.
 
-This module reads content files through `content.py`; it does not render.
+This module reads content files through `content.py`, each checked by `containment.SiteFiles` first (so a
+link out of the site or a dangling link is one line, not a leak or a traceback); it does not render.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .containment import SiteFiles
 from .content import Page, content_files, read_page
 from .errors import ContentError
+from .shortcode_closing import check_closed
 
 
 @dataclass
@@ -74,15 +78,30 @@ def static_files(config: Config) -> list[tuple[str, Path]]:
     """(output path, source file) for theme static files then site static/, site winning on clashes."""
     from .render import theme_dirs
 
+    files = SiteFiles(config.site_dir)
     chosen: dict[str, Path] = {}
     layers = list(reversed(theme_dirs(config, "static"))) + [config.site_dir / "static"]
     for layer in layers:
-        if not layer.is_dir():
-            continue
-        for path in sorted(layer.rglob("*")):
-            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(layer).parts):
-                chosen[path.relative_to(layer).as_posix()] = path
+        if layer.is_dir():
+            chosen.update(files.files(layer))
     return sorted(chosen.items())
+
+
+def check_read_paths(config: Config, files: SiteFiles) -> None:
+    """Every template, and each data file named by a path relative to the site, stays inside the site.
+
+    (An absolute `source.catalog` is the owner's explicit choice, e.g. a catalog shared by several sites.)
+    """
+    from .render import theme_dirs
+    from .reports.settings import channels_path
+    from .sources.factory import catalog_path
+
+    for layer in theme_dirs(config, "templates"):
+        files.files(layer)  # the build fingerprints every template, used or not
+    named = [(config.source.catalog, catalog_path(config)), (config.revenue.channels_file, channels_path(config))]
+    for setting, path in named:
+        if setting and not Path(setting).is_absolute() and os.path.lexists(path):
+            files.check(path)
 
 
 def _section_pages(pages: Iterable[Page], config: Config) -> list[Page]:
@@ -108,9 +127,12 @@ def load_site(config: Config, *, drafts: bool = False, read: PageReader = read_p
     `read` parses one file (default `content.read_page`); incremental builds pass a caching reader.
     """
     site = Site(config, drafts=drafts)
+    files = SiteFiles(config.site_dir)
+    check_read_paths(config, files)
     content_dir = config.site_dir / "content"
     pages = []
     for path in content_files(content_dir):
+        files.check(path, config.max_content_size)
         page = read(path, content_dir, config.site_dir, config.permalinks)
         if page.draft and not drafts:
             continue
@@ -125,4 +147,5 @@ def load_site(config: Config, *, drafts: bool = False, read: PageReader = read_p
             site.add(Page(url=target, kind="alias", title=page.title, data={"target": page.url},
                           source=None))
     site.static_files = static_files(config)
+    check_closed(site.content_pages, config)
     return site

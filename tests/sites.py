@@ -33,5 +33,15 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
+def fails(site: Path, *expected: str, command: str = "build") -> str:
+    """Run `command` on `site`; assert exit 1, no traceback and every `expected` text in the output."""
+    result = run(command, "-C", str(site))
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    for text in expected:
+        assert text in result.output, result.output
+    return result.output
+
+
 def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

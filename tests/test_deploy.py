@@ -170,7 +170,7 @@ def test_refuses_to_publish_a_secret(site: Path, remote: Path, monkeypatch: pyte
     monkeypatch.setenv("SHOPELLO_API_KEY", "sk-live-0123456789")
     (site / "content/leak.md").write_text("---\ntitle: Leak\n---\nkey sk-live-0123456789\n")
     out = deploy(site, ok=False)
-    assert "leak/index.html contains the value of $SHOPELLO_API_KEY" in out
+    assert "leak/index.html would contain the value of the secret source.api_key_env ($SHOPELLO_API_KEY)" in out
     assert "sk-live-0123456789" not in out
     assert not git(remote, "branch", "--list")
 

@@ -41,6 +41,7 @@ from ..render import UrlBuilder, check_theme, make_environment, render_template
 from ..render_pool import render_pages
 from ..reporting import Reporter
 from ..search import add_search_page, write_search_index
+from ..secretguard import SecretGuard
 from ..seo import robots, sitemap
 from ..site import Site, load_site
 from ..sources.base import ProductSource
@@ -138,6 +139,8 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
                 write_search_index(writer, reporter)
         reporter.flush_groups()
         _check_strict(reporter.warnings, strict)
+        # Files kept from the last build were checked then, unless the secrets (part of the key) changed.
+        SecretGuard(config).check_all(writer.owners if state.key_changed else writer.written, writer.read)
         with timer("commit"):
             stats, shadow = writer.commit()
     except BaseException:
