@@ -68,7 +68,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     state.start(config, drafts=drafts, clean=clean)
 
     site = load_site(config, drafts=drafts, read=state.read_page)
-    source = open_source(config, cache_mode=cache_mode, on_progress=_fetch_progress(reporter))
+    source = open_source(config, cache_mode=cache_mode, on_progress=_fetch_progress(reporter), on_warning=reporter.warn)
     sign = make_signer(config, reporter)
     widgets = WidgetStage(site, sign, reporter)
     if config.search:

@@ -25,7 +25,7 @@ from ..content import Page
 from ..reporting import Reporter
 from ..shortcodes import Shortcode
 from ..site import Site
-from ..sources.base import ProductSource
+from ..sources.base import ProductSource, fetch_planned
 from ..sources.models import Product, ProductPage
 from ..sources.query import ProductQuery
 from .plan import Listing, QueryPlan, channel_for, plan_content
@@ -95,8 +95,9 @@ class ProductStage:
         taxonomy = await taxonomy_pages(self.site, self.source)
         for page, listing in taxonomy:
             plan.listings[page.url] = listing
-        queries = plan.queries() | {DEALS_QUERY}
-        results = await self.source.fetch_many(queries)
+        needed_by = plan.needed_by(self.site)
+        needed_by.setdefault(DEALS_QUERY, "the deals feed /deals.xml")
+        results = await fetch_planned(self.source, needed_by)
         for page, _ in taxonomy:
             if results[plan.listings[page.url].query].products:
                 self.site.add(page)

@@ -23,16 +23,18 @@ from .catalog_schema import connect, transaction
 from .models import (Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store,
                      build_category_tree)
 from .query import ProductQuery
+from .records import IssueWarnings, WarningSink
 
 
 class CatalogSource:
     """A ProductSource answering from the catalog file at `path` (created if missing)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, on_warning: WarningSink | None = None) -> None:
         self.path = Path(path)
         self.conn = connect(self.path)
         self.stats = FetchStats()
-        self._parsed: dict[str, Product] = {}  # payload text -> Product (see load_products)
+        self._parsed: dict[str, Product | None] = {}  # payload text -> Product (see load_products)
+        self._issues = IssueWarnings(on_warning)
 
     # --- ProductSource -------------------------------------------------------------------
 
@@ -43,11 +45,11 @@ class CatalogSource:
         return {query: self.search(query) for query in dict.fromkeys(queries)}
 
     async def product(self, product_id: int) -> Product | None:
-        found = load_products(self.conn, [product_id], self._parsed)
+        found = load_products(self.conn, [product_id], self._parsed, self._issues)
         return found[0] if found else None
 
     async def related_products(self, product_id: int) -> list[Product]:
-        return load_products(self.conn, related_ids(self.conn, product_id), self._parsed)
+        return load_products(self.conn, related_ids(self.conn, product_id), self._parsed, self._issues)
 
     async def categories(self) -> list[Category]:
         rows = self.conn.execute("SELECT category_id, name, parent_id FROM categories ORDER BY category_id")
@@ -90,7 +92,7 @@ class CatalogSource:
     def search(self, query: ProductQuery) -> ProductPage:
         """Answer one ProductQuery (what `products()` returns, without the event loop)."""
         self.stats.requests += 1
-        return CatalogQuery(self.conn, query, self._parsed).page()
+        return CatalogQuery(self.conn, query, self._parsed, self._issues).page()
 
     def import_files(self, paths: Iterable[str | Path]) -> ImportReport:
         """Import JSON / JSON-lines / taxonomy files; each file is one transaction."""

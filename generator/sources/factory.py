@@ -15,6 +15,7 @@ from .base import ProductSource
 from .cache import CacheMode
 from .catalog import CatalogSource
 from .demo import demo_catalog
+from .records import WarningSink
 from .shopello import ProgressHook, ShopelloSettings, ShopelloSource
 
 
@@ -26,7 +27,8 @@ def catalog_path(config: Config) -> Path:
 
 
 def open_source(config: Config, *, cache_mode: CacheMode = CacheMode.NORMAL,
-                on_progress: ProgressHook | None = None) -> ProductSource:
+                on_progress: ProgressHook | None = None, on_warning: WarningSink | None = None) -> ProductSource:
+    """The configured source; `on_warning(message, kind)` hears about product data it drops."""
     source = config.source
     if source.kind == "catalog":
         path = catalog_path(config)
@@ -35,9 +37,9 @@ def open_source(config: Config, *, cache_mode: CacheMode = CacheMode.NORMAL,
                 raise ConfigError(f"catalog file {path} does not exist; create it with `shelfpress catalog import` "
                                   "or remove source.catalog to use the demo catalog",
                                   file=config.config_file, key="source.catalog")
-            return CatalogSource(path)
+            return CatalogSource(path, on_warning=on_warning)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return demo_catalog(path)
+        return demo_catalog(path, on_warning=on_warning)
     settings = ShopelloSettings(
         api_key=config.secret(source.api_key_env, "Shopello API key"),
         country=source.country,
@@ -49,4 +51,4 @@ def open_source(config: Config, *, cache_mode: CacheMode = CacheMode.NORMAL,
         cache_ttl=source.cache_ttl,
         cache_mode=cache_mode,
     )
-    return ShopelloSource(settings, on_progress=on_progress)
+    return ShopelloSource(settings, on_progress=on_progress, on_warning=on_warning)

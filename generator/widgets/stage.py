@@ -24,7 +24,7 @@ from ..output import OutputWriter
 from ..products.views import ProductView, Signer
 from ..reporting import Reporter
 from ..site import Site
-from ..sources.base import ProductSource
+from ..sources.base import ProductSource, fetch_planned
 from ..sources.models import ProductPage
 from ..sources.query import ProductQuery
 from .payload import widget_payload
@@ -40,14 +40,17 @@ class WidgetStage:
         self.specs = widget_specs(site.config, site.content_pages)
         self.results: Mapping[ProductQuery, ProductPage] = {}
 
-    def queries(self) -> set[ProductQuery]:
-        return {spec.query for spec in self.specs} | {spec.pool_query for spec in self.specs if spec.context}
+    def needed_by(self) -> dict[ProductQuery, str]:
+        """Every widget query with the widget that needs it (named in errors about the query)."""
+        owners = {spec.pool_query: f"widget {spec.name!r} (its context pool)" for spec in self.specs if spec.context}
+        owners.update((spec.query, f"widget {spec.name!r}") for spec in self.specs)
+        return owners
 
     async def fetch(self, source: ProductSource) -> None:
         """Fetch every widget's products (deduplicated, cached) and add the widget pages."""
         if not self.specs:
             return
-        self.results = await source.fetch_many(self.queries())
+        self.results = await fetch_planned(source, self.needed_by())
         for spec in self.specs:
             if not self.results[spec.query].products:
                 self.reporter.warn(f"widget {spec.name!r} found no products for {spec.query}", kind="empty widget")
