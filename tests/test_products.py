@@ -202,9 +202,9 @@ related = 4
 @pytest.fixture
 def api_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shopello_server: ShopelloServer) -> Path:
     monkeypatch.setenv("SHOPELLO_API_KEY", shopello_server.api_key)
-    return write_site(tmp_path / "api", {"content/lampor.md": LISTING.replace("query: lamp", "query: lampa"),
-                                         "content/tips.md": "---\ntitle: Tips\n---\n\n{{< products query=\"sofa\" >}}\n"},
-                      config=SHOPELLO_CONFIG.format(url=shopello_server.url))
+    files = {"content/lampor.md": LISTING.replace("query: lamp", "query: lampa"),
+             "content/tips.md": '---\ntitle: Tips\n---\n\n{{< products query="sofa" >}}\n'}
+    return write_site(tmp_path / "api", files, config=SHOPELLO_CONFIG.format(url=shopello_server.url))
 
 
 def strict_json(text: str) -> object:

@@ -98,9 +98,6 @@ class QueryPlan:
     listings: dict[str, Listing]  # page url -> listing
     shortcodes: dict[tuple[str, int], ProductQuery]  # (page url, shortcode index) -> query
 
-    def queries(self) -> set[ProductQuery]:
-        return {listing.query for listing in self.listings.values()} | set(self.shortcodes.values())
-
     def needed_by(self, site: Site) -> dict[ProductQuery, str]:
         """Every query with the first content file (or page) that needs it, for errors about a query."""
         owners: dict[ProductQuery, str] = {}

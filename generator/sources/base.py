@@ -64,7 +64,8 @@ class ProductSource(Protocol):
     async def aclose(self) -> None: ...
 
 
-async def fetch_planned(source: ProductSource, needed_by: Mapping[ProductQuery, str]) -> dict[ProductQuery, ProductPage]:
+async def fetch_planned(source: ProductSource,
+                        needed_by: Mapping[ProductQuery, str]) -> dict[ProductQuery, ProductPage]:
     """`source.fetch_many` over the queries of `needed_by` (query -> who needs it, in the user's words).
 
     When offline mode finds a query missing from the cache, the error names that owner (a
