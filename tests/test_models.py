@@ -65,10 +65,11 @@ def test_newer_attributes_are_typed() -> None:
     ({"data": "x"}, "data"),
     ({"data": [{"name": "no id"}]}, "product_id"),
     ({"data": [{"product_id": 1, "price": {"price": "cheap"}}]}, "price.price"),
-    ({"data": [{"product_id": 1, "categories": "Lamps"}]}, "categories"),
+    ({"data": [{"product_id": 1, "name": "Lampa", "price": {"price": 1}, "categories": "Lamps"}]}, "categories"),
     ([1, 2], "response"),
 ])
 def test_wrong_shapes_raise_payload_error_naming_the_field(raw: object, field: str) -> None:
+    """Without an issue sink (hand-made or trusted data) every problem raises."""
     with pytest.raises(PayloadError, match=field):
         ProductPage.from_api(raw)
 

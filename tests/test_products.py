@@ -10,7 +10,9 @@ import pytest
 
 from generator.links import verify_url
 from tests.products_support import catalog_site, product
-from tests.sites import run
+from tests.sites import run, write_site
+from tests.support.memory_backend import MemoryBackend
+from tests.support.shopello_server import ShopelloServer
 
 SECRET = "s3cr3t-signing-key"
 LAMPS = [product(100 + i, f"Lamp {i}", 100 + 10 * i) for i in range(11)]
@@ -177,3 +179,87 @@ def test_synced_section_channels_sign_links_of_their_section(shop: Path) -> None
     assert verify_url(hrefs(html, "sponsored")[0].replace("&amp;", "&"), SECRET).data == {"channel": "9001"}
     product_page = (shop / "public/p/100-lamp-0/index.html").read_text()  # not in a section: config channel
     assert verify_url(hrefs(product_page, "sponsored")[0].replace("&amp;", "&"), SECRET).data == {"channel": "4711"}
+
+
+# -- hostile data and offline misses, against the loopback Shopello API -----------------------------
+
+SHOPELLO_CONFIG = """\
+title = "Shop"
+base_url = "https://user.github.io/repo/"
+language = "sv"
+locale = "sv_SE"
+
+[source]
+kind = "shopello"
+api_base = "{url}"
+retries = 1
+
+[products]
+related = 4
+"""
+
+
+@pytest.fixture
+def api_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shopello_server: ShopelloServer) -> Path:
+    monkeypatch.setenv("SHOPELLO_API_KEY", shopello_server.api_key)
+    files = {"content/lampor.md": LISTING.replace("query: lamp", "query: lampa"),
+             "content/tips.md": '---\ntitle: Tips\n---\n\n{{< products query="sofa" >}}\n'}
+    return write_site(tmp_path / "api", files, config=SHOPELLO_CONFIG.format(url=shopello_server.url))
+
+
+def strict_json(text: str) -> object:
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"invalid JSON constant {constant}")
+    return json.loads(text.replace("\\u003c", "<"), parse_constant=refuse)
+
+
+@pytest.mark.server
+def test_hostile_api_products_are_dropped_with_warnings_and_every_page_stays_valid(
+        api_site: Path, shopello_server: ShopelloServer, memory_backend: MemoryBackend) -> None:
+    good = memory_backend.all_products[0].to_api()
+    records = [good, {**good, "product_id": 901, "price": {**good["price"], "price": "NaN"}},
+               {**good, "product_id": 902, "price": {**good["price"], "price": "Infinity"}},
+               {**good, "product_id": 903, "price": {**good["price"], "price": 1e28}},
+               {**good, "product_id": 904, "name": {"sv": "Lampa"}},
+               {**good, "product_id": 905, "name": "Lång " * 30_000}]
+    shopello_server.fail("body", endpoint="products", body={"status": True, "data": records, "total_found": 6})
+    shopello_server.fail("404", endpoint="related_products/905")  # vanished between the listing and this call
+    output = build(api_site)
+    for pid, field in ((901, "price.price"), (902, "price.price"), (903, "price.price"), (904, "name")):
+        assert f"WARNING: product {pid}: {field}: " in output and "; product dropped" in output
+    assert "WARNING: product 905: not found" in output
+    assert "shown without related products" in output
+    public = api_site / "public"
+    assert not list(public.glob("p/90[1-4]-*"))
+    (long_page,) = public.glob("p/905-*/index.html")
+    assert long_page.stat().st_size < 60_000
+    listing = (public / "lampor/index.html").read_text()
+    assert "NaN" not in listing and "∞" not in listing
+    for page in [listing, long_page.read_text()]:
+        for block in re.findall(r'<script type="application/(?:ld\+)?json"[^>]*>(.*?)</script>', page, re.S):
+            strict_json(block)
+
+
+@pytest.mark.server
+def test_offline_miss_names_the_content_file_that_needs_the_query(api_site: Path) -> None:
+    build(api_site)  # fills the cache
+    (api_site / "content/lampor.md").write_text(LISTING.replace("query: lamp", "query: golvlampa"))
+    result = run("build", "-C", str(api_site), "--offline")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = [line for line in result.output.splitlines() if line.strip()]
+    assert "not in the cache" in line and "endpoint products" in line
+    assert "needed by content/lampor.md (listing)" in line
+
+
+@pytest.mark.server
+def test_offline_miss_names_the_shortcode_or_widget_that_needs_the_query(
+        api_site: Path, shopello_server: ShopelloServer) -> None:
+    build(api_site)  # fills the cache
+    (api_site / "content/tips.md").write_text("---\ntitle: Tips\n---\n\nText.\n\n{{< products query=\"bord\" >}}\n")
+    result = run("build", "-C", str(api_site), "--offline")
+    assert result.exit_code == 1 and "needed by content/tips.md:7 (products shortcode)" in result.output
+    (api_site / "content/tips.md").write_text("---\ntitle: Tips\n---\n\nText.\n")
+    config = (api_site / "shelfpress.toml").read_text()
+    (api_site / "shelfpress.toml").write_text(config + '\n[widgets.kontext]\nquery = "matta"\n')
+    result = run("build", "-C", str(api_site), "--offline")
+    assert result.exit_code == 1 and "needed by widget 'kontext'" in result.output

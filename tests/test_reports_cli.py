@@ -114,7 +114,7 @@ def test_broken_sample_fails_the_sync_cleanly(tmp_path, servers):
     from tests.support.shopper_server import SEED_SAMPLE
 
     root = make_site(tmp_path, *servers)
-    servers[1].faults.append((200, SEED_SAMPLE))
+    servers[1].faults.extend([(200, SEED_SAMPLE)] * 10)  # broken every time: retried like a 5xx, then fails
     result = run("revenue", "sync", "-C", str(root), "--no-partner", "--range", "lastmonth")
     assert result.exit_code == 1
     assert "malformed JSON in the HTTP 200 response: Expecting ',' delimiter at line 43, column 13" in result.output

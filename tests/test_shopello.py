@@ -319,16 +319,95 @@ def test_persistent_faults_raise_typed_errors_after_retries(shopello_server: Sho
 
 
 @pytest.mark.parametrize(("fault", "text"), [
-    ("invalid_json", "malformed JSON"), ("html", "HTML page"), ("status_false", "status:false: Something went wrong"),
-    ("wrong_shape", "data: expected a list"),
+    ("invalid_json", "malformed JSON"), ("html", "HTML page"), ("cut_json", "malformed JSON"),
 ])
-def test_bad_payloads_raise_decode_errors_without_retrying(shopello_server: ShopelloServer, fault: str,
-                                                           text: str) -> None:
+def test_bodies_that_are_no_json_are_retried_then_fail_in_one_line(shopello_server: ShopelloServer, fault: str,
+                                                                   text: str) -> None:
+    shopello_server.fail(fault, times=2)
+    page, source = run(shopello_server, lambda s: s.products(ProductQuery(query="lampa")))
+    assert len(page.products) == 10 and source.stats.requests == 3
+    shopello_server.fail(fault)
+    error, source = fails(shopello_server, lambda s: s.products(ProductQuery(query="lampa")))
+    assert isinstance(error, DecodeError) and text in error.message and "\n" not in error.message
+    assert "endpoint products" in error.message and "query=lampa" in error.message
+    assert source.stats.requests == 3  # one try and two retries, with backoff
+
+
+@pytest.mark.parametrize("fault", ["invalid_json", "html", "cut_json"])
+def test_a_body_that_is_no_json_falls_back_to_the_stale_cache(shopello_server: ShopelloServer, tmp_path: Path,
+                                                              fault: str) -> None:
+    cache = tmp_path / "cache.sqlite"
+    fresh, _ = run(shopello_server, lambda s: s.categories(), cache_path=cache)
+    shopello_server.fail(fault)
+    stale, source = run(shopello_server, lambda s: s.categories(), cache_path=cache, cache_ttl=0)
+    assert stale == fresh and len(source.stats.stale) == 1 and source.stats.requests == 3
+
+
+@pytest.mark.parametrize(("fault", "text"), [
+    ("status_false", "status:false: Something went wrong"), ("wrong_shape", "data: expected a list"),
+])
+def test_envelope_errors_raise_decode_errors_without_retrying(shopello_server: ShopelloServer, fault: str,
+                                                              text: str) -> None:
     shopello_server.fail(fault)
     error, source = fails(shopello_server, lambda s: s.products(ProductQuery(query="lampa")))
     assert isinstance(error, DecodeError) and text in error.message
     assert "endpoint products" in error.message and "query=lampa" in error.message
     assert source.stats.requests == 1
+
+
+def test_json_labelled_text_html_is_parsed_by_content(shopello_server: ShopelloServer) -> None:
+    shopello_server.fail("json_as_html")
+    page, source = run(shopello_server, lambda s: s.products(ProductQuery(query="lampa")))
+    assert len(page.products) == 10 and source.stats.requests == 1
+
+
+def test_related_products_of_a_vanished_product_are_none_with_a_warning(shopello_server: ShopelloServer,
+                                                                        memory_backend: MemoryBackend) -> None:
+    gone, kept = (p.product_id for p in memory_backend.all_products[:2])
+    shopello_server.fail("404", endpoint=f"related_products/{gone}")
+    warnings: list[tuple[str, str]] = []
+    source = ShopelloSource(settings(shopello_server),
+                            on_warning=lambda message, kind: warnings.append((message, kind)))
+
+    async def main() -> tuple[list[Any], list[Any]]:
+        async with source:
+            return await source.related_products(gone), await source.related_products(kept)
+    missing, other = asyncio.run(main())
+    assert missing == [] and isinstance(other, list)
+    ((message, kind),) = warnings
+    assert f"product {gone}:" in message and "not found" in message and "without related products" in message
+    assert kind == "related products not found"
+
+
+def test_hostile_product_records_are_dropped_with_warnings(shopello_server: ShopelloServer,
+                                                          memory_backend: MemoryBackend) -> None:
+    good = memory_backend.all_products[0].to_api()
+    hostile = [
+        {**good, "product_id": 901, "price": {**good["price"], "price": "NaN"}},
+        {**good, "product_id": 902, "price": {**good["price"], "price": 1e28}},
+        {**good, "product_id": 903, "name": {"sv": "Lampa"}},
+        {**good, "product_id": 904, "description": ["x"], "name": "N" * 100_000},
+        "not a product",
+    ]
+    shopello_server.fail("body", endpoint="products", body={"status": True, "data": [good, *hostile],
+                                                           "total_found": 6})
+    warnings: list[str] = []
+    source = ShopelloSource(settings(shopello_server), on_warning=lambda message, kind: warnings.append(message))
+
+    async def main() -> Any:
+        async with source:
+            first = await source.products(ProductQuery(query="lampa"))
+            await source.products(ProductQuery(query="lampa", limit=5))  # the same records again: no new warnings
+            return first
+    page = asyncio.run(main())
+    assert [p.product_id for p in page.products] == [good["product_id"], 904]
+    assert len(page.products[1].name) == 300 and page.products[1].description == ""
+    assert len(warnings) == 5
+    assert "product 901: price.price: 'NaN' is not a finite number; product dropped" in warnings
+    assert any(w.startswith("product 902: price.price:") and "above the cap" in w for w in warnings)
+    assert any(w.startswith("product 903: name: expected text, got dict") for w in warnings)
+    assert any(w.startswith("product 904: description:") and "field ignored" in w for w in warnings)
+    assert any(w.startswith("product ?: record: expected an object, got str") for w in warnings)
 
 
 def test_retry_after_is_honoured(shopello_server: ShopelloServer) -> None:

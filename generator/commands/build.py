@@ -104,7 +104,8 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     check_theme(config)
     state = state or BuildState.for_output(config, out_dir)
     state.start(config, drafts=drafts, clean=clean, strict=strict)
-    source = open_source(config, cache_mode=cache_mode, on_progress=_fetch_progress(reporter))
+    source = open_source(config, cache_mode=cache_mode, on_progress=_fetch_progress(reporter),
+                         on_warning=reporter.warn)
 
     with timer("check inputs"):
         signature = inputs_signature(config, drafts=drafts, data_version=source.data_version(),
@@ -119,7 +120,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         if config.search:
             add_search_page(site)
     with timer("fetch products"):
-        products = run_stage(site, source, widgets.sign, reporter, extra_queries=widgets.queries())
+        products = run_stage(site, source, widgets.sign, reporter, also_needed=widgets.needed_by())
         widgets.add_pages(products.results)
     env = make_environment(config, strict=strict)
     register_listing_json(env)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from ..reporting import Reporter
 from ..sources.catalog import CatalogSource
 from ..sources.feeds import DEFAULT_BASE_URL, FeedError, FeedFetcher, SyncReport, sync_feeds
 from ..sources.models import Product
@@ -59,7 +60,12 @@ def catalog_group() -> None:
 def import_command(catalog_path: Path, files: tuple[Path, ...]) -> None:
     """Import API responses (JSON), JSON lines or taxonomy files; re-importing updates in place."""
     with CatalogSource(catalog_path) as source:
-        click.echo(f"Imported {source.import_files(files).summary()} into {catalog_path}")
+        report = source.import_files(files)
+    reporter = Reporter()
+    for warning in report.warnings:
+        reporter.warn(warning, kind="dropped product data")
+    reporter.flush_groups()
+    click.echo(f"Imported {report.summary()} into {catalog_path}")
 
 
 @catalog_group.command("stats")

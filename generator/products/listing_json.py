@@ -31,7 +31,7 @@ def listing_json(views: Iterable[ProductView], url: Url, price: Price) -> Markup
             "reduction": view.reduction, "store": view.store, "brand": view.brand, "color": view.color,
             "categories": [name for _, name in view.categories],
         })
-    text = json.dumps(items, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    text = json.dumps(items, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 

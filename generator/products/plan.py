@@ -121,8 +121,17 @@ class QueryPlan:
     listings: dict[str, Listing]  # page url -> listing
     shortcodes: dict[tuple[str, int], ProductQuery]  # (page url, shortcode index) -> query
 
-    def queries(self) -> set[ProductQuery]:
-        return {listing.query for listing in self.listings.values()} | set(self.shortcodes.values())
+    def needed_by(self, site: Site) -> dict[ProductQuery, str]:
+        """Every query with the first content file (or page) that needs it, for errors about a query."""
+        owners: dict[ProductQuery, str] = {}
+        for url, listing in self.listings.items():
+            page = site.by_url.get(url)
+            owners.setdefault(listing.query, f"{page.source} (listing)" if page is not None and page.source
+                              else f"the listing page {url}")
+        for (url, index), query in self.shortcodes.items():
+            page = site.by_url[url]
+            owners.setdefault(query, f"{page.source}:{page.shortcodes[index].line} (products shortcode)")
+        return owners
 
 
 def plan_content(site: Site) -> QueryPlan:

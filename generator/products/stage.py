@@ -21,17 +21,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..asyncrun import run_sync
 from ..content import Page
 from ..reporting import Reporter
 from ..site import Site
-from ..sources.base import ProductSource
+from ..sources.base import ProductSource, fetch_planned
 from ..sources.models import Product, ProductPage
 from ..sources.query import ProductQuery
-from .plan import Listing, QueryPlan, channel_for, plan_content
+from .plan import QueryPlan, channel_for, plan_content
 from .taxonomy import ancestors, taxonomy_pages
 from .views import ProductView, Signer, product_url
 
@@ -92,14 +92,15 @@ class ProductStage:
             out.append(view)
         return out
 
-    async def run(self, extra_queries: Iterable[ProductQuery] = ()) -> StageResult:
-        """Fetch every query of the site (plus `extra_queries`, e.g. widgets') and add the product pages."""
+    async def run(self, also_needed: Mapping[ProductQuery, str]) -> StageResult:
+        """Fetch every query of the site (plus `also_needed`: query -> who needs it, e.g. widgets) in one
+        round and add the product pages."""
         plan = plan_content(self.site)
         taxonomy = await taxonomy_pages(self.site, self.source)
         for page, listing in taxonomy:
             plan.listings[page.url] = listing
-        queries = plan.queries() | {DEALS_QUERY} | set(extra_queries)
-        results = await self.source.fetch_many(sorted(queries, key=str))
+        needed_by = {DEALS_QUERY: "the deals feed /deals.xml", **also_needed, **plan.needed_by(self.site)}
+        results = await fetch_planned(self.source, needed_by)
         for page, _ in taxonomy:
             if results[plan.listings[page.url].query].products:
                 self.site.add(page)
@@ -193,12 +194,12 @@ class ProductStage:
 
 
 def run_stage(site: Site, source: ProductSource, sign: Signer, reporter: Reporter, *,
-              extra_queries: Iterable[ProductQuery] = ()) -> StageResult:
+              also_needed: Mapping[ProductQuery, str] | None = None) -> StageResult:
     """Run the product stage to completion in one event loop, then close the source."""
 
     async def go() -> StageResult:
         try:
-            return await ProductStage(site, source, sign, reporter).run(extra_queries)
+            return await ProductStage(site, source, sign, reporter).run(also_needed or {})
         finally:
             await source.aclose()
 

@@ -12,10 +12,11 @@ is its second and last round, for every product page at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from .cache import OfflineMissError
 from .models import Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store
 from .query import ProductQuery
 
@@ -73,3 +74,19 @@ class ProductSource(Protocol):
     async def price_history(self, product_id: int) -> list[PricePoint]: ...
 
     async def aclose(self) -> None: ...
+
+
+async def fetch_planned(source: ProductSource,
+                        needed_by: Mapping[ProductQuery, str]) -> dict[ProductQuery, ProductPage]:
+    """`source.fetch_many` over the queries of `needed_by` (query -> who needs it, in the user's words).
+
+    When offline mode finds a query missing from the cache, the error names that owner (a
+    content file, a widget) as well as the endpoint: the user learns what to change or fetch.
+    """
+    try:
+        return await source.fetch_many(needed_by)
+    except OfflineMissError as exc:
+        owner = needed_by.get(exc.planned) if isinstance(exc.planned, ProductQuery) else None
+        if owner is None:
+            raise
+        raise exc.needed_by(owner) from None

@@ -37,7 +37,19 @@ class CacheMode(enum.StrEnum):
 
 
 class OfflineMissError(SourceError):
-    """Offline mode was asked for a response the cache does not hold."""
+    """Offline mode was asked for a response the cache does not hold.
+
+    `planned` is the query the build planned when a paged or deduplicated request missed (set by
+    `fetch_many`); `needed_by()` names the content file or widget that wants it (see `base.fetch_planned`).
+    """
+
+    planned: object = None
+
+    def needed_by(self, owner: str) -> OfflineMissError:
+        """This error, also naming who needs the response."""
+        named = OfflineMissError(f"{self.message} | needed by {owner}")
+        named.endpoint, named.query, named.planned = self.endpoint, self.query, self.planned
+        return named
 
 
 def request_key(base_url: str, endpoint: str, params: Mapping[str, str]) -> str:

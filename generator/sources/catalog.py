@@ -24,16 +24,18 @@ from .catalog_schema import connect, generation, transaction
 from .models import (Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store,
                      build_category_tree)
 from .query import ProductQuery
+from .records import IssueWarnings, WarningSink
 
 
 class CatalogSource:
     """A ProductSource answering from the catalog file at `path` (created if missing)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, on_warning: WarningSink | None = None) -> None:
         self.path = Path(path)
         self.conn = connect(self.path)
         self.stats = FetchStats(local=True)
-        self._parsed: dict[str, Product] = {}  # payload text -> Product (see load_products)
+        self._parsed: dict[str, Product | None] = {}  # payload text -> Product (see load_products)
+        self._issues = IssueWarnings(on_warning)
 
     # --- ProductSource -------------------------------------------------------------------
 
@@ -44,7 +46,7 @@ class CatalogSource:
         return {query: self.search(query) for query in dict.fromkeys(queries)}
 
     async def product(self, product_id: int) -> Product | None:
-        found = load_products(self.conn, [product_id], self._parsed)
+        found = load_products(self.conn, [product_id], self._parsed, self._issues)
         return found[0] if found else None
 
     async def related_products(self, product_id: int) -> list[Product]:
@@ -55,7 +57,7 @@ class CatalogSource:
         ids = list(dict.fromkeys(product_ids))
         related = related_many(self.conn, ids)
         wanted = list(dict.fromkeys(other for others in related.values() for other in others))
-        found = {p.product_id: p for p in load_products(self.conn, wanted, self._parsed)}
+        found = {p.product_id: p for p in load_products(self.conn, wanted, self._parsed, self._issues)}
         return {pid: [found[o] for o in others if o in found] for pid, others in related.items()}
 
     def data_version(self) -> str | None:
@@ -103,7 +105,7 @@ class CatalogSource:
     def search(self, query: ProductQuery) -> ProductPage:
         """Answer one ProductQuery (what `products()` returns, without the event loop)."""
         self.stats.requests += 1
-        return CatalogQuery(self.conn, query, self._parsed).page()
+        return CatalogQuery(self.conn, query, self._parsed, self._issues).page()
 
     def import_files(self, paths: Iterable[str | Path]) -> ImportReport:
         """Import JSON / JSON-lines / taxonomy files; each file is one transaction."""

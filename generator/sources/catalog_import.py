@@ -6,8 +6,11 @@ files: the API's JSON response shape (`{"data": [product...], "extra":
 {...}}`), JSON lines (one product object per line) and taxonomy files
 (`{"categories": [...], "stores": [...], "brands": [...]}`). Writes are
 upserts keyed by id, batched with executemany and done in one transaction
-per file, so importing the same file twice changes nothing and a bad line
-leaves the catalog as it was.
+per file, so importing the same file twice changes nothing and a broken
+file (invalid JSON, a line that is no object) leaves the catalog as it was.
+Products are validated as the API's are (`parse_product`): a product with
+hostile data is dropped, or loses the bad field, with a warning naming
+file:line, product id and field, in the ImportReport.
 
 Product data is stored as sent (untrusted; escaping is the renderer's job);
 only the FTS copy of the text has HTML entities decoded so that "&nbsp;"
@@ -21,14 +24,14 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from .catalog_related import mark_changed, refresh_related
 from .catalog_schema import CatalogError, brand_key, transaction
-from .models import Brand, Category, PayloadError, Product, Store
+from .models import Brand, Category, Product, Store, parse_product
 
 BATCH = 2000
 DOCUMENT_KEYS = ("data", "product_id", "categories", "stores", "brands")
@@ -42,16 +45,21 @@ class ImportReport:
     categories: int = 0
     stores: int = 0
     brands: int = 0
+    dropped: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, other: ImportReport) -> None:
         self.products += other.products
         self.categories += other.categories
         self.stores += other.stores
         self.brands += other.brands
+        self.dropped += other.dropped
+        self.warnings += other.warnings
 
     def summary(self) -> str:
         return (f"{self.products} products, {self.categories} categories, "
-                f"{self.stores} stores, {self.brands} brands")
+                f"{self.stores} stores, {self.brands} brands"
+                + (f" ({self.dropped} products dropped for bad data)" if self.dropped else ""))
 
 
 def reduction_of(product: Product) -> float:
@@ -171,10 +179,13 @@ def import_file(conn: sqlite3.Connection, path: Path) -> ImportReport:
             while first.isspace():
                 first = handle.read(1)
             handle.seek(0)
+            report = ImportReport()
             with transaction(conn):
                 if first == "{" and not _is_json_lines(path):
-                    return _import_document(conn, path, _load_json(path, handle.read()))
-                return ImportReport(products=upsert_products(conn, _json_lines(path, handle)))
+                    _import_document(conn, path, _load_json(path, handle.read()), report)
+                else:
+                    report.products = upsert_products(conn, _json_lines(path, handle, report))
+            return report
     except FileNotFoundError:
         raise CatalogError(f"{path}: no such file") from None
     except UnicodeDecodeError:
@@ -204,7 +215,7 @@ def _load_json(path: Path, text: str) -> Any:
                            "fix the file or export it again") from None
 
 
-def _json_lines(path: Path, handle: Iterable[str]) -> Iterator[Product]:
+def _json_lines(path: Path, handle: Iterable[str], report: ImportReport) -> Iterator[Product]:
     for number, line in enumerate(handle, start=1):
         if not line.strip():
             continue
@@ -213,33 +224,36 @@ def _json_lines(path: Path, handle: Iterable[str]) -> Iterator[Product]:
         except json.JSONDecodeError as exc:
             raise CatalogError(f"{path}:{number}: invalid JSON ({exc.msg}); "
                                "each line must be one product object") from None
-        yield _product(raw, path, number)
+        yield from _product(raw, path, number, report)
 
 
-def _product(raw: Any, path: Path, where: int | str) -> Product:
-    try:
-        return Product.from_api(raw)
-    except PayloadError as exc:
-        raise CatalogError(f"{path}:{where}: {exc}; fix or remove that product") from None
+def _product(raw: Any, path: Path, where: int | str, report: ImportReport) -> Iterator[Product]:
+    """The product in `raw`, if it is usable (see `parse_product`); what was dropped goes to `report`."""
+    if not isinstance(raw, Mapping):
+        raise CatalogError(f"{path}:{where}: product: expected an object, got {type(raw).__name__}; "
+                           "import JSON lines of product objects or an API response")
+    product = parse_product(raw, lambda issue: report.warnings.append(f"{path}:{where}: {issue}"))
+    if product is None:
+        report.dropped += 1
+    else:
+        yield product
 
 
-def _import_document(conn: sqlite3.Connection, path: Path, doc: Any) -> ImportReport:
+def _import_document(conn: sqlite3.Connection, path: Path, doc: Any, report: ImportReport) -> None:
     if not isinstance(doc, Mapping) or not any(key in doc for key in DOCUMENT_KEYS):
         raise CatalogError(f"{path}: expected an API response ({{\"data\": [...]}}), JSON lines of "
                            "products, or a taxonomy ({\"categories\"|\"stores\"|\"brands\": [...]})")
-    report = ImportReport()
     if "product_id" in doc:
-        report.products = upsert_products(conn, [_product(doc, path, 1)])
-        return report
+        report.products = upsert_products(conn, _product(doc, path, 1, report))
+        return
     if "data" in doc:
         items = doc["data"]
         if not isinstance(items, list):
             raise CatalogError(f"{path}: \"data\" must be a list of products")
         report.products = upsert_products(
-            conn, (_product(item, path, f"data[{i}]") for i, item in enumerate(items)))
+            conn, (p for i, item in enumerate(items) for p in _product(item, path, f"data[{i}]", report)))
         _import_extra(conn, path, doc.get("extra"), report)
     _import_taxonomy(conn, path, doc, report)
-    return report
 
 
 def _import_extra(conn: sqlite3.Connection, path: Path, extra: Any, report: ImportReport) -> None:

@@ -36,8 +36,9 @@ from itertools import chain, islice
 from typing import Any
 
 from .catalog_schema import brand_key
-from .models import Facets, FacetCount, Product, ProductPage
+from .models import Facets, FacetCount, Product, ProductPage, parse_product
 from .query import ProductQuery
+from .records import IssueSink
 
 WEIGHTS = (10.0, 4.0, 2.0, 1.0)  # name, brand, categories, description
 DISSEMINATE_STORES = 3
@@ -139,9 +140,10 @@ class CatalogQuery:
     """One ProductQuery answered on one connection; `page()` is the result."""
 
     def __init__(self, conn: sqlite3.Connection, query: ProductQuery,
-                 parsed: dict[str, Product] | None = None) -> None:
+                 parsed: dict[str, Product | None] | None = None, report: IssueSink | None = None) -> None:
         self.conn = conn
         self.parsed = parsed
+        self.report = report
         self.query = query
         terms = words(query.query or "")
         self.strict = _filters(conn, query)
@@ -166,7 +168,7 @@ class CatalogQuery:
         ids = self._page_ids()
         total = self._count() if q.get_total_found else None
         facets = self._facets() if q.extra else Facets()
-        return ProductPage(products=tuple(load_products(self.conn, ids, self.parsed)), total_found=total, facets=facets)
+        return ProductPage(products=tuple(load_products(self.conn, ids, self.parsed, self.report)), total_found=total, facets=facets)
 
     # --- the ordered result -------------------------------------------------------------
 
@@ -231,32 +233,34 @@ class CatalogQuery:
 PARSED_LIMIT = 50_000
 
 
-def load_products(conn: sqlite3.Connection, ids: Sequence[int],
-                  parsed: dict[str, Product] | None = None) -> list[Product]:
+def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str, Product | None] | None = None,
+                  report: IssueSink | None = None) -> list[Product]:
     """The products with these ids, in the order given; unknown ids are skipped.
 
-    `parsed` memoises parsing by payload text (Products are frozen, and equal
-    text gives an equal Product), so a build that loads the same product for a
-    listing, a shortcode and ten related lists parses it once; a changed row
-    has a different payload and is parsed afresh.
+    Payloads pass the same validation as API responses (`parse_product`): a row
+    that is no usable product (written by an older version, or by hand) is
+    left out and reported to `report`. `parsed` memoises parsing by payload
+    text (Products are frozen, and equal text gives an equal Product), so a
+    build that loads the same product for a listing, a shortcode and ten
+    related lists parses it once; a changed row is parsed afresh.
     """
     if not ids:
         return []
     rows = dict(conn.execute(
         f"SELECT product_id, payload FROM products WHERE product_id IN ({_placeholders(ids)})", list(ids)))
     if parsed is None:
-        return [Product.from_api(json.loads(rows[pid])) for pid in ids if pid in rows]
-    if len(parsed) > PARSED_LIMIT:
+        parsed = {}
+    elif len(parsed) > PARSED_LIMIT:
         parsed.clear()
     out = []
     for pid in ids:
         payload = rows.get(pid)
         if payload is None:
             continue
-        product = parsed.get(payload)
-        if product is None:
-            product = parsed[payload] = Product.from_api(json.loads(payload))
-        out.append(product)
+        if payload not in parsed:
+            parsed[payload] = parse_product(json.loads(payload), report)
+        if parsed[payload] is not None:
+            out.append(parsed[payload])
     return out
 
 

@@ -12,16 +12,17 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from .catalog import CatalogSource
+from .records import WarningSink
 
 DEMO_FILES = ("demo-taxonomy.json", "demo-products.jsonl")
 
 
-def demo_catalog(path: str | Path) -> CatalogSource:
+def demo_catalog(path: str | Path, *, on_warning: WarningSink | None = None) -> CatalogSource:
     """Open (creating if needed) the catalog at `path` and upsert the demo data into it.
 
     Idempotent and fast (a few milliseconds); the caller closes the source.
     """
-    source = CatalogSource(path)
+    source = CatalogSource(path, on_warning=on_warning)
     data = files("generator") / "data"
     try:
         for name in DEMO_FILES:

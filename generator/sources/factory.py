@@ -14,6 +14,7 @@ from .base import ProductSource
 from .cache import CacheMode
 from .catalog import CatalogSource
 from .demo import demo_catalog
+from .records import WarningSink
 from .shopello import ProgressHook, ShopelloSettings, ShopelloSource
 
 
@@ -59,12 +60,13 @@ def check_source(config: Config) -> None:
 
 
 def open_source(config: Config, *, cache_mode: CacheMode = CacheMode.NORMAL,
-                on_progress: ProgressHook | None = None) -> ProductSource:
+                on_progress: ProgressHook | None = None, on_warning: WarningSink | None = None) -> ProductSource:
+    """The configured source; `on_warning(message, kind)` hears about product data it drops."""
     if config.source.kind == "catalog":
         path = _configured_catalog(config)
         if path is not None:
-            return CatalogSource(path)
+            return CatalogSource(path, on_warning=on_warning)
         path = catalog_path(config)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return demo_catalog(path)
-    return ShopelloSource(_shopello_settings(config, cache_mode), on_progress=on_progress)
+        return demo_catalog(path, on_warning=on_warning)
+    return ShopelloSource(_shopello_settings(config, cache_mode), on_progress=on_progress, on_warning=on_warning)

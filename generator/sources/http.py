@@ -21,9 +21,11 @@ or caching; those belong to the client that uses it.
 
 Each error names the service, endpoint and query; a client may pass the
 meaning its API documents for a status (`status_meanings`) and a hint for
-auth failures (`auth_hint`). GETs, PUTs and DELETEs are retried; a POST is
-retried only on 429 and on a failed connect, when nothing can have been
-created twice. Secrets handed to
+auth failures (`auth_hint`). GETs, PUTs and DELETEs are retried on 429, 5xx,
+transport errors and a 2xx body that is no JSON (an HTML error page from a
+proxy, a cut-off body); a POST is retried only on 429 and on a failed
+connect, when nothing can have been created twice. Bodies are parsed by
+content: valid JSON labelled text/html (PHP's default) is accepted. Secrets handed to
 `Redactor` are replaced by `***` in every message, in `repr()` and in the
 text of the low-level cause, which is never chained (`from None`) so that no
 traceback can show an unredacted URL or header.
@@ -167,8 +169,8 @@ def _error_text(response: httpx.Response) -> str:
 
 
 def _looks_like_html(response: httpx.Response) -> bool:
-    head = response.content[:200].lstrip().lower()
-    return "html" in response.headers.get("content-type", "") or head.startswith((b"<!doctype", b"<html"))
+    """Only names what a body that is not JSON was: the label never decides whether it is JSON."""
+    return response.content[:200].lstrip().startswith(b"<") or "html" in response.headers.get("content-type", "")
 
 
 class JSONClient:
@@ -229,13 +231,18 @@ class JSONClient:
                 retryable = safe or isinstance(exc, httpx.ConnectError)
             else:
                 if response.is_success:
-                    return self._decode(response, where)
-                failure = self._status_error(response, where)
-                status = response.status_code
-                if status not in RETRY_STATUSES or not (safe or status == 429):
-                    raise failure from None
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
-                retryable = True
+                    try:
+                        return self._decode(response, where)
+                    except DecodeError as exc:
+                        # A proxy's error page, a cut-off or garbled body: as transient as a 5xx.
+                        failure, retryable = exc, safe
+                else:
+                    failure = self._status_error(response, where)
+                    status = response.status_code
+                    if status not in RETRY_STATUSES or not (safe or status == 429):
+                        raise failure from None
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
+                    retryable = True
             if attempt >= self._retry.retries or not retryable:
                 raise failure from None
             delay = self._retry.delay(attempt, retry_after, self._rng)
@@ -264,16 +271,15 @@ class JSONClient:
         return APIStatusError(f"request rejected: {reason}", status=status, **where)
 
     def _decode(self, response: httpx.Response, where: dict[str, Any]) -> Any:
-        if _looks_like_html(response):
-            raise DecodeError(f"expected JSON, got an HTML page (HTTP {response.status_code})", **where)
+        """JSON by content, whatever the Content-Type says (PHP labels JSON text/html by default)."""
         try:
             return json.loads(response.content)
-        except json.JSONDecodeError as exc:
-            raise DecodeError(f"malformed JSON in the HTTP {response.status_code} response: {exc.msg} "
-                              f"at line {exc.lineno}, column {exc.colno}", **where) from None
         except ValueError as exc:
-            raise DecodeError(f"malformed JSON in the HTTP {response.status_code} response "
-                              f"({self.redact(str(exc))})", **where) from None
+            if _looks_like_html(response):
+                raise DecodeError(f"expected JSON, got an HTML page (HTTP {response.status_code})", **where) from None
+            detail = (f": {exc.msg} at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError)
+                      else f" ({self.redact(str(exc))})")
+            raise DecodeError(f"malformed JSON in the HTTP {response.status_code} response{detail}", **where) from None
 
     async def aclose(self) -> None:
         await self._client.aclose()

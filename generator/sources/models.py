@@ -3,11 +3,13 @@ ProductPage (products + total_found + facets) and CategoryNode.
 
 Parsing is tolerant of the real API's irregularities (`attributes: []`,
 `images: []`, `regular_price: 0` meaning "no sale", numbers as strings,
-PHP's `_empty_` key) and strict about shape: anything that is not what a
-product must be raises PayloadError naming the field, which the source turns
-into an error naming the endpoint. `to_api()` writes the API's own shape
-back, so the catalog can serve the loopback test API and widgets can embed
-products as JSON.
+PHP's `_empty_` key). Product records are validated here, once, by the
+rules of `records.py`: a hostile value drops the field or the product and is
+reported to the caller's IssueSink (`parse_products`), never fails a build.
+The envelope around them (a response that is not an object, `data` that is
+not a list) raises PayloadError, which the source turns into an error naming
+the endpoint. `to_api()` writes the API's own shape back, so the catalog can
+serve the loopback test API and widgets can embed products as JSON.
 
 Values are kept as the API sent them (untrusted text); escaping is the
 renderer's job, and URL scheme checks live in `generator.safety`.
@@ -19,12 +21,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import records
+from .records import (DESCRIPTION_CHARS, MAX_ENTRIES, BadValue, FieldReader, IssueSink, PayloadError, RecordError,
+                      missing)
+
 IMAGE_SIZES = (160, 220, 320, 440)
 KNOWN_ATTRIBUTES = ("brand", "color", "size", "gender", "gtin")
-
-
-class PayloadError(ValueError):
-    """A response body does not have the shape the API documents."""
 
 
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:
@@ -50,27 +52,16 @@ def _int(value: Any, where: str) -> int:
 
 
 def _float(value: Any, where: str, default: float = 0.0) -> float:
-    if value in (None, ""):
+    if missing(value):
         return default
-    if isinstance(value, bool):
-        raise PayloadError(f"{where}: expected a number, got {value!r}")
     try:
-        return round(float(value), 2)
-    except (TypeError, ValueError):
-        raise PayloadError(f"{where}: expected a number, got {value!r}") from None
+        return round(records.number(value), 2)
+    except BadValue as exc:
+        raise PayloadError(f"{where}: {exc}") from None
 
 
 def _str(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-def _optional_float(value: Any) -> float | None:
-    if value in (None, ""):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)
@@ -113,23 +104,24 @@ class Attributes:
     other: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def from_api(cls, value: Any, where: str) -> Attributes:
-        data = _list_or_empty(value)
-        if not isinstance(data, Mapping):
-            raise PayloadError(f"{where}: expected an object, got {type(data).__name__}")
+    def from_api(cls, value: Any, read: FieldReader) -> Attributes:
         known: dict[str, Any] = {}
-        other: list[tuple[str, str]] = []
-        for raw_key, raw in data.items():
-            key = str(raw_key).lower().replace("-", "_")
+        other: dict[str, str] = {}
+        for raw_key, raw in read.mapping(value, "attributes").items():
+            label = records.text(str(raw_key), 60)
+            key = label.lower().replace("-", "_")
+            where = f"attributes.{label}"
             if key in KNOWN_ATTRIBUTES:
-                known[key] = _str(raw).strip()
+                known[key] = read.optional(records.text, raw, where, "")
             elif key in ("shipping_cost", "shippingcost", "shipping"):
-                known["shipping_cost"] = _optional_float(raw)
+                known["shipping_cost"] = read.optional(records.amount, raw, where, None)
             elif key in ("stock", "in_stock", "instock"):
-                known["stock"] = None if raw in (None, "") else str(raw).strip() not in ("0", "false", "False")
-            elif key not in ("_empty_", "") and raw not in (None, ""):
-                other.append((str(raw_key), _str(raw)))
-        return cls(**known, other=tuple(sorted(other)))
+                known["stock"] = read.optional(records.flag, raw, where, None)
+            elif key not in ("_empty_", "") and len(other) < MAX_ENTRIES:
+                kept = read.optional(records.text, raw, where, "")
+                if kept:
+                    other[label] = kept
+        return cls(**known, other=tuple(sorted(other.items())))
 
     def to_api(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: getattr(self, k) for k in KNOWN_ATTRIBUTES if getattr(self, k)}
@@ -171,44 +163,29 @@ class Product:
         return (larger[0] if larger else self.images[-1])[1]
 
     @classmethod
-    def from_api(cls, raw: Any) -> Product:
-        data = _mapping(raw, "product")
-        pid = _int(data.get("product_id"), "product.product_id")
-        where = f"product {pid}"
-        price_raw = _mapping(_list_or_empty(data.get("price")), f"{where}.price")
-        price = Price(
-            price=_float(price_raw.get("price"), f"{where}.price.price"),
-            regular_price=_float(price_raw.get("regular_price"), f"{where}.price.regular_price"),
-            reduction_percent=_float(price_raw.get("reduction_percent"), f"{where}.price.reduction_percent"),
-            currency=_str(price_raw.get("currency")) or "SEK",
-        )
-        cats_raw = data.get("categories") or []
-        if not isinstance(cats_raw, list):
-            raise PayloadError(f"{where}.categories: expected a list")
-        categories = tuple(
-            CategoryRef(_int(_mapping(c, f"{where}.categories").get("category_id"), f"{where}.categories"),
-                        _str(c.get("name")).strip())
-            for c in cats_raw
-        )
-        images_raw = _list_or_empty(data.get("images"))
-        if not isinstance(images_raw, Mapping):
-            raise PayloadError(f"{where}.images: expected an object")
-        images = tuple(sorted((_int(size, f"{where}.images"), _str(url)) for size, url in images_raw.items() if url))
-        store_raw = _mapping(_list_or_empty(data.get("store")), f"{where}.store")
-        store = StoreRef(_int(store_raw.get("store_id", 0), f"{where}.store.store_id"),
-                         _str(store_raw.get("name")), _str(store_raw.get("url")))
+    def from_api(cls, raw: Any, report: IssueSink | None = None) -> Product:
+        """Validate one product record by the rules of `records.py`.
+
+        Raises RecordError (a PayloadError naming product and field) when the
+        record is no usable product. A field that is unusable takes its empty
+        default and is reported to `report`; without one, it raises too.
+        """
+        read = FieldReader(report)
+        data = read.record(raw)
+        pid = read.required(records.whole_id, data.get("product_id"), "product_id")
+        read.product_id = str(pid)
         return cls(
             product_id=pid,
-            name=_str(data.get("name")),
-            description=_str(data.get("description")),
-            url=_str(data.get("url")),
-            price=price,
-            categories=categories,
-            attributes=Attributes.from_api(data.get("attributes"), f"{where}.attributes"),
-            images=images,
-            store=store,
-            original_url=_str(data.get("original_url")),
-            revenue_segment=_str(data.get("revenue_segment")),
+            price=_price(read, data.get("price")),
+            name=read.required(records.name, data.get("name"), "name"),
+            description=read.optional(records.text, data.get("description"), "description", "", DESCRIPTION_CHARS),
+            url=read.optional(records.url, data.get("url"), "url", ""),
+            categories=_categories(read, data.get("categories")),
+            attributes=Attributes.from_api(data.get("attributes"), read),
+            images=_images(read, data.get("images")),
+            store=_store(read, data.get("store")),
+            original_url=read.optional(records.url, data.get("original_url"), "original_url", ""),
+            revenue_segment=read.optional(records.text, data.get("revenue_segment"), "revenue_segment", ""),
         )
 
     def to_api(self) -> dict[str, Any]:
@@ -232,6 +209,81 @@ class Product:
         if self.revenue_segment:
             out["revenue_segment"] = self.revenue_segment
         return out
+
+
+def _price(read: FieldReader, value: Any) -> Price:
+    """The price object: without a usable `price.price` there is no product."""
+    if not isinstance(value, Mapping):
+        read.drop_product("price", "missing" if missing(value) else f"expected an object, got {type(value).__name__}")
+    return Price(
+        price=read.required(records.price, value.get("price"), "price.price"),
+        regular_price=read.optional(records.amount, value.get("regular_price"), "price.regular_price", 0.0),
+        reduction_percent=read.optional(records.percent, value.get("reduction_percent"),
+                                        "price.reduction_percent", 0.0),
+        currency=read.optional(records.currency, value.get("currency"), "price.currency", "SEK"),
+    )
+
+
+def _categories(read: FieldReader, value: Any) -> tuple[CategoryRef, ...]:
+    """`[{category_id, name}]` (or the same keyed by id); an unusable entry is left out."""
+    entries = list(value.values()) if isinstance(value, Mapping) else value
+    if missing(entries):
+        return ()
+    if not isinstance(entries, list):
+        read.drop_field("categories", f"expected a list, got {type(value).__name__}")
+        return ()
+    out = []
+    for index, entry in enumerate(entries[:MAX_ENTRIES]):
+        where = f"categories[{index}]"
+        category = read.mapping(entry, where)
+        if category:
+            category_id = read.optional(records.whole_id, category.get("category_id"), f"{where}.category_id", 0)
+            if category_id:
+                out.append(CategoryRef(category_id, read.optional(records.text, category.get("name"),
+                                                                  f"{where}.name", "")))
+            elif missing(category.get("category_id")):
+                read.drop_field(where, "no category_id")
+    return tuple(out)
+
+
+def _images(read: FieldReader, value: Any) -> tuple[tuple[int, str], ...]:
+    """`{size: url}`, one URL per size, smallest first."""
+    images: dict[int, str] = {}
+    for size, link in read.mapping(value, "images").items():
+        where = f"images.{records.text(str(size), 20)}"
+        width = read.optional(records.whole_id, size, where, 0)
+        address = read.optional(records.url, link, where, "")
+        if width and address:
+            images.setdefault(width, address)
+    return tuple(sorted(images.items()))[:MAX_ENTRIES]
+
+
+def _store(read: FieldReader, value: Any) -> StoreRef:
+    """`{store_id, name, url}`; store id 0 means "unknown", as in the API."""
+    store = read.mapping(value, "store")
+    store_id = store.get("store_id")
+    return StoreRef(read.optional(records.whole_id, None if store_id in (0, "0") else store_id, "store.store_id", 0),
+                    read.optional(records.text, store.get("name"), "store.name", ""),
+                    read.optional(records.url, store.get("url"), "store.url", ""))
+
+
+def parse_product(raw: Any, report: IssueSink | None) -> Product | None:
+    """`Product.from_api`, except that a dropped product is reported (and None returned) rather than raised.
+
+    Without `report` every issue raises RecordError, as in `from_api`.
+    """
+    try:
+        return Product.from_api(raw, report)
+    except RecordError as exc:
+        if report is None:
+            raise
+        report(exc.issue)
+        return None
+
+
+def parse_products(items: Iterable[Any], report: IssueSink | None) -> tuple[Product, ...]:
+    """The usable products among `items`, in order; see `parse_product`."""
+    return tuple(p for p in (parse_product(raw, report) for raw in items) if p is not None)
 
 
 def _first(data: Mapping[str, Any], *names: str) -> Any:
@@ -350,6 +402,14 @@ class Brand:
         return {"attribute_value_id": self.brand_id, "value": self.name}
 
 
+def _optional_amount(value: Any) -> float | None:
+    """A facet's money value, or None when it is missing or no usable amount (it only shapes a filter)."""
+    try:
+        return None if missing(value) else records.amount(value)
+    except BadValue:
+        return None
+
+
 @dataclass(frozen=True)
 class FacetCount:
     """One facet entry: a category, store or brand id with its name and count."""
@@ -390,7 +450,7 @@ class Facets:
             categories=entries("categories", "category_id", "name"),
             stores=entries("stores", "id", "name"),
             brands=entries("brands", "attribute_value_id", "value"),
-            max_price=None if max_price in (None, "") else _float(max_price, "extra.max_price"),
+            max_price=_optional_amount(max_price),
             has_reduction=None if has_reduction is None else bool(has_reduction),
         )
 
@@ -420,7 +480,8 @@ class ProductPage:
     facets: Facets = field(default_factory=Facets)
 
     @classmethod
-    def from_api(cls, raw: Any) -> ProductPage:
+    def from_api(cls, raw: Any, report: IssueSink | None = None) -> ProductPage:
+        """The response envelope (PayloadError when it is no `products` answer) and its usable products."""
         data = _mapping(raw, "response")
         items = data.get("data")
         if items is None:
@@ -429,7 +490,7 @@ class ProductPage:
             raise PayloadError(f"data: expected a list of products, got {type(items).__name__}")
         total = data.get("total_found")
         return cls(
-            products=tuple(Product.from_api(item) for item in items),
+            products=parse_products(items, report),
             total_found=None if total in (None, "") else _int(total, "total_found"),
             facets=Facets.from_api(data.get("extra")),
         )

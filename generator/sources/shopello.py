@@ -19,6 +19,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,8 +32,9 @@ from .cache import CacheMode, OfflineMissError, ResponseCache, request_key
 from .http import (APIError, AuthError, DecodeError, JSONClient, NotFoundError, RateLimitedError,
                    RequestError, RetryPolicy, ServerError)
 from .models import (Brand, Category, CategoryNode, PayloadError, PricePoint, Product, ProductPage, Store,
-                     build_category_tree)
+                     build_category_tree, parse_product, parse_products)
 from .query import ProductQuery
+from .records import IssueWarnings, WarningSink
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,11 @@ def _one(parse: Callable[[Any], T]) -> Callable[[Mapping[str, Any]], T | None]:
     return parse_one
 
 
+def _products(issues: IssueWarnings) -> Callable[[Mapping[str, Any]], tuple[Product, ...]]:
+    """A parser for a list-of-products endpoint: unusable products are dropped and reported."""
+    return lambda body: parse_products(_items(body), issues)
+
+
 def _many(parse: Callable[[Any], T]) -> Callable[[Mapping[str, Any]], tuple[T, ...]]:
     return lambda body: tuple(parse(item) for item in _items(body))
 
@@ -135,9 +142,12 @@ def _tree(body: Mapping[str, Any]) -> tuple[CategoryNode, ...]:
 class ShopelloSource:
     """The Shopello v1 API behind the ProductSource protocol."""
 
-    def __init__(self, settings: ShopelloSettings, *, on_progress: ProgressHook | None = None) -> None:
+    def __init__(self, settings: ShopelloSettings, *, on_progress: ProgressHook | None = None,
+                 on_warning: WarningSink | None = None) -> None:
         self.settings = settings
         self.stats = FetchStats()
+        self._warn = on_warning
+        self._issues = IssueWarnings(on_warning)
         self._on_progress = on_progress
         self._cache = (ResponseCache(settings.cache_path, ttl=settings.cache_ttl, mode=settings.cache_mode)
                        if settings.cache_path else None)
@@ -239,7 +249,8 @@ class ShopelloSource:
         return ProductPage(tuple(products), first.total_found, first.facets)
 
     def _products_page(self, query: ProductQuery) -> Awaitable[ProductPage]:
-        return self._get("products", ProductPage.from_api, query.to_params(), query=str(query))
+        return self._get("products", partial(ProductPage.from_api, report=self._issues), query.to_params(),
+                         query=str(query))
 
     async def fetch_many(self, queries: Iterable[ProductQuery]) -> dict[ProductQuery, ProductPage]:
         """Answer every distinct query once, concurrently; report progress as each finishes.
@@ -252,7 +263,11 @@ class ShopelloSource:
         self._progress(0, len(unique))
 
         async def answer(query: ProductQuery) -> None:
-            results[query] = await self.products(query)
+            try:
+                results[query] = await self.products(query)
+            except OfflineMissError as exc:
+                exc.planned = query  # so the build can say which page or widget needs it
+                raise
             self._progress(len(results), len(unique))
 
         outcomes = await asyncio.gather(*(answer(q) for q in unique), return_exceptions=True)
@@ -268,10 +283,22 @@ class ShopelloSource:
             self._on_progress(done, total, self.stats.cache_hits)
 
     async def product(self, product_id: int) -> Product | None:
-        return await self._optional(self._get(f"products/{int(product_id)}", _one(Product.from_api)))
+        return await self._optional(self._get(f"products/{int(product_id)}",
+                                              _one(partial(parse_product, report=self._issues))))
 
     async def related_products(self, product_id: int) -> list[Product]:
-        return list(await self._get(f"related_products/{int(product_id)}", _many(Product.from_api)))
+        """Products related to this one; none (with a warning) when the API no longer knows it.
+
+        A product can disappear between the listing that names it and this call: that is no
+        reason to fail a build.
+        """
+        try:
+            return list(await self._get(f"related_products/{int(product_id)}", _products(self._issues)))
+        except NotFoundError as exc:
+            if self._warn is not None:
+                self._warn(f"product {int(product_id)}: {exc.bare_message}; shown without related products",
+                           "related products not found")
+            return []
 
     async def related_many(self, product_ids: Iterable[int]) -> dict[int, list[Product]]:
         """Each product's related products: one cached request per product, all queued at once

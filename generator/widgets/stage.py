@@ -39,8 +39,11 @@ class WidgetStage:
         self.specs = widget_specs(site.config, site.content_pages)
         self.results: Mapping[ProductQuery, ProductPage] = {}
 
-    def queries(self) -> set[ProductQuery]:
-        return {spec.query for spec in self.specs} | {spec.pool_query for spec in self.specs if spec.context}
+    def needed_by(self) -> dict[ProductQuery, str]:
+        """Every widget query with the widget that needs it (named in errors about the query)."""
+        owners = {spec.pool_query: f"widget {spec.name!r} (its context pool)" for spec in self.specs if spec.context}
+        owners.update((spec.query, f"widget {spec.name!r}") for spec in self.specs)
+        return owners
 
     def add_pages(self, results: Mapping[ProductQuery, ProductPage]) -> None:
         """Keep the widgets' products (from the site's fetch round) and add the widget pages."""

@@ -34,7 +34,7 @@ from generator.errors import QueryError
 from generator.sources.query import ProductQuery
 
 FAULT_KINDS = ("500", "503", "429", "404", "truncated", "invalid_json", "html", "reset", "status_false",
-               "wrong_shape")
+               "wrong_shape", "cut_json", "json_as_html", "body")
 
 
 @dataclass
@@ -43,6 +43,7 @@ class Fault:
     times: int | None = None       # None: until cleared
     endpoint: str | None = None    # None: every endpoint
     retry_after: str | None = None
+    body: Any = None               # "body": the JSON to answer with (e.g. hostile product records)
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,12 @@ class ShopelloServer:
     # -- fault injection and the request log ----------------------------------
 
     def fail(self, kind: str, *, times: int | None = None, endpoint: str | None = None,
-             retry_after: str | None = None) -> None:
+             retry_after: str | None = None, body: Any = None) -> None:
         """Answer matching requests with a fault, `times` times (None: until `clear_faults`)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; one of {FAULT_KINDS}")
         with self._lock:
-            self._faults.append(Fault(kind, times, endpoint, retry_after))
+            self._faults.append(Fault(kind, times, endpoint, retry_after, body))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -207,14 +208,15 @@ class _Handler(BaseHTTPRequestHandler):
             given = self.headers.get("X-API-KEY", "")
             return self._send(401, {"status": False, "error": f"Invalid API key '{given}'"})
         if fault is not None:
-            return self._fault(fault)
+            return self._fault(fault, lambda: app.answer(endpoint, dict(parse_qsl(url.query))))
         try:
             body = app.answer(endpoint, dict(parse_qsl(url.query)))
         except _Reply as reply:
             return self._send(reply.status, reply.body, reply.headers)
         self._send(200, body)
 
-    def _fault(self, fault: Fault) -> None:
+    def _fault(self, fault: Fault, answer: Callable[[], Any]) -> None:
+        """Send `fault`; `answer()` is the body the request would have had."""
         retry = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
         kind = fault.kind
         if kind in ("500", "503", "429", "404"):
@@ -227,6 +229,20 @@ class _Handler(BaseHTTPRequestHandler):
             return self._raw(200, b'{"status": true, "data": [{"product_id": 1,', "application/json")
         if kind == "html":
             return self._raw(200, b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")
+        if kind == "json_as_html":  # PHP's default Content-Type
+            return self._raw(200, json.dumps(answer()).encode(), "text/html")
+        if kind == "body":
+            return self._raw(200, json.dumps(fault.body).encode(), "application/json")
+        if kind == "cut_json":  # no Content-Length: the close ends the body, so the client sees no error
+            body = json.dumps(answer()).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return None
         if kind == "truncated":
             body = json.dumps({"status": True, "data": []}).encode() * 20
             self.send_response(200)
