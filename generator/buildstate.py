@@ -118,6 +118,7 @@ class BuildState:
         self.plan: Plan | None = None
         self._markdown: CachedMarkdown | None = None
         self._seen: set[str] = set()
+        self._committed: tuple[str, dict[str, str], str] = ("", {}, "")  # what the live site was built from
 
     # -- persistence -------------------------------------------------------------------------------
     @classmethod
@@ -153,6 +154,7 @@ class BuildState:
         invalidates what depends on them."""
         secrets = digest(*sorted(f"{k}={v}" for k, v in config.secret_values().items()))  # a digest only
         key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), secrets)
+        self._committed = (self.key, self.outputs, self.signature)
         self.key_changed = clean or key != self.key
         if self.key_changed:
             self.sources, self.outputs, self.signature = {}, {}, ""
@@ -230,6 +232,7 @@ class BuildState:
 
     def aborted(self, shadow: ShadowRecord | None) -> None:
         """A failed build: the live site is unchanged, only the shadow moved on."""
+        self.key, self.outputs, self.signature = self._committed  # still what the live site was built from
         self.shadow = shadow
         self.save()
 

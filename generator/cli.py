@@ -8,6 +8,7 @@ no traceback), 2 usage error (click), 130 interrupted.
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,12 +43,34 @@ def verbosity_options(func: Callable[..., Any]) -> Callable[..., Any]:
 INTERRUPTED = 130  # 128 + SIGINT, as shells and other CLIs report Ctrl+C
 
 
+# Command groups in their own modules, imported only when used: `shelfpress build` (and every
+# no-change rebuild) never pays for loading the revenue, catalog or sales-file code.
+LAZY_GROUPS = {
+    "catalog": "generator.commands.catalog:catalog_group",
+    "links": "generator.commands.links:links_group",
+    "sales-file": "generator.commands.salesfile:salesfile_group",
+    "revenue": "generator.commands.revenue:revenue_group",
+    "channels": "generator.commands.channels:channels_group",
+}
+
+
 class ShelfpressGroup(click.Group):
-    """The command group, with Ctrl+C reported as an interruption (exit 130), not click's "Aborted!" (exit 1).
+    """The command group, with Ctrl+C reported as an interruption (exit 130), not click's "Aborted!" (exit 1),
+    and the `LAZY_GROUPS` loaded on first use.
 
     Click turns KeyboardInterrupt into Abort inside `main`; catching it here, around the command, keeps the
     exit status scripts and CI expect. Builds clean up their staging folder on the way out.
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_GROUPS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_GROUPS:
+            module, attr = LAZY_GROUPS[name].split(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -157,25 +180,5 @@ def deploy(site_dir: Path, remote: str | None, branch: str | None, message: str 
     run_deploy(load_config(site_dir), git=git, target=target, no_build=no_build, dry_run=dry_run, reporter=reporter)
 
 
-def _register_groups() -> None:
-    """Command groups that live in their own modules (imported here: they are small)."""
-    from .commands.catalog import catalog_group
-    from .commands.links import links_group
-    from .commands.salesfile import salesfile_group
-
-    for group in (catalog_group, links_group, salesfile_group):
-        cli.add_command(group)
-
-
-_register_groups()
-
-
 def main() -> None:
     cli.main(standalone_mode=True)
-
-
-from .commands.channels import channels_group  # noqa: E402
-from .commands.revenue import revenue_group  # noqa: E402
-
-cli.add_command(revenue_group)
-cli.add_command(channels_group)

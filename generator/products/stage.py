@@ -81,14 +81,19 @@ class ProductStage:
         self.site, self.source, self.sign, self.reporter = site, source, sign, reporter
         self.config = site.config
         self.listed: dict[int, Product] = {}
+        self._views: dict[tuple[int, str], ProductView] = {}
 
     def views(self, products: tuple[Product, ...] | list[Product], channel: str) -> list[ProductView]:
+        """One ProductView per (product, channel) for the whole build: a product on a listing, its own
+        page and ten related lists is signed, checked and fingerprinted once."""
         out = []
         for product in products:
-            view = ProductView(product, channel, self.sign)
-            if not view.click_url:
-                self.reporter.warn(f"product {product.product_id} has no http(s) click URL; shown without a link",
-                                   kind="product without a safe click URL")
+            view = self._views.get((id(product), channel))
+            if view is None or view.product is not product:
+                view = self._views[(id(product), channel)] = ProductView(product, channel, self.sign)
+                if not view.click_url:
+                    self.reporter.warn(f"product {product.product_id} has no http(s) click URL; shown without "
+                                       "a link", kind="product without a safe click URL")
             out.append(view)
         return out
 
@@ -137,12 +142,13 @@ class ProductStage:
                     url=page_url, kind=owner.kind, title=owner.title, description=owner.description,
                     template=owner.template, section=owner.section, params=owner.params, front=owner.front,
                     source=None))
+                filters = listing.filters and len(products) <= FILTER_LIMIT
                 page.data["listing"] = {
-                    "products": chunk, "all": all_views, "total_found": total_found,
-                    "pagination": Pagination(number, count, urls), "filters": listing.filters and len(products) <= FILTER_LIMIT,
-                    "per_page": listing.per_page,
-                    "facets": found.facets,
+                    "products": chunk, "total_found": total_found, "pagination": Pagination(number, count, urls),
+                    "filters": filters, "per_page": listing.per_page, "facets": found.facets,
                 }
+                if filters:  # every product, for the filter JSON: only then does each page depend on all of them
+                    page.data["listing"]["all"] = all_views
                 if number > 1:
                     page.data["paged_from"] = owner
                 written += 1

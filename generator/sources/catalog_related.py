@@ -30,10 +30,22 @@ import sqlite3
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .catalog_query import words
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = None  # imported on first use (`_numpy`): a build that reads the table never loads numpy
+
+
+def _numpy() -> None:
+    global np
+    if np is None:
+        import numpy
+
+        np = numpy
 
 RELATED_LIMIT = 10
 RELATED_WORDS = 8
@@ -50,6 +62,7 @@ class NameIndex:
     """An inverted index of every product name with BM25 weights per (product, word)."""
 
     def __init__(self, rows: Iterable[tuple[int, str]]) -> None:
+        _numpy()
         ids: list[int] = []
         tokens: list[list[str]] = []
         for product_id, name in rows:

@@ -1,0 +1,465 @@
+"""Incremental builds end to end (issue 13): an incremental build's output equals a clean build's.
+
+"Clean build" is `build(config, clean=True, output=<another dir>)`. Output trees are compared byte for
+byte, the Pagefind bundle included (it is deterministic: the same HTML gives the same bundle).
+
+1. a product's price and name change in the catalog: every output that shows it changes, nothing
+   unrelated is rendered, and the result equals a clean build;
+2. the same through the loopback Shopello API (cache_ttl = 0, so the second build sees the change);
+3. a property test over random sequences of edits to content, templates, config and catalog;
+4. `kill -9` at random points of an incremental build leaves the live site byte-identical, and the
+   next build cleans up and equals a clean build;
+5. a rebuild with nothing changed says so, rewrites nothing and still fails under --strict.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.buildstate import BuildState
+from generator.commands.build import BuildReport, build
+from generator.config import load_config
+from generator.output import INCOMPLETE
+from generator.reporting import Reporter
+from generator.sources.catalog import CatalogSource
+from generator.sources.catalog_import import delete_products
+from generator.sources.catalog_related import refresh_related
+from generator.sources.catalog_schema import transaction
+from generator.sources.models import Product
+from tests.products_support import product
+from tests.sites import run, tree, write_site
+from tests.support.memory_backend import MemoryBackend
+from tests.support.shopello_server import ShopelloServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "incremental-signing-secret"
+EPOCH = "1767225600"  # 2026-01-01: the deals feed's timestamp, the same for every build
+
+
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setenv("SHOPELLO_SIGNING_SECRET", SECRET)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+def incremental(site: Path, **options: Any) -> tuple[BuildReport, list[str]]:
+    """An ordinary (incremental) build of `site` into its output dir: the report and what it rendered."""
+    config = load_config(site)
+    state = BuildState.for_output(config, config.output_path)
+    report = build(config, state=state, reporter=Reporter(verbosity=0), **options)
+    return report, state.rendered
+
+
+def clean_tree(site: Path, out: Path, **options: Any) -> dict[str, bytes]:
+    """The tree a clean build of the same inputs writes into `out`."""
+    build(load_config(site), clean=True, output=out, reporter=Reporter(verbosity=0), **options)
+    return tree(out)
+
+
+def differences(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+
+
+def assert_same_tree(incremental_tree: dict[str, bytes], clean: dict[str, bytes]) -> None:
+    diff = differences(incremental_tree, clean)
+    assert not diff, f"incremental output differs from a clean build at {diff[:20]}"
+
+
+def mentions(files: dict[str, bytes], *needles: str) -> set[str]:
+    return {path for path, body in files.items() if any(n.encode() in body for n in needles)}
+
+
+def backdate(root: Path, seconds: int = 5) -> None:
+    """Move every file's mtime into the past, as if the site had been written a while ago (no racy inputs)."""
+    past = time.time_ns() - seconds * 10**9
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(past, past))
+
+
+def upsert(catalog: Path, *products: Product) -> None:
+    with CatalogSource(catalog) as source:
+        source.import_products(products)
+
+
+def delete(catalog: Path, *ids: int) -> None:
+    with CatalogSource(catalog) as source:
+        with transaction(source.conn):
+            delete_products(source.conn, ids)
+        refresh_related(source.conn)
+
+
+def lamp(pid: int, name: str, price: float, regular: float = 0) -> Product:
+    reduction = round(100 * (regular - price) / regular) if regular else 0
+    return product(pid, name, price, price={"price": price, "regular_price": regular,
+                                            "reduction_percent": reduction, "currency": "SEK"})
+
+
+def chair(pid: int, name: str, price: float) -> Product:
+    return product(pid, name, price, categories=[{"category_id": 40, "name": "Stolar"}],
+                   attributes={"brand": "Hay"},
+                   store={"store_id": 52, "name": "Stolboden", "url": "https://se.shopelloapi.com/click/store/52"})
+
+
+# -- 1. a product change in the catalog ------------------------------------------------------------
+
+SHOP_CONFIG = """\
+title = "Shop"
+base_url = "https://user.github.io/repo/"
+language = "en"
+{extra}
+
+[source]
+kind = "catalog"
+catalog = "products.sqlite"
+
+[links]
+channel = "4711"
+
+[products]
+related = 3
+
+[stores]
+enabled = true
+
+[brands]
+enabled = true
+
+[widgets.lampor]
+query = "lamp"
+count = 20
+
+[widgets.stolar]
+query = "chair"
+"""
+
+SHOP_PAGES = {
+    "content/index.md": "---\ntitle: Home\n---\nWelcome.\n",
+    "content/about.md": "---\ntitle: About\n---\nAbout us.\n",
+    "content/lamps/index.md": "---\ntitle: Lamps\nlisting:\n  query: lamp\n  per_page: 4\n---\nAll lamps.\n",
+    "content/chairs.md": "---\ntitle: Chairs\nlisting:\n  query: chair\n  per_page: 4\n---\nAll chairs.\n",
+    "content/tips.md": '---\ntitle: Tips\n---\nOur picks:\n\n{{< products query="lamp" limit=20 >}}\n',
+}
+
+OLD_NAME, NEW_NAME = "Juno Brass Lamp", "Vesta Brass Lamp"
+TARGET = 103
+
+
+def shop_products() -> list[Product]:
+    lamps = [lamp(100 + i, f"Lamp {i}", 100 + 10 * i, regular=300 if i % 4 == 0 else 0) for i in range(11)]
+    lamps[3] = lamp(TARGET, OLD_NAME, 130, regular=300)  # on sale: in the deals feed
+    lamps[5] = lamp(105, "Brass Lamp 5", 150)  # these two show the target as a related product
+    lamps[7] = lamp(107, "Brass Lamp 7", 170)
+    return lamps + [chair(200 + i, f"Chair {i}", 500 + i) for i in range(6)]
+
+
+def make_shop(root: Path, extra: str = "") -> Path:
+    site = write_site(root, SHOP_PAGES, config=SHOP_CONFIG.format(extra=extra))
+    upsert(site / "products.sqlite", *shop_products())
+    return site
+
+
+def json_ld(html: str, kind: str) -> dict[str, Any]:
+    for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S):
+        data = json.loads(block)
+        if data.get("@type") == kind:
+            return data
+    raise AssertionError(f"no {kind} JSON-LD")
+
+
+def listing_products(html: str) -> list[dict[str, Any]]:
+    (block,) = re.findall(r"<script type=\"application/json\" data-listing-products>(.*?)</script>", html, re.S)
+    return json.loads(block)
+
+
+def test_product_change_reaches_every_output_that_shows_it(tmp_path: Path) -> None:
+    site = make_shop(tmp_path / "shop")
+    first, _ = incremental(site)
+    public = site / "public"
+    before = tree(public)
+    old_page = f"p/{TARGET}-juno-brass-lamp/index.html"
+    new_page = f"p/{TARGET}-vesta-brass-lamp/index.html"
+    listing = ["lamps/index.html", "lamps/page/2/index.html", "lamps/page/3/index.html"]
+    (category,) = [k for k in before if k.startswith("c/432-")]
+    (store,) = [k for k in before if re.match(r"s/51-.*index\.html$", k)]
+    (brand,) = [k for k in before if k.startswith("b/") and "muuto" in k]
+    showing = mentions(before, OLD_NAME)
+    expected = {old_page, *listing, category, store, brand, "tips/index.html", "widgets/lampor.json",
+                "deals.xml"}
+    assert expected <= showing, expected - showing
+    related_pages = {k for k in showing if k.startswith("p/") and k != old_page}
+    assert {"p/105-brass-lamp-5/index.html", "p/107-brass-lamp-7/index.html"} <= related_pages
+    unrelated = {k for k in before if k.endswith(".html") and not k.startswith("pagefind/")} - showing
+    assert {"index.html", "about/index.html", "chairs/index.html", "widgets/index.html",
+            "p/200-chair-0/index.html"} <= unrelated
+
+    upsert(site / "products.sqlite", lamp(TARGET, NEW_NAME, 87, regular=300))
+    report, rendered = incremental(site)
+    after = tree(public)
+
+    # the product page moved with its slug and shows the new name and price, in JSON-LD too
+    assert old_page not in after and new_page in after
+    ld = json_ld(after[new_page].decode(), "Product")
+    assert ld["name"] == NEW_NAME and ld["offers"]["price"] == 87
+    # every output that showed the product changed and shows the new name, none the old one
+    for path in sorted((showing - {old_page}) | {new_page}):
+        assert path in after and after[path] != before.get(path), f"{path} did not change"
+        assert NEW_NAME.encode() in after[path] and OLD_NAME.encode() not in after[path], path
+    for path in listing:  # every page of the listing embeds the whole listing for its filters
+        (item,) = [p for p in listing_products(after[path].decode()) if p["id"] == TARGET]
+        assert item["name"] == NEW_NAME and item["price"] == 87, path
+    widget = json.loads(after["widgets/lampor.json"])
+    assert NEW_NAME in json.dumps(widget, ensure_ascii=False) and "87" in json.dumps(widget)
+    # the search index changed: Pagefind re-indexed the renamed product
+    assert differences({k: v for k, v in before.items() if k.startswith("pagefind/")},
+                       {k: v for k, v in after.items() if k.startswith("pagefind/")})
+    # unrelated outputs were kept, not rendered, and kept their bytes
+    assert set(rendered) <= showing | mentions(after, NEW_NAME), set(rendered) - showing
+    assert not set(rendered) & unrelated
+    assert report.rendered == len(rendered) < first.pages // 2
+    assert all(after[k] == before[k] for k in unrelated if k != "search/index.html")
+    # and the whole tree is what a clean build of the same inputs writes
+    assert_same_tree(after, clean_tree(site, tmp_path / "clean"))
+
+
+def test_pagefind_bundle_is_deterministic(tmp_path: Path) -> None:
+    """Two clean builds of one site give the same bundle, so trees can be compared with pagefind/ included."""
+    site = make_shop(tmp_path / "shop")
+    one = clean_tree(site, tmp_path / "one")
+    two = clean_tree(site, tmp_path / "two")
+    assert any(k.startswith("pagefind/") for k in one)
+    assert_same_tree(one, two)
+
+
+# -- 2. the same through the loopback Shopello API -------------------------------------------------
+
+API_CONFIG = """\
+title = "Butik"
+base_url = "https://user.github.io/repo/"
+language = "sv"
+locale = "sv_SE"
+
+[source]
+kind = "shopello"
+api_base = "{url}"
+api_key_env = "INCREMENTAL_SHOPELLO_KEY"
+retries = 0
+cache_ttl = 0
+
+[links]
+channel = "4711"
+
+[products]
+related = 4
+
+[widgets.lampor]
+query = "lampa"
+count = 10
+"""
+
+API_PAGES = {
+    "content/index.md": "---\ntitle: Hem\n---\nVälkommen.\n",
+    "content/lampor.md": "---\ntitle: Lampor\nlisting:\n  query: lampa\n  per_page: 3\n---\nAlla lampor.\n",
+    "content/tips.md": '---\ntitle: Tips\n---\n\n{{< products query="lampa" limit=8 >}}\n',
+    "content/stolar.md": "---\ntitle: Stolar\nlisting:\n  query: matstol\n---\nStolar.\n",
+}
+API_KEY = "incremental-api-key-8c1d"
+API_TARGET = 62559094  # "E27 lampa, orange", 499 kr, category 432, not on sale
+
+
+@pytest.mark.server
+def test_product_change_through_the_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = MemoryBackend.from_fixtures()  # our own: this test changes it
+    monkeypatch.setenv("INCREMENTAL_KEY_UNUSED", "")
+    monkeypatch.setenv("INCREMENTAL_SHOPELLO_KEY", API_KEY)
+    with ShopelloServer(backend, api_key=API_KEY) as server:
+        site = write_site(tmp_path / "api", API_PAGES, config=API_CONFIG.format(url=server.url))
+        incremental(site)
+        public = site / "public"
+        before = tree(public)
+        (old_page,) = [k for k in before if k.startswith(f"p/{API_TARGET}-")]
+        showing = mentions(before, "E27 lampa, orange")
+        assert {old_page, "lampor/index.html", "tips/index.html", "widgets/lampor.json"} <= showing
+        assert "deals.xml" not in showing  # not on sale yet
+
+        raw = next(p for p in backend.all_products if p.product_id == API_TARGET).to_api()
+        raw["name"] = "E27 lampa, koppar"
+        raw["price"] = {**raw["price"], "price": 349, "regular_price": 499, "reduction_percent": 30}
+        index = next(i for i, p in enumerate(backend._products) if p.product_id == API_TARGET)
+        backend._products[index] = Product.from_api(raw)
+        requests = len(server.requests)
+        report, rendered = incremental(site)
+        assert len(server.requests) > requests  # cache_ttl = 0: the second build asked the API again
+        after = tree(public)
+
+        (new_page,) = [k for k in after if k.startswith(f"p/{API_TARGET}-")]
+        assert new_page != old_page and old_page not in after
+        ld = json_ld(after[new_page].decode(), "Product")
+        assert ld["name"] == "E27 lampa, koppar" and ld["offers"]["price"] == 349
+        for path in sorted((showing - {old_page}) | {new_page, "deals.xml"}):
+            assert after.get(path) != before.get(path), f"{path} did not change"
+            assert b"E27 lampa, koppar" in after[path] and b"E27 lampa, orange" not in after[path], path
+        (item,) = [p for p in listing_products(after["lampor/index.html"].decode()) if p["id"] == API_TARGET]
+        assert item["price"] == 349 and item["reduction"] == 30
+        assert differences({k: v for k, v in before.items() if k.startswith("pagefind/")},
+                           {k: v for k, v in after.items() if k.startswith("pagefind/")})
+        assert "stolar/index.html" not in rendered and "index.html" not in rendered
+        assert set(rendered) <= showing | mentions(after, "E27 lampa, koppar") | {"deals.xml"}
+        assert report.rendered == len(rendered) < report.pages // 2
+        assert_same_tree(after, clean_tree(site, tmp_path / "clean"))
+
+
+# -- 5. no-change rebuild --------------------------------------------------------------------------
+
+def test_no_change_rebuild_rewrites_nothing_and_keeps_its_warnings(tmp_path: Path) -> None:
+    site = make_shop(tmp_path / "shop")
+    (site / "content/empty.md").write_text("---\ntitle: Empty\nlisting:\n  query: zebra\n---\n")
+    backdate(site)  # inputs written just now would (rightly) make the first build's signature untrusted
+    first = run("build", "-C", str(site))
+    assert first.exit_code == 0 and "listing found no products" in first.output, first.output
+    public = site / "public"
+    files = sorted(p for p in public.rglob("*") if p.is_file())
+    stats = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in files}
+    before = tree(public)
+
+    again = run("build", "-C", str(site))
+    assert again.exit_code == 0, again.output
+    assert "Nothing changed since the last build" in again.output and "1 warnings" in again.output
+    assert "listing found no products" in again.output  # the warning is reported again
+    strict = run("build", "-C", str(site), "--strict")
+    assert strict.exit_code == 1 and "--strict" in strict.output and "listing found no products" in strict.output
+    report, rendered = incremental(site)
+    assert report.nothing_changed and report.warnings == 1 and rendered == []
+    assert report.writes.written == 0 and report.writes.removed == 0
+    # nothing was rewritten: same files, same inodes, same mtimes
+    assert sorted(p for p in public.rglob("*") if p.is_file()) == files
+    assert {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in files} == stats
+    assert tree(public) == before
+
+    # the short cut is only taken when nothing changed: touch one page and the build runs again
+    page = site / "content/about.md"
+    page.write_text("---\ntitle: About\n---\nAbout us!\n")
+    later = time.time_ns() - 10**9
+    os.utime(page, ns=(later, later))
+    report, rendered = incremental(site)
+    assert not report.nothing_changed and sorted(rendered) == ["about/index.html", "index.html"]  # and its listing
+
+
+# -- 3. random sequences of edits ------------------------------------------------------------------
+
+PROP_CONFIG = """\
+title = "Shop {title}"
+base_url = "https://user.github.io/repo/"
+language = "en"
+per_page = {per_page}
+
+[source]
+kind = "catalog"
+catalog = "products.sqlite"
+
+[links]
+channel = "4711"
+
+[products]
+related = {related}
+
+[widgets.lampor]
+query = "lamp"
+count = 6
+"""
+PROP_PAGES = {
+    "content/index.md": "---\ntitle: Home\n---\nWelcome.\n",
+    "content/lamps/index.md": "---\ntitle: Lamps\nlisting:\n  query: lamp\n---\nAll lamps.\n",
+    "content/chairs.md": '---\ntitle: Chairs\n---\n{{< products query="chair" limit=4 >}}\n',
+}
+PROP_IDS = [100, 101, 102, 103, 104, 105, 200, 201, 202]
+PAGE_TEMPLATE = """\
+{{% extends "base.html" %}}
+{{% block main %}}<article class="prose"><h1>{{{{ page.title }}}}</h1><p>variant {v}</p>{{{{ content }}}}</article>
+{{% if listing is defined and listing %}}{{% include "partials/listing.html" %}}{{% endif %}}{{% endblock %}}
+"""
+CARD = ROOT / "generator/themes/default/templates/partials/product-card.html"
+
+edits = st.one_of(
+    st.tuples(st.just("page"), st.integers(0, 2), st.integers(0, 3)),      # create or edit a content page
+    st.tuples(st.just("delete page"), st.integers(0, 2)),
+    st.tuples(st.just("page template"), st.sampled_from([None, 0, 1])),     # None: no override
+    st.tuples(st.just("card template"), st.sampled_from([None, 0, 1])),     # an included partial
+    st.tuples(st.just("config"), st.sampled_from("ABC"), st.sampled_from([2, 3, 5]), st.sampled_from([0, 2])),
+    st.tuples(st.just("product"), st.sampled_from(PROP_IDS), st.integers(50, 900), st.integers(0, 2),
+              st.booleans()),                                             # price, name, on sale; re-adds
+    st.tuples(st.just("delete product"), st.sampled_from(PROP_IDS)),
+)
+
+
+def prop_product(pid: int, price: int, name: int, sale: bool) -> Product:
+    if pid >= 200:
+        return chair(pid, f"{['Chair', 'Oak Chair', 'Bar Chair'][name]} {pid}", price)
+    return lamp(pid, f"{['Lamp', 'Brass Lamp', 'Desk Lamp'][name]} {pid}", price, regular=1000 if sale else 0)
+
+
+def apply_edit(site: Path, edit: tuple[Any, ...]) -> None:
+    """One edit, written at once: no mtime games, so edits within a build's racy window are exercised too."""
+    kind = edit[0]
+    if kind == "page":
+        _, n, v = edit
+        body = ['Plain text.', 'Other text.', '{{< products query="chair" limit=2 >}}',
+                '{{< products query="lamp" limit=3 >}}'][v]
+        write(site / f"content/notes/n{n}.md", f"---\ntitle: Note {n}{v}\n---\n{body}\n")
+    elif kind == "delete page":
+        (site / f"content/notes/n{edit[1]}.md").unlink(missing_ok=True)
+    elif kind == "page template":
+        path = site / "templates/page.html"
+        path.unlink(missing_ok=True) if edit[1] is None else write(path, PAGE_TEMPLATE.format(v=edit[1]))
+    elif kind == "card template":
+        path = site / "templates/partials/product-card.html"
+        if edit[1] is None:
+            path.unlink(missing_ok=True)
+        else:
+            write(path, CARD.read_text() + f"<!-- card {edit[1]} -->\n")
+    elif kind == "config":
+        _, title, per_page, related = edit
+        write(site / "shelfpress.toml", PROP_CONFIG.format(title=title, per_page=per_page, related=related))
+    elif kind == "product":
+        upsert(site / "products.sqlite", prop_product(*edit[1:]))
+    elif kind == "delete product":
+        delete(site / "products.sqlite", edit[1])
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_random_edit_sequences_build_like_clean_builds(tmp_path: Path) -> None:
+    examples = iter(range(10**6))
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(edits, min_size=1, max_size=5))
+    def check(steps: list[tuple[Any, ...]]) -> None:
+        root = tmp_path / f"example-{next(examples)}"
+        site = write_site(root / "site", PROP_PAGES, config=PROP_CONFIG.format(title="A", per_page=3, related=2))
+        upsert(site / "products.sqlite", *(prop_product(pid, 100 + pid % 100, 0, pid % 3 == 0) for pid in PROP_IDS))
+        incremental(site)
+        for number, edit in enumerate(steps):
+            apply_edit(site, edit)
+            incremental(site)
+            assert_same_tree(tree(site / "public"), clean_tree(site, root / f"clean-{number}"))
+
+    check()
