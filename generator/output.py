@@ -145,7 +145,10 @@ class FileStore:
                 _link_or_copy(live, target)
             return False
         self._parent(target)
-        _replace_with(target, lambda temp: temp.write_bytes(data))
+        if self.fresh:
+            target.write_bytes(data)  # a fresh shadow shares no inode with the live site: write in place
+        else:
+            _replace_with(target, lambda temp: temp.write_bytes(data))
         return True
 
     def keep(self, key: str) -> bool:

@@ -35,6 +35,8 @@ def product_url(product: Product) -> str:
 
 @dataclass(frozen=True)
 class ProductView:
+    """Text and links are computed once per view (cached): one view is shown on many pages."""
+
     product: Product
     channel: str
     # Not part of the value: the build state fingerprints page data by repr, which must be stable.
@@ -44,7 +46,7 @@ class ProductView:
     def id(self) -> int:
         return self.product.product_id
 
-    @property
+    @cached_property
     def name(self) -> str:
         return plain_text(self.product.name)
 
@@ -52,7 +54,7 @@ class ProductView:
     def description(self) -> str:
         return plain_text(self.product.description)
 
-    @property
+    @cached_property
     def url(self) -> str:
         """The product's own page on this site."""
         return product_url(self.product)
@@ -68,7 +70,7 @@ class ProductView:
         url = safe_url(self.product.store.url)
         return self.sign(url, self.channel) if url else ""
 
-    @property
+    @cached_property
     def store(self) -> str:
         return plain_text(self.product.store.name)
 
@@ -76,15 +78,15 @@ class ProductView:
     def store_id(self) -> int:
         return self.product.store.store_id
 
-    @property
+    @cached_property
     def brand(self) -> str:
         return plain_text(self.product.attributes.brand)
 
-    @property
+    @cached_property
     def color(self) -> str:
         return plain_text(self.product.attributes.color)
 
-    @property
+    @cached_property
     def categories(self) -> list[tuple[int, str]]:
         return [(c.category_id, plain_text(c.name)) for c in self.product.categories]
 
@@ -116,7 +118,7 @@ class ProductView:
     def in_stock(self) -> bool | None:
         return self.product.attributes.stock
 
-    @property
+    @cached_property
     def gtin(self) -> str:
         return plain_text(self.product.attributes.gtin)
 
