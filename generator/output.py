@@ -145,10 +145,7 @@ class FileStore:
                 _link_or_copy(live, target)
             return False
         self._parent(target)
-        if self.fresh:
-            target.write_bytes(data)  # a fresh shadow shares no inode with the live site: write in place
-        else:
-            _replace_with(target, lambda temp: temp.write_bytes(data))
+        _replace_with(target, lambda temp: temp.write_bytes(data))  # a reader never sees half a file
         return True
 
     def keep(self, key: str) -> bool:

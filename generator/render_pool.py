@@ -14,8 +14,11 @@ available, or the machine has one core, pages render in this process.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 
 from .content import Page
@@ -36,6 +39,15 @@ def workers_available() -> int:
     except AttributeError:
         cores = os.cpu_count() or 1
     return cores if "fork" in multiprocessing.get_all_start_methods() else 1
+
+
+def _die_with_parent() -> None:
+    """A killed build must not leave workers writing into the shadow (or holding the build lock)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, bool]] | str:
@@ -65,7 +77,7 @@ def render_pages(pages: Sequence[Page], renderer: PageRenderer, writer: OutputWr
     writer.untracked_writes = True  # until every worker's files are accounted for
     done = 0
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_die_with_parent) as pool:
             for outcome in pool.imap(_render_chunk, chunks):
                 if isinstance(outcome, str):
                     raise ShelfpressError(outcome)
