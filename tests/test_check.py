@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.config import load_config
+from tests import sites
 from tests.sites import BASIC_CONFIG, run, write_site
 
 HOME = {"content/index.md": "---\ntitle: Home\n---\nHi\n"}
@@ -14,12 +15,8 @@ COMMANDS = ["check", "build"]
 
 
 def fails(site: Path, command: str, *expected: str) -> str:
-    result = run(command, "-C", str(site))
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    for text in expected:
-        assert text in result.output, result.output
-    return result.output
+    """`tests.sites.fails` with the command first: every test here runs under both commands."""
+    return sites.fails(site, *expected, command=command)
 
 
 def listing_page(*lines: str) -> dict[str, str]:
