@@ -115,6 +115,18 @@ def _replace_with(target: Path, fill: Callable[[Path], object]) -> None:
     os.replace(temp, target)
 
 
+def _write_new(target: Path, data: bytes) -> None:
+    """Create `target`, which must not exist, in place: a new inode is shared with nothing, and a cold
+    build saves a rename per file. A failed write removes it (a kill leaves the shadow's incomplete
+    marker, which makes the next build distrust the whole shadow)."""
+    with open(target, "xb") as file:
+        try:
+            file.write(data)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+
+
 def _link_or_copy(old: Path, target: Path) -> None:
     try:
         os.link(old, target)
@@ -146,7 +158,10 @@ class FileStore:
                 _link_or_copy(live, target)
             return False
         self._parent(target)
-        _replace_with(target, lambda temp: temp.write_bytes(data))  # a reader never sees half a file
+        try:
+            _write_new(target, data)
+        except FileExistsError:  # maybe a hard link of a live file: replace, never rewrite
+            _replace_with(target, lambda temp: temp.write_bytes(data))
         return True
 
     def keep(self, key: str) -> bool:
