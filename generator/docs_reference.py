@@ -66,6 +66,13 @@ SHORTCODE_DOCS: dict[str, tuple[str, str, dict[str, tuple[str, str, str]]]] = {
     }),
 }
 
+SHORTCODE_EXAMPLES = {
+    "products": '{{< products title="Taklampor" query="lampa" category_id="432" order_by="price" limit=4 />}}',
+    "callout": '{{< callout type="tip" title="Good to know" >}}Clicking through to a store may earn us a '
+               '**commission**.{{< /callout >}}\n\n{{< callout type="warning" text="Prices change daily." />}}',
+    "figure": '{{< figure src="/favicon.svg" alt="The site logo" caption="Our logo" width=64 height=64 />}}',
+}
+
 
 class UndocumentedError(Exception):
     """An option, key or parameter without a description."""
@@ -74,9 +81,20 @@ class UndocumentedError(Exception):
 # --- formatting -------------------------------------------------------------------------------
 
 def cell(text: str) -> str:
-    """Text safe inside a Markdown table cell: one line, `|` escaped, `<x>` outside code spans shown as text."""
-    parts = " ".join(str(text).split()).replace("|", "\\|").split("`")
-    return "`".join(p if i % 2 else p.replace("<", "&lt;").replace(">", "&gt;") for i, p in enumerate(parts))
+    """Text safe inside a Markdown table cell, for GitHub and Python-Markdown alike: one line, `|` escaped
+    (inside a code span as raw `<code>` with `&#124;`, the one spelling both render), `<x>` outside code
+    shown as text."""
+    parts = " ".join(str(text).split()).split("`")
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            out.append(part.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;"))
+        elif "|" in part:
+            out.append("<code>" + part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                       .replace("|", "&#124;") + "</code>")
+        else:
+            out.append(f"`{part}`")
+    return "".join(out)
 
 
 def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
@@ -85,9 +103,23 @@ def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     return "\n".join(lines)
 
 
+_SHORTCODE_SPAN = re.compile(r"`([^`\n]*\{\{<[^`\n]*)`")
+
+
+def shortcode_text(markdown: str) -> str:
+    """`{{< x >}}` in inline code -> <code>{{&lt; x &gt;}}</code>: shelfpress (like Hugo) runs shortcodes
+    everywhere but in fenced code blocks, and the docs are a shelfpress site."""
+    pieces = markdown.split("```")
+    for i in range(0, len(pieces), 2):  # outside fences
+        pieces[i] = _SHORTCODE_SPAN.sub(
+            lambda m: "<code>" + m.group(1).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            + "</code>", pieces[i])
+    return "```".join(pieces)
+
+
 def page(title: str, weight: int, description: str, body: str) -> str:
     front = f"---\ntitle: {title}\ndescription: {description}\nweight: {weight}\ntoc: true\n---\n"
-    return f"{front}{NOTICE}\n\n# {title}\n\n{body.strip()}\n"
+    return shortcode_text(f"{front}{NOTICE}\n\n# {title}\n\n{body.strip()}\n")
 
 
 def _toml(value: Any, convert: Any = None) -> str:
@@ -285,7 +317,9 @@ def shortcodes_page() -> str:
             raise UndocumentedError(f"shortcode {name!r} reads params {', '.join(sorted(missing))}, "
                                     "undocumented in SHORTCODE_DOCS")
         rows = _described(list(params), params, f"SHORTCODE_DOCS[{name!r}]")
-        sections += [f"## {name}", summary, f"Inner Markdown: {inner}.",
+        example = SHORTCODE_EXAMPLES.get(name)
+        sections += [f"## {name}", summary] + ([f"```markdown\n{example}\n```"] if example else []) + [
+                     f"Inner Markdown: {inner}.",
                      table(("parameter", "type", "default", "description"), rows)]
         if name == "products":
             missing = [k for k in SHORTCODE_KEYS if k not in params]
