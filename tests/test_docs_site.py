@@ -108,3 +108,12 @@ def test_docs_explain_how_markdown_links_work() -> None:
     """The docs link with `file.md` links (they read right on GitHub); the built site turns them into URLs."""
     text = (DOCS / "content" / "index.md").read_text(encoding="utf-8")
     assert "](getting-started.md)" in text
+
+
+def test_readme_links_into_the_docs_resolve() -> None:
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\((docs/[^)#]+)", readme)
+    assert len(links) >= 8
+    for link in links:
+        assert (DOCS.parent / link).is_file(), link
+    assert "described below" not in readme
