@@ -247,7 +247,7 @@ def front_matter_page() -> str:
         if not k.doc.strip():
             raise UndocumentedError(f"front matter key {k.name}: no doc in generator/content.py FRONT_MATTER")
     listing = _described(list(LISTING_KEYS), LISTING_KEY_DOCS, "generator/products/plan.py LISTING_KEY_DOCS")
-    refused = [(f"`{name}`", MISPLACED_KEYS[name].split(";")[0].split(":")[0]) for name in sorted(MISPLACED_KEYS)]
+    refused = [(f"`{name}`", MISPLACED_KEYS[name]) for name in sorted(MISPLACED_KEYS)]
     body = "\n\n".join([
         "The YAML between the `---` lines at the top of a page in `content/`. Every key is optional.",
         "```yaml\n---\ntitle: Golvlampor\ndescription: Golvlampor från svenska butiker.\nlisting:\n  query: "
@@ -263,7 +263,7 @@ def front_matter_page() -> str:
         "## Keys that are errors",
         "These do nothing where people write them, so `check` and `build` stop with one line saying what to "
         "write instead:",
-        table(("key", "why"), refused),
+        table(("key", "the error says: front matter 'key' ..."), refused),
         "A key that is close to a known one (`listng`, `titel`) is an error with a suggestion; a mapping of "
         "product query parameters under any other key (`produkter: {query: lampa}`) is an error pointing to "
         "`listing`.",
