@@ -47,6 +47,7 @@ def import_wordpress(site_dir: Path, export: Path, *, lists_file: Path | None = 
     report = ImportReport(dry_run=dry_run, skipped_items=dict(index.skipped))
 
     files = plan_media(index.media_urls) if media == "download" else {}
+    writer.check_all([e.file for e in index.entries.values()] + [m.rel for m in files.values()] + [ID_MAP, REPORT])
     local, report.media_failures = download(files, writer, max_media_bytes)
     for url, why in report.media_failures.items():
         reporter.warn(f"{url}: not downloaded ({why}); the content links to the old site", kind="media download")

@@ -76,9 +76,15 @@ class SiteWriter:
             existing = existing.parent
         real = os.path.realpath(existing)
         root = os.path.join(self.real_site, parts[0])
-        if not (real == root or real.startswith(root + os.sep)) or os.path.islink(path):
+        fresh_root = real == self.real_site and not os.path.lexists(self.site_dir / parts[0])
+        if not (fresh_root or real == root or real.startswith(root + os.sep)) or os.path.islink(path):
             raise Abort(f"refusing to write {rel}: it leads outside the site's {parts[0]}/ (a symbolic link)")
         return path
+
+    def check_all(self, rels: list[str]) -> None:
+        """Refuse the whole import, before anything is written, if any of `rels` would leave the site."""
+        for rel in rels:
+            self.target(rel)
 
     def status_of(self, rel: str, new_hash: str) -> tuple[str, Path]:
         path = self.target(rel)

@@ -78,14 +78,16 @@ def parse_attrs(text: str) -> dict[str, str]:
 
 
 def find_shortcodes(text: str) -> list[WpShortcode]:
-    """Every shortcode in `text`, outermost only; `[[name]]` (WordPress's escape) is not one."""
+    """Every shortcode in `text`, outermost only; `[[name]]` (WordPress's escape) comes with no name and the
+    text to show as `inner`."""
     found: list[WpShortcode] = []
     pos = 0
     while True:
         match = _OPEN.search(text, pos)
         if match is None:
             return found
-        if match.group(1) and match.group(5):  # [[escaped]]
+        if match.group(1) and match.group(5):  # [[escaped]]: WordPress shows it as [escaped]
+            found.append(WpShortcode("", {}, match.group(0)[1:-1], match.start(), match.end()))
             pos = match.end()
             continue
         name = match.group(2)
@@ -164,6 +166,8 @@ def embed(url: str) -> str:
 
 def convert(shortcode: WpShortcode, context: ShortcodeContext) -> str | None:
     """The replacement text of one shortcode; "" drops it; None keeps it verbatim (and lists it)."""
+    if not shortcode.name:
+        return shortcode.inner
     if shortcode.name in SHOPELLO:
         context.shopello[shortcode.name] = shortcode.attrs
         return ""
