@@ -24,6 +24,8 @@ from .shopello_lists import listing_from_list, listing_from_page
 from .wp_shortcodes import Attachment, ShortcodeContext
 from .wxr import WxrItem
 
+# libyaml's emitter: a third of the time per post with the pure-Python one; same output.
+_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _SLUG_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 
 
@@ -108,5 +110,6 @@ def page_file(item: WxrItem, entry: Entry, inputs: PageInputs) -> PageFile:
     if context.shopello:
         front["listing"] = _listing(item, context.shopello, inputs, notes)
     front["wordpress_id"] = item.post_id
-    head = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    head = yaml.dump(front, Dumper=_YAML_DUMPER, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                     width=1000)
     return PageFile(f"---\n{head}---\n\n{body}", list(context.unknown), bool(context.shopello), notes)
