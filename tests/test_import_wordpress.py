@@ -162,6 +162,19 @@ def test_wxr_1_1_classic_editor(site: Path) -> None:
     assert secret["draft"] is True  # password-protected: never published by accident
     assert json.loads((site / "static" / "wordpress-ids.json").read_text()) == {"2": "/kontakt/",
                                                                                  "5": "/blogg/var-forsta-lampa/"}
+    report = (site / "content" / ".wordpress-import" / "report.md").read_text()
+    assert "| /blogg/?p=5 | /blogg/var-forsta-lampa/ |" in report  # the blog lived in /blogg/
+
+
+def test_reserved_and_clashing_slugs_get_their_id(tmp_path: Path, site: Path) -> None:
+    export = tmp_path / "export.xml"
+    export.write_text(WXR12.read_text().replace("<![CDATA[hostens-basta-soffor]]>", "<![CDATA[index]]>")
+                      .replace("<![CDATA[leverantorskontakter]]>", "<![CDATA[" + "å" * 150 + "]]>"))
+    import_(site, str(export))
+    assert (site / "content" / "blog" / "index-21.md").is_file()  # not the blog's own section page
+    assert not (site / "content" / "blog" / "index.md").exists()
+    long_name = next((site / "content" / "blog").glob("ååå*.md")).name
+    assert len(long_name.encode()) <= 255
 
 
 def test_rerun_updates_its_files_and_never_overwrites_edits(tmp_path: Path, site: Path) -> None:

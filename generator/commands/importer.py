@@ -14,6 +14,7 @@ The click group parses options and calls `import_wordpress`; the work lives in `
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 from pathlib import Path
 import click
 
@@ -56,6 +57,8 @@ def import_wordpress(site_dir: Path, export: Path, *, lists_file: Path | None = 
     inputs = PageInputs(index.attachments, index.children, index.channel.authors, old_paths, rewrite, lists)
 
     ids: dict[str, str] = {}
+    home = "/" + urlsplit(index.channel.base_blog_url or index.channel.link).path.strip("/") + "/"
+    home = "/" if home == "//" else home
     for item in read_wxr(export):
         entry = index.entries.get(item.post_id)
         if entry is None:
@@ -69,7 +72,7 @@ def import_wordpress(site_dir: Path, export: Path, *, lists_file: Path | None = 
         if entry.status == "publish" and not item.password:
             ids[str(entry.post_id)] = entry.url
             report.redirects += [(old, entry.url) for old in old_paths.get(entry.post_id, [])]
-            report.redirects += [(f"/?{key}={entry.post_id}", entry.url) for key in
+            report.redirects += [(f"{home}?{key}={entry.post_id}", entry.url) for key in
                                  (("p", "page_id") if entry.post_type == "page" else ("p",))]
     for line in report.to_check:
         reporter.warn(line, kind="page to check")

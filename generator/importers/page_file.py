@@ -101,8 +101,8 @@ def page_file(item: WxrItem, entry: Entry, inputs: PageInputs) -> PageFile:
             front[key] = sorted(set(html.unescape(v) for v in values), key=values.index)
     if item.post_type == "page" and item.menu_order:
         front["weight"] = item.menu_order
-    thumbnail = inputs.attachments.get(int(item.meta.get("_thumbnail_id", "0") or 0) if
-                                       item.meta.get("_thumbnail_id", "").isdigit() else 0)
+    thumbnail_id = item.meta.get("_thumbnail_id", "").strip()
+    thumbnail = inputs.attachments.get(int(thumbnail_id)) if thumbnail_id.isdigit() else None
     if thumbnail is not None:
         front["image"] = inputs.rewrite(thumbnail.url)
     if inputs.aliases.get(item.post_id):

@@ -24,6 +24,8 @@ from .wxr import WxrChannel, WxrItem, read_wxr
 
 CONTENT_TYPES = ("post", "page")
 IMPORTED_STATUSES = ("publish", "draft", "pending", "private", "future")
+MAX_SLUG_BYTES = 200
+RESERVED = ("index", "_index")  # index.md is a folder's own page
 _UPLOAD_URL = re.compile(r"""https?://[^\s"'<>()\[\]]+?/wp-content/uploads/[^\s"'<>()\[\]]+""", re.I)
 
 
@@ -63,14 +65,16 @@ class ExportIndex:
 def clean_slug(raw: str) -> str:
     """A WordPress slug as a path segment: percent-decoded, NFC, no '/', no leading dots."""
     text = unicodedata.normalize("NFC", unquote(raw)).strip().replace("/", "-").replace("\\", "-")
-    text = re.sub(r"[\s?#%<>\"|*:]+", "-", text).strip("-.")
-    return text.lower()
+    text = re.sub(r"[\s?#%<>\"|*:]+", "-", text).strip("-.").lower()
+    while len(text.encode("utf-8")) > MAX_SLUG_BYTES:  # file names stop at 255 bytes
+        text = text[:-1]
+    return text.rstrip("-.")
 
 
 def slugify(title: str) -> str:
     """ASCII slug from a title: 'Smörgås & bröd' -> 'smorgas-brod'."""
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower())[:MAX_SLUG_BYTES].strip("-")
 
 
 def scan_export(path: Path) -> ExportIndex:
@@ -107,7 +111,7 @@ def place(index: ExportIndex, posts_dir: str) -> None:
         entry.segments = _segments(index, entry, posts_dir)
     taken: dict[str, int] = {}
     for entry in sorted(index.entries.values(), key=lambda e: (e.status != "publish", e.post_id)):
-        if entry.url in taken:  # two items, one URL: the later one gets its id
+        if entry.url in taken or entry.segments[-1] in RESERVED:  # two items, one URL: the later gets its id
             entry.segments = (*entry.segments[:-1], f"{entry.segments[-1]}-{entry.post_id}")
         taken[entry.url] = entry.post_id
     folders = {entry.segments[:depth] for entry in index.entries.values() for depth in range(1, len(entry.segments))}

@@ -1,5 +1,5 @@
 /* Old WordPress URLs keep working on a site made by `shelfpress import wordpress`.
-   - Home page: ?p=ID and ?page_id=ID go to the page's new URL (from /wordpress-ids.json, which the
+   - Home and section pages: ?p=ID and ?page_id=ID go to the page's new URL (from /wordpress-ids.json, which the
      importer writes; fetched only when such a parameter is present).
    - Listing pages: the Shopello plugin's visitor parameters become this listing's filters and page,
      before js/listing.js reads them: swp_category -> category, swp_maxprice -> max, swp_sorting +
