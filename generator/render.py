@@ -26,6 +26,8 @@ from .containment import BUILTIN_THEMES, SiteFiles
 from .errors import ConfigError, ContentError
 from .formatting import Formatter
 from .i18n import translator
+from .navigation import category_menu
+from .products.views import slugify
 from .safety import safe_url
 from .undefined import undefined_class
 
@@ -114,8 +116,9 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
         number=fmt.number,
         percent=fmt.percent,
         date=fmt.date,
+        slug=slugify,
     )
-    env.globals.update(t=translator(config.language), url_for=urls.url)
+    env.globals.update(t=translator(config.language), url_for=urls.url, category_menu=category_menu)
     return env
 
 
