@@ -4,6 +4,8 @@
 catalog order, for the header's category menu. Themes call it as
 `category_menu(site)`; it reads the category tree the product stage keeps in
 `site.data["categories"]` and never renders anything.
+`page_url(site, url)`: `url` if a page exists there (a product's store and brand
+pages may not), else "".
 """
 
 from __future__ import annotations
@@ -26,3 +28,8 @@ def category_menu(site: Any, limit: int = 8) -> list[Any]:
     _MENUS.clear()
     _MENUS[id(site)] = (site, roots)
     return roots[:limit]
+
+
+def page_url(site: Any, url: str) -> str:
+    """`url` when the site has a page there, else "" (for links to optional pages: store, brand)."""
+    return url if url in site.by_url else ""

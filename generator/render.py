@@ -26,7 +26,7 @@ from .containment import BUILTIN_THEMES, SiteFiles
 from .errors import ConfigError, ContentError
 from .formatting import Formatter
 from .i18n import translator
-from .navigation import category_menu
+from .navigation import category_menu, page_url
 from .products.views import slugify
 from .safety import safe_url
 from .undefined import undefined_class
@@ -118,7 +118,8 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
         date=fmt.date,
         slug=slugify,
     )
-    env.globals.update(t=translator(config.language), url_for=urls.url, category_menu=category_menu)
+    env.globals.update(t=translator(config.language), url_for=urls.url, category_menu=category_menu,
+                       page_url=page_url)
     return env
 
 
