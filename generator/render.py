@@ -118,6 +118,9 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
         date=fmt.date,
         slug=slugify,
     )
+    from .products.listing_json import register as register_listing_json
+
+    register_listing_json(env)  # listing-products.json uses it; `check` compiles every template
     env.globals.update(t=translator(config.language), url_for=urls.url, category_menu=category_menu,
                        page_url=page_url)
     return env
