@@ -1,7 +1,10 @@
 """Translated UI strings of the theme (sv, da, nb, en), like the WordPress plugin's four languages.
 
 Templates call `t("Buy at {store}", store=...)`; the English text is the
-key, so a missing translation falls back to readable English. A site can
+key, so a missing translation falls back to readable English. Text that
+depends on a number passes `count=`: `t("{n} products", count=k, n=k|number)`
+picks the language's plural form with Babel's CLDR rules ("1 produkt",
+"2 produkter") from `PLURALS`. A site can
 override or add strings in `[params.strings]`... kept out of here: this
 module only owns the built-in catalogue.
 """
@@ -9,6 +12,9 @@ module only owns the built-in catalogue.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
+
+from babel import Locale
 
 STRINGS: dict[str, dict[str, str]] = {
     "sv": {
@@ -66,6 +72,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "No products match these filters.": "Inga produkter matchar filtren.",
         "Deals": "Erbjudanden",
         "Search": "Sök",
+        "Search products": "Sök produkter",
+        "Products": "Produkter",
+        "Pagination": "Sidnumrering",
         "Ad links: we may earn a commission when you buy.": "Annonslänkar: vi kan få provision när du handlar.",
     },
     "da": {
@@ -114,6 +123,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "No products match these filters.": "Ingen produkter matcher filtrene.",
         "Deals": "Tilbud",
         "Search": "Søg",
+        "Search products": "Søg produkter",
+        "Products": "Produkter",
+        "Pagination": "Sidenavigation",
         "Ad links: we may earn a commission when you buy.": "Annoncelinks: vi kan modtage provision, når du køber.",
     },
     "nb": {
@@ -162,19 +174,55 @@ STRINGS: dict[str, dict[str, str]] = {
         "No products match these filters.": "Ingen produkter passer filtrene.",
         "Deals": "Tilbud",
         "Search": "Søk",
+        "Search products": "Søk produkter",
+        "Products": "Produkter",
+        "Pagination": "Sidenavigasjon",
         "Ad links: we may earn a commission when you buy.": "Annonselenker: vi kan få provisjon når du handler.",
     },
 }
+# Plural forms by CLDR category (Babel's `Locale.plural_form`); English is the fallback for every language.
+PLURALS: dict[str, dict[str, dict[str, str]]] = {
+    "en": {"{n} products": {"one": "{n} product", "other": "{n} products"},
+           "{n} results": {"one": "{n} result", "other": "{n} results"}},
+    "sv": {"{n} products": {"one": "{n} produkt", "other": "{n} produkter"},
+           "{n} results": {"one": "{n} träff", "other": "{n} träffar"}},
+    "da": {"{n} products": {"one": "{n} produkt", "other": "{n} produkter"},
+           "{n} results": {"one": "{n} resultat", "other": "{n} resultater"}},
+    "nb": {"{n} products": {"one": "{n} produkt", "other": "{n} produkter"},
+           "{n} results": {"one": "{n} treff", "other": "{n} treff"}},
+}
 STRINGS["no"] = STRINGS["nb"]
+PLURALS["no"] = PLURALS["nb"]
 # What `language` may be: any other value would give pages a wrong lang="" and an English UI.
 LANGUAGES = ("en", *STRINGS)
 
 
-def translator(language: str) -> Callable[..., str]:
-    """`t(text, **values)` for one language; unknown text falls back to English."""
-    table = STRINGS.get(language.split("_")[0].lower(), {})
+@lru_cache(maxsize=16)
+def _plural_rule(language: str) -> Callable[[float], str]:
+    return Locale.parse(language if language != "no" else "nb").plural_form  # type: ignore[no-any-return]
 
-    def t(text: str, **values: object) -> str:
+
+def plural_category(language: str, count: float) -> str:
+    """CLDR plural category ("one", "other", ...) of `count` in `language`, by Babel."""
+    return _plural_rule(language.split("_")[0].lower() or "en")(abs(count))
+
+
+def translator(language: str) -> Callable[..., str]:
+    """`t(text, count=None, **values)` for one language; unknown text falls back to English.
+
+    With `count`, the text's plural form for that number is used (its `other` form when the
+    language has no entry for that category).
+    """
+    lang = language.split("_")[0].lower() or "en"
+    table = STRINGS.get(lang, {})
+    plurals = PLURALS.get(lang, {})
+
+    def t(text: str, count: float | None = None, **values: object) -> str:
+        if count is not None:
+            forms = plurals.get(text) or PLURALS["en"].get(text)
+            if forms is not None:
+                template = forms.get(plural_category(lang, count), forms["other"])
+                return template.format(**values)
         template = table.get(text, text)
         return template.format(**values) if values else template
 

@@ -27,6 +27,7 @@ from .containment import BUILTIN_THEMES, SiteFiles
 from .errors import ConfigError, ContentError
 from .formatting import Formatter
 from .i18n import translator
+from .navigation import category_menu
 from .safety import safe_url
 from .undefined import undefined_class
 
@@ -116,7 +117,10 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
         percent=fmt.percent,
         date=fmt.date,
     )
-    env.globals.update(t=translator(config.language), url_for=urls.url)
+    from .products.listing_json import register as register_listing_json
+
+    register_listing_json(env)  # listing-products.json uses it; `check` compiles every template
+    env.globals.update(t=translator(config.language), url_for=urls.url, category_menu=category_menu)
     env.globals["product_card"] = ProductCards(
         lambda name, context, owner: render_template(env, config, name, context, owner), {"config": config})
     return env

@@ -22,7 +22,7 @@ def stub_external_images(page: object) -> None:
         route.fulfill(status=200, content_type="image/svg+xml", body=PLACEHOLDER_SVG)  # type: ignore[attr-defined]
 
     page.route("http*://**/*.jpg", fulfill)  # type: ignore[attr-defined]
-    page.route("http://cdn.203.se/**", fulfill)  # type: ignore[attr-defined]
+    page.route("http*://cdn.203.se/**", fulfill)  # type: ignore[attr-defined]
 
 
 @contextmanager

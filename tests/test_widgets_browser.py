@@ -56,7 +56,7 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 
 def _csp(site: str) -> str:
-    return (f"default-src 'none'; script-src {site}; connect-src {site}; img-src http://cdn.203.se; "
+    return (f"default-src 'none'; script-src {site}; connect-src {site}; img-src https://cdn.203.se; "
             f"frame-src {site}; style-src 'self'")
 
 
@@ -150,7 +150,7 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser: object) -> Iterator[object]:
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])  # type: ignore[attr-defined]
-    context.route("http://cdn.203.se/**", lambda route: route.fulfill(body=PNG, content_type="image/png"))
+    context.route("http*://cdn.203.se/**", lambda route: route.fulfill(body=PNG, content_type="image/png"))
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors: list[str] = []

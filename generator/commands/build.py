@@ -34,7 +34,6 @@ from ..errors import BuildError
 from ..fingerprint import DataDigests, TemplateDigests
 from ..output import OutputWriter, WriteStats, check_output_dir
 from ..pages import PageRenderer
-from ..products.listing_json import register as register_listing_json
 from ..products.signing import make_signer
 from ..products.stage import StageResult, feed_timestamp, run_stage
 from ..render import UrlBuilder, check_theme, make_environment, render_template
@@ -123,7 +122,6 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         products = run_stage(site, source, widgets.sign, reporter, also_needed=widgets.needed_by())
         widgets.add_pages(products.results)
     env = make_environment(config, strict=strict)
-    register_listing_json(env)
     renderer = PageRenderer(site, env, markdown=state.markdown)
     with timer("plan"):
         plan = state.plan_pages(site, TemplateDigests(env), renderer.template_for, DataDigests())

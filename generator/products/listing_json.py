@@ -1,9 +1,21 @@
-"""The JSON a listing page embeds for its in-browser filters (js/listing.js).
+"""The JSON behind a listing's in-browser filters and sorting (js/listing.js).
 
-Only what a product card needs, already made safe: names as plain text,
-links through the http(s) allow-list and signed, prices pre-formatted for
-the site locale. The JSON goes inside <script type="application/json">, so
-`<`, `>` and `&` are escaped as \\u003c etc. and can never close the tag.
+One file per listing, `<listing url>products.json`, holding every product the
+listing reaches (all its pages): the browser loads it on demand, when a
+visitor first touches the filters (or opens a filtered URL), so filters and
+sort work at any listing size and no page embeds the whole listing. The
+product stage adds these data pages (stage._filter_data) and gives each
+listing page the file's URL and its filter options (rendered in the HTML, so
+nothing shifts when the script runs).
+
+    listing_json(views, ...)   the file's bytes: only what a product card needs, already made safe
+
+Names are plain text, links went through the http(s) allow-list and are
+signed, images are https (`views.secure_image_url`), prices pre-formatted for
+the site locale. `<`, `>` and `&` are escaped as \\u003c etc., so the same
+JSON could also sit inside <script type="application/json"> and never close it.
+This module neither fetches nor writes files: data pages render and are
+written like any other page.
 """
 
 from __future__ import annotations
@@ -19,6 +31,10 @@ from .views import ProductView
 Url = Callable[[str], str]
 Price = Callable[[float, str], str]
 
+DATA_KIND = "feed"  # not in the sitemap, not indexed by search (not HTML)
+DATA_TEMPLATE = "listing-products.json"
+FILTERS = ("category", "brand", "color")
+
 
 def listing_json(views: Iterable[ProductView], url: Url, price: Price) -> Markup:
     items = []
@@ -30,28 +46,40 @@ def listing_json(views: Iterable[ProductView], url: Url, price: Price) -> Markup
             "regularText": price(view.regular_price, view.currency) if view.regular_price else "",
             "reduction": view.reduction, "store": view.store, "brand": view.brand, "color": view.color,
             "categories": [name for _, name in view.categories],
-            "categoryIds": [category_id for category_id, _ in view.categories],  # for old ?swp_category=ID links
         })
     text = json.dumps(items, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+def filter_options(views: Iterable[ProductView]) -> dict[str, list[str]]:
+    """The values each filter offers (sorted, case-insensitively); a filter with fewer than two is left out."""
+    found: dict[str, set[str]] = {name: set() for name in FILTERS}
+    for view in views:
+        found["category"].update(name for _, name in view.categories if name)
+        if view.brand:
+            found["brand"].add(view.brand)
+        if view.color:
+            found["color"].add(view.color)
+    return {name: sorted(values, key=lambda v: (v.casefold(), v)) for name, values in found.items()
+            if len(values) > 1}
+
+
+def category_ids(views: Iterable[ProductView]) -> dict[str, str]:
+    """Category name -> its ids ("432 433"), for the category options (old ?swp_category=ID links)."""
+    found: dict[str, set[int]] = {}
+    for view in views:
+        for category_id, name in view.categories:
+            found.setdefault(name, set()).add(category_id)
+    return {name: " ".join(map(str, sorted(ids))) for name, ids in found.items()}
+
+
+def data_url(listing_url: str) -> str:
+    """`/lampor/` -> `/lampor/products.json`; `/lampor.html` (ugly permalinks) -> `/lampor.products.json`."""
+    if listing_url.endswith(".html"):
+        return listing_url[: -len(".html")] + ".products.json"
+    return listing_url.rstrip("/") + "/products.json"
+
+
 def register(env: jinja2.Environment) -> None:
-    """Add the `listing_json` filter, built on the environment's own `url` and `price` filters.
-
-    Every page of one listing embeds the same `listing.all` list object, so the
-    JSON is made once per listing (keyed by that list, which the memo keeps
-    alive so its id cannot be reused) instead of once per page.
-    """
-    made: dict[int, tuple[object, Markup]] = {}
-
-    def cached(views: Iterable[ProductView]) -> Markup:
-        hit = made.get(id(views))
-        if hit is not None and hit[0] is views:
-            return hit[1]
-        text = listing_json(views, env.filters["url"], env.filters["price"])
-        if isinstance(views, list):
-            made[id(views)] = (views, text)
-        return text
-
-    env.filters["listing_json"] = cached
+    """Add the `listing_json` filter (the data pages' template), on the environment's own `url` and `price`."""
+    env.filters["listing_json"] = lambda views: listing_json(views, env.filters["url"], env.filters["price"])

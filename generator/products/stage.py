@@ -5,9 +5,12 @@
                                       every product query of the site, deduplicated
     source.fetch_many(queries)        round 1: concurrent, cached
     source.related_many(ids)          round 2: related products of every product page
-    paginate listings                 /lamps/, /lamps/page/2/, ... (no empty trailing pages)
+    paginate listings                 /lamps/, /lamps/page/2/, ... (no empty trailing pages), and
+                                      /lamps/products.json for the listing's filters
     shortcodes                        their products, as page data of the page that has them
+    category menu                     site.data["category_menu"]: top categories that kept a page
     product pages                     /p/<id>-<slug>/ for every listed product, with related products
+                                      and links to its store and brand pages where they exist
     deals feed                        /deals.xml (Atom) of products with a reduction
 
 Everything here is data for templates (`page.data`), which is also what the
@@ -31,14 +34,12 @@ from ..site import Site
 from ..sources.base import ProductSource, fetch_planned
 from ..sources.models import Product, ProductPage
 from ..sources.query import ProductQuery
+from .listing_json import DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options
 from .plan import QueryPlan, channel_for, plan_content
-from .taxonomy import ancestors, taxonomy_pages
+from .taxonomy import ancestors, brand_url, store_url, taxonomy_pages, top_categories
 from .views import ProductView, Signer, product_url
 
 DEALS_QUERY = ProductQuery(reduction_percent_min=1, order_by="reduction_percent", order="DESC", limit=50)
-# In-browser filters embed the whole listing as JSON in every page of it; beyond this many
-# products that costs more page weight than it is worth, so big listings stay plain pages.
-FILTER_LIMIT = 400
 
 
 @dataclass
@@ -114,6 +115,7 @@ class ProductStage:
         for page, _ in taxonomy:  # link only to sub-categories that kept a page
             if "subcategories" in page.data:
                 page.data["subcategories"] = [c for c in page.data["subcategories"] if c.url in self.site.by_url]
+        self.site.data["category_menu"] = top_categories(self.site)
         result = StageResult(results, taxonomy_pages=sum(1 for p, _ in taxonomy if p.url in plan.listings))
         result.listing_pages = self._paginate(plan, results)
         self._shortcodes(plan, results)
@@ -133,26 +135,34 @@ class ProductStage:
             self._remember(products)
             count = max(1, min(listing.max_pages, math.ceil(len(products) / listing.per_page)))
             urls = page_urls(owner.url, count)
-            channel = channel_for(owner, self.site)
-            all_views = self.views(products, channel)
-            total_found = found.total_found if found.total_found is not None else len(products)
+            reachable = self.views(products[:count * listing.per_page], channel_for(owner, self.site))
+            shared = {"total_found": found.total_found if found.total_found is not None else len(products),
+                      "count": len(reachable), "per_page": listing.per_page, "facets": found.facets,
+                      **self._filter_data(owner, listing.filters, reachable)}
             for number, page_url in enumerate(urls, 1):
-                chunk = all_views[(number - 1) * listing.per_page: number * listing.per_page]
                 page = owner if number == 1 else self.site.add(Page(
                     url=page_url, kind=owner.kind, title=owner.title, description=owner.description,
                     template=owner.template, section=owner.section, params=owner.params, front=owner.front,
                     source=None))
-                filters = listing.filters and len(products) <= FILTER_LIMIT
                 page.data["listing"] = {
-                    "products": chunk, "total_found": total_found, "pagination": Pagination(number, count, urls),
-                    "filters": filters, "per_page": listing.per_page, "facets": found.facets,
-                }
-                if filters:  # every product, for the filter JSON: only then does each page depend on all of them
-                    page.data["listing"]["all"] = all_views
+                    "products": reachable[(number - 1) * listing.per_page: number * listing.per_page],
+                    "pagination": Pagination(number, count, urls), **shared}
                 if number > 1:
                     page.data["paged_from"] = owner
                 written += 1
         return written
+
+    def _filter_data(self, owner: Page, wanted: bool, reachable: list[ProductView]) -> dict[str, object]:
+        """In-browser filters and sort: the listing's products go into one data file the browser loads on
+        demand (`<listing url>products.json`, see listing_json.py), so they work at any size; the pages
+        get the file's URL and the filter options, rendered in their HTML."""
+        url = data_url(owner.url)
+        if not (wanted and len(reachable) > 1 and owner.url.endswith(("/", ".html")) and url not in self.site.by_url):
+            return {"filters": False}
+        self.site.add(Page(url=url, kind=DATA_KIND, title=owner.title, template=DATA_TEMPLATE, source=None,
+                           data={"products": reachable}))
+        return {"filters": True, "filter_url": url, "options": filter_options(reachable),
+                "category_ids": category_ids(reachable)}
 
     def _shortcodes(self, plan: QueryPlan, results: Mapping[ProductQuery, ProductPage]) -> None:
         """Each products shortcode's products, as `page.data["shortcodes"][index]` of its page."""
@@ -182,9 +192,18 @@ class ProductStage:
                                description=view.description[:155], data={
                                    "product": view,
                                    "product_categories": crumbs,
+                                   **self._taxonomy_links(product),
                                    "related": self.views(related.get(product.product_id, []), channel),
                                }))
         return len(products)
+
+    def _taxonomy_links(self, product: Product) -> dict[str, str]:
+        """The product's store and brand pages, where the site has them (page data: a page that
+        appears or goes away changes the product pages that link to it)."""
+        store = store_url(product.store.store_id, product.store.name)
+        brand = brand_url(product.brand) if product.brand.strip() else ""
+        return {"store_url": store if self.config.stores.enabled and store in self.site.by_url else "",
+                "brand_url": brand if self.config.brands.enabled and brand in self.site.by_url else ""}
 
     async def _related(self, products: list[Product]) -> dict[int, list[Product]]:
         wanted = self.config.products.related

@@ -40,6 +40,22 @@ def category_url(category_id: int, name: str) -> str:
     return f"/c/{category_id}-{slugify(name, 'category')}/"
 
 
+def store_url(store_id: int, name: str) -> str:
+    return f"/s/{store_id}-{slugify(name, 'store')}/"
+
+
+def brand_url(name: str) -> str:
+    return f"/b/{slugify(name.strip(), 'brand')}/"
+
+
+def top_categories(site: Site) -> list[CategoryEntry]:
+    """The categories with a page whose parent has none (the roots, unless [categories] roots starts lower
+    in the tree), in catalog order: the header's category menu."""
+    index = site.data.get("categories") or {}
+    return [c for c in index.values() if c.url in site.by_url
+            and (c.parent_id is None or c.parent_id not in index or index[c.parent_id].url not in site.by_url)]
+
+
 def _listing(settings: TaxonomyConfig, **params: object) -> Listing:
     query = ProductQuery(limit=settings.per_page * settings.max_pages, get_total_found=True, **params)  # type: ignore[arg-type]
     return Listing(query, settings.per_page, settings.max_pages)
@@ -102,7 +118,7 @@ async def _store_pages(site: Site, source: ProductSource) -> list[tuple[Page, Li
     settings = site.config.stores
     if not settings.enabled:
         return []
-    return [(Page(url=f"/s/{store.store_id}-{slugify(store.name, 'store')}/", kind="store", title=store.name,
+    return [(Page(url=store_url(store.store_id, store.name), kind="store", title=store.name,
                   data={"store": store}), _listing(settings, store_id=str(store.store_id)))
             for store in sorted(await source.stores(), key=lambda s: s.store_id)]
 
@@ -114,7 +130,7 @@ async def _brand_pages(site: Site, source: ProductSource) -> list[tuple[Page, Li
     pages: dict[str, tuple[Page, Listing]] = {}
     for brand in sorted(await source.brands(), key=lambda b: b.brand_id):
         name = brand.name.strip()
-        url = f"/b/{slugify(name, 'brand')}/"
+        url = brand_url(name)
         if name and url not in pages:
             pages[url] = (Page(url=url, kind="brand", title=name, data={"brand": brand}),
                           _listing(settings, brand=name))

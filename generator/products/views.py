@@ -15,11 +15,33 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from urllib.parse import urlsplit, urlunsplit
 
 from ..safety import plain_text, safe_url
 from ..sources.models import IMAGE_SIZES, Product
 
 Signer = Callable[[str, str], str]  # (url, channel) -> signed url
+
+# Image hosts known to serve the same file over https (the Shopello plugin rewrites cdn.203.se the same way).
+HTTPS_IMAGE_HOSTS = ("cdn.203.se",)
+
+
+def secure_image_url(url: str) -> str:
+    """An image URL a page served over https may load: https (or site-relative) as is, http on a known
+    CDN upgraded to https, any other http URL dropped ("" -> the template shows its placeholder, never a
+    mixed-content image). Sites are published over https (GitHub Pages), so this does not depend on base_url.
+    """
+    url = safe_url(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    scheme = parts.scheme.lower()
+    if scheme == "https" or (not scheme and url.startswith("/")):
+        return url
+    if scheme == "http" and parts.hostname in HTTPS_IMAGE_HOSTS and parts.port is None and not parts.username:
+        return urlunsplit(parts._replace(scheme="https"))
+    return ""
 
 
 def slugify(text: str, fallback: str = "item") -> str:
@@ -124,8 +146,9 @@ class ProductView:
 
     @cached_property
     def images(self) -> list[tuple[int, str]]:
-        return [(size, url) for size, url in self.product.images if safe_url(url) and size in IMAGE_SIZES] or \
-               [(size, url) for size, url in self.product.images if safe_url(url)]
+        """(size, https URL) of each usable image: standard sizes when there are any, else all of them."""
+        usable = [(size, secure) for size, url in self.product.images if (secure := secure_image_url(url))]
+        return [(size, url) for size, url in usable if size in IMAGE_SIZES] or usable
 
     def image(self, size: int = 220) -> str:
         larger = [url for s, url in self.images if s >= size]

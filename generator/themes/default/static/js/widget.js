@@ -84,7 +84,7 @@
   function card(p, w) {
     var li = el("li"), a = li.appendChild(el("a"));
     a.href = p.click; a.rel = "sponsored nofollow noopener"; a.target = "_blank";
-    if (p.img) { var img = a.appendChild(el("img")); img.src = p.img; img.alt = ""; img.loading = "lazy"; }
+    if (p.img) { var img = a.appendChild(el("img")); img.width = 220; img.height = 220; img.src = p.img; img.alt = ""; img.loading = "lazy"; }
     a.appendChild(el("span", "n", p.name));
     if (p.store) a.appendChild(el("span", "s", p.store));
     var price = a.appendChild(el("span", "p" + (p.off ? " off" : ""), p.price));

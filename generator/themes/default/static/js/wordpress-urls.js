@@ -23,23 +23,26 @@
 
   if (swp("query")) { location.replace(base + "search/?q=" + encodeURIComponent(swp("query"))); return; }
 
-  var items = [];
-  var data = document.querySelector("script[data-listing-products]");
-  try { items = data ? JSON.parse(data.textContent) : []; } catch (e) { items = []; }
   var out = new URLSearchParams();
   params.forEach(function (value, key) { if (key.indexOf("swp_") !== 0) out.set(key, value); });
+  // The listing's filter form has every category (with its ids) and colour as options.
+  var options = function (name) {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-listing-filters] select[name=" + name + "] option"));
+  };
   var category = swp("category").split(",")[0];
-  items.some(function (p) {
-    var at = Array.isArray(p.categoryIds) ? p.categoryIds.map(String).indexOf(category) : -1;
-    if (at >= 0 && p.categories && typeof p.categories[at] === "string") out.set("category", p.categories[at]);
-    return at >= 0;
+  options("category").some(function (o) {
+    var hit = category !== "" && (o.getAttribute("data-ids") || "").split(" ").indexOf(category) >= 0;
+    if (hit) out.set("category", o.value);
+    return hit;
   });
   if (/^\d+(\.\d+)?$/.test(swp("maxprice"))) out.set("max", swp("maxprice"));
   if (swp("sorting").toLowerCase() === "price") out.set("sort", swp("sortorder").toUpperCase() === "DESC" ? "-price" : "price");
-  if (swp("color")) {
-    var color = swp("color").toLowerCase();
-    items.some(function (p) { var hit = typeof p.color === "string" && p.color.toLowerCase() === color; if (hit) out.set("color", p.color); return hit; });
-  }
+  var color = swp("color").toLowerCase();
+  options("color").some(function (o) {
+    var hit = color !== "" && o.value.toLowerCase() === color;
+    if (hit) out.set("color", o.value);
+    return hit;
+  });
 
   var page = parseInt(swp("page"), 10) || 1;
   var grid = document.querySelector("[data-listing-grid]");
