@@ -9,7 +9,8 @@ into it (`plan_pages`):
     its data             page.data by value: listings, shortcode results, related products,
                          pagination, feeds (`fingerprint.DataDigests`): every product by its full
                          record and the channel it is signed with
-    what it lists        a section's children; the nav; site-wide data (category tree)
+    what it lists        a section's children (their front matter; their text too when a template
+                         reads a page's body); the nav; site-wide data (category tree, menu)
     the whole site       only when a template reads site.pages / site.by_url
 
 A page whose fingerprint matches the last build is kept, not rendered; so an
@@ -54,6 +55,8 @@ FORMAT = 2
 # may change again without its mtime moving, so such cache entries are never trusted.
 RACY_NS = 20_000_000
 _WHOLE_SITE = re.compile(r"site\s*\.\s*(pages|by_url|content_pages)\b")
+# `x.body`, `x.shortcodes` (but a page may read its own shortcodes), `x["body"]`, `attr("body")`.
+_READS_BODY = re.compile(r"\.\s*body\b|(?<!page)\.\s*shortcodes\b|[\[(]\s*[\"'](body|shortcodes)[\"']")
 _CODE = Path(__file__).parent
 
 
@@ -191,15 +194,23 @@ class BuildState:
                    data: DataDigests) -> Plan:
         """Fingerprint every page of `site` against the last build (see the module docstring)."""
         digests = {entry.page.url: entry.digest for path, entry in self.sources.items() if path in self._seen}
-        whole_site = digest(*sorted(digests.values())) if _reads_whole_site(site.config) else ""
+        reads = _template_reads(site.config)
+        whole_site = digest(*sorted(digests.values())) if reads.whole_site else ""
         nav = [(p.url, p.title, str(p.weight), p.kind) for p in site.nav]
         common = digest(self.key, whole_site, repr(nav), data.value(site.data))
-        own = {p.url: digest(p.kind, p.url, p.title, p.description, str(p.source), digests.get(p.url, ""),
-                             data.value(p.front), data.value(p.params)) for p in site.pages}
+
+        def described(p: Page, source: str) -> str:
+            return digest(p.kind, p.url, p.title, p.description, str(p.source), source, data.value(p.front),
+                          data.value(p.params))
+
+        own = {p.url: described(p, digests.get(p.url, "")) for p in site.pages}
+        # What a section page shows of its children: their front matter, and their text only when some
+        # template reads a page's body (editing one page's text then leaves its 500 siblings' section alone).
+        shown = own if reads.bodies else {p.url: described(p, "") for p in site.pages}
         children: dict[str, list[str]] = defaultdict(list)
         for page in site.pages:
             if page.kind in ("page", "section") and page.url != "/":
-                children[parent_url(page.url)].append(own[page.url])
+                children[parent_url(page.url)].append(shown[page.url])
         fingerprints = {}
         for page in site.pages:
             names = [template_for(page)] + [f"shortcodes/{s.name}.html" for s in page.shortcodes]
@@ -281,13 +292,19 @@ def _fresh(page: Page) -> Page:
     return dataclasses.replace(page, data={})
 
 
-def _reads_whole_site(config: Config) -> bool:
-    """Whether any template of the theme chain reads every page (then every page depends on every source)."""
-    for layer in theme_dirs(config, "templates"):
-        for path in layer.rglob("*"):
-            if path.is_file() and _WHOLE_SITE.search(path.read_text("utf-8", "replace")):
-                return True
-    return False
+@dataclass(frozen=True)
+class TemplateReads:
+    """What the theme chain's templates read, found by scanning their text (conservatively)."""
+
+    whole_site: bool  # every page (`site.pages`): then every page depends on every source
+    bodies: bool  # a page's Markdown body (`child.body`): then a section depends on its children's text
+
+
+def _template_reads(config: Config) -> TemplateReads:
+    texts = [path.read_text("utf-8", "replace") for layer in theme_dirs(config, "templates")
+             for path in layer.rglob("*") if path.is_file()]
+    return TemplateReads(whole_site=any(_WHOLE_SITE.search(text) for text in texts),
+                         bodies=any(_READS_BODY.search(text) for text in texts))
 
 
 def _code_fingerprint() -> str:

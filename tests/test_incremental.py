@@ -353,7 +353,26 @@ def test_no_change_rebuild_rewrites_nothing_and_keeps_its_warnings(tmp_path: Pat
     later = time.time_ns() - 10**9
     os.utime(page, ns=(later, later))
     report, rendered = incremental(site)
-    assert not report.nothing_changed and sorted(rendered) == ["about/index.html", "index.html"]  # and its listing
+    assert not report.nothing_changed and rendered == ["about/index.html"]  # the home page lists its title only
+
+    # a new title is what the home page (and the menu of every page) shows of it
+    page.write_text("---\ntitle: About us\n---\nAbout us!\n")
+    os.utime(page, ns=(later + 10**6, later + 10**6))
+    report, rendered = incremental(site)
+    assert {"about/index.html", "index.html"} <= set(rendered)
+
+
+def test_a_section_that_shows_its_childrens_text_renders_when_it_changes(tmp_path: Path) -> None:
+    site = make_shop(tmp_path / "shop")
+    write(site / "templates/section.html", "{% for child in children %}{{ child.body }}{% endfor %}\n")
+    incremental(site)
+    page = site / "content/about.md"
+    page.write_text("---\ntitle: About\n---\nAbout us, now longer.\n")
+    later = time.time_ns() - 10**9
+    os.utime(page, ns=(later, later))
+    report, rendered = incremental(site)
+    assert sorted(rendered) == ["about/index.html", "index.html"]
+    assert b"About us, now longer." in (site / "public/index.html").read_bytes()
 
 
 # -- 3. random sequences of edits ------------------------------------------------------------------
