@@ -31,13 +31,14 @@ from .stopwords import ALL_STOP_WORDS
 
 FIELD_WEIGHTS = (("name", 3), ("brand", 2), ("category", 1))
 _SPLIT = re.compile(r"[^a-z0-9]+")
+_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "œ": "oe"})  # letters NFD does not decompose
 
 Price = Callable[[float, str], str]
 
 
 def tokens(text: str) -> list[str]:
-    """"Taklampa Ström-Öl" -> ["taklampa", "strom", "ol"] (the same folding as widget.js)."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
+    """"Taklampa Ström-Øl" -> ["taklampa", "strom", "ol"] (the same folding as widget.js)."""
+    decomposed = unicodedata.normalize("NFD", text.lower().translate(_LETTERS))
     folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return [token for token in _SPLIT.split(folded) if len(token) > 1]
 

@@ -49,7 +49,8 @@
   function url(v) { return typeof v === "string" && /^https?:\/\/[^\s]+$/i.test(v) ? v : ""; }
   function int(v, lo, hi, d) { return typeof v === "number" && v % 1 === 0 && v >= lo && v <= hi ? v : d; }
   function fold(s) {
-    return s.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").split(/[^a-z0-9]+/)
+    return s.toLowerCase().replace(/ø/g, "o").replace(/æ/g, "ae").replace(/ß/g, "ss").replace(/œ/g, "oe")
+      .normalize("NFD").replace(/[\u0300-\u036f]/g, "").split(/[^a-z0-9]+/)
       .filter(function (t) { return t.length > 1; });
   }
 
