@@ -86,6 +86,7 @@ def test_shortcode_errors_name_the_line(tmp_path: Path) -> None:
     site = make_shop(tmp_path / "shop")
     (site / "content/picks.md").write_text('---\ntitle: Picks\n---\n\n{{< recommendations count=3 />}}\n')
     fails(site, "picks.md:5", "unknown parameter 'count'")
+    fails(site, "picks.md:5", "unknown parameter 'count'", command="check")
     (site / "content/picks.md").write_text('---\ntitle: Picks\n---\n\n{{< recommendations product_id="x" />}}\n')
     fails(site, "picks.md:5", "not an id")
 
