@@ -105,7 +105,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
     host.mkdir()
     site_httpd, site = _server(public, _Slow)
     host_httpd, host_url = _server(host, _Handler)
-    write_site(root / "site", {"content/index.md": "---\ntitle: Hem\n---\nHej.\n"}, CONFIG.format(site=site))
+    picks = ('---\ntitle: Tips\n---\n{{< products query="lampa" limit=6 layout="carousel" title="Karusell" >}}\n\n'
+             '{{< products query="lampa" limit=3 layout="list" title="Lista" >}}\n')
+    write_site(root / "site", {"content/index.md": "---\ntitle: Hem\n---\nHej.\n", "content/tips.md": picks},
+               CONFIG.format(site=site))
     os.environ["SHOPELLO_SIGNING_SECRET"] = "layout-test-secret"
     try:
         result = run("build", "-C", str(root / "site"))
@@ -258,5 +261,21 @@ def test_layout_has_no_overlap(servers: tuple[str, str], browser: object, shots:
         scroll = page.eval_on_selector("[data-shelfpress-widget]", "h => {const u = h.shadowRoot."  # type: ignore
                                        "querySelector('ul'); return [u.scrollWidth, u.clientWidth];}")
         assert scroll[0] > scroll[1]  # six cards, at most four in view
+    assert page.errors == []  # type: ignore[attr-defined]
+    page.context.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_products_shortcode_honours_layout(servers: tuple[str, str], browser: object, shots: Path,
+                                           width: int) -> None:
+    site, _ = servers
+    page = _new_page(browser, width)
+    page.goto(f"{site}/tips/")  # type: ignore[attr-defined]
+    page.screenshot(path=str(shots / f"shortcode-layouts-{width}.png"), full_page=True)  # type: ignore
+    carousel = page.eval_on_selector(".product-carousel", """u => ({display: getComputedStyle(u).display,
+        overflow: u.scrollWidth > u.clientWidth, tops: [...u.children].map(li => li.getBoundingClientRect().top)})""")
+    assert carousel["display"] == "flex" and carousel["overflow"] and len(set(carousel["tops"])) == 1
+    rows = page.eval_on_selector(".product-list", "u => [...u.children].map(li => li.getBoundingClientRect().left)")
+    assert len(rows) == 3 and len(set(rows)) == 1  # one card per row
     assert page.errors == []  # type: ignore[attr-defined]
     page.context.close()  # type: ignore[attr-defined]
