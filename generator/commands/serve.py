@@ -5,7 +5,8 @@
     HTTP threads   --(serve the temp dir; HTML waits for an in-flight build)
 
 One long-lived `watchfiles.watch()` covers content/, templates/, themes/,
-static/, data/, shelfpress.toml and a local catalog file; a burst of saves
+static/, data/, shelfpress.toml, a local catalog file and the recommendations
+file; a burst of saves
 arrives as one batch, and changes that land during a build are coalesced
 into the next one. The build state stays in memory between rebuilds, so a
 one-page edit re-renders that page and its section only. A failed rebuild
@@ -36,6 +37,7 @@ from ..buildstate import BuildState
 from ..config import CONFIG_FILE, Config, load_config
 from ..errors import ServeError, ShelfpressError
 from ..livereload import BuildEpochs, LiveReloadServer
+from ..products.recommendations import recommendations_path
 from ..reporting import Reporter
 from .build import build
 
@@ -127,6 +129,9 @@ class DevServer:
         paths = [site / name for name in WATCHED]
         if self.config.source.catalog:
             paths.append(site / self.config.source.catalog)
+        recommendations = recommendations_path(self.config)
+        if recommendations is not None and not recommendations.resolve().is_relative_to((site / "data").resolve()):
+            paths.append(recommendations)
         return [p for p in paths if p.exists()]
 
     def _open_watch(self) -> Iterator[set[tuple[watchfiles.Change, str]]]:
