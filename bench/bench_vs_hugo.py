@@ -10,7 +10,8 @@ related links, plus one index listing all. Hugo builds it from Markdown; shelfpr
 builds the same products from a catalog (imported once, untimed, as Hugo's
 content files are written untimed) with a home page listing every product and
 8 related products per page, search off (Hugo has none). Each round runs
-Hugo cold, then shelfpress cold (`--clean`), A B A B, each as a whole process;
+Hugo cold, then shelfpress cold, A B A B, each as a whole process; cold means
+no output and no build cache (both removed untimed, as Hugo's output is);
 peak memory is the largest resident set of the process tree.
 
 Then shelfpress's incremental cases, each measured after its edit:
@@ -136,7 +137,8 @@ def main() -> None:
         for _ in range(args.rounds):
             subprocess.run(["rm", "-rf", str(work / "hugo-out")], check=True)
             results["hugo"].append(timed(hugo_cmd, hugo_site))
-            results["shelfpress"].append(timed(shelf_cmd + ["--clean"], site))
+            subprocess.run(["rm", "-rf", str(site / "public"), str(site / ".shelfpress-cache")], check=True)
+            results["shelfpress"].append(timed(shelf_cmd, site))
         pages = args.n + 1
         print(f"same product site, N = {args.n:,} product pages + index, {os.cpu_count()} cores, interleaved A B")
         for name, runs in results.items():
@@ -148,7 +150,7 @@ def main() -> None:
         print(f"  shelfpress speed / Hugo speed (cold): x{ratio:.2f}  (target >= 1.0)")
 
         time.sleep(0.1)
-        timed(shelf_cmd, site)  # settle: the first build after --clean leaves a fresh shadow
+        timed(shelf_cmd + ["--clean"], site)  # settle: the first build after a cold one leaves a fresh shadow
         time.sleep(0.1)
         cases = {"no change": lambda: None,
                  "one product changed": lambda: change_one_product(work / "catalog.sqlite"),

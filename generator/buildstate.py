@@ -209,9 +209,13 @@ class BuildState:
         self.plan = Plan(fingerprints, self.outputs)
         return self.plan
 
-    def writer(self, out_dir: Path, *, clean: bool) -> OutputWriter:
-        """A writer that reuses the shadow tree this state recorded, unless `clean` or another output dir."""
-        reuse = not clean and out_dir.resolve() == self.out_dir
+    def writer(self, out_dir: Path) -> OutputWriter:
+        """A writer that reuses the shadow tree this state recorded (unless for another output dir).
+
+        Even `--clean` reuses it: clean renders every page again, but the writer still checks the shadow
+        against the live tree (inodes, the incomplete marker) before trusting it, so only what differs is
+        written."""
+        reuse = out_dir.resolve() == self.out_dir
         shadow = self.path.with_name(self.path.stem.replace("build-", "shadow-")) if self.path else None
         return OutputWriter(out_dir, shadow=shadow, previous_files=self.files if reuse else None,
                             record=self.shadow if reuse else None)

@@ -51,6 +51,7 @@ LAZY_GROUPS = {
     "sales-file": "generator.commands.salesfile:salesfile_group",
     "revenue": "generator.commands.revenue:revenue_group",
     "channels": "generator.commands.channels:channels_group",
+    "import": "generator.commands.importer:import_group",
 }
 
 

@@ -32,8 +32,66 @@ from .shortcodes import Shortcode, extract
 # libyaml's C loader is ~10x faster than the pure-Python one; same safe semantics.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 INDEX_NAMES = ("index.md", "_index.md")
-KNOWN_KEYS = ("title", "description", "slug", "template", "draft", "date", "weight", "aliases", "params",
-              "listing", "channel", "products", "image", "url")
+
+
+@dataclass(frozen=True)
+class FrontMatterKey:
+    """One front matter key the build reads, for validation and the generated reference
+    (`generator/docs_reference.py`). `param` keys are free-form values the build or the theme reads
+    from `page.params`: they may be written at the top level or under `params:`."""
+
+    name: str
+    type: str
+    default: str
+    doc: str
+    param: bool = False
+
+
+FRONT_MATTER = (
+    FrontMatterKey("title", "string", "the file name, capitalised", "The page title: `<title>`, the `<h1>` of the "
+                   "default theme, menus and listings of the section."),
+    FrontMatterKey("description", "string", '""', "The meta description (search results, link previews); "
+                   "default: the site's `description`."),
+    FrontMatterKey("slug", "string", "the file name", "Replaces the last part of the URL: `slug: lampor` in "
+                   "`content/guider/a.md` gives `/guider/lampor/`. Letters, digits, `.`, `_`, `~` and `-`."),
+    FrontMatterKey("template", "string", "by kind", "The template to render with (`landing` or `landing.html`, "
+                   "found in `templates/` or the theme); default `home.html`/`section.html`/`page.html`."),
+    FrontMatterKey("draft", "bool", "false", "`true` leaves the page out unless you build or serve with "
+                   "`--drafts`."),
+    FrontMatterKey("date", "date", "none", "A date like `2026-11-23`; newer pages come first in a section."),
+    FrontMatterKey("weight", "int", "0", "Ordering in menus and sections: lower comes first (then date, then "
+                   "title)."),
+    FrontMatterKey("aliases", "list of strings", "[]", "Old URLs of this page (`/gammal-sida/`): each gets a page "
+                   "that redirects here, e.g. the addresses of your WordPress posts."),
+    FrontMatterKey("params", "mapping", "{}", "Free-form values for templates (`page.params.hero`). Any other "
+                   "key you write at the top level lands here too."),
+    FrontMatterKey("listing", "mapping", "none", "A paginated product listing on this page: product query "
+                   "parameters plus `per_page`, `max_pages`, `title` and `filters` (see the listing keys)."),
+    FrontMatterKey("channel", "string", "the section's, else `[links] channel`", "The Shopello channel signed "
+                   "into this page's click links; on a section's `index.md` it applies to every page of the "
+                   "section."),
+    FrontMatterKey("widgets", "mapping", "{}", "Widgets defined by this page, by name, with the keys of "
+                   "`[widgets.<name>]` in `shelfpress.toml`."),
+    FrontMatterKey("menu", "bool", "true", "`false` keeps a top-level page or section out of the menu.",
+                   param=True),
+    FrontMatterKey("toc", "bool", "false", "`true` shows a table of contents of the page's `##`/`###` headings "
+                   "(default theme, `page.html`).", param=True),
+    FrontMatterKey("sitemap", "bool", "true", "`false` leaves the page out of `sitemap.xml`.", param=True),
+)
+KNOWN_KEYS = tuple(key.name for key in FRONT_MATTER if not key.param)
+# Keys people write expecting them to do something they do not: one line saying what does.
+_LISTING_HINT = "put product query parameters under 'listing:' (listing: {query: lampa, per_page: 12})"
+MISPLACED_KEYS = {
+    "products": "is not a setting; for a paginated product listing write 'listing:' (listing: {query: "
+                "lampa}), for a block of products put {{< products query=\"lampa\" >}} in the text",
+    "product": "is not a setting; for products on this page write 'listing:' (listing: {query: lampa}) "
+               "or put {{< products query=\"lampa\" >}} in the text",
+    "url": "is not a setting: URLs follow the file's path; use 'slug:' to change the last part, "
+           "'aliases:' to redirect old URLs here",
+    **{name: f"is a product query parameter, not a page setting; {_LISTING_HINT}"
+       for name in ("query", "category_id", "store_id", "product_id", "order_by", "price_min", "price_max",
+                    "per_page", "max_pages", "reduction_percent_min", "reduction_percent_max", "has_images")},
+}
 _SLUG_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 
 
@@ -192,6 +250,9 @@ def read_page(path: Path, content_dir: Path, site_dir: Path, permalinks: str = "
     front, body, line_offset = _parse_front_matter(text, display)
     expect = functools.partial(_expect, front, text, display)
     for key in front:
+        if key in MISPLACED_KEYS:
+            raise ContentError(f"front matter {key!r} {MISPLACED_KEYS[key]}", file=display,
+                               line=front_matter_line(text, (key,)))
         hint = "" if key in KNOWN_KEYS else did_you_mean(key, KNOWN_KEYS, cutoff=0.75)
         if hint:  # other unknown keys are free-form values for templates
             raise ContentError(f"unknown front matter key {key!r}{hint}", file=display,

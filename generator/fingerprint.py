@@ -10,8 +10,9 @@ An incremental build re-renders an output exactly when one of these changed:
   one build: the 10,000-product "all" list of a listing is digested once, not
   once per listing page.
 - `TemplateDigests.of(name)`: a template with everything it extends, includes
-  or imports, by content (Jinja's own AST names the references). A template
-  that names another through a variable depends on every template.
+  or imports, by content (Jinja's own AST names the references), and the
+  templates behind the globals it calls (`cards.IMPLIED_TEMPLATES`). A
+  template that names another through a variable depends on every template.
 - `file_signature(paths)`: (path, mtime, size) of files, for the "nothing at
   all changed" check that lets a build stop before fetching anything.
 
@@ -28,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 
+from .cards import IMPLIED_TEMPLATES
 from .content import Page
 from .products.views import ProductView
 from .sources.models import Product
@@ -102,8 +104,12 @@ class TemplateDigests:
                 self._own[name] = ("missing", set())
                 return self._own[name]
             try:
-                found = list(meta.find_referenced_templates(self.env.parse(source)))
+                tree = self.env.parse(source)
+                found = list(meta.find_referenced_templates(tree))
                 refs: set[str] | None = None if None in found else {str(n) for n in found}
+                if refs is not None:
+                    used = {node.name for node in tree.find_all(nodes.Name)}
+                    refs.update(implied for global_, implied in IMPLIED_TEMPLATES.items() if global_ in used)
             except jinja2.TemplateSyntaxError:
                 refs = set()  # rendering reports the error with its line
             self._own[name] = (digest(source), refs)

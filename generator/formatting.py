@@ -24,7 +24,7 @@ class Formatter:
         except (ValueError, UnknownLocaleError):
             raise ConfigError(f"unknown locale {locale!r}; use one like sv_SE, da_DK, nb_NO or en_US",
                               key="locale") from None
-        self._price = lru_cache(maxsize=4096)(self._format_price)
+        self._price = lru_cache(maxsize=None)(self._format_price)  # one entry per distinct price: Babel is slow
 
     def _format_price(self, amount: float, currency: str) -> str:
         if amount.is_integer():

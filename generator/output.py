@@ -33,6 +33,7 @@ import ctypes.util
 import fcntl
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -114,6 +115,18 @@ def _replace_with(target: Path, fill: Callable[[Path], object]) -> None:
     os.replace(temp, target)
 
 
+def _write_new(target: Path, data: bytes) -> None:
+    """Create `target`, which must not exist, in place: a new inode is shared with nothing, and a cold
+    build saves a rename per file. A failed write removes it (a kill leaves the shadow's incomplete
+    marker, which makes the next build distrust the whole shadow)."""
+    with open(target, "xb") as file:
+        try:
+            file.write(data)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+
+
 def _link_or_copy(old: Path, target: Path) -> None:
     try:
         os.link(old, target)
@@ -145,7 +158,10 @@ class FileStore:
                 _link_or_copy(live, target)
             return False
         self._parent(target)
-        _replace_with(target, lambda temp: temp.write_bytes(data))  # a reader never sees half a file
+        try:
+            _write_new(target, data)
+        except FileExistsError:  # maybe a hard link of a live file: replace, never rewrite
+            _replace_with(target, lambda temp: temp.write_bytes(data))
         return True
 
     def keep(self, key: str) -> bool:
@@ -187,8 +203,9 @@ class OutputWriter:
                    and os.stat(self.shadow).st_ino == record.shadow_inode)
         self.previous_files = previous_files if trusted else self._live_files() if live_exists else set()
         self.previous_trusted = trusted
+        self._sweeper: threading.Thread | None = None
         if not trusted:
-            shutil.rmtree(self.shadow, ignore_errors=True)
+            self._sweep_away(self.shadow)
             self.shadow.mkdir(parents=True)
         (self.shadow / INCOMPLETE).touch()
         self.files = FileStore(self.out_dir, self.shadow, fresh=not trusted)
@@ -213,9 +230,28 @@ class OutputWriter:
         for kind in ("old", "pagefind"):
             for stale in self.out_dir.parent.glob(f".{self.out_dir.name}.{kind}-*"):
                 shutil.rmtree(stale, ignore_errors=True)
+        for stale in self.shadow.parent.glob(f"{self.shadow.name}.trash-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+    def _sweep_away(self, tree: Path) -> None:
+        """Delete an untrusted shadow in a background thread while the build goes on: deleting a
+        10,000-page tree is seconds of file system calls. `_release` waits for it."""
+        trash = tree.with_name(f"{tree.name}.trash-{os.getpid()}")
+        try:
+            os.rename(tree, trash)
+        except FileNotFoundError:
+            return
+        self._sweeper = threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True},
+                                         name="shelfpress-sweeper", daemon=True)
+        self._sweeper.start()
 
     def _live_files(self) -> set[str]:
-        return {p.relative_to(self.out_dir).as_posix() for p in self.out_dir.rglob("*") if p.is_file()}
+        found = set()
+        for folder, _, files in os.walk(self.out_dir):
+            rel = os.path.relpath(folder, self.out_dir).replace(os.sep, "/")
+            prefix = "" if rel == "." else rel + "/"
+            found.update(prefix + name for name in files)
+        return found
 
     def _level_shadow(self, lag: Iterable[str]) -> None:
         """Make the shadow equal the live site again at the paths the last build changed."""
@@ -346,6 +382,9 @@ class OutputWriter:
             self._release()
 
     def _release(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.join()
+            self._sweeper = None
         if self._lock >= 0:
             if not self.keep_shadow:
                 self.lock_path.unlink(missing_ok=True)  # a one-off writer leaves nothing behind

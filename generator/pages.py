@@ -2,6 +2,10 @@
 
 Template choice: front matter `template:` (must exist), else by kind
 (`home.html` -> `section.html`, `section.html`, `page.html`, `<kind>.html`).
+A relative link to another Markdown file (`[Listings](listings.md#filters)`,
+`../guide.md`) becomes that page's URL, so Markdown that reads right on
+GitHub links right on the site too (the target's default URL: its own `slug:`
+is not followed, which keeps a page's output a function of its own file).
 Shortcodes render through `shortcodes/<name>.html`; the data a shortcode
 shows beyond its parameters (e.g. the products of `products`) comes from
 `page.data["shortcodes"][index]`, set by the product stage, so it is part of
@@ -13,18 +17,23 @@ This module does not decide which pages exist nor write files.
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Mapping
+from pathlib import PurePosixPath
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from .content import Page
+from .content import Page, route
 from .errors import ContentError
 from .markup import MarkdownRenderer
 from .render import first_existing, render_template, template_exists
 from .shortcodes import Shortcode, substitute
 from .site import Site
+
+_MD_LINK = re.compile(r'(<a\s[^>]*?href=")([^"/:?#][^":?#]*?\.md)(#[^"]*)?"')
 
 KIND_TEMPLATES = {
     "home": ["home.html", "section.html"],
@@ -80,10 +89,26 @@ class PageRenderer:
         if not page.body.strip():
             return Markup(""), Markup("")
         rendered = self.markdown.convert(page.body)
-        html = rendered.html
+        html = self._markdown_links(rendered.html, page)
         if page.shortcodes:
             html = substitute(html, lambda i: self._render_shortcode(i, page))
         return Markup(html), Markup(rendered.toc)
+
+    def _markdown_links(self, html: str, page: Page) -> str:
+        """`href="other.md#x"` -> the URL of content/<folder>/other.md (with the base path) + `#x`."""
+        if ".md" not in html or page.source is None or not page.source.parts or page.source.parts[0] != "content":
+            return html
+        folder = PurePosixPath(*page.source.parts[1:]).parent.as_posix()
+        config = self.site.config
+
+        def link(match: re.Match[str]) -> str:
+            target = posixpath.normpath(posixpath.join(folder, match.group(2)))
+            if target.startswith("../") or target == "..":
+                return match.group(0)
+            url, _, _ = route(PurePosixPath(target), None, config.permalinks)
+            return f'{match.group(1)}{config.base_path}{url.lstrip("/")}{match.group(3) or ""}"'
+
+        return _MD_LINK.sub(link, html)
 
     def render(self, page: Page) -> bytes:
         template = self.template_for(page)

@@ -21,6 +21,7 @@ from typing import Any
 
 import jinja2
 
+from .cards import ProductCards
 from .config import Config
 from .containment import BUILTIN_THEMES, SiteFiles
 from .errors import ConfigError, ContentError
@@ -116,6 +117,8 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
         date=fmt.date,
     )
     env.globals.update(t=translator(config.language), url_for=urls.url)
+    env.globals["product_card"] = ProductCards(
+        lambda name, context, owner: render_template(env, config, name, context, owner), {"config": config})
     return env
 
 

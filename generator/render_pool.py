@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import multiprocessing
 import os
 import signal
@@ -76,6 +77,7 @@ def render_pages(pages: Sequence[Page], renderer: PageRenderer, writer: OutputWr
     _job = (pages, keys, renderer, writer.files)
     writer.untracked_writes = True  # until every worker's files are accounted for
     done = 0
+    gc.freeze()  # the collector must not touch (and so copy) the inherited site graph in every worker
     try:
         with multiprocessing.get_context("fork").Pool(workers, initializer=_die_with_parent) as pool:
             for outcome in pool.imap(_render_chunk, chunks):
@@ -88,3 +90,4 @@ def render_pages(pages: Sequence[Page], renderer: PageRenderer, writer: OutputWr
         writer.untracked_writes = False
     finally:
         _job = None
+        gc.unfreeze()

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 _ALLOWED_SCHEMES = ("http", "https")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 
 
 def safe_url(value: object) -> str:
@@ -45,6 +44,9 @@ def plain_text(value: object) -> str:
     """Entities decoded once, tags removed, whitespace collapsed: text to be autoescaped."""
     if value is None:
         return ""
-    text = html.unescape(str(value))
-    text = _TAG.sub(" ", text)
-    return _SPACE.sub(" ", text.replace("\xa0", " ")).strip()
+    text = str(value)
+    if "&" in text:  # the checks skip the slow steps for the common text without entities or tags
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    return " ".join(text.split())  # every Unicode space (no-break too) collapsed, as `\s+` would

@@ -44,8 +44,8 @@ def test_invalid_listing_query_names_file_line_and_key(tmp_path: Path, command: 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_product_query_under_another_key_points_to_listing(tmp_path: Path, command: str) -> None:
-    site = write_site(tmp_path, {**HOME, "content/p.md": "---\ntitle: P\nproducts:\n  query: lampa\n---\n"})
-    fails(site, command, "content/p.md:3: products: looks like a product query", "did you mean 'listing'?")
+    site = write_site(tmp_path, {**HOME, "content/p.md": "---\ntitle: P\nprodukter:\n  query: lampa\n---\n"})
+    fails(site, command, "content/p.md:3: produkter: looks like a product query", "did you mean 'listing'?")
 
 
 @pytest.mark.parametrize("command", COMMANDS)

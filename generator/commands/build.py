@@ -131,7 +131,8 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     renderer = PageRenderer(site, env, markdown=state.markdown)
     with timer("plan"):
         plan = state.plan_pages(site, TemplateDigests(env), renderer.template_for, DataDigests())
-    writer = state.writer(out_dir, clean=clean)
+    with timer("prepare output"):
+        writer = state.writer(out_dir)
     try:
         with timer("render"):
             _write_pages(site, renderer, writer, reporter, plan)

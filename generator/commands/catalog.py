@@ -2,28 +2,69 @@
 
 The click group `catalog_group` (registered by `generator.cli`) parses options
 and calls the plain functions below; the work lives in `generator.sources`.
-Every command takes `--catalog PATH`. Errors are generator.errors subclasses,
-printed by click as one line.
+Every command works on the catalog the site builds from: `-C/--site DIR`
+(default `.`) names the site, whose `[source] catalog` is the file, or, without
+one, the embedded demo catalog (read-only here: importing into the demo would
+write into a cache). `--catalog PATH` names another file instead. Errors are
+generator.errors subclasses, printed by click as one line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
+from ..config import load_config
+from ..errors import ConfigError
 from ..reporting import Reporter
 from ..sources.catalog import CatalogSource
+from ..sources.demo import demo_catalog
+from ..sources.factory import catalog_path as site_catalog_path
 from ..sources.feeds import DEFAULT_BASE_URL, FeedError, FeedFetcher, SyncReport, sync_feeds
 from ..sources.models import Product
 from ..sources.query import ProductQuery
 
-DEFAULT_CATALOG = Path(".shelfpress") / "catalog.sqlite"
+SUGGESTED_CATALOG = ".shelfpress/catalog.sqlite"
 
-catalog_option = click.option(
-    "--catalog", "catalog_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CATALOG,
-    show_default=True, help="The catalog file (created if missing).")
+
+def catalog_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """-C/--site (as every site command) and --catalog (another file than the site's)."""
+    func = click.option("--catalog", "catalog_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help="Use this catalog file instead of the site's ([source] catalog, or the embedded "
+                             "demo catalog).")(func)
+    return click.option("-C", "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
+                        show_default=True, help="The site folder (holds shelfpress.toml).")(func)
+
+
+def open_catalog(site_dir: Path, catalog_path: Path | None, *, writing: bool) -> tuple[CatalogSource, Path]:
+    """The catalog a command works on, and its path as shown to the user.
+
+    `--catalog` wins; else the site's `[source] catalog` (which must exist unless `writing`); else the
+    embedded demo catalog, which only reading commands may use.
+    """
+    if catalog_path is not None:
+        return CatalogSource(catalog_path), catalog_path
+    config = load_config(site_dir)
+    path = site_catalog_path(config)
+    if config.source.catalog:
+        if not writing and not path.is_file():
+            raise config.error("source.catalog", f"catalog file {path} does not exist; create it with "
+                               "`shelfpress catalog import FILE...`")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return CatalogSource(path), path
+    if writing:
+        raise ConfigError(f"this site builds from the embedded demo catalog (no [source] catalog in "
+                          f"{config.config_file}); add catalog = \"{SUGGESTED_CATALOG}\" under [source] to import "
+                          "into your own catalog, or pass --catalog FILE")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return demo_catalog(path), path
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    return ", ".join(f"{count} {table}" for table, count in counts.items() if table != "feed_state")
 
 
 def search_table(products: Sequence[Product], total: int | None) -> str:
@@ -57,22 +98,26 @@ def catalog_group() -> None:
 @catalog_group.command("import")
 @catalog_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def import_command(catalog_path: Path, files: tuple[Path, ...]) -> None:
+def import_command(site_dir: Path, catalog_path: Path | None, files: tuple[Path, ...]) -> None:
     """Import API responses (JSON), JSON lines or taxonomy files; re-importing updates in place."""
-    with CatalogSource(catalog_path) as source:
+    source, shown = open_catalog(site_dir, catalog_path, writing=True)
+    with source:
         report = source.import_files(files)
+        holds = counts_line(source.counts())
     reporter = Reporter()
     for warning in report.warnings:
         reporter.warn(warning, kind="dropped product data")
     reporter.flush_groups()
-    click.echo(f"Imported {report.summary()} into {catalog_path}")
+    click.echo(f"Imported {report.summary()} into {shown}; it now holds {holds}")
 
 
 @catalog_group.command("stats")
 @catalog_option
-def stats_command(catalog_path: Path) -> None:
+def stats_command(site_dir: Path, catalog_path: Path | None) -> None:
     """Show how many products, categories, stores and brands the catalog holds."""
-    with CatalogSource(catalog_path) as source:
+    source, shown = open_catalog(site_dir, catalog_path, writing=False)
+    click.echo(f"catalog     {shown}")
+    with source:
         for table, count in source.counts().items():
             click.echo(f"{table:<12}{count:>10}")
 
@@ -84,12 +129,13 @@ def stats_command(catalog_path: Path) -> None:
 @click.option("--store", "stores", multiple=True, help="Store id (negative excludes); repeatable.")
 @click.option("--mode", type=click.Choice(["pre", "or", "fill"]), default=None, help="Match mode.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
-def search_command(catalog_path: Path, query: str, categories: tuple[str, ...], stores: tuple[str, ...],
+def search_command(site_dir: Path, catalog_path: Path | None, query: str, categories: tuple[str, ...], stores: tuple[str, ...],
                    mode: str | None, limit: int) -> None:
     """Print the products a listing with this query would show."""
     product_query = ProductQuery(query=query, category_id=",".join(categories), store_id=",".join(stores),
                                  mode=mode, limit=limit, get_total_found=True)
-    with CatalogSource(catalog_path) as source:
+    source, _ = open_catalog(site_dir, catalog_path, writing=False)
+    with source:
         page = source.search(product_query)
     click.echo(search_table(page.products, page.total_found))
 
@@ -102,12 +148,13 @@ def search_command(catalog_path: Path, query: str, categories: tuple[str, ...], 
 @click.option("--exclude-category", "exclude", multiple=True, type=click.IntRange(min=1),
               help="Category id to leave out, with its sub-categories; repeatable.")
 @click.option("--force", is_flag=True, help="Re-import every store, changed or not.")
-def sync_feeds_command(catalog_path: Path, api_key: str, base_url: str, with_reduction: bool,
+def sync_feeds_command(site_dir: Path, catalog_path: Path | None, api_key: str, base_url: str, with_reduction: bool,
                        exclude: tuple[int, ...], force: bool) -> None:
     """Import the static feeds of the stores whose date changed since the last sync."""
+    source, _ = open_catalog(site_dir, catalog_path, writing=True)
     fetcher = FeedFetcher(api_key, base_url, with_reduction=with_reduction, exclude_categories=exclude)
     try:
-        with CatalogSource(catalog_path) as source:
+        with source:
             report = sync_feeds(source, fetcher, force=force)
     finally:
         fetcher.close()

@@ -30,6 +30,7 @@ def listing_json(views: Iterable[ProductView], url: Url, price: Price) -> Markup
             "regularText": price(view.regular_price, view.currency) if view.regular_price else "",
             "reduction": view.reduction, "store": view.store, "brand": view.brand, "color": view.color,
             "categories": [name for _, name in view.categories],
+            "categoryIds": [category_id for category_id, _ in view.categories],  # for old ?swp_category=ID links
         })
     text = json.dumps(items, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))

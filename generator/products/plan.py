@@ -28,6 +28,23 @@ from ..sources.query import ProductQuery
 LISTING_KEYS = ("per_page", "max_pages", "title", "filters")
 SHORTCODE_KEYS = ("title", "layout", "columns")
 DEFAULT_SHORTCODE_LIMIT = 8
+# (type, default, description) of the keys beside the query, for `generator/docs_reference.py` (whose test
+# fails when a key above has no entry).
+LISTING_KEY_DOCS: dict[str, tuple[str, str, str]] = {
+    "per_page": ("int", "`per_page` of the config (24)", "Products per page; page 2 is `<url>page/2/`."),
+    "max_pages": ("int", "10", "Pages at most; the listing fetches `per_page` x `max_pages` products."),
+    "title": ("string", '""', "A heading for the listing, for your templates (`page.front.listing.title`); "
+              "the default theme shows the page title."),
+    "filters": ("bool", "true", "`false` hides the in-page filters and sort (price, store, brand) of the "
+                "listing."),
+}
+SHORTCODE_KEY_DOCS: dict[str, tuple[str, str, str]] = {
+    "title": ("string", '""', "A heading (`<h2>`) above the products."),
+    "layout": ("string", '""', "Passed to the template as `params.layout` for themes that offer layouts; the "
+               "default theme shows a grid."),
+    "columns": ("int", '""', "Passed to the template as `params.columns`; the default theme's grid fits the "
+                "width."),
+}
 
 
 @dataclass(frozen=True)

@@ -39,22 +39,39 @@ DOCUMENT_KEYS = ("data", "product_id", "categories", "stores", "brands")
 
 @dataclass
 class ImportReport:
-    """What one import did, for the CLI's summary line."""
+    """What one import did, for the CLI's summary line.
+
+    Categories, stores and brands are counted as the distinct ones the files named, whether in a
+    taxonomy file, a response's `extra` or only on the products themselves (a JSON-lines import
+    names a product's categories, store and brand too).
+    """
 
     products: int = 0
-    categories: int = 0
-    stores: int = 0
-    brands: int = 0
     dropped: int = 0
     warnings: list[str] = field(default_factory=list)
+    category_ids: set[int] = field(default_factory=set)
+    store_ids: set[int] = field(default_factory=set)
+    brand_keys: set[str] = field(default_factory=set)
+
+    @property
+    def categories(self) -> int:
+        return len(self.category_ids)
+
+    @property
+    def stores(self) -> int:
+        return len(self.store_ids)
+
+    @property
+    def brands(self) -> int:
+        return len(self.brand_keys)
 
     def add(self, other: ImportReport) -> None:
         self.products += other.products
-        self.categories += other.categories
-        self.stores += other.stores
-        self.brands += other.brands
         self.dropped += other.dropped
         self.warnings += other.warnings
+        self.category_ids |= other.category_ids
+        self.store_ids |= other.store_ids
+        self.brand_keys |= other.brand_keys
 
     def summary(self) -> str:
         return (f"{self.products} products, {self.categories} categories, "
@@ -78,21 +95,28 @@ def derived_brand_id(key: str) -> int:
 
 
 def upsert_products(conn: sqlite3.Connection, products: Iterable[Product], *,
-                    feed_store: int | None = None) -> int:
-    """Insert or replace `products` (and the stores, categories and brands they name).
+                    feed_store: int | None = None, report: ImportReport | None = None) -> int:
+    """Insert or replace `products` (and the stores, categories and brands they name, recorded in
+    `report` when given).
 
     The caller owns the transaction. Returns the number of products written.
     """
     count = 0
     iterator = iter(products)
     while batch := list(islice(iterator, BATCH)):
-        _write_batch(conn, batch, feed_store)
+        categories, stores, brands = _write_batch(conn, batch, feed_store)
+        if report is not None:
+            report.category_ids.update(categories)
+            report.store_ids.update(stores)
+            report.brand_keys.update(brands)
         mark_changed(conn, (p.product_id for p in batch))
         count += len(batch)
     return count
 
 
-def _write_batch(conn: sqlite3.Connection, batch: list[Product], feed_store: int | None) -> None:
+def _write_batch(conn: sqlite3.Connection, batch: list[Product],
+                 feed_store: int | None) -> tuple[set[int], set[int], set[str]]:
+    """Write one batch; return the category ids, store ids and brand keys its products name."""
     ids = [(p.product_id,) for p in batch]
     rows, texts, links = [], [], []
     stores: dict[int, tuple[int, str, str]] = {}
@@ -123,6 +147,7 @@ def _write_batch(conn: sqlite3.Connection, batch: list[Product], feed_store: int
                      "DO UPDATE SET name = excluded.name, url = excluded.url", stores.values())
     conn.executemany("INSERT OR IGNORE INTO brands VALUES (?, ?, ?)",
                      [(derived_brand_id(k), name, k) for k, name in brands.items()])
+    return set(categories), set(stores), set(brands)
 
 
 def delete_products(conn: sqlite3.Connection, product_ids: Iterable[int]) -> int:
@@ -184,7 +209,7 @@ def import_file(conn: sqlite3.Connection, path: Path) -> ImportReport:
                 if first == "{" and not _is_json_lines(path):
                     _import_document(conn, path, _load_json(path, handle.read()), report)
                 else:
-                    report.products = upsert_products(conn, _json_lines(path, handle, report))
+                    report.products = upsert_products(conn, _json_lines(path, handle, report), report=report)
             return report
     except FileNotFoundError:
         raise CatalogError(f"{path}: no such file") from None
@@ -244,14 +269,15 @@ def _import_document(conn: sqlite3.Connection, path: Path, doc: Any, report: Imp
         raise CatalogError(f"{path}: expected an API response ({{\"data\": [...]}}), JSON lines of "
                            "products, or a taxonomy ({\"categories\"|\"stores\"|\"brands\": [...]})")
     if "product_id" in doc:
-        report.products = upsert_products(conn, _product(doc, path, 1, report))
+        report.products = upsert_products(conn, _product(doc, path, 1, report), report=report)
         return
     if "data" in doc:
         items = doc["data"]
         if not isinstance(items, list):
             raise CatalogError(f"{path}: \"data\" must be a list of products")
         report.products = upsert_products(
-            conn, (p for i, item in enumerate(items) for p in _product(item, path, f"data[{i}]", report)))
+            conn, (p for i, item in enumerate(items) for p in _product(item, path, f"data[{i}]", report)),
+            report=report)
         _import_extra(conn, path, doc.get("extra"), report)
     _import_taxonomy(conn, path, doc, report)
 
@@ -262,31 +288,36 @@ def _import_extra(conn: sqlite3.Connection, path: Path, extra: Any, report: Impo
         return
     brands = extra.get("brands")
     if isinstance(brands, Mapping):
-        report.brands += upsert_brands(conn, (
-            Brand(_id(b.get("attribute_value_id"), path, "extra.brands"), str(b.get("value") or ""))
-            for b in brands.values() if isinstance(b, Mapping)))
+        found = [Brand(_id(b.get("attribute_value_id"), path, "extra.brands"), str(b.get("value") or ""))
+                 for b in brands.values() if isinstance(b, Mapping)]
+        upsert_brands(conn, found)
+        report.brand_keys.update(brand_key(b.name) for b in found if b.name.strip())
     stores = extra.get("stores")
     if isinstance(stores, Mapping):
-        report.stores += upsert_stores(conn, (
-            Store(_id(s.get("id"), path, "extra.stores"), str(s.get("name") or ""))
-            for s in stores.values() if isinstance(s, Mapping)))
+        found_stores = [Store(_id(s.get("id"), path, "extra.stores"), str(s.get("name") or ""))
+                        for s in stores.values() if isinstance(s, Mapping)]
+        upsert_stores(conn, found_stores)
+        report.store_ids.update(s.store_id for s in found_stores)
 
 
 def _import_taxonomy(conn: sqlite3.Connection, path: Path, doc: Mapping[str, Any], report: ImportReport) -> None:
     for key in ("categories", "stores", "brands"):
         if key in doc and not isinstance(doc[key], list):
             raise CatalogError(f"{path}: \"{key}\" must be a list")
-    report.categories += upsert_categories(conn, (
-        Category(_id(c.get("category_id"), path, "categories"), str(c.get("name") or "").strip(),
-                 None if c.get("parent_id") in (None, "", 0) else _id(c["parent_id"], path, "categories"))
-        for c in _objects(doc.get("categories"), path, "categories")))
-    report.stores += upsert_stores(conn, (
-        Store(_id(s.get("store_id"), path, "stores"), str(s.get("name") or ""), str(s.get("url") or ""),
-              str(s.get("logo") or ""))
-        for s in _objects(doc.get("stores"), path, "stores")))
-    report.brands += upsert_brands(conn, (
-        Brand(_id(b.get("brand_id"), path, "brands"), str(b.get("name") or ""))
-        for b in _objects(doc.get("brands"), path, "brands")))
+    categories = [Category(_id(c.get("category_id"), path, "categories"), str(c.get("name") or "").strip(),
+                           None if c.get("parent_id") in (None, "", 0) else _id(c["parent_id"], path, "categories"))
+                  for c in _objects(doc.get("categories"), path, "categories")]
+    stores = [Store(_id(s.get("store_id"), path, "stores"), str(s.get("name") or ""), str(s.get("url") or ""),
+                    str(s.get("logo") or ""))
+              for s in _objects(doc.get("stores"), path, "stores")]
+    brands = [Brand(_id(b.get("brand_id"), path, "brands"), str(b.get("name") or ""))
+              for b in _objects(doc.get("brands"), path, "brands")]
+    upsert_categories(conn, categories)
+    upsert_stores(conn, stores)
+    upsert_brands(conn, brands)
+    report.category_ids.update(c.category_id for c in categories)
+    report.store_ids.update(s.store_id for s in stores)
+    report.brand_keys.update(brand_key(b.name) for b in brands if b.name.strip())
 
 
 def _objects(items: Any, path: Path, key: str) -> Iterator[Mapping[str, Any]]:

@@ -248,3 +248,35 @@ class ProductQuery:
 
     def __str__(self) -> str:
         return self.key or "(all products)"
+
+
+# What each parameter means, as (type, default, description): for `generator/docs_reference.py`, whose test
+# fails when a parameter of ProductQuery has no entry here.
+PARAMETER_DOCS: dict[str, tuple[str, str, str]] = {
+    "query": ("string", "none", "Search words, e.g. `lampa` or `golvlampa mässing`. Every word must match "
+              "unless `mode` says otherwise."),
+    "category_id": ("ids", "none", "Only products in these categories (sub-categories included): `432` or "
+                    "`\"432,14\"`; a negative id excludes: `\"14,-432\"`."),
+    "store_id": ("ids", "none", "Only products of these stores; negative ids exclude: `\"51,-306\"`."),
+    "product_id": ("ids", "none", "Only these products (`\"95639730,62554750\"`); negative ids exclude them."),
+    "brand": ("string", "none", "Only this brand (case and spacing ignored): `brand: Arctic`."),
+    "price_min": ("number", "none", "Lowest price, inclusive, in the shop's currency."),
+    "price_max": ("number", "none", "Highest price, inclusive."),
+    "reduction_percent_min": ("number", "none", "Only products reduced by at least this many percent (`20`)."),
+    "reduction_percent_max": ("number", "none", "Only products reduced by at most this many percent."),
+    "has_images": ("bool", "false", "`true`: only products with an image."),
+    "mode": ("`pre` | `or` | `fill`", "all words", "How search words match: `pre` as prefixes (`lamp` finds "
+             "`lampa`), `or` any word, `fill` the all-words matches first, then other products up to the limit."),
+    "order_by": ("`relevance` | `price` | `reduction_percent`", "relevance with a query",
+                 "Sort order: relevance to `query`, price (cheapest first) or reduction (biggest first)."),
+    "order": ("`ASC` | `DESC`", "by `order_by`", "Flip the direction of `order_by`: `order: DESC` with "
+              "`order_by: price` puts the most expensive first."),
+    "disseminate": ("bool", "false", "`true`: the first products come from three different stores, then the rest "
+                    "in order (a mixed first row)."),
+    "limit": ("int", "by context", "How many products. Shortcodes show 8 by default and widgets `count`; a "
+              "listing sets it from `per_page` x `max_pages` and rejects `limit`."),
+    "offset": ("int", "0", "Skip this many products first (not in listings, which page themselves)."),
+    "get_total_found": ("bool", "false", "Ask for the total number of matches (listings always do)."),
+    "extra": ("list", "none", "Facets to fetch with the products: `categories`, `stores`, `brands`, "
+              "`max_price`, `has_reduction` (comma-separated). Templates read them as `listing.facets`."),
+}

@@ -32,6 +32,22 @@ from ..sources.query import ProductQuery
 LAYOUTS = ("grid", "carousel", "list")
 COLOR_KEYS = ("accent", "text", "background")
 WIDGET_KEYS = ("count", "layout", "columns", "colors", "channel", "context", "pool", "title")
+# (type, default, description) of each widget key, for `generator/docs_reference.py` (whose test fails when a
+# key above has no entry). Every other key of a widget is a product query parameter.
+WIDGET_KEY_DOCS: dict[str, tuple[str, str, str]] = {
+    "count": ("int 1-48", "4", "Products shown."),
+    "layout": ("`grid` | `carousel` | `list`", "grid", "How the products are laid out."),
+    "columns": ("int 1-6", "4", "Columns of the grid or carousel."),
+    "colors": ("table", "{}", "`accent`, `text` and `background` as CSS colours: "
+               "`{ accent = \"#b4451f\", text = \"#222\" }`."),
+    "channel": ("string", "`[links] channel`", "The Shopello channel signed into this widget's links, so its "
+                "clicks are counted apart."),
+    "context": ("bool", "false", "`true`: rank the products by the host page's `?q=` or first `<h1>` (in the "
+                "browser, from a static index of `pool` products), falling back to the widget's own query."),
+    "pool": ("int count-1000", "200", "Context widgets: how many products (the query's filters, no search "
+             "words) the browser ranks."),
+    "title": ("string", '""', "A heading shown above the products."),
+}
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}")
 

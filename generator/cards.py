@@ -1,0 +1,44 @@
+"""Product cards rendered once per product and build, not once per page that shows them.
+
+A 10,000-product site shows every product on its own page, in up to eight
+related lists and on listing pages: about 100,000 cards, 10,000 of them
+distinct. Templates call `product_card(p, eager)` instead of including
+`partials/product-card.html`; the first call for a product view renders the
+partial, later calls reuse its HTML. That is why a card sees only `p`,
+`eager` (load the image at once, for cards above the fold), `config` and the
+template globals, never the page it is on.
+
+`IMPLIED_TEMPLATES` tells the build state (fingerprint.TemplateDigests) that a
+template calling `product_card` depends on the partial, as an include would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from markupsafe import Markup
+
+CARD_TEMPLATE = "partials/product-card.html"
+IMPLIED_TEMPLATES = {"product_card": CARD_TEMPLATE}
+
+
+class ProductCards:
+    """The `product_card` template global: card HTML memoised per (product view, eager) for one build.
+
+    `render(name, context, owner)` renders a template the way pages are rendered (errors as file:line);
+    `context` is what every card sees besides `p` and `eager`.
+    """
+
+    def __init__(self, render: Callable[[str, dict[str, Any], str], str], context: dict[str, Any]) -> None:
+        self.render, self.context = render, context
+        self._memo: dict[tuple[int, bool], tuple[Any, Markup]] = {}
+
+    def __call__(self, p: Any, eager: bool = False) -> Markup:
+        key = (id(p), bool(eager))
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is p:
+            return hit[1]
+        html = Markup(self.render(CARD_TEMPLATE, {**self.context, "p": p, "eager": bool(eager)}, CARD_TEMPLATE))
+        self._memo[key] = (p, html)  # holding `p` keeps its id from being reused
+        return html
