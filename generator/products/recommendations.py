@@ -54,6 +54,12 @@ if TYPE_CHECKING:
 
 SHORTCODE = "recommendations"
 SHORTCODE_KEYS = ("product_id", "limit", "title")
+SHORTCODE_KEY_DOCS: dict[str, tuple[str, str, str]] = {
+    "product_id": ("ids", '""', "What buyers of these products also bought (`\"508,563\"`: round-robin); "
+                   "empty: the products most often bought with others."),
+    "limit": ("int", "`[products] recommended`", "How many products, 1 to 48."),
+    "title": ("string", '"Others also bought"', "The heading above the products."),
+}
 CHUNK = 50  # ids per product query
 
 
