@@ -170,15 +170,18 @@ def serve(site_dir: Path, host: str, port: int, drafts: bool, open_browser: bool
               help="Publish into this folder (atomically) instead of a git branch.")
 @click.option("--no-build", is_flag=True, help="Publish the existing output without building first.")
 @click.option("--dry-run", is_flag=True, help="Show what would be added, changed and removed; change nothing.")
+@click.option("--strict", is_flag=True, help="Fail on warnings (a placeholder base_url, build warnings).")
 @verbosity_options
 def deploy(site_dir: Path, remote: str | None, branch: str | None, message: str | None, force: bool,
-           ignore_version: bool, target: Path | None, no_build: bool, dry_run: bool, reporter: Any) -> None:
+           ignore_version: bool, target: Path | None, no_build: bool, dry_run: bool, strict: bool,
+           reporter: Any) -> None:
     """Build, then publish to the gh-pages branch (and push) or into --target DIR."""
     from .commands.deploy import GitOptions, deploy as run_deploy
     from .config import load_config
 
     git = GitOptions(remote=remote, branch=branch, message=message, force=force, ignore_version=ignore_version)
-    run_deploy(load_config(site_dir), git=git, target=target, no_build=no_build, dry_run=dry_run, reporter=reporter)
+    run_deploy(load_config(site_dir), git=git, target=target, no_build=no_build, dry_run=dry_run, strict=strict,
+               reporter=reporter)
 
 
 def main() -> None:

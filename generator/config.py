@@ -124,6 +124,10 @@ class LinksConfig:
 class ProductPagesConfig:
     enabled: bool = opt(True, "Write one page per product that appears in any listing.")
     related: int = opt(4, "How many related products a product page shows (0 = none).")
+    recommendations: str = opt("data/recommendations.jsonl", "Co-purchase recommendations (`sales-file "
+                               "recommend -o ...`, relative to the site): product pages show \"Others also "
+                               "bought\" when the file exists. Empty: none.")
+    recommended: int = opt(4, "How many products \"Others also bought\" shows (0 = none).", minimum=0)
 
 
 @dataclass(frozen=True)

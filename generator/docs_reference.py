@@ -37,6 +37,7 @@ from .containment import BUILTIN_THEMES
 from .content import FRONT_MATTER, MISPLACED_KEYS
 from .products.plan import (DEFAULT_SHORTCODE_LIMIT, LISTING_KEY_DOCS, LISTING_KEYS, SHORTCODE_KEY_DOCS,
                             SHORTCODE_KEYS)
+from .products.recommendations import SHORTCODE_KEY_DOCS as RECOMMENDATIONS_KEY_DOCS
 from .sources.query import PARAMETER_DOCS, ProductQuery
 from .widgets.spec import WIDGET_KEY_DOCS, WIDGET_KEYS
 
@@ -51,6 +52,9 @@ SHORTCODE_DOCS: dict[str, tuple[str, str, dict[str, tuple[str, str, str]]]] = {
     "products": (f"A block of products from a product query: the first {DEFAULT_SHORTCODE_LIMIT} unless `limit` "
                  "says otherwise, each linking to its product page and, signed, to the store. Not paginated "
                  "(use `listing:` for that).", "none (self-close it)", dict(SHORTCODE_KEY_DOCS)),
+    "recommendations": ("\"Others also bought\": co-purchase recommendations from `[products] recommendations` "
+                        "(the file `sales-file recommend` writes). Renders nothing when the site has no such "
+                        "file.", "none (self-close it)", dict(RECOMMENDATIONS_KEY_DOCS)),
     "callout": ("A highlighted box for a tip, a note or a warning.", "optional: Markdown, then close with "
                 "`{{< /callout >}}`", {
                     "type": ("`note` | `tip` | `warning`", "note", "The box's style."),

@@ -20,7 +20,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +93,22 @@ class GitRepo:
 
     def head_commit(self) -> str:
         return self.rev("HEAD") or "(no commits yet)"
+
+    def uncommitted(self, below: Path, ignore: Iterable[Path] = ()) -> list[str]:
+        """Paths under `below` whose working-tree state differs from HEAD (modified, staged, deleted or
+        untracked and not ignored), leaving out the folders in `ignore` (the build's output and cache)."""
+        root = self.root.resolve()
+        top = below.resolve()
+        if not top.is_relative_to(root):
+            return []
+        specs = [str(top.relative_to(root)) or "."]
+        for path in ignore:
+            path = path.resolve()
+            if path.is_relative_to(root) and path != root:
+                specs.append(f":(exclude){path.relative_to(root)}")
+        out = self.git("status", "--porcelain", "-z", "--no-renames", "--", *specs, check=False)
+        # "XY path" entries (the first one's leading space is stripped with the output)
+        return sorted(m.group(1) for m in (re.match(r"\s*\S{1,2} +(.+)", e) for e in out.split("\0")) if m)
 
     def check_remote(self, remote: str) -> None:
         if remote not in self.git("remote").split():

@@ -10,7 +10,12 @@ failed, served HTML carries an overlay with the error (file:line: message).
 
 `LiveReloadServer` serves the output directory under the site's base path
 (`/` redirects there), with content types, directory index, the site's
-404.html, and no way out of the output directory. This module never builds
+404.html, and no way out of the output directory. Every response carries
+`Access-Control-Allow-Origin: *` (as GitHub Pages sends), so a widget script
+embedded in a page on another local port can load its JSON. The widget
+gallery (`/widgets/`) is served with its embed codes pointing at the address
+the browser used, not the production `base_url` (`local_embed_codes`); the
+built files keep the production address. This module never builds
 and never watches files; `commands/serve.py` drives it.
 """
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 import html
 import json
 import mimetypes
+import re
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +38,9 @@ _TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8"
           ".js": "text/javascript; charset=utf-8", ".json": "application/json", ".xml": "application/xml",
           ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml", ".webp": "image/webp",
           ".woff2": "font/woff2", ".ico": "image/x-icon", ".webmanifest": "application/manifest+json"}
+
+_HOST = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}")
+GALLERY_PREFIX = "widgets/"
 
 RELOAD_SCRIPT = """<script id="shelfpress-reload">(function () {
   var epoch = %d, busy = null;
@@ -119,6 +128,14 @@ def inject(page: bytes, epoch: int, error: str | None) -> bytes:
     return page + data if at < 0 else page[:at] + data + page[at:]
 
 
+def local_embed_codes(page: bytes, public_url: str, local_url: str) -> bytes:
+    """The widget gallery as served locally: its production base URL (in the embed codes) replaced
+    by the dev server's, so codes copied from it work from another local port."""
+    if not public_url or public_url == local_url:
+        return page
+    return page.replace(html.escape(public_url).encode(), html.escape(local_url).encode())
+
+
 class LiveReloadServer(ThreadingHTTPServer):
     """Serves `root` at `base_path`; see the module docstring."""
 
@@ -128,6 +145,7 @@ class LiveReloadServer(ThreadingHTTPServer):
         self.root = root.resolve()
         self.base_path = base_path
         self.epochs = epochs
+        self.public_url = ""  # the site's production base_url, replaced in the widget gallery
         super().__init__(address, _Handler)
 
 
@@ -171,13 +189,21 @@ class _Handler(BaseHTTPRequestHandler):
             target = target / "index.html"
         if not target.is_file():
             return self._not_found(send_body)
-        self._file(HTTPStatus.OK, target, send_body)
+        self._file(HTTPStatus.OK, target, send_body, gallery=rel.startswith(GALLERY_PREFIX))
 
-    def _file(self, status: HTTPStatus, target: Path, send_body: bool) -> None:
+    def _local_url(self) -> str:
+        host = self.headers.get("Host", "")
+        if not _HOST.fullmatch(host):
+            host = "%s:%d" % self.server.server_address[:2]
+        return f"http://{host}{self.server.base_path}"
+
+    def _file(self, status: HTTPStatus, target: Path, send_body: bool, gallery: bool = False) -> None:
         kind = _TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         body = target.read_bytes()
         if target.suffix.lower() == ".html":
             epochs = self.server.epochs
+            if gallery:
+                body = local_embed_codes(body, self.server.public_url, self._local_url())
             body = inject(body, epochs.visible, epochs.error)
         self._send(status, body, kind, send_body)
 
@@ -207,6 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
+        self.send_header("Access-Control-Allow-Origin", "*")
         self.end_headers()
         if send_body:
             self.wfile.write(body)

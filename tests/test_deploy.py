@@ -268,4 +268,50 @@ def test_cli_passes_options_through(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     kwargs = run_deploy.call_args.kwargs
     assert kwargs["git"] == GitOptions(remote="up", branch="www", message="hi", force=True)
-    assert kwargs["dry_run"] and kwargs["no_build"] and kwargs["target"] is None
+    assert kwargs["dry_run"] and kwargs["no_build"] and kwargs["target"] is None and not kwargs["strict"]
+
+
+def test_uncommitted_changes_mark_the_deploy_dirty(site: Path, remote: Path) -> None:
+    sha = git(site, "rev-parse", "HEAD")
+    out = deploy(site)  # the build's output and cache are ignored: still clean
+    message = git(remote, "log", "-1", "--format=%B", "gh-pages")
+    assert f"Source-Commit: {sha}\n" in message + "\n" and "dirty" not in message and "dirty" not in out
+
+    (site / "content/about.md").write_text("---\ntitle: About us\n---\nNot committed yet.\n")
+    out = deploy(site)
+    message = git(remote, "log", "-1", "--format=%B", "gh-pages")
+    assert message.startswith(f"Deploy {sha[:12]}-dirty with shelfpress")
+    assert f"Source-Commit: {sha}-dirty" in message
+    assert "uncommitted changes (content/about.md)" in out and f"{sha[:12]}-dirty" in out
+
+    git(site, "commit", "-qam", "about")
+    (site / "content/new.md").write_text("---\ntitle: New\n---\nUntracked.\n")  # untracked counts too
+    deploy(site, "-m", "Refresh")
+    message = git(remote, "log", "-1", "--format=%B", "gh-pages")
+    assert message.startswith("Refresh\n") and f"Source-Commit: {git(site, 'rev-parse', 'HEAD')}-dirty" in message
+
+
+def test_placeholder_base_url_warns_and_fails_under_strict(site: Path, remote: Path) -> None:
+    config = (site / "shelfpress.toml").read_text().replace("https://user.github.io/repo/",
+                                                            "https://example.github.io/my-site/")
+    (site / "shelfpress.toml").write_text(config)
+    git(site, "commit", "-qam", "starter base_url")
+    strict = deploy(site, "--strict", ok=False)
+    assert "base_url is still a placeholder (https://example.github.io/my-site/)" in strict
+    assert "gh-pages" not in git(remote, "branch", "--list")
+    out = deploy(site)
+    assert "base_url is still a placeholder" in out and history(remote)
+    folder = run("deploy", "-C", str(site), "--target", str(site.parent / "www"), "--strict")
+    assert folder.exit_code == 1 and "placeholder" in folder.output
+
+
+def test_starter_base_url_is_a_placeholder(tmp_path: Path) -> None:
+    from generator.commands.deploy import _check_base_url
+    from generator.config import load_config
+    from generator.errors import DeployError
+    from generator.reporting import Reporter
+
+    assert run("new", str(tmp_path / "mysite")).exit_code == 0
+    config = load_config(tmp_path / "mysite")
+    with pytest.raises(DeployError, match="placeholder"):
+        _check_base_url(config, True, Reporter(verbosity=0))

@@ -71,7 +71,7 @@ def test_dashboard_is_self_contained_and_escaped(tmp_path, servers):
                  "-o", str(out))
     assert result.exit_code == 0, result.output
     page = out.read_text()
-    assert page.count("<svg") == 5 and "&lt;b&gt;Lamp&lt;/b&gt;" in page and "<b>Lamp" not in page
+    assert page.count("<svg") == 2 and "&lt;b&gt;Lamp&lt;/b&gt;" in page and "<b>Lamp" not in page
     assert "Test &lt;site&gt;" in page and "section:guider" in page
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "<script" not in page and "<link" not in page

@@ -221,3 +221,28 @@ def test_css_change_swaps_stylesheets_without_reload(server: DevServer, site: Pa
                            timeout=10_000)
     assert page.evaluate("window.__marker") == 1  # type: ignore[attr-defined]
     assert urlsplit(page.url).path == "/repo/about/"  # type: ignore[attr-defined]
+
+
+@pytest.mark.server
+def test_cors_header_and_local_embed_codes(tmp_path: Path) -> None:
+    """Widgets embedded from another local port can load their JSON; the gallery's embed codes name the
+    dev server, while the built site keeps the production base_url."""
+    config = "title = \"T\"\nbase_url = \"https://user.github.io/repo/\"\nlanguage = \"en\"\n" \
+             "[widgets.lamps]\nquery = \"lampa\"\ncount = 2\n"
+    site = write_site(tmp_path / "site", PAGES, config)
+    dev = DevServer(load_config(site), port=0, reporter=Reporter(verbosity=0))
+    dev.start()
+    try:
+        local = dev.url  # http://127.0.0.1:<port>/repo/
+        data = get(dev, "/repo/widgets/lamps.json")
+        assert data.status == 200 and data.getheader("Access-Control-Allow-Origin") == "*"
+        assert get(dev, "/repo/widgets/lamps.js").getheader("Access-Control-Allow-Origin") == "*"
+        gallery = get(dev, "/repo/widgets/").body.decode()  # type: ignore[attr-defined]
+        assert f"{local}widgets/lamps.js" in gallery and f"{local}js/widget-host.js" in gallery
+        assert "https://user.github.io/repo/widgets/" not in gallery
+        built = (dev.out_dir / "widgets/index.html").read_text()
+        assert "https://user.github.io/repo/widgets/lamps.js" in built and local not in built
+    finally:
+        dev.close()
+    assert run("build", "-C", str(site)).exit_code == 0
+    assert "https://user.github.io/repo/widgets/lamps.js" in (site / "public/widgets/index.html").read_text()

@@ -51,6 +51,26 @@ def test_widget_outputs(tmp_path: Path) -> None:
     assert "/widgets/" not in (out / "sitemap.xml").read_text()
 
 
+def test_context_widget_ranks_its_own_query_without_stop_words(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nHi\n"}, WIDGETS)
+    build(site)
+    context = json.loads((site / "public/widgets/context.json").read_text())
+    names = [item["name"] for item in context["items"]]
+    assert names and sum("lamp" in name.lower() for name in names) > len(names) / 2  # its own "lampa" results
+    assert not any(other in name for name in names for other in ("Namnlapp", "Stokke", "Futaba"))
+    assert not {"till", "och", "med", "the", "og", "pa"} & set(context["index"])
+    assert {"till", "och", "for", "the", "af", "og", "ikke"} <= set(context["stop"])
+    assert "stop" not in json.loads((site / "public/widgets/lamps.json").read_text())
+
+
+def test_search_words_drop_stop_words_of_every_language() -> None:
+    from generator.widgets.payload import search_words
+
+    assert search_words("Lampor till hallen och köket") == ["lampor", "hallen", "koket"]
+    assert search_words("Lamper til stuen og køkkenet") == ["lamper", "stuen", "kokkenet"]
+    assert search_words("The best lamps for the hall") == ["lamps", "hall"]
+
+
 def test_signed_links_in_widget_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHOPELLO_SIGNING_SECRET", "s3cret-for-tests")
     site = write_site(tmp_path / "site", {}, WIDGETS)

@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -86,9 +85,15 @@ count = 4
 columns = 2
 
 [widgets.context]
-query = "pendel"
+query = "lampa"
 count = 3
 layout = "list"
+context = true
+
+[widgets.everything]
+count = 3
+order_by = "price"
+order = "DESC"
 context = true
 """
     site = write_site(root / "site", CONTENT, config)
@@ -111,6 +116,10 @@ context = true
                         f'<script src="{s}/widgets/context.js" async></script>',
         "nothing.html": f'<h1>Quantum chromodynamics</h1><div data-shelfpress-widget="context"></div>'
                         f'<script src="{s}/widgets/context.js" async></script>',
+        "stopwords.html": f'<h1>Till och med för dig</h1><div data-shelfpress-widget="everything"></div>'
+                          f'<script src="{s}/widgets/everything.js" async></script>',
+        "nothing-all.html": f'<h1>Quantum chromodynamics</h1><div data-shelfpress-widget="everything"></div>'
+                            f'<script src="{s}/widgets/everything.js" async></script>',
         "evil.html": f'<h1>x</h1><div data-shelfpress-widget="evil"></div><script src="{s}/widgets/evil.js" async>'
                      "</script>",
     }
@@ -209,12 +218,25 @@ def test_context_widget_follows_h1_and_q(servers: tuple[str, str, Path], page: o
     by_h1 = cards(page, "context")
     assert [("bordslampa" in c["name"].lower()) for c in by_h1] == [True, True, False]  # name beats category
     assert by_h1[2]["name"].startswith("Duoro lampa")  # category "Bordslampor" shares the stem
-    page.goto(f"{host}/context.html?q=Tripp%20Trapp")  # type: ignore[attr-defined]
+    page.goto(f"{host}/context.html?q=Soho%20pendel")  # type: ignore[attr-defined]
     by_q = cards(page, "context")
-    assert by_q[0]["name"].startswith("Stokke, Tripp Trapp")
+    assert by_q[0]["name"].startswith("Soho pendel")
+    page.goto(f"{host}/context.html?q=Tripp%20Trapp")  # type: ignore[attr-defined]
+    outside = cards(page, "context")  # not among the widget's own "lampa" results: its own ranking
     page.goto(f"{host}/nothing.html")  # type: ignore[attr-defined]
-    fallback = cards(page, "context")  # nothing matches: the widget's own query ("pendel")
-    assert fallback and all("pendel" in c["name"].lower() for c in fallback)
+    fallback = cards(page, "context")  # nothing matches: the widget's own query ("lampa")
+    assert fallback == outside and all("lamp" in c["name"].lower() for c in fallback)
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_context_widget_ignores_stop_words(servers: tuple[str, str, Path], page: object) -> None:
+    """"till" is a Swedish stop word: it must not pull in "Namnlapp till godispåsar" or "Skruv till ..."."""
+    site, host, _ = servers
+    page.goto(f"{host}/nothing-all.html")  # type: ignore[attr-defined]
+    own = cards(page, "everything")
+    page.goto(f"{host}/stopwords.html")  # type: ignore[attr-defined]
+    found = cards(page, "everything")
+    assert found == own and not any(" till " in c["name"] for c in found)
     assert page.errors == []  # type: ignore[attr-defined]
 
 

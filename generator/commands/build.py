@@ -34,6 +34,7 @@ from ..errors import BuildError
 from ..fingerprint import DataDigests, TemplateDigests
 from ..output import OutputWriter, WriteStats, check_output_dir
 from ..pages import PageRenderer
+from ..products.recommendations import RecommendationStage, file_signature_text
 from ..products.signing import make_signer
 from ..products.stage import StageResult, feed_timestamp, run_stage
 from ..render import UrlBuilder, check_theme, make_environment, render_template
@@ -108,7 +109,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
 
     with timer("check inputs"):
         signature = inputs_signature(config, drafts=drafts, data_version=source.data_version(),
-                                     extra=feed_timestamp())
+                                     extra=feed_timestamp() + file_signature_text(config))
     if not clean and state.unchanged(signature):
         run_sync(source.aclose())
         return _nothing_changed(state, reporter, strict, timer)
@@ -116,11 +117,14 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     with timer("read content"):
         site = load_site(config, drafts=drafts, read=state.read_page)
         widgets = WidgetStage(site, make_signer(config, reporter), reporter)
+        recommendations = RecommendationStage(site, reporter)
         if config.search:
             add_search_page(site)
     with timer("fetch products"):
-        products = run_stage(site, source, widgets.sign, reporter, also_needed=widgets.needed_by())
+        products = run_stage(site, source, widgets.sign, reporter,
+                             also_needed={**recommendations.needed_by(), **widgets.needed_by()})
         widgets.add_pages(products.results)
+        recommendations.add_data(products.results, widgets.sign)
     env = make_environment(config, strict=strict)
     renderer = PageRenderer(site, env, markdown=state.markdown)
     with timer("plan"):

@@ -27,6 +27,7 @@ from ..search import add_search_page
 from ..site import load_site
 from ..sources.factory import check_source
 from ..templatecheck import check_templates
+from ..products.recommendations import RecommendationStage
 from ..widgets import widget_specs
 
 
@@ -64,6 +65,8 @@ def check_site(config: Config, *, drafts: bool = False, strict: bool = False,
     channels = {channel_for(page, site) for page in site.content_pages}
     with problems.collect():
         channels |= {spec.channel for spec in widget_specs(config, site.content_pages)}
+    with problems.collect():
+        RecommendationStage(site, reporter)  # the recommendations file and shortcodes
     renderer = PageRenderer(site, make_environment(config, strict=strict))
     for page in site.pages:
         if page.source is not None:

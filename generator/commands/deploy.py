@@ -10,6 +10,14 @@ Only the output folder is published (plus `.nojekyll` and `CNAME` on the git
 branch). Refusals come before the build where they can (not a repository, no
 remote), and a failed build raises before anything is published.
 
+The published commit names its source: `Source-Commit: <sha>`, or
+`<sha>-dirty` (as `git describe --dirty` says it) when the site folder has
+uncommitted changes, because then HEAD alone does not say what was built.
+A `base_url` that is still a placeholder (the starter's
+`https://example.github.io/my-site/`, example.com/.org/.net, localhost) is a
+warning, and an error under `--strict`: every absolute link, the sitemap and
+the widget embed codes would point there.
+
 Must not: hold git plumbing (gitpages.py) or write files itself (output.py).
 """
 
@@ -18,6 +26,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .. import __version__
 from ..config import Config
@@ -28,6 +37,7 @@ from ..reporting import Reporter
 from .build import build
 
 LIST_AT_MOST = 50
+PLACEHOLDER_HOSTS = ("example.github.io", "example.com", "example.org", "example.net", "localhost", "127.0.0.1")
 
 
 @dataclass
@@ -42,16 +52,17 @@ class GitOptions:
 
 
 def deploy(config: Config, *, git: GitOptions | None = None, target: Path | None = None, no_build: bool = False,
-           dry_run: bool = False, reporter: Reporter | None = None) -> Publication | Changes:
+           dry_run: bool = False, strict: bool = False, reporter: Reporter | None = None) -> Publication | Changes:
     """Build (unless no_build) and publish to git, or into `target`; see the module docstring."""
     reporter = reporter or Reporter()
     git = git or GitOptions()
+    _check_base_url(config, strict, reporter)
     if target is not None:
         if git != GitOptions():
             raise DeployError("--target publishes into a folder; --remote, --branch, --message, --force and "
                               "--ignore-version only apply to git")
         _check_target(config, target)
-        site = _built_site(config, no_build, reporter)
+        site = _built_site(config, no_build, reporter, strict)
         changes = publish_folder(site, target, dry_run=dry_run)
         _report(reporter, changes, f"{target}", dry_run)
         return changes
@@ -61,12 +72,16 @@ def deploy(config: Config, *, git: GitOptions | None = None, target: Path | None
     branch = git.branch or config.deploy.branch
     repo.check_remote(remote)
     repo.check_not_checked_out(branch)
-    site = _built_site(config, no_build, reporter)
+    dirty = repo.uncommitted(config.site_dir, [config.output_path, config.site_dir / config.source.cache_dir])
+    if dirty:
+        reporter.info(f"The site has uncommitted changes ({_first_paths(dirty)}): the deploy is labelled "
+                      f"{repo.head_commit()[:12]}-dirty")
+    site = _built_site(config, no_build, reporter, strict)
     remote_tip = repo.fetch_published(remote, branch)
     parent = None if git.force else remote_tip or repo.rev(f"refs/heads/{branch}")
     if parent and not git.ignore_version:
         _check_version(repo.deployed_version(parent), branch)
-    message = _message(git.message, repo.head_commit())
+    message = _message(git.message, repo.head_commit(), dirty=bool(dirty))
     result = repo.publish(site, remote=remote, branch=branch, message=message, extra=_pages_files(config),
                           force=git.force, dry_run=dry_run, parent=parent, remote_tip=remote_tip)
     _report(reporter, result.changes, f"{remote}/{branch}", dry_run)
@@ -77,10 +92,27 @@ def deploy(config: Config, *, git: GitOptions | None = None, target: Path | None
     return result
 
 
-def _built_site(config: Config, no_build: bool, reporter: Reporter) -> Path:
+def _check_base_url(config: Config, strict: bool, reporter: Reporter) -> None:
+    """Warn (fail under --strict) when base_url is still a placeholder."""
+    host = (urlsplit(config.base_url).hostname or "").lower()
+    if not any(host == h or host.endswith("." + h) for h in PLACEHOLDER_HOSTS):
+        return
+    message = (f"base_url is still a placeholder ({config.base_url}): absolute links, the sitemap and widget "
+               f"embed codes would point there; set base_url in {config.config_file.name} to the site's public "
+               "address, e.g. https://USER.github.io/REPO/")
+    if strict:
+        raise DeployError(message + " (--strict)")
+    reporter.warn(message)
+
+
+def _first_paths(paths: list[str], shown: int = 3) -> str:
+    return ", ".join(paths[:shown]) + (f" and {len(paths) - shown} more" if len(paths) > shown else "")
+
+
+def _built_site(config: Config, no_build: bool, reporter: Reporter, strict: bool = False) -> Path:
     """The output folder to publish, after building it (a failed build raises here) and checking it."""
     if not no_build:
-        reporter.info(build(config, reporter=reporter).summary())
+        reporter.info(build(config, reporter=reporter, strict=strict).summary())
     out = config.output_path
     if not out.is_dir():
         raise DeployError(f"nothing to publish: {out} does not exist; run `shelfpress build` or drop --no-build")
@@ -118,9 +150,11 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
-def _message(custom: str | None, source_sha: str) -> str:
-    subject = custom or f"Deploy {source_sha[:12]} with shelfpress {__version__}"
-    return f"{subject}\n\n{SOURCE_TRAILER}: {source_sha}\n{VERSION_TRAILER}: {__version__}\n"
+def _message(custom: str | None, source_sha: str, *, dirty: bool = False) -> str:
+    """Subject plus trailers; a source with uncommitted changes is `<sha>-dirty` in both."""
+    mark = "-dirty" if dirty else ""
+    subject = custom or f"Deploy {source_sha[:12]}{mark} with shelfpress {__version__}"
+    return f"{subject}\n\n{SOURCE_TRAILER}: {source_sha}{mark}\n{VERSION_TRAILER}: {__version__}\n"
 
 
 def _pages_files(config: Config) -> dict[str, str]:

@@ -21,7 +21,7 @@ from ..config import Config, load_config
 from ..errors import Abort
 from ..reports import summary
 from ..reports.channels import load_channel_map
-from ..reports.dashboard import write_dashboard
+from ..reports.dashboard import demo_ledger, write_dashboard
 from ..reports.ledger import Ledger
 from ..reports.partner import PartnerClient
 from ..reports.periods import NAMED_RANGES, Period, choose
@@ -100,10 +100,23 @@ def report_command(site_dir: Path, start: str | None, end: str | None, named: st
 @revenue_group.command("dashboard")
 @site_option
 @period_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The HTML file to write (keep it outside the published output dir).")
-def dashboard_command(site_dir: Path, start: str | None, end: str | None, named: str | None, output: Path) -> None:
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The HTML file to write (keep it outside the published output dir); with --demo the "
+                   "default is revenue-sample.html.")
+@click.option("--demo", is_flag=True, help="Fill it from sample data bundled with shelfpress (labelled as "
+                                            "sample): no site, ledger or account needed.")
+def dashboard_command(site_dir: Path, start: str | None, end: str | None, named: str | None, output: Path | None,
+                      demo: bool) -> None:
     """Write a self-contained HTML dashboard from the ledger (no network)."""
+    if demo:
+        output = output or Path("revenue-sample.html")
+        ledger, period, places = demo_ledger()
+        with ledger:
+            write_dashboard(ledger, period, output, places=places, title="sample site", sample=True)
+        click.echo(f"Wrote {output} (SAMPLE data, not your revenue)")
+        return
+    if output is None:
+        raise click.UsageError("Missing option '-o' / '--output' (or pass --demo for a sample).")
     config = load_config(site_dir)
     period = choose(start, end, named, dt.date.today())
     with Ledger(ledger_path(config)) as ledger:

@@ -5,13 +5,16 @@
     HTTP threads   --(serve the temp dir; HTML waits for an in-flight build)
 
 One long-lived `watchfiles.watch()` covers content/, templates/, themes/,
-static/, data/, shelfpress.toml and a local catalog file; a burst of saves
+static/, data/, shelfpress.toml, a local catalog file and the recommendations
+file; a burst of saves
 arrives as one batch, and changes that land during a build are coalesced
 into the next one. The build state stays in memory between rebuilds, so a
 one-page edit re-renders that page and its section only. A failed rebuild
 (config included) keeps the last good site and shows its error in the
 terminal and, as an overlay, in the browser. Product data comes through the
-build's normal (cached) sources: serving never forces a re-fetch.
+build's normal (cached) sources: serving never forces a re-fetch. Responses
+allow any origin (CORS), and the widget gallery shows embed codes for the
+local address, so widgets can be tried in a page served from another port.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from ..buildstate import BuildState
 from ..config import CONFIG_FILE, Config, load_config
 from ..errors import ServeError, ShelfpressError
 from ..livereload import BuildEpochs, LiveReloadServer
+from ..products.recommendations import recommendations_path
 from ..reporting import Reporter
 from .build import build
 
@@ -90,6 +94,7 @@ class DevServer:
         """Listen (a busy port raises ServeError), watch, build once (errors raise), then serve and rebuild."""
         try:
             self.server = _listen(self.host, self.port, self.out_dir, self.config.base_path, self.epochs)
+            self.server.public_url = self.config.base_url
             watching = self._open_watch()  # before the first build: no edit after start() began is missed
             try:
                 self._build()  # requests wait in the listen backlog until it is done
@@ -124,6 +129,9 @@ class DevServer:
         paths = [site / name for name in WATCHED]
         if self.config.source.catalog:
             paths.append(site / self.config.source.catalog)
+        recommendations = recommendations_path(self.config)
+        if recommendations is not None and not recommendations.resolve().is_relative_to((site / "data").resolve()):
+            paths.append(recommendations)
         return [p for p in paths if p.exists()]
 
     def _open_watch(self) -> Iterator[set[tuple[watchfiles.Change, str]]]:
@@ -163,6 +171,7 @@ class DevServer:
             self.config = load_config(self.config.site_dir)
             if self.server is not None:
                 self.server.base_path = self.config.base_path
+                self.server.public_url = self.config.base_url
             self._build()
         except Exception as exc:  # noqa: BLE001 - any failure keeps the last good site and is shown
             message = exc.format_message() if isinstance(exc, ShelfpressError) else f"{type(exc).__name__}: {exc}"

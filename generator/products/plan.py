@@ -40,8 +40,8 @@ LISTING_KEY_DOCS: dict[str, tuple[str, str, str]] = {
 }
 SHORTCODE_KEY_DOCS: dict[str, tuple[str, str, str]] = {
     "title": ("string", '""', "A heading (`<h2>`) above the products."),
-    "layout": ("string", '""', "Passed to the template as `params.layout` for themes that offer layouts; the "
-               "default theme shows a grid."),
+    "layout": ("string", '""', "`grid` (default), `carousel` (one row that scrolls sideways) or `list` in the "
+               "default theme; passed to the template as `params.layout`."),
     "columns": ("int", '""', "Passed to the template as `params.columns`; the default theme's grid fits the "
                 "width."),
 }

@@ -3,14 +3,18 @@
     {"v": 1, "name", "layout", "columns", "colors", "title", "button", "count",
      "items": [{"name", "click", "img", "price", "was", "off", "store", "brand"}],
      "default": [item indexes, best first],
-     "index": {"token": [[item index, weight], ...]}}        context widgets only
+     "index": {"token": [[item index, weight], ...]},        context widgets only
+     "stop": ["till", "the", ...]}                             context widgets only
 
 Items carry only what a card shows, already safe: plain-text names, http(s)
 image URLs and signed http(s) click links (ProductView). The browser still
 validates every field (widget.js) because a static host may serve anything.
 `index` is the prebuilt search index the context widget ranks in the
 browser: tokens are lowercased and accent-folded exactly as widget.js
-folds the host page's words, weighted name > brand > category.
+folds the host page's words, weighted name > brand > category. A context widget's items are its own
+query's results (`WidgetSpec.pool_query`), so the host page only re-ranks
+what the widget would show anyway. Stop words (sv, da, nb, en) are left out
+of the index, and `stop` tells widget.js to drop them from the host's words.
 """
 
 from __future__ import annotations
@@ -23,18 +27,25 @@ from typing import Any
 
 from ..products.views import ProductView
 from .spec import WidgetSpec
+from .stopwords import ALL_STOP_WORDS
 
 FIELD_WEIGHTS = (("name", 3), ("brand", 2), ("category", 1))
 _SPLIT = re.compile(r"[^a-z0-9]+")
+_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "œ": "oe"})  # letters NFD does not decompose
 
 Price = Callable[[float, str], str]
 
 
 def tokens(text: str) -> list[str]:
-    """"Taklampa Ström-Öl" -> ["taklampa", "strom", "ol"] (the same folding as widget.js)."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
+    """"Taklampa Ström-Øl" -> ["taklampa", "strom", "ol"] (the same folding as widget.js)."""
+    decomposed = unicodedata.normalize("NFD", text.lower().translate(_LETTERS))
     folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return [token for token in _SPLIT.split(folded) if len(token) > 1]
+
+
+def search_words(text: str) -> list[str]:
+    """The tokens of `text` a context widget ranks by: stop words of sv, da, nb and en left out."""
+    return [token for token in tokens(text) if token not in ALL_STOP_WORDS]
 
 
 def _fields(view: ProductView) -> dict[str, str]:
@@ -46,7 +57,7 @@ def search_index(views: Sequence[ProductView]) -> dict[str, list[list[int]]]:
     for position, view in enumerate(views):
         texts = _fields(view)
         for field_name, weight in FIELD_WEIGHTS:
-            for token in set(tokens(texts[field_name])):
+            for token in set(search_words(texts[field_name])):
                 postings = index.setdefault(token, {})
                 postings[position] = postings.get(position, 0) + weight
     return {token: [[pos, w] for pos, w in sorted(postings.items())] for token, postings in sorted(index.items())}
@@ -72,4 +83,5 @@ def widget_payload(spec: WidgetSpec, shown: Sequence[ProductView], pool: Sequenc
     }
     if spec.context:
         data["index"] = search_index(views)
+        data["stop"] = sorted(ALL_STOP_WORDS)
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()

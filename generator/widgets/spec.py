@@ -75,8 +75,9 @@ class WidgetSpec:
 
     @property
     def pool_query(self) -> ProductQuery:
-        """Context widgets: the products the browser ranks (the query's filters, no search words)."""
-        return self.query.replace(query=None, mode=None, limit=self.pool, offset=0)
+        """Context widgets: the products the browser ranks, which are the widget's own query results
+        (its search words and filters), only more of them; the host page's words re-rank these."""
+        return self.query.replace(limit=self.pool, offset=0)
 
 
 def _whole(key: str, value: Any, low: int, high: int) -> int:

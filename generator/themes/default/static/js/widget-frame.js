@@ -1,11 +1,27 @@
-/* Inside the /widgets/<name>/ iframe page: tell the host page our height
-   (for js/widget-host.js) whenever it changes. Sends only a number. */
+/* Inside the /widgets/<name>/ iframe page: tell the host page (js/widget-host.js) our height.
+   A handshake, so the order in which host script and frame load does not matter:
+   - the frame announces its height as soon as this script runs and at window load;
+   - the host asks ({shelfpress: "size?"}) when its script runs and on every load of the
+     frame, and the frame answers;
+   - a ResizeObserver reports every later change (content rendered, images, new width).
+   Sends only a number. Once a host has asked, the page hides its own scrollbars (the
+   host sizes the frame); without a host it keeps them, so nothing is cut off. */
 (function () {
   "use strict";
-  if (window.parent === window || !window.ResizeObserver) return;
-  var last = 0;
-  new ResizeObserver(function () {
-    var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
-    if (h !== last) { last = h; window.parent.postMessage({ shelfpress: "height", height: h }, "*"); }
-  }).observe(document.documentElement);
+  if (window.parent === window) return;
+  var root = document.documentElement, last = -1;
+  function tell(force) {
+    var h = Math.ceil(root.getBoundingClientRect().height);
+    if (h === last && !force) return;
+    last = h;
+    window.parent.postMessage({ shelfpress: "height", height: h }, "*");
+  }
+  window.addEventListener("message", function (e) {
+    if (e.source !== window.parent || !e.data || e.data.shelfpress !== "size?") return;
+    root.classList.add("shelfpress-hosted");
+    tell(true);
+  });
+  if (window.ResizeObserver) new ResizeObserver(function () { tell(false); }).observe(root);
+  window.addEventListener("load", function () { tell(true); });
+  tell(true);
 })();

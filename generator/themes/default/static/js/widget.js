@@ -7,31 +7,50 @@
    and CSSOM properties, so a strict host CSP needs no 'unsafe-inline'.
    Context widgets rank their prebuilt index by the host page's ?q= or first
    <h1> (tokenised and accent-folded as the build folded the index; a word
-   also matches index words that share its stem, "taklampa" ~ "taklampor"). */
+   also matches index words that share its stem, "taklampa" ~ "taklampor").
+   The index holds only the widget's own query results; stop words (sv, da,
+   nb, en: the JSON's `stop`) never count. */
 (function () {
   "use strict";
   var me = document.currentScript;
   var m = me && /([a-z0-9-]+)\.js(?:[?#].*)?$/.exec(me.src);
   if (!m || !window.fetch || !document.head.attachShadow) return;
   var name = m[1];
+  // Layouts fit any width from a 250 px sidebar to a wide column: the grid has at most
+  // --c columns and never one under 130 px (so phones get 2, sidebars 1); carousel cards
+  // are at least 140 px; list rows keep image | text | button, and below 360 px (a
+  // container query on the widget, not the window) the button moves under the text.
+  // Words wrap between words, never letter by letter; names stop after three lines.
   var CSS = ":host{all:initial!important;display:block!important}.w{font:14px/1.4 system-ui,sans-serif;" +
-    "color:var(--t,#222);background:var(--b,transparent)}*{box-sizing:border-box;margin:0;padding:0}" +
-    "h2{font-size:16px;margin:0 0 8px}ul{list-style:none;display:grid;gap:12px;grid-template-columns:" +
-    "repeat(var(--c,4),minmax(0,1fr))}.carousel{display:flex;overflow-x:auto;scroll-snap-type:x mandatory}" +
-    ".carousel li{flex:0 0 calc(100%/var(--c,4) - 9px);scroll-snap-align:start}.list{grid-template-columns:1fr}" +
-    ".list a{flex-direction:row;align-items:center}.list img{width:64px;height:64px}" +
-    "a{display:flex;flex-direction:column;gap:4px;height:100%;padding:8px;border:1px solid #ddd;" +
-    "border-radius:6px;color:inherit;text-decoration:none;background:#fff}a:hover,a:focus{border-color:var(--a,#b4451f)}" +
+    "color:var(--t,#222);background:var(--b,transparent);container-type:inline-size}" +
+    "*{box-sizing:border-box;margin:0;padding:0}h2{font-size:16px;margin:0 0 8px}" +
+    "ul{list-style:none;display:grid;gap:12px;grid-template-columns:repeat(auto-fill," +
+    "minmax(max(130px,calc((100% - (var(--c,4) - 1)*12px)/var(--c,4))),1fr))}" +
+    ".carousel{display:flex;overflow-x:auto;scroll-snap-type:x mandatory;padding-bottom:6px}" +
+    ".carousel li{flex:0 0 max(140px,calc((100% - (var(--c,4) - 1)*12px)/var(--c,4)));scroll-snap-align:start}" +
+    "li{min-width:0}a{display:flex;flex-direction:column;gap:4px;height:100%;padding:8px;border:1px solid #ddd;" +
+    "border-radius:6px;color:inherit;text-decoration:none;background:#fff}" +
+    "a:hover,a:focus{border-color:var(--a,#b4451f)}" +
     "img{display:block;width:100%;height:auto;aspect-ratio:1;object-fit:contain}" +
-    ".n{font-weight:600;overflow-wrap:anywhere}.s{color:#666;font-size:12px}.p{font-weight:700}" +
-    ".p.off{color:var(--a,#b4451f)}del{color:#888;font-weight:400;margin-left:4px}" +
-    ".btn{margin-top:auto;color:var(--a,#b4451f);font-weight:600}";
+    ".n{font-weight:600;overflow-wrap:break-word;display:-webkit-box;-webkit-box-orient:vertical;" +
+    "-webkit-line-clamp:3;overflow:hidden}.s{color:#666;font-size:12px;overflow-wrap:break-word}" +
+    ".p{font-weight:700}.p.off{color:var(--a,#b4451f)}del{color:#888;font-weight:400;margin-left:4px}" +
+    ".btn{margin-top:auto;padding:5px 10px;border:1px solid var(--a,#b4451f);border-radius:4px;" +
+    "color:var(--a,#b4451f);font-weight:600;text-align:center;white-space:nowrap}" +
+    ".list{grid-template-columns:minmax(0,1fr)}.list a{display:grid;grid-template-columns:64px minmax(0,1fr) " +
+    "auto;grid-auto-rows:auto;column-gap:12px;row-gap:2px;align-items:start}" +
+    ".list img{grid-column:1;grid-row:1/span 3;width:64px;height:64px}.list .n,.list .s,.list .p{grid-column:2}" +
+    ".list .btn{grid-column:3;grid-row:1/span 3;align-self:center;margin:0}" +
+    "@container (max-width:360px){.list a{grid-template-columns:56px minmax(0,1fr)}" +
+    ".list img{width:56px;height:56px;grid-row:1/span 4}.list .btn{grid-column:2;grid-row:auto;" +
+    "justify-self:start;margin-top:4px}}";
 
   function str(v) { return typeof v === "string" ? v : ""; }
   function url(v) { return typeof v === "string" && /^https?:\/\/[^\s]+$/i.test(v) ? v : ""; }
   function int(v, lo, hi, d) { return typeof v === "number" && v % 1 === 0 && v >= lo && v <= hi ? v : d; }
   function fold(s) {
-    return s.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").split(/[^a-z0-9]+/)
+    return s.toLowerCase().replace(/ø/g, "o").replace(/æ/g, "ae").replace(/ß/g, "ss").replace(/œ/g, "oe")
+      .normalize("NFD").replace(/[\u0300-\u036f]/g, "").split(/[^a-z0-9]+/)
       .filter(function (t) { return t.length > 1; });
   }
 
@@ -50,6 +69,7 @@
     return { items: items, count: int(d.count, 1, 48, 4), columns: int(d.columns, 1, 6, 4), colors: colors,
       layout: ["grid", "carousel", "list"].indexOf(d.layout) >= 0 ? d.layout : "grid", title: str(d.title),
       button: str(d.button), index: d.index && typeof d.index === "object" ? d.index : null,
+      stop: Array.isArray(d.stop) ? d.stop.filter(function (t) { return typeof t === "string"; }) : [],
       dflt: d.default.filter(function (i) { return items[i]; }) };
   }
 
@@ -60,7 +80,10 @@
   }
 
   function rank(w) {
-    var score = {}, words = w.index ? fold(context()) : [], keys = w.index ? Object.keys(w.index) : [];
+    var stop = Object.create(null);
+    w.stop.forEach(function (t) { stop[t] = true; });
+    var words = w.index ? fold(context()).filter(function (t) { return !stop[t]; }) : [];
+    var score = {}, keys = w.index ? Object.keys(w.index) : [];
     words.forEach(function (q) {
       keys.forEach(function (k) {
         var f = k === q ? 1 : q.length > 3 && k.indexOf(q.slice(0, Math.max(4, q.length - 2))) === 0 ? 0.5 : 0;
