@@ -11,6 +11,7 @@ unavailable. This module does not render pages.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -30,11 +31,30 @@ def add_search_page(site: Site) -> None:
 
 
 async def _index(site: Path, bundle: Path) -> None:
+    """Index `site` into `bundle`. Leaving the block writes the files, once: an explicit `write_files`
+    as well made Pagefind write the bundle twice, and the service is stopped right after the second
+    write (a truncated pagefind-entry.json was seen)."""
     from pagefind.index import IndexConfig, PagefindIndex
 
     async with PagefindIndex(config=IndexConfig(output_path=str(bundle))) as index:
         await index.add_directory(str(site))
-        await index.write_files(output_path=str(bundle))
+
+
+class BrokenBundle(Exception):
+    """Pagefind wrote a bundle that cannot be served (an empty file, an unreadable entry file)."""
+
+
+def _check_bundle(bundle: Path) -> list[Path]:
+    """The bundle's files; raises BrokenBundle when one is empty or the entry file is not JSON."""
+    files = sorted(p for p in bundle.rglob("*") if p.is_file())
+    empty = [p.name for p in files if p.stat().st_size == 0]
+    if empty:
+        raise BrokenBundle(f"empty files: {', '.join(empty[:3])}")
+    try:
+        json.loads((bundle / "pagefind-entry.json").read_bytes())
+    except (OSError, ValueError) as exc:
+        raise BrokenBundle(f"pagefind-entry.json: {exc}") from None
+    return files
 
 
 def _is_page(key: str) -> bool:
@@ -59,13 +79,21 @@ def write_search_index(writer: OutputWriter, reporter: Reporter) -> None:
     if _keep_previous_bundle(writer):
         return
     writer.prune()
-    with tempfile.TemporaryDirectory(dir=writer.out_dir.parent, prefix=f".{writer.out_dir.name}.pagefind-") as temp:
-        bundle = Path(temp)
-        try:
-            run_sync(_index(writer.shadow, bundle))
-        except Exception as exc:  # noqa: BLE001 - any Pagefind failure (not installed, crashed) only warns
-            reporter.warn(f"site search is off: Pagefind could not index the site ({type(exc).__name__}: {exc}); "
-                          "install it with `pip install 'pagefind[bin]'`")
+    for attempt in (1, 2):  # a broken bundle is made again once before search is given up
+        with tempfile.TemporaryDirectory(dir=writer.out_dir.parent, prefix=f".{writer.out_dir.name}.pagefind-") as temp:
+            bundle = Path(temp) / BUNDLE
+            try:
+                run_sync(_index(writer.shadow, bundle))
+                files = _check_bundle(bundle)
+            except BrokenBundle as exc:
+                if attempt == 1:
+                    continue
+                reporter.warn(f"site search is off: Pagefind wrote a broken index twice ({exc})")
+                return
+            except Exception as exc:  # noqa: BLE001 - any Pagefind failure (not installed, crashed) only warns
+                reporter.warn(f"site search is off: Pagefind could not index the site ({type(exc).__name__}: {exc}); "
+                              "install it with `pip install 'pagefind[bin]'`")
+                return
+            for path in files:
+                writer.write(f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path.read_bytes(), "search index")
             return
-        for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
-            writer.write(f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path.read_bytes(), "search index")

@@ -1,0 +1,33 @@
+"""The Pagefind bundle check: a bundle that cannot be served never reaches the site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.search import BrokenBundle, _check_bundle
+
+
+def bundle(root: Path, files: dict[str, bytes]) -> Path:
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+def test_a_complete_bundle_passes(tmp_path: Path) -> None:
+    root = bundle(tmp_path, {"pagefind-entry.json": b'{"version": "1"}', "pagefind.js": b"export{}",
+                             "fragment/a.pf_fragment": b"\x1f\x8b"})
+    assert [p.name for p in _check_bundle(root)] == ["a.pf_fragment", "pagefind-entry.json", "pagefind.js"]
+
+
+@pytest.mark.parametrize("files", [
+    {"pagefind-entry.json": b"", "pagefind.js": b"export{}"},            # truncated to nothing
+    {"pagefind-entry.json": b'{"version": ', "pagefind.js": b"export{}"},  # cut mid-way
+    {"pagefind-entry.json": b"{}", "pagefind.js": b""},
+    {"pagefind.js": b"export{}"},                                         # no entry file at all
+])
+def test_a_broken_bundle_is_refused(tmp_path: Path, files: dict[str, bytes]) -> None:
+    with pytest.raises(BrokenBundle):
+        _check_bundle(bundle(tmp_path, files))
