@@ -245,6 +245,12 @@ class BuildState:
             self.markdown_html = {k: v for k, v in self.markdown_html.items() if k in self.markdown.used}
         self.save()
 
+    def reindexed(self, writer: OutputWriter, shadow: ShadowRecord | None) -> None:
+        """Only the search bundle changed (`refresh_search_index`): the fingerprints still hold."""
+        self.files = set(writer.owners)
+        self.shadow = shadow
+        self.save()
+
     def aborted(self, shadow: ShadowRecord | None) -> None:
         """A failed build: the live site is unchanged, only the shadow moved on."""
         self.key, self.outputs, self.signature = self._committed  # still what the live site was built from

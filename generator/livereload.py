@@ -26,6 +26,7 @@ import json
 import mimetypes
 import re
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -98,6 +99,14 @@ class BuildEpochs:
             while self.wanted <= built and not stop.is_set():
                 self._cond.wait(0.2)
             return None if stop.is_set() else self.wanted
+
+    def quiet_for(self, built: int, seconds: float, stop: threading.Event) -> bool:
+        """Whether `seconds` pass with no build newer than `built` wanted (and no stop)."""
+        deadline = time.monotonic() + seconds
+        with self._cond:
+            while self.wanted <= built and not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                self._cond.wait(min(left, 0.2))
+            return self.wanted <= built and not stop.is_set()
 
     def publish(self, epoch: int, error: str | None, css_only: bool = False) -> None:
         """The build for `epoch` finished (failed when `error` is set)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 from .asyncrun import run_sync
 from .content import Page
@@ -62,22 +63,27 @@ def _is_page(key: str) -> bool:
 
 
 def _keep_previous_bundle(writer: OutputWriter) -> bool:
-    """No HTML page changed since the last build: its bundle is still right, keep it as it is."""
+    """Carry the live site's bundle over as it is; False when there is none."""
     previous = writer.out_dir / BUNDLE
-    if writer.changed(_is_page) or not previous.is_dir():
+    if not previous.is_dir():
         return False
     return all(writer.keep(f"{BUNDLE}/{p.relative_to(previous).as_posix()}", "search index")
                for p in sorted(previous.rglob("*")) if p.is_file())
 
 
-def write_search_index(writer: OutputWriter, reporter: Reporter) -> None:
+def write_search_index(writer: OutputWriter, reporter: Reporter, *,
+                       when: Literal["changed", "later", "now"] = "changed") -> bool:
     """Index the next site's HTML pages and put the Pagefind bundle into it; warn (never fail) without Pagefind.
 
     Runs after every other file is in place (the shadow tree is then the complete next site, which
-    Pagefind reads directly) and only when an HTML page was written or removed.
+    Pagefind reads directly). `when`: "changed" indexes only when an HTML page was written or removed
+    (else the previous bundle is still right); "later" keeps the previous bundle even then and returns
+    True (the index is stale: the dev server re-indexes once the browser has reloaded, see
+    `commands.build.refresh_search_index`); "now" always indexes.
     """
-    if _keep_previous_bundle(writer):
-        return
+    pages_changed = writer.changed(_is_page)
+    if when != "now" and (not pages_changed or when == "later") and _keep_previous_bundle(writer):
+        return pages_changed
     writer.prune()
     for attempt in (1, 2):  # a broken bundle is made again once before search is given up
         with tempfile.TemporaryDirectory(dir=writer.out_dir.parent, prefix=f".{writer.out_dir.name}.pagefind-") as temp:
@@ -89,11 +95,12 @@ def write_search_index(writer: OutputWriter, reporter: Reporter) -> None:
                 if attempt == 1:
                     continue
                 reporter.warn(f"site search is off: Pagefind wrote a broken index twice ({exc})")
-                return
+                return False
             except Exception as exc:  # noqa: BLE001 - any Pagefind failure (not installed, crashed) only warns
                 reporter.warn(f"site search is off: Pagefind could not index the site ({type(exc).__name__}: {exc}); "
                               "install it with `pip install 'pagefind[bin]'`")
-                return
+                return False
             for path in files:
                 writer.write(f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path.read_bytes(), "search index")
-            return
+            return False
+    return False

@@ -246,3 +246,19 @@ def test_cors_header_and_local_embed_codes(tmp_path: Path) -> None:
         dev.close()
     assert run("build", "-C", str(site)).exit_code == 0
     assert "https://user.github.io/repo/widgets/lamps.js" in (site / "public/widgets/index.html").read_text()
+
+
+@pytest.mark.server
+def test_reload_does_not_wait_for_search_which_catches_up_when_edits_pause(server: DevServer, site: Path) -> None:
+    def fragments() -> set[str]:
+        return {p.name for p in (server.out_dir / "pagefind").rglob("*.pf_fragment")}
+
+    first = fragments()
+    assert first, "the first build indexes search before serving"
+    (site / "content/about.md").write_text("---\ntitle: About\n---\nA quite different about text.\n")
+    wait_for(lambda: server.epochs.visible >= 1)
+    assert b"A quite different about text." in get(server, "/repo/about/").body  # type: ignore[attr-defined]
+    assert fragments() == first  # the reload came before Pagefind ran
+    wait_for(lambda: fragments() != first, timeout=60)  # then the index caught up, in a swap of its own
+    assert b"A quite different about text." in get(server, "/repo/about/").body  # type: ignore[attr-defined]
+    assert get(server, "/repo/pagefind/pagefind.js").status == 200

@@ -40,6 +40,7 @@ from ..products.stage import StageResult, feed_timestamp, run_stage
 from ..render import UrlBuilder, check_theme, make_environment, render_template
 from ..render_pool import render_pages
 from ..reporting import Reporter
+from ..search import BUNDLE as SEARCH_BUNDLE
 from ..search import add_search_page, write_search_index
 from ..secretguard import SecretGuard
 from ..seo import robots, sitemap
@@ -60,6 +61,7 @@ class BuildReport:
     details: list[str] = field(default_factory=list)
     rendered: int = 0
     nothing_changed: bool = False
+    search_stale: bool = False  # `search_later` kept the previous search index although pages changed
 
     def summary(self) -> str:
         tail = f", {self.warnings} warnings" if self.warnings else ""
@@ -91,11 +93,14 @@ class StageTimer:
 
 def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: bool = False,
           output: Path | None = None, reporter: Reporter | None = None,
-          cache_mode: CacheMode = CacheMode.NORMAL, state: BuildState | None = None) -> BuildReport:
+          cache_mode: CacheMode = CacheMode.NORMAL, state: BuildState | None = None,
+          search_later: bool = False) -> BuildReport:
     """Build the site into `output` (default: the configured output_dir), atomically.
 
     Incremental: outputs whose inputs did not change since the build `state` records (default: the one
     saved for this output dir in the cache dir) are kept, not rendered; `clean` ignores the state.
+    `search_later` (the dev server) keeps the previous search index when pages changed and says so in
+    the report's `search_stale`; `refresh_search_index` brings it up to date.
     """
     reporter = reporter or Reporter()
     timer = StageTimer(reporter)
@@ -138,9 +143,10 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
             widgets.write(writer, env)
             _write_static(site, writer)
             _write_site_files(site, env, writer)
+        search_stale = False
         if config.search:
             with timer("search index"):
-                write_search_index(writer, reporter)
+                search_stale = write_search_index(writer, reporter, when="later" if search_later else "changed")
         reporter.flush_groups()
         _check_strict(reporter.warnings, strict)
         # Files kept from the last build were checked then, unless the secrets (part of the key) changed.
@@ -152,7 +158,28 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         raise
     state.committed(writer, shadow, signature, reporter.warnings)
     return BuildReport(pages=len(site.pages), seconds=timer.elapsed, writes=stats, warnings=len(reporter.warnings),
-                       details=_details(products, source), rendered=len(plan.rendered))
+                       details=_details(products, source), rendered=len(plan.rendered), search_stale=search_stale)
+
+
+def refresh_search_index(config: Config, *, output: Path | None = None, state: BuildState,
+                         reporter: Reporter) -> None:
+    """Index the live site's pages again and swap the new bundle in, every other file kept as it is.
+
+    The dev server's second step after a build with `search_later`: the browser reloads without
+    waiting for Pagefind (seconds on a big site), and search catches up when the edits pause.
+    """
+    out_dir = (output or config.output_path).resolve()
+    writer = state.writer(out_dir)
+    try:
+        for key in sorted(state.files):
+            if not key.startswith(f"{SEARCH_BUNDLE}/"):
+                writer.keep(key, "unchanged")
+        write_search_index(writer, reporter, when="now")
+        stats, shadow = writer.commit()
+    except BaseException:
+        state.aborted(writer.abort())
+        raise
+    state.reindexed(writer, shadow)
 
 
 def _nothing_changed(state: BuildState, reporter: Reporter, strict: bool, timer: StageTimer) -> BuildReport:

@@ -9,7 +9,10 @@ static/, data/, shelfpress.toml, a local catalog file and the recommendations
 file; a burst of saves
 arrives as one batch, and changes that land during a build are coalesced
 into the next one. The build state stays in memory between rebuilds, so a
-one-page edit re-renders that page and its section only. A failed rebuild
+one-page edit re-renders that page (and what lists it) only. The browser
+reloads as soon as the pages are in; the search index (Pagefind: seconds on
+a big site) is brought up to date once the edits pause for a second, in a
+second atomic swap, so a reload never waits for it. A failed rebuild
 (config included) keeps the last good site and shows its error in the
 terminal and, as an overlay, in the browser. Product data comes through the
 build's normal (cached) sources: serving never forces a re-fetch. Responses
@@ -39,11 +42,12 @@ from ..errors import ServeError, ShelfpressError
 from ..livereload import BuildEpochs, LiveReloadServer
 from ..products.recommendations import recommendations_path
 from ..reporting import Reporter
-from .build import build
+from .build import build, refresh_search_index
 
 WATCHED = ("content", "templates", "themes", "static", "data", CONFIG_FILE)
 WATCH_STEP_MS = 50
 WATCH_TIMEOUT_MS = 200
+SEARCH_AFTER_QUIET_SECONDS = 1.0  # edits pause this long before the search index catches up
 _EDITOR_TEMP = (r"\.sw[a-p]$", r"~$", r"^\.#", r"^#.*#$", r"^4913$", r"\.tmp(-\d+)?$", r"\.(crdownload|part)$")
 
 
@@ -82,6 +86,8 @@ class DevServer:
         self._changes: set[str] = set()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._built_once = False
+        self._search_stale = False
         self.server: LiveReloadServer | None = None
 
     @property
@@ -120,9 +126,23 @@ class DevServer:
         shutil.rmtree(self.temp, ignore_errors=True)
 
     def _build(self) -> None:
+        """Build into the served dir; after the first build the search index may lag (see _rebuild_loop)."""
         report = build(self.config, drafts=self.drafts, output=self.out_dir, state=self.state,
-                       reporter=Reporter(self.reporter.verbosity, self.reporter.stream))
+                       reporter=Reporter(self.reporter.verbosity, self.reporter.stream),
+                       search_later=self._built_once)
+        self._built_once = True
+        self._search_stale = self._search_stale or report.search_stale
         self.reporter.info(report.summary())
+
+    def _refresh_search(self) -> None:
+        try:
+            refresh_search_index(self.config, output=self.out_dir, state=self.state,
+                                 reporter=Reporter(self.reporter.verbosity, self.reporter.stream))
+            self._search_stale = False
+            self.reporter.debug("Search index updated")
+        except Exception as exc:  # noqa: BLE001 - search stays stale; the next rebuild tries again
+            message = exc.format_message() if isinstance(exc, ShelfpressError) else f"{type(exc).__name__}: {exc}"
+            self.reporter.error(f"search index not updated: {message}")
 
     def watched_paths(self) -> list[Path]:
         site = self.config.site_dir
@@ -156,12 +176,16 @@ class DevServer:
         self.epochs.want()
 
     def _rebuild_loop(self) -> None:
+        """Rebuild on every batch of changes and publish it (the browsers reload); re-index search only
+        once the edits pause, so a reload never waits for Pagefind."""
         built = 0
         while (epoch := self.epochs.next_wanted(built, self.stop_event)) is not None:
             with self._lock:
                 changed, self._changes = self._changes, set()
             self.epochs.publish(epoch, self.rebuild(changed), css_only=is_css_only(changed))
             built = epoch
+            if self._search_stale and self.epochs.quiet_for(built, SEARCH_AFTER_QUIET_SECONDS, self.stop_event):
+                self._refresh_search()
 
     def rebuild(self, changed: set[str]) -> str | None:
         """Rebuild after `changed` (site-relative paths); return the error line, or None on success."""
