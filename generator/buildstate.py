@@ -69,6 +69,15 @@ class _Source:
     read_ns: int
     digest: str
     page: Page
+    front_digest: str = ""  # of page.front and page.params, made once (a dev server plans again and again)
+
+    def front_of(self, page: Page, data: DataDigests) -> str | None:
+        """The digest of `page`'s front matter and params when they are this entry's own, else None."""
+        if page.front is not self.page.front or page.params is not self.page.params:
+            return None
+        if not self.front_digest:
+            self.front_digest = digest(data.value(page.front), data.value(page.params))
+        return self.front_digest
 
 
 class CachedMarkdown(MarkdownRenderer):
@@ -193,15 +202,19 @@ class BuildState:
     def plan_pages(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
                    data: DataDigests) -> Plan:
         """Fingerprint every page of `site` against the last build (see the module docstring)."""
-        digests = {entry.page.url: entry.digest for path, entry in self.sources.items() if path in self._seen}
+        entries = {entry.page.url: entry for path, entry in self.sources.items() if path in self._seen}
+        digests = {url: entry.digest for url, entry in entries.items()}
         reads = _template_reads(site.config)
         whole_site = digest(*sorted(digests.values())) if reads.whole_site else ""
         nav = [(p.url, p.title, str(p.weight), p.kind) for p in site.nav]
         common = digest(self.key, whole_site, repr(nav), data.value(site.data))
 
         def described(p: Page, source: str) -> str:
-            return digest(p.kind, p.url, p.title, p.description, str(p.source), source, data.value(p.front),
-                          data.value(p.params))
+            entry = entries.get(p.url)
+            front = entry.front_of(p, data) if entry is not None else None
+            if front is None:
+                front = digest(data.value(p.front), data.value(p.params))
+            return digest(p.kind, p.url, p.title, p.description, str(p.source), source, front)
 
         own = {p.url: described(p, digests.get(p.url, "")) for p in site.pages}
         # What a section page shows of its children: their front matter, and their text only when some

@@ -86,33 +86,46 @@ def _key(item: tuple[Any, Any]) -> str:
     return repr(item[0])
 
 
+# Template source digest -> the templates it references: parsing is the slow part, and a dev server
+# fingerprints the same templates on every rebuild. Every environment shelfpress makes has one syntax.
+_REFERENCES: dict[str, frozenset[str] | None] = {}
+
+
+def _references(env: jinja2.Environment, source: str) -> frozenset[str] | None:
+    """What a template extends, includes, imports or renders through a global; None when a name is dynamic."""
+    try:
+        tree = env.parse(source)
+        found = list(meta.find_referenced_templates(tree))
+    except jinja2.TemplateSyntaxError:
+        return frozenset()  # rendering reports the error with its line
+    if None in found:
+        return None
+    used = {node.name for node in tree.find_all(nodes.Name)}
+    return frozenset({str(n) for n in found} | {implied for global_, implied in IMPLIED_TEMPLATES.items()
+                                                 if global_ in used})
+
+
 class TemplateDigests:
     """Per template: a digest of its source and of every template it reaches."""
 
     def __init__(self, env: jinja2.Environment) -> None:
         self.env = env
-        self._own: dict[str, tuple[str, set[str] | None]] = {}
+        self._own: dict[str, tuple[str, frozenset[str] | None]] = {}
         self._closure: dict[str, str] = {}
         self._everything: str | None = None
 
-    def _read(self, name: str) -> tuple[str, set[str] | None]:
+    def _read(self, name: str) -> tuple[str, frozenset[str] | None]:
         """(digest of the source, names it references; None when one is dynamic)."""
         if name not in self._own:
             try:
                 source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
             except jinja2.TemplateNotFound:
-                self._own[name] = ("missing", set())
+                self._own[name] = ("missing", frozenset())
                 return self._own[name]
-            try:
-                tree = self.env.parse(source)
-                found = list(meta.find_referenced_templates(tree))
-                refs: set[str] | None = None if None in found else {str(n) for n in found}
-                if refs is not None:
-                    used = {node.name for node in tree.find_all(nodes.Name)}
-                    refs.update(implied for global_, implied in IMPLIED_TEMPLATES.items() if global_ in used)
-            except jinja2.TemplateSyntaxError:
-                refs = set()  # rendering reports the error with its line
-            self._own[name] = (digest(source), refs)
+            own = digest(source)
+            if own not in _REFERENCES:
+                _REFERENCES[own] = _references(self.env, source)
+            self._own[name] = (own, _REFERENCES[own])
         return self._own[name]
 
     def of(self, *names: str) -> str:

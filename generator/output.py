@@ -313,6 +313,20 @@ class OutputWriter:
         del self.owners[key]
         return False
 
+    def keep_recorded(self, prefix: str, owner: str) -> bool:
+        """Carry over every live file under `prefix` (a generated bundle) as it is; False when there is none.
+
+        With a trusted shadow the files are already there: claiming them costs no file system call."""
+        keys = sorted(key for key in self.previous_files if key.startswith(prefix))
+        if not keys:
+            return False
+        if not self.previous_trusted:
+            return all(self.keep(key, owner) for key in keys)
+        for key in keys:
+            self._claim(key, owner)
+        self.stats.unchanged += len(keys)
+        return True
+
     def read(self, key: str) -> bytes:
         """The bytes this build puts at `key` (a path already written or kept)."""
         return (self.shadow / key).read_bytes()

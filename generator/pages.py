@@ -50,8 +50,16 @@ class PageRenderer:
         self.extra_context = dict(extra_context or {})
         self.markdown = markdown or MarkdownRenderer(site.config.base_path)
         self._known_shortcodes: dict[str, bool] = {}
+        self._templates: dict[tuple[str, str], str] = {}
 
     def template_for(self, page: Page) -> str:
+        """The template `page` renders with (memoised: every page of a kind asks the same question)."""
+        key = (page.template, page.kind)
+        if key not in self._templates:
+            self._templates[key] = self._find_template(page)
+        return self._templates[key]
+
+    def _find_template(self, page: Page) -> str:
         if page.template:
             name = page.template if "." in page.template.rsplit("/", 1)[-1] else page.template + ".html"
             if not template_exists(self.env, name):

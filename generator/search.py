@@ -64,11 +64,7 @@ def _is_page(key: str) -> bool:
 
 def _keep_previous_bundle(writer: OutputWriter) -> bool:
     """Carry the live site's bundle over as it is; False when there is none."""
-    previous = writer.out_dir / BUNDLE
-    if not previous.is_dir():
-        return False
-    return all(writer.keep(f"{BUNDLE}/{p.relative_to(previous).as_posix()}", "search index")
-               for p in sorted(previous.rglob("*")) if p.is_file())
+    return writer.keep_recorded(f"{BUNDLE}/", "search index")
 
 
 def write_search_index(writer: OutputWriter, reporter: Reporter, *,
