@@ -1,4 +1,4 @@
-"""The HTTP faults layer's pure parts: backoff, Retry-After, redaction, error text."""
+"""generator/net: the pure parts (backoff, Retry-After, redaction, error text) and the blocking facade."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 import time
 
 from generator.errors import SourceError
-from generator.sources.http import AuthError, Redactor, RetryPolicy, parse_retry_after
+from generator.net import AuthError, Redactor, RetryPolicy, parse_retry_after
 
 
 def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
@@ -40,3 +40,10 @@ def test_errors_are_source_errors_naming_service_endpoint_and_query() -> None:
     assert isinstance(error, SourceError) and error.status == 401
     assert error.message == "Shopello API: authentication failed (HTTP 401) | endpoint products | query limit=5"
     assert repr(error) == f"AuthError({error.message!r})"
+
+
+def test_redactor_placeholders_and_url_credentials() -> None:
+    redact = Redactor(["s3cret"], shown_as={"key-42": "<api-key>"})
+    assert redact("https://x/feeds/key-42.xml?s=s3cret") == "https://x/feeds/<api-key>.xml?s=***"
+    assert redact("fatal: https://user:tok@github.com/a.git") == "fatal: https://***@github.com/a.git"
+    assert "s3cret" not in repr(redact)

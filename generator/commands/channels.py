@@ -6,11 +6,11 @@ options; the plan and the state file live in `generator.reports.channels`.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
 
+from ..asyncrun import run_sync
 from ..config import Config, load_config
 from ..reports.channels import ChannelAction, apply, plan, read_state, site_places, write_state
 from ..reports.models import Channel
@@ -36,7 +36,7 @@ def sync_channels(config: Config, *, dry_run: bool) -> list[ChannelAction]:
             if not dry_run:
                 write_state(path, await apply(client, actions), places)
             return actions
-    return asyncio.run(go())
+    return run_sync(go())
 
 
 @click.group("channels")
@@ -48,7 +48,7 @@ def channels_group() -> None:
 @site_option
 def list_command(site_dir: Path) -> None:
     """List the account's channels."""
-    for channel in asyncio.run(_list(load_config(site_dir))):
+    for channel in run_sync(_list(load_config(site_dir))):
         click.echo(f"{channel.channel_id:>10}  {channel.name}" + (f"  <{channel.uri}>" if channel.uri else ""))
 
 

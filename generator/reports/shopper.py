@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from ..errors import QueryError
-from ..sources.http import DecodeError
+from ..net import DecodeError
 from ..sources.models import PayloadError
 from .models import Sale
 from .settings import ShopperSettings
