@@ -19,12 +19,12 @@ Must not: print or sign links.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
+from ..atomic import atomic_write
 from ..config import Config
 from ..errors import ConfigError
 from ..site import Site
@@ -130,10 +130,7 @@ def write_state(path: Path, state: Mapping[str, str], places: Iterable[Place]) -
     named = {p.key: p for p in places}
     channels = {key: {"id": channel_id, "name": named[key].name if key in named else "",
                       "uri": named[key].uri if key in named else ""} for key, channel_id in sorted(state.items())}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_text(json.dumps({"version": STATE_VERSION, "channels": channels}, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    atomic_write(path, json.dumps({"version": STATE_VERSION, "channels": channels}, indent=2) + "\n")
 
 
 def load_channel_map(config: Config) -> dict[str, str]:
