@@ -206,11 +206,11 @@ class Config:
         defaults = {"sv": "sv_SE", "da": "da_DK", "nb": "nb_NO", "no": "nb_NO", "en": "en_US"}
         return self.locale or defaults.get(self.language, "en_US")
 
-    def secret(self, env_name: str, purpose: str, key: str = "") -> str:
+    def secret(self, env_name: str, purpose: str, key: str = "", *, required: bool = True) -> str:
         """Read a secret from the environment; a missing one names the variable (and the `key` naming it),
-        never a value."""
-        value = os.environ.get(env_name, "")
-        if not value:
+        never a value. With `required=False` a missing secret is "" (the caller degrades, e.g. unsigned links)."""
+        value = read_secret(env_name)
+        if not value and required:
             message = f"environment variable {env_name} is not set; it must hold the {purpose}"
             raise self.error(key, message) if key else ConfigError(message, file=self.config_file)
         return value
@@ -228,10 +228,25 @@ class Config:
 
         For guards that keep secrets out of the output; the values must never be printed or logged.
         """
-        return {f"{key} (${name})": os.environ[name] for key, name in _env_options(self) if os.environ.get(name)}
+        return {f"{key} (${name})": read_secret(name) for key, name in _env_options(self) if read_secret(name)}
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
+
+
+def read_secret(env_name: str) -> str:
+    """The secret in environment variable `env_name`, "" when unset. The one place shelfpress reads a secret:
+    everything else goes through `Config.secret` or, for commands that run without a site, `secret_from_env`."""
+    return os.environ.get(env_name, "")
+
+
+def secret_from_env(env_name: str, hint: str = "") -> str:
+    """A secret for a command that has no site config (`links verify`, `sales-file upload`); a ConfigError
+    naming the variable (never a value) when it is unset."""
+    value = read_secret(env_name)
+    if not value:
+        raise ConfigError(f"environment variable {env_name} is not set; export the secret there{hint}")
+    return value
 
 
 def _public_fields(cls: type) -> list[dataclasses.Field[Any]]:
