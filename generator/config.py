@@ -1,7 +1,8 @@
 """shelfpress.toml into typed, validated settings.
 
 The schema is declared once, as frozen dataclasses below; each field's
-metadata carries its help text and, where needed, a converter. `load_config`
+metadata carries its help text and, where needed, a converter, choices or a
+lower bound (checked by `validators.py`, which every other schema shares). `load_config`
 validates every key, collects *all* independent problems and raises one
 ConfigError whose lines read `shelfpress.toml:12: source.kind: ...`.
 Unknown keys are errors with a "did you mean" suggestion.
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import validators
 from .errors import ConfigError, did_you_mean
 from .i18n import LANGUAGES
 
@@ -316,13 +318,12 @@ class _Validator:
         if not _matches(tp, value):
             self.problem(path, f"expected {_type_name(tp)}, got {value!r}")
             return _INVALID
-        choices = f.metadata.get("choices")
-        if choices and value not in choices:
-            self.problem(path, f"{value!r} is not one of {', '.join(choices)}{did_you_mean(value, choices)}")
-            return _INVALID
-        minimum = f.metadata.get("minimum")
-        if minimum is not None and value < minimum:
-            self.problem(path, f"must be at least {minimum}, got {value!r}")
+        try:
+            if f.metadata.get("choices"):
+                validators.choice(value, f.metadata["choices"])
+            validators.at_least(value, f.metadata.get("minimum"))
+        except ValueError as exc:
+            self.problem(path, str(exc))
             return _INVALID
         return float(value) if tp is float else value
 

@@ -24,9 +24,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import validators
 from ..config import Config
 from ..content import Page, front_matter_error
-from ..errors import ConfigError, ContentError, QueryError, did_you_mean
+from ..errors import ConfigError, ContentError, QueryError
 from ..sources.query import ProductQuery
 
 LAYOUTS = ("grid", "carousel", "list")
@@ -80,9 +81,10 @@ class WidgetSpec:
 
 
 def _whole(key: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise WidgetError(key, f"expected a whole number from {low} to {high}, got {value!r}")
-    return value
+    try:
+        return validators.whole_number(value, minimum=low, maximum=high)
+    except ValueError as exc:
+        raise WidgetError(key, str(exc)) from None
 
 
 def _colors(value: Any) -> dict[str, str]:
@@ -105,8 +107,10 @@ def parse_widget(name: str, raw: Any, default_channel: str) -> WidgetSpec:
     if not isinstance(raw, Mapping):
         raise WidgetError("", f"expected a table of widget settings, got {raw!r}")
     layout = raw.get("layout", "grid")
-    if layout not in LAYOUTS:
-        raise WidgetError("layout", f"{layout!r} is not one of {', '.join(LAYOUTS)}{did_you_mean(layout, LAYOUTS)}")
+    try:
+        validators.choice(layout, LAYOUTS)
+    except ValueError as exc:
+        raise WidgetError("layout", str(exc)) from None
     count = _whole("count", raw.get("count", 4), 1, 48)
     context = raw.get("context", False)
     if not isinstance(context, bool):
