@@ -16,25 +16,16 @@ folds the host page's words, weighted name > brand > category.
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..products.views import ProductView
+from ..textfold import tokens
 from .spec import WidgetSpec
 
 FIELD_WEIGHTS = (("name", 3), ("brand", 2), ("category", 1))
-_SPLIT = re.compile(r"[^a-z0-9]+")
 
 Price = Callable[[float, str], str]
-
-
-def tokens(text: str) -> list[str]:
-    """"Taklampa Ström-Öl" -> ["taklampa", "strom", "ol"] (the same folding as widget.js)."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return [token for token in _SPLIT.split(folded) if len(token) > 1]
 
 
 def _fields(view: ProductView) -> dict[str, str]:

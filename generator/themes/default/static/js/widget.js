@@ -31,7 +31,7 @@
   function url(v) { return typeof v === "string" && /^https?:\/\/[^\s]+$/i.test(v) ? v : ""; }
   function int(v, lo, hi, d) { return typeof v === "number" && v % 1 === 0 && v >= lo && v <= hi ? v : d; }
   function fold(s) {
-    return s.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").split(/[^a-z0-9]+/)
+    return s.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "").split(/[^a-z0-9]+/)
       .filter(function (t) { return t.length > 1; });
   }
 
