@@ -1,7 +1,8 @@
 """`shelfpress channels ...`: list the Shopello channels, sync one per section and widget.
 
 The click group `channels_group` (registered by `generator.cli`) parses
-options; the plan and the state file live in `generator.reports.channels`.
+options; the plan lives in `generator.reports.channels`, the channel map it
+writes (and the build reads) in `generator.channelmap`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import click
 
 from ..asyncrun import run_sync
 from ..config import Config, load_config
-from ..reports.channels import ChannelAction, apply, plan, read_state, site_places, write_state
+from ..channelmap import channel_map_path, read_channel_map
+from ..reports.channels import ChannelAction, apply, plan, site_places, write_state
 from ..reports.models import Channel
 from ..reports.partner import PartnerClient
-from ..reports.settings import channels_path, partner_settings
+from ..reports.settings import partner_settings
 from ..site import load_site
 from .revenue import site_option
 
@@ -28,11 +30,11 @@ async def _list(config: Config) -> list[Channel]:
 def sync_channels(config: Config, *, dry_run: bool) -> list[ChannelAction]:
     """Plan (and unless dry_run, apply and record) one channel per place of the site."""
     places = site_places(config, load_site(config))
-    path = channels_path(config)
+    path = channel_map_path(config)
 
     async def go() -> list[ChannelAction]:
         async with PartnerClient(partner_settings(config)) as client:
-            actions = plan(places, await client.channels(), read_state(path))
+            actions = plan(places, await client.channels(), read_channel_map(path))
             if not dry_run:
                 write_state(path, await apply(client, actions), places)
             return actions

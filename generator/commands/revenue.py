@@ -17,10 +17,10 @@ from typing import Any
 import click
 
 from ..asyncrun import run_sync as wait_for
+from ..channelmap import load_channel_map
 from ..config import Config, load_config
 from ..errors import Abort
 from ..reports import summary
-from ..reports.channels import load_channel_map
 from ..reports.dashboard import write_dashboard
 from ..reports.ledger import Ledger
 from ..reports.partner import PartnerClient

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import validators
+from ..channelmap import load_channel_map
 from ..config import Config
 from ..content import Page, front_matter_error
 from ..errors import ContentError, QueryError
-from ..reports.channels import load_channel_map, section_key
 from ..shortcodes import Shortcode
 from ..site import Site
 from ..sources.query import ProductQuery
@@ -130,7 +130,7 @@ def channel_for(page: Page, site: Site) -> str:
             return str(section.front["channel"])
     if "channel_map" not in site.data:
         site.data["channel_map"] = load_channel_map(site.config)
-    return site.data["channel_map"].get(section_key(page.section), site.config.links.channel)
+    return site.data["channel_map"].for_section(page.section, site.config.links.channel)
 
 
 @dataclass

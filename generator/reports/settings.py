@@ -87,6 +87,3 @@ def shopper_settings(config: Config) -> ShopperSettings:
 def ledger_path(config: Config) -> Path:
     return config.site_dir / config.revenue.ledger
 
-
-def channels_path(config: Config) -> Path:
-    return config.site_dir / config.revenue.channels_file

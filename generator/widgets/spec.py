@@ -6,7 +6,8 @@
     layout = "grid"             # grid | carousel | list
     columns = 4
     colors = { accent = "#b4451f", text = "#222", background = "#fff" }
-    channel = "12345"           # signs this widget's links (default: [links] channel)
+    channel = "12345"           # signs its links (default: its widget:<name> channel from `channels sync`,
+                                #   else [links] channel)
     context = true              # rank by the host page's ?q= or first <h1>
     pool = 200                  # context widgets: products in the static index
 
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import validators
+from ..channelmap import load_channel_map
 from ..config import Config
 from ..content import Page, front_matter_error
 from ..errors import ConfigError, ContentError, QueryError
@@ -132,9 +134,10 @@ def parse_widget(name: str, raw: Any, default_channel: str) -> WidgetSpec:
 
 def _config_widgets(config: Config) -> list[WidgetSpec]:
     specs, problems = [], []
+    channels = load_channel_map(config)  # the widget's own `widget:<name>` channel, once `channels sync` made it
     for name, raw in config.widgets.items():
         try:
-            specs.append(parse_widget(name, raw, config.links.channel))
+            specs.append(parse_widget(name, raw, channels.for_widget(name, config.links.channel)))
         except WidgetError as exc:
             key = ".".join(part for part in ("widgets", name, exc.key) if part)
             problems.append(config.error(key, str(exc)).format_message())
