@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..asyncrun import run_sync
+from .. import asyncrun
 from ..config import Config, load_config
 from ..channelmap import channel_map_path, read_channel_map
 from ..reports.channels import ChannelAction, apply, plan, site_places, write_state
@@ -38,7 +38,7 @@ def sync_channels(config: Config, *, dry_run: bool) -> list[ChannelAction]:
             if not dry_run:
                 write_state(path, await apply(client, actions), places)
             return actions
-    return run_sync(go())
+    return asyncrun.run_sync(go())
 
 
 @click.group("channels")
@@ -50,7 +50,7 @@ def channels_group() -> None:
 @site_option
 def list_command(site_dir: Path) -> None:
     """List the account's channels."""
-    for channel in run_sync(_list(load_config(site_dir))):
+    for channel in asyncrun.run_sync(_list(load_config(site_dir))):
         click.echo(f"{channel.channel_id:>10}  {channel.name}" + (f"  <{channel.uri}>" if channel.uri else ""))
 
 
