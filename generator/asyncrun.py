@@ -2,7 +2,9 @@
 
 `asyncio.run` refuses to start inside a running event loop (a notebook,
 Playwright's sync API, an embedding app). Then the coroutine gets a fresh
-loop on a worker thread of its own, and the caller waits for it.
+loop on a worker thread of its own, and the caller waits for it. Every
+synchronous entry into async code (commands, build stages, the blocking
+HTTP facade) goes through here; nothing else calls `asyncio.run`.
 
 The result comes back through a box, not as the main task's result: when
 `asyncio.run` restores the SIGINT handler it formats the old one, which holds
@@ -34,3 +36,23 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             pool.submit(asyncio.run, boxed()).result()
     return box[0]
+
+
+class LoopRunner:
+    """One event loop kept across calls: the bridge for a synchronous facade over an async client.
+
+    The loop lives on a worker thread of its own, so `run` works whether or
+    not the caller's thread is running a loop, and an async client's pooled
+    connections survive from one call to the next. `close()` ends the loop.
+    """
+
+    def __init__(self) -> None:
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="shelfpress-loop")
+        self._runner = asyncio.Runner()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return self._pool.submit(self._runner.run, coroutine).result()
+
+    def close(self) -> None:
+        self._pool.submit(self._runner.close).result()
+        self._pool.shutdown()

@@ -1,7 +1,8 @@
 """shelfpress.toml into typed, validated settings.
 
 The schema is declared once, as frozen dataclasses below; each field's
-metadata carries its help text and, where needed, a converter. `load_config`
+metadata carries its help text and, where needed, a converter, choices or a
+lower bound (checked by `validators.py`, which every other schema shares). `load_config`
 validates every key, collects *all* independent problems and raises one
 ConfigError whose lines read `shelfpress.toml:12: source.kind: ...`.
 Unknown keys are errors with a "did you mean" suggestion.
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import validators
 from .errors import ConfigError, did_you_mean
 from .i18n import LANGUAGES
 
@@ -210,11 +212,11 @@ class Config:
         defaults = {"sv": "sv_SE", "da": "da_DK", "nb": "nb_NO", "no": "nb_NO", "en": "en_US"}
         return self.locale or defaults.get(self.language, "en_US")
 
-    def secret(self, env_name: str, purpose: str, key: str = "") -> str:
+    def secret(self, env_name: str, purpose: str, key: str = "", *, required: bool = True) -> str:
         """Read a secret from the environment; a missing one names the variable (and the `key` naming it),
-        never a value."""
-        value = os.environ.get(env_name, "")
-        if not value:
+        never a value. With `required=False` a missing secret is "" (the caller degrades, e.g. unsigned links)."""
+        value = read_secret(env_name)
+        if not value and required:
             message = f"environment variable {env_name} is not set; it must hold the {purpose}"
             raise self.error(key, message) if key else ConfigError(message, file=self.config_file)
         return value
@@ -232,10 +234,25 @@ class Config:
 
         For guards that keep secrets out of the output; the values must never be printed or logged.
         """
-        return {f"{key} (${name})": os.environ[name] for key, name in _env_options(self) if os.environ.get(name)}
+        return {f"{key} (${name})": read_secret(name) for key, name in _env_options(self) if read_secret(name)}
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
+
+
+def read_secret(env_name: str) -> str:
+    """The secret in environment variable `env_name`, "" when unset. The one place shelfpress reads a secret:
+    everything else goes through `Config.secret` or, for commands that run without a site, `secret_from_env`."""
+    return os.environ.get(env_name, "")
+
+
+def secret_from_env(env_name: str, hint: str = "") -> str:
+    """A secret for a command that has no site config (`links verify`, `sales-file upload`); a ConfigError
+    naming the variable (never a value) when it is unset."""
+    value = read_secret(env_name)
+    if not value:
+        raise ConfigError(f"environment variable {env_name} is not set; export the secret there{hint}")
+    return value
 
 
 def _public_fields(cls: type) -> list[dataclasses.Field[Any]]:
@@ -305,13 +322,12 @@ class _Validator:
         if not _matches(tp, value):
             self.problem(path, f"expected {_type_name(tp)}, got {value!r}")
             return _INVALID
-        choices = f.metadata.get("choices")
-        if choices and value not in choices:
-            self.problem(path, f"{value!r} is not one of {', '.join(choices)}{did_you_mean(value, choices)}")
-            return _INVALID
-        minimum = f.metadata.get("minimum")
-        if minimum is not None and value < minimum:
-            self.problem(path, f"must be at least {minimum}, got {value!r}")
+        try:
+            if f.metadata.get("choices"):
+                validators.choice(value, f.metadata["choices"])
+            validators.at_least(value, f.metadata.get("minimum"))
+        except ValueError as exc:
+            self.problem(path, str(exc))
             return _INVALID
         return float(value) if tp is float else value
 

@@ -10,7 +10,7 @@ traceback. Errors never carry secrets: sources redact keys before raising.
     ├── QueryError           an invalid ProductQuery parameter
     ├── BuildError           the build as a whole failed (e.g. strict warnings)
     ├── SourceError          a product source failed (endpoint, query)
-    │   ├── APIError         HTTP API failures: tree in sources/http.py
+    │   ├── APIError         HTTP API failures: tree in generator/net
     │   └── OfflineMissError a response missing from the cache in offline mode
     ├── DeployError          publishing failed
     ├── ServeError           the dev server cannot start (e.g. port in use)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DeployError
+from .net.redact import Redactor
 
 VERSION_TRAILER = "Shelfpress-Version"
 SOURCE_TRAILER = "Source-Commit"
@@ -200,4 +201,4 @@ def _reason(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith(("fatal:", "error:"))]
     reason = (errors or lines or ["no output"])[0 if errors else -1]
-    return re.sub(r"(://)[^/@\s]+@", r"\1***@", reason)
+    return Redactor()(reason)

@@ -3,7 +3,8 @@
 Only http(s) and site-relative URLs may reach an href or src: anything else
 (`javascript:`, `data:`, `vbscript:`, protocol tricks hidden by whitespace
 or entities) becomes "". Descriptions become plain text: HTML entities are
-decoded once and tags stripped; autoescaping then makes the text safe.
+decoded once and tags stripped (markupsafe's `striptags`); autoescaping then
+makes the text safe.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import html
 import re
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
+
 _ALLOWED_SCHEMES = ("http", "https")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
-_TAG = re.compile(r"<[^>]*>")
 
 
 def safe_url(value: object) -> str:
@@ -41,12 +43,16 @@ def is_safe_url(value: object) -> bool:
 
 
 def plain_text(value: object) -> str:
-    """Entities decoded once, tags removed, whitespace collapsed: text to be autoescaped."""
+    """Entities decoded once, tags and comments removed (markupsafe's striptags), whitespace collapsed:
+    text to be autoescaped."""
     if value is None:
         return ""
     text = str(value)
     if "&" in text:  # the checks skip the slow steps for the common text without entities or tags
         text = html.unescape(text)
     if "<" in text:
-        text = _TAG.sub(" ", text)
+        # Entities are decoded already (entity-encoded markup from a feed is stripped too); striptags decodes
+        # its result, so `&` is re-escaped to keep that a single decoding. A space before each tag keeps
+        # "a<br>b" two words.
+        return Markup(text.replace("&", "&amp;").replace("<", " <")).striptags()
     return " ".join(text.split())  # every Unicode space (no-break too) collapsed, as `\s+` would

@@ -93,12 +93,12 @@ def check_read_paths(config: Config, files: SiteFiles) -> None:
     (An absolute `source.catalog` is the owner's explicit choice, e.g. a catalog shared by several sites.)
     """
     from .render import theme_dirs
-    from .reports.settings import channels_path
+    from .channelmap import channel_map_path
     from .sources.factory import catalog_path
 
     for layer in theme_dirs(config, "templates"):
         files.files(layer)  # the build fingerprints every template, used or not
-    named = [(config.source.catalog, catalog_path(config)), (config.revenue.channels_file, channels_path(config))]
+    named = [(config.source.catalog, catalog_path(config)), (config.revenue.channels_file, channel_map_path(config))]
     for setting, path in named:
         if setting and not Path(setting).is_absolute() and os.path.lexists(path):
             files.check(path)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.support.loopback import DirectoryServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -28,21 +27,5 @@ def stub_external_images(page: object) -> None:
 @contextmanager
 def serve_directory(root: Path, prefix: str = "/") -> Iterator[str]:
     """Serve `root` at http://127.0.0.1:<port><prefix>; yield that base URL."""
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def translate_path(self, path: str) -> str:
-            if not path.startswith(prefix):
-                return str(root / "__missing__")
-            return super().translate_path("/" + path[len(prefix):])
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with DirectoryServer(root, prefix) as server:
+        yield server.url

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 import urllib.request
 from collections.abc import Iterator
-from functools import partial
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
@@ -27,6 +24,7 @@ import pytest
 
 from tests.browser import stub_external_images
 from tests.sites import run
+from tests.support.loopback import DirectoryServer
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_URL = "https://user.github.io/repo/"
@@ -58,18 +56,6 @@ class Links(HTMLParser):
                 self.links.append(value.split("=", 1)[1].strip())  # alias redirect pages
 
 
-class PrefixedHandler(SimpleHTTPRequestHandler):
-    """Serves the output only under PREFIX, as GitHub Pages serves a project site."""
-
-    def translate_path(self, path: str) -> str:
-        if not path.startswith(PREFIX):
-            return str(Path(self.directory) / "__not_under_the_prefix__")
-        return super().translate_path("/" + path[len(PREFIX):])
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     root = tmp_path / "site"
@@ -88,12 +74,8 @@ def site(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(site: Path) -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(PrefixedHandler, directory=str(site)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with DirectoryServer(site, PREFIX) as httpd:  # only under PREFIX, as GitHub Pages serves a project site
+        yield httpd.origin
 
 
 def status(url: str) -> int:

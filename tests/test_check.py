@@ -35,7 +35,7 @@ def listing_page(*lines: str) -> dict[str, str]:
     (["price_min: 500", "price_max: 100"],
      "content/p.md:4: listing.price_min: price_min (500) is greater than price_max (100)"),
     (["per_pge: 5"], "content/p.md:4: listing.per_pge: unknown product query parameter; did you mean 'per_page'?"),
-    (["per_page: 0"], "content/p.md:4: listing.per_page: expected a whole number >= 1, got 0"),
+    (["per_page: 0"], "content/p.md:4: listing.per_page: must be at least 1, got 0"),
 ])
 def test_invalid_listing_query_names_file_line_and_key(tmp_path: Path, command: str, lines: list[str],
                                                        message: str) -> None:

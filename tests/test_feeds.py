@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import threading
 import time
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from generator.commands.catalog import catalog_group
 from generator.sources.catalog import CatalogSource
 from generator.sources.feeds import FeedError, FeedFetcher, parse_store_feed, FeedStore, sync_feeds
 from generator.sources.query import ProductQuery
+from tests.support.loopback import DirectoryServer
 
 pytestmark = pytest.mark.server
 FEEDS = Path(__file__).resolve().parent / "fixtures" / "feeds"
@@ -47,16 +45,9 @@ class FeedServer:
         self.control(FEEDS / "control.xml")
         self.store(51, (FEEDS / "store-51.xml").read_bytes())
         self.store(306, (FEEDS / "store-306.xml").read_bytes())
-        log = self.requests
-
-        class Handler(SimpleHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                log.append(self.path)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.httpd = DirectoryServer(root).__enter__()
+        self.requests = self.httpd.requests
+        self.base_url = self.httpd.origin
 
     def control(self, source: Path | bytes) -> None:
         data = source if isinstance(source, bytes) else source.read_bytes()
@@ -69,8 +60,7 @@ class FeedServer:
         return [r for r in self.requests if f"/{KEY}/" in r]
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.httpd.__exit__(None, None, None)
 
 
 @pytest.fixture

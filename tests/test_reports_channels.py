@@ -7,7 +7,7 @@ import json
 import pytest
 
 from generator.config import load_config
-from generator.reports.channels import load_channel_map
+from generator.channelmap import load_channel_map
 from tests.sites import run, write_site
 from tests.support.partner_server import PartnerServer
 

@@ -13,7 +13,7 @@ import pytest
 from generator.reports.partner import PartnerClient
 from generator.reports.periods import NAMED_RANGES, Period, PeriodError, resolve
 from generator.reports.settings import PartnerSettings
-from generator.sources.http import AuthError, DecodeError, NotFoundError, ServerError
+from generator.net import AuthError, DecodeError, NotFoundError, ServerError
 from tests.support.partner_server import PartnerServer
 
 pytestmark = pytest.mark.server

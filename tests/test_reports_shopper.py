@@ -16,7 +16,7 @@ from generator.reports.periods import Period
 from generator.reports.settings import ShopperSettings
 from generator.reports.shopper import SalesQuery, ShopperClient
 from generator.reports.sync import sync
-from generator.sources.http import (AuthError, BadRequestError, DecodeError, MethodNotAllowedError,
+from generator.net import (AuthError, BadRequestError, DecodeError, MethodNotAllowedError,
                                     ServerError)
 from tests.support.shopper_server import SEED_SAMPLE, ShopperServer, sale
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -19,52 +18,48 @@ from generator.salesfile import (
     upload_sales_file,
     verify_shoptimiza_auth,
 )
+from tests.support.loopback import LoopbackServer
 
 SECRET = "s3cr3t-never-shown"
 API_KEY = "site-key-42"
 BODY = b'{"key":"122","items":["508","563","572","807"]}\n{"key":"144","items":["123"]}\n'
 
 
-class Recorder:
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        recorder = self.server.app  # type: ignore[attr-defined]
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        url = f"http://{self.headers['Host']}{self.path}"
+        check = verify_shoptimiza_auth(self.headers.get("X-Shoptimiza-Auth"), "POST", url, body, SECRET)
+        recorder.requests.append({"path": self.path, "body": body, "check": check,
+                                  "type": self.headers["Content-Type"]})
+        status = recorder.statuses.pop(0) if recorder.statuses else (200 if check else 401)
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class Recorder(LoopbackServer):
     """A loopback Shoptimiza: answers with the queued statuses, records requests."""
 
     def __init__(self) -> None:
         self.statuses: list[int] = []
         self.requests: list[dict] = []
-        self.server: ThreadingHTTPServer | None = None
+        super().__init__(_Handler, "/v1/")
 
     @property
     def base_url(self) -> str:
-        assert self.server
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1/"
+        return self.url
 
 
 @pytest.fixture
 def shoptimiza() -> Iterator[Recorder]:
-    recorder = Recorder()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            url = f"http://{self.headers['Host']}{self.path}"
-            check = verify_shoptimiza_auth(self.headers.get("X-Shoptimiza-Auth"), "POST", url, body, SECRET)
-            recorder.requests.append({"path": self.path, "body": body, "check": check,
-                                      "type": self.headers["Content-Type"]})
-            status = recorder.statuses.pop(0) if recorder.statuses else (200 if check else 401)
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    recorder.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=recorder.server.serve_forever, daemon=True)
-    thread.start()
-    yield recorder
-    recorder.server.shutdown()
-    recorder.server.server_close()
+    with Recorder() as recorder:
+        yield recorder
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from generator import __version__
 from generator.errors import ConfigError
 from generator.sources.base import ProductSource
 from generator.sources.cache import OfflineMissError
-from generator.sources.http import (APIError, AuthError, DecodeError, RateLimitedError, RequestError,
+from generator.net import (APIError, AuthError, DecodeError, RateLimitedError, RequestError,
                                     ServerError)
 from generator.sources.models import Category, build_category_tree
 from generator.sources.query import ProductQuery

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
-import threading
 import time
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from tests.sites import run, write_site
+from tests.support.loopback import DirectoryServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -31,27 +30,6 @@ CONTENT = {
     "content/index.md": "---\ntitle: Home\n---\nWelcome.\n",
     "content/birds.md": "---\ntitle: Garden birds\n---\nThe zebrafinch visits our feeder every morning.\n",
 }
-
-
-class Server:
-    """A static file server on 127.0.0.1, quiet, on a port picked before anything is built."""
-
-    def __init__(self, root: Path) -> None:
-        handler = functools.partial(_Quiet, directory=str(root))
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    """Sends `Access-Control-Allow-Origin: *` as GitHub Pages does, so other origins may fetch the JSON."""
-
-    def end_headers(self) -> None:
-        self.send_header("Access-Control-Allow-Origin", "*")
-        super().end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def _csp(site: str) -> str:
@@ -71,9 +49,12 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
     public, host = root / "site/public", root / "host"
     public.mkdir(parents=True)
     host.mkdir()
-    site_server, host_server = Server(public), Server(host)
+    # Access-Control-Allow-Origin: * as GitHub Pages sends it, so other origins may fetch the JSON.
+    stack = ExitStack()
+    site_server = stack.enter_context(DirectoryServer(public, cors=True))
+    host_server = stack.enter_context(DirectoryServer(host, cors=True))
     config = f"""title = "Widget test"
-base_url = "{site_server.url}/"
+base_url = "{site_server.url}"
 language = "en"
 
 [links]
@@ -106,7 +87,7 @@ context = true
     _write_evil_widget(public)
     (host / "host.css").write_text(HOST_CSS)
     (host / "favicon.ico").write_bytes(PNG)
-    s = site_server.url
+    s = site_server.origin
     pages = {
         "script.html": f'<h1>Lamps</h1><div data-shelfpress-widget="lamps"></div>'
                        f'<script src="{s}/widgets/lamps.js" async></script>',
@@ -125,9 +106,8 @@ context = true
     }
     for name, body in pages.items():
         (host / name).write_text(host_page(s, body))
-    yield s, host_server.url, public
-    site_server.httpd.shutdown()
-    host_server.httpd.shutdown()
+    yield s, host_server.origin, public
+    stack.close()
 
 
 def _write_evil_widget(public: Path) -> None:

@@ -1,21 +1,23 @@
 """`shelfpress channels ...`: list the Shopello channels, sync one per section and widget.
 
 The click group `channels_group` (registered by `generator.cli`) parses
-options; the plan and the state file live in `generator.reports.channels`.
+options; the plan lives in `generator.reports.channels`, the channel map it
+writes (and the build reads) in `generator.channelmap`.
 """
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
 
+from .. import asyncrun
 from ..config import Config, load_config
-from ..reports.channels import ChannelAction, apply, plan, read_state, site_places, write_state
+from ..channelmap import channel_map_path, read_channel_map
+from ..reports.channels import ChannelAction, apply, plan, site_places, write_state
 from ..reports.models import Channel
 from ..reports.partner import PartnerClient
-from ..reports.settings import channels_path, partner_settings
+from ..reports.settings import partner_settings
 from ..site import load_site
 from .revenue import site_option
 
@@ -28,15 +30,15 @@ async def _list(config: Config) -> list[Channel]:
 def sync_channels(config: Config, *, dry_run: bool) -> list[ChannelAction]:
     """Plan (and unless dry_run, apply and record) one channel per place of the site."""
     places = site_places(config, load_site(config))
-    path = channels_path(config)
+    path = channel_map_path(config)
 
     async def go() -> list[ChannelAction]:
         async with PartnerClient(partner_settings(config)) as client:
-            actions = plan(places, await client.channels(), read_state(path))
+            actions = plan(places, await client.channels(), read_channel_map(path))
             if not dry_run:
                 write_state(path, await apply(client, actions), places)
             return actions
-    return asyncio.run(go())
+    return asyncrun.run_sync(go())
 
 
 @click.group("channels")
@@ -48,7 +50,7 @@ def channels_group() -> None:
 @site_option
 def list_command(site_dir: Path) -> None:
     """List the account's channels."""
-    for channel in asyncio.run(_list(load_config(site_dir))):
+    for channel in asyncrun.run_sync(_list(load_config(site_dir))):
         click.echo(f"{channel.channel_id:>10}  {channel.name}" + (f"  <{channel.uri}>" if channel.uri else ""))
 
 

@@ -23,7 +23,6 @@ Must not: hold git plumbing (gitpages.py) or write files itself (output.py).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -126,7 +125,8 @@ def _built_site(config: Config, no_build: bool, reporter: Reporter, strict: bool
 
 def _check_no_secrets(config: Config, out: Path) -> None:
     """Refuse to publish when any configured secret's value appears in an output file."""
-    secrets = {name: os.environ.get(name, "") for name in (config.source.api_key_env, config.links.secret_env)}
+    secrets = {name: config.secret(name, "", required=False) for name in (config.source.api_key_env,
+                                                                         config.links.secret_env)}
     needles = {name: value.encode() for name, value in secrets.items() if len(value) >= 8}
     if not needles:
         return

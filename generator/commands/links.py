@@ -1,30 +1,20 @@
 """`shelfpress links ...`: check signed click links from the command line.
 
 Owns: option parsing and printing for the `links` group. The signing logic
-lives in `generator.links`; the secret is read from the environment here and
-is never printed.
+lives in `generator.links`; the secret is read through `generator.config`
+and is never printed.
 """
 
 from __future__ import annotations
 
 import json
-import os
 
 import click
 
-from generator.errors import ConfigError
+from generator.config import secret_from_env
 from generator.links import DEFAULT_PARAM, verify_url
 
 DEFAULT_SECRET_ENV = "SHOPELLO_SIGNING_SECRET"
-
-
-def secret_from_env(name: str) -> str:
-    """The value of environment variable `name`; a ConfigError when unset."""
-    value = os.environ.get(name, "")
-    if not value:
-        raise ConfigError(f"environment variable {name} is not set; export the secret there "
-                          f"(or name another variable with --secret-env)")
-    return value
 
 
 @click.group("links")
@@ -40,7 +30,8 @@ def links_group() -> None:
 @click.pass_context
 def verify_command(ctx: click.Context, url: str, secret_env: str, param: str) -> None:
     """Print the partner data of URL and whether its signature is valid."""
-    result = verify_url(url, secret_from_env(secret_env), param=param)
+    result = verify_url(url, secret_from_env(secret_env, " (or name another variable with --secret-env)"),
+                        param=param)
     if result.unverified_data is not None:
         label = "data" if result.valid else "data (unverified)"
         click.echo(f"{label}: {json.dumps(result.unverified_data, ensure_ascii=False, sort_keys=True)}")

@@ -9,7 +9,6 @@ printed by click as one line.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -17,10 +16,11 @@ from typing import Any
 
 import click
 
+from .. import asyncrun
+from ..channelmap import load_channel_map
 from ..config import Config, load_config
 from ..errors import Abort
 from ..reports import summary
-from ..reports.channels import load_channel_map
 from ..reports.dashboard import demo_ledger, write_dashboard
 from ..reports.ledger import Ledger
 from ..reports.partner import PartnerClient
@@ -53,7 +53,7 @@ def run_sync(config: Config, period: Period, *, partner: bool, shopper: bool) ->
             for client in (partner_client, shopper_client):
                 if client is not None:
                     await client.aclose()
-    return asyncio.run(go())
+    return asyncrun.run_sync(go())
 
 
 def channel_places(config: Config) -> dict[str, str]:
@@ -138,7 +138,7 @@ async def _secret(config: Config, regenerate: bool) -> str:
 @site_option
 def secret_show(site_dir: Path) -> None:
     """Print the consumer secret (store it in the env var links.secret_env names)."""
-    click.echo(asyncio.run(_secret(load_config(site_dir), regenerate=False)))
+    click.echo(asyncrun.run_sync(_secret(load_config(site_dir), regenerate=False)))
 
 
 @secret_group.command("regenerate")
@@ -150,5 +150,5 @@ def secret_regenerate(site_dir: Path, yes: bool) -> None:
         raise Abort("regenerating the consumer secret breaks every link already signed with the old one "
                     "(rebuild and redeploy the site afterwards); pass --yes to do it")
     config = load_config(site_dir)
-    click.echo(asyncio.run(_secret(config, regenerate=True)))
+    click.echo(asyncrun.run_sync(_secret(config, regenerate=True)))
     click.echo(f"New secret generated: put it in ${config.links.secret_env}, then rebuild and deploy.", err=True)

@@ -1,7 +1,7 @@
 """`shelfpress sales-file ...`: build, upload, publish, recommend.
 
-Owns option parsing, reading the Shoptimiza key and secret from the
-environment, and printing summaries. Logic lives in `generator.salesfile`.
+Owns option parsing, reading the Shoptimiza key and secret (through
+`generator.config`), and printing summaries. Logic lives in `generator.salesfile`.
 The secret is never printed.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from generator.commands.links import secret_from_env
+from generator.config import secret_from_env
 from generator.salesfile import (
     CsvColumns,
     RecommendOptions,
@@ -68,7 +68,8 @@ def build_command(orders: Path, output: Path, fmt: str | None, order_column: str
 def upload_command(sales_file: Path, key_env: str, secret_env: str, base_url: str, retries: int,
                    dry_run: bool) -> None:
     """Upload SALES_FILE to Shoptimiza (do it every 7 days)."""
-    target = UploadTarget(secret_from_env(key_env), secret_from_env(secret_env), base_url)
+    target = UploadTarget(secret_from_env(key_env, " (or name another variable with --key-env)"),
+                          secret_from_env(secret_env, " (or name another variable with --secret-env)"), base_url)
     if dry_run:
         click.echo(describe_upload(sales_file, target))
         return

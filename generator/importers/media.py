@@ -23,6 +23,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
+from ..asyncrun import run_sync
 from .manifest import SiteWriter, file_sha256
 
 CONCURRENCY = 6
@@ -140,7 +141,7 @@ def download(files: dict[str, MediaFile], writer: SiteWriter, max_bytes: int) ->
         if target.exists():
             local.add(url)
     if jobs and not writer.dry_run:
-        local |= asyncio.run(_download_all(jobs, max_bytes, writer, failures))
+        local |= run_sync(_download_all(jobs, max_bytes, writer, failures))
     elif jobs:
         for media, _ in jobs:
             writer.statuses[media.rel] = "added"

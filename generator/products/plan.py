@@ -17,10 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import validators
+from ..channelmap import load_channel_map
 from ..config import Config
 from ..content import Page, front_matter_error
 from ..errors import ContentError, QueryError
-from ..reports.channels import load_channel_map, section_key
 from ..shortcodes import Shortcode
 from ..site import Site
 from ..sources.query import ProductQuery
@@ -58,11 +59,10 @@ class Listing:
 
 
 def _positive(raw: Mapping[str, Any], name: str, default: int, page: Page, config: Config) -> int:
-    value = raw.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise front_matter_error(page, config.site_dir, ("listing", name),
-                                 f"expected a whole number >= 1, got {value!r}")
-    return value
+    try:
+        return validators.whole_number(raw.get(name, default), minimum=1)
+    except ValueError as exc:
+        raise front_matter_error(page, config.site_dir, ("listing", name), str(exc)) from None
 
 
 def _reject_misplaced_query(page: Page, config: Config) -> None:
@@ -130,7 +130,7 @@ def channel_for(page: Page, site: Site) -> str:
             return str(section.front["channel"])
     if "channel_map" not in site.data:
         site.data["channel_map"] = load_channel_map(site.config)
-    return site.data["channel_map"].get(section_key(page.section), site.config.links.channel)
+    return site.data["channel_map"].for_section(page.section, site.config.links.channel)
 
 
 @dataclass

@@ -7,7 +7,6 @@ with --strict): a demo or a fresh clone must still build.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 from ..config import Config
@@ -18,14 +17,14 @@ from .views import Signer
 
 def unsigned_warning(config: Config, channel: str) -> str:
     """Why links for `channel` would go out unsigned (the secret is missing), or "" when they would not."""
-    if not channel or os.environ.get(config.links.secret_env, ""):
+    if not channel or config.secret(config.links.secret_env, "signing secret", required=False):
         return ""
     return (f"links are not signed: channel {channel!r} is set but the environment variable "
             f"{config.links.secret_env} (the signing secret) is not")
 
 
 def make_signer(config: Config, reporter: Reporter) -> Signer:
-    secret = os.environ.get(config.links.secret_env, "")
+    secret = config.secret(config.links.secret_env, "signing secret", required=False)
     warned: list[bool] = []
 
     @lru_cache(maxsize=65536)

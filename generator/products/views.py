@@ -10,14 +10,13 @@ or as a link.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
 
 from ..safety import plain_text, safe_url
+from ..textfold import slugify
 from ..sources.models import IMAGE_SIZES, Product
 
 Signer = Callable[[str, str], str]  # (url, channel) -> signed url
@@ -42,13 +41,6 @@ def secure_image_url(url: str) -> str:
     if scheme == "http" and parts.hostname in HTTPS_IMAGE_HOSTS and parts.port is None and not parts.username:
         return urlunsplit(parts._replace(scheme="https"))
     return ""
-
-
-def slugify(text: str, fallback: str = "item") -> str:
-    """ASCII slug: "Lampa Ö 12" -> "lampa-o-12" (accents folded, never empty)."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
-    return slug[:60].rstrip("-") or fallback
 
 
 def product_url(product: Product) -> str:

@@ -6,33 +6,28 @@ top-level pages), `section:<name>` (a top-level content folder) and
 site-relative, else `widgets/<name>/`). Each place gets a channel whose name
 is "<site title> / <place title>" and whose uri is the page URL.
 
-`plan()` compares the places with the remote channels and the state file
+`plan()` compares the places with the remote channels and the channel map
 and says what to do (create, update, adopt a remote channel with the same
 uri, keep; channels of places that are gone are reported, never deleted:
-their statistics would go with them). `apply()` carries a plan out.
-The state file (JSON, `revenue.channels_file`) records place -> channel id;
-the build reads it through `load_channel_map(config)`.
+their statistics would go with them). `apply()` carries a plan out. The
+channel map itself (place -> channel id, the file the build reads) belongs
+to the site layer: `generator.channelmap`.
 
 Must not: print or sign links.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
+from ..channelmap import section_key, widget_key, write_channel_map
 from ..config import Config
-from ..errors import ConfigError
 from ..site import Site
 from .models import Channel
 from .partner import PartnerClient
-from .settings import channels_path
-
-STATE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -53,15 +48,6 @@ class ChannelAction:
     def describe(self) -> str:
         target = f"channel {self.channel_id}" if self.channel_id else "new channel"
         return f"{self.action:<7} {self.place.key:<24} {target:<16} {self.place.name} <{self.place.uri}>"
-
-
-def section_key(section: str) -> str:
-    """The place key of links on a page of `section` (Page.section; "" is the top level)."""
-    return f"section:{section}" if section else "home"
-
-
-def widget_key(name: str) -> str:
-    return f"widget:{name}"
 
 
 def site_places(config: Config, site: Site) -> list[Place]:
@@ -113,29 +99,6 @@ async def apply(client: PartnerClient, actions: Iterable[ChannelAction]) -> dict
     return state
 
 
-def read_state(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        channels = data["channels"]
-        return {str(key): str(value["id"]) for key, value in channels.items()}
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise ConfigError("is not a channels state file; run `shelfpress channels sync` to rewrite it",
-                          file=path) from None
-
-
 def write_state(path: Path, state: Mapping[str, str], places: Iterable[Place]) -> None:
-    """Atomically write place -> {id, name, uri}."""
-    named = {p.key: p for p in places}
-    channels = {key: {"id": channel_id, "name": named[key].name if key in named else "",
-                      "uri": named[key].uri if key in named else ""} for key, channel_id in sorted(state.items())}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_text(json.dumps({"version": STATE_VERSION, "channels": channels}, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, path)
-
-
-def load_channel_map(config: Config) -> dict[str, str]:
-    """Place key (`home`, `section:<name>`, `widget:<name>`) -> Shopello channel id; {} before any sync."""
-    return read_state(channels_path(config))
+    """Record the new channel map, with each place's name and uri."""
+    write_channel_map(path, state, {p.key: (p.name, p.uri) for p in places})

@@ -20,9 +20,10 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..database import Schema, connect
 from .models import Sale, TrafficRow
 
-SCHEMA = """
+_V1 = """
 CREATE TABLE IF NOT EXISTS traffic (
     day TEXT NOT NULL, dimension TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
     clicks INTEGER NOT NULL DEFAULT 0, revenue REAL NOT NULL DEFAULT 0, currency TEXT NOT NULL DEFAULT '',
@@ -34,6 +35,7 @@ CREATE TABLE IF NOT EXISTS sales (
     collection_name TEXT, collection_url TEXT, subid TEXT, first_seen TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS sales_by_date ON sales (transaction_date);
 """
+SCHEMA = Schema("revenue ledger", [_V1], hint="delete the file and run `shelfpress revenue sync` again")
 DIMENSIONS = ("channel", "store", "total")
 SALE_COLUMNS = tuple(f.name for f in dataclasses.fields(Sale))
 
@@ -58,11 +60,8 @@ def _value(value: object) -> object:
 
 class Ledger:
     def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path))
+        self.db = connect(path, SCHEMA, isolation_level="")
         self.db.row_factory = sqlite3.Row
-        self.db.executescript(SCHEMA)
 
     def __enter__(self) -> Ledger:
         return self

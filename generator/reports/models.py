@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import validators
 from ..sources.models import PayloadError
 from .periods import parse_dmy
 
@@ -36,14 +37,11 @@ def _first(obj: Mapping[str, Any], names: tuple[str, ...], default: Any = None) 
 
 
 def _number(value: Any, field: str) -> float:
-    if isinstance(value, bool):
-        raise PayloadError(f"{field}: expected a number, got {value!r}")
-    if isinstance(value, (int, float)):
-        return float(value)
     try:
-        return float(str(value).strip().replace(" ", "").replace(",", "."))
-    except ValueError:
-        raise PayloadError(f"{field}: expected a number, got {value!r}") from None
+        return validators.number(value if isinstance(value, (bool, int, float)) else str(value), from_text=True,
+                                 decimal_comma=True)
+    except ValueError as exc:
+        raise PayloadError(f"{field}: {exc}") from None
 
 
 def _day(value: Any, field: str) -> dt.date | None:

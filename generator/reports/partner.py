@@ -5,7 +5,7 @@ Authentication is HTTP Basic with the partner-admin username and password;
 the deeplink endpoints also send the API key (`X-API-KEY`) when the settings
 carry one. Every path ends with `/`, as the seed writes them. Retries,
 timeouts, typed errors and redaction of the password and key come from
-`sources/http.py`; response shapes are parsed tolerantly by `models.py`
+`generator.net`; response shapes are parsed tolerantly by `models.py`
 (see its docstring for what is expected).
 
 Must not: read config or the environment (settings.py does), print, or
@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ..sources.http import DecodeError
+from ..net import DecodeError
 from ..sources.models import PayloadError
 from .models import Channel, DeeplinkStore, StoreStatus, TrafficRow, items
 from .periods import Span, span_path

@@ -17,7 +17,7 @@ import httpx
 from .. import __version__
 from ..config import Config
 from ..errors import ConfigError
-from ..sources.http import JSONClient, RetryPolicy
+from ..net import HTTPClient, RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,9 @@ class ClientSettings:
     backoff: float = 0.5
     concurrency: int = 4
 
-    def http(self, service: str, *, headers: Mapping[str, str], secrets: Iterable[str], **options: Any) -> JSONClient:
-        """The shared faults layer, configured from these settings."""
-        return JSONClient(service=service, base_url=self.base_url,
+    def http(self, service: str, *, headers: Mapping[str, str], secrets: Iterable[str], **options: Any) -> HTTPClient:
+        """The one HTTP layer (`generator.net`), configured from these settings."""
+        return HTTPClient(service=service, base_url=self.base_url,
                           headers={"User-Agent": f"shelfpress/{__version__}", "Accept": "application/json",
                                    **headers},
                           secrets=secrets, timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
@@ -87,6 +87,3 @@ def shopper_settings(config: Config) -> ShopperSettings:
 def ledger_path(config: Config) -> Path:
     return config.site_dir / config.revenue.ledger
 
-
-def channels_path(config: Config) -> Path:
-    return config.site_dir / config.revenue.channels_file

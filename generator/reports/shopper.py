@@ -14,13 +14,14 @@ Must not: read config or the environment, print, or touch the ledger.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
+from .. import validators
 from ..errors import QueryError
-from ..sources.http import DecodeError
+from ..net import DecodeError
 from ..sources.models import PayloadError
 from .models import Sale
 from .settings import ShopperSettings
@@ -53,17 +54,15 @@ class SalesQuery:
     subid: str | None = None
 
     def __post_init__(self) -> None:
-        if self.page < 1:
-            raise QueryError(f"must be 1 or more, got {self.page}", parameter="page")
-        if self.limit is not None and not 1 <= self.limit <= 100:
-            raise QueryError(f"must be between 1 and 100, got {self.limit}", parameter="limit")
+        _check("page", validators.whole_number, self.page, minimum=1)
+        if self.limit is not None:
+            _check("limit", validators.whole_number, self.limit, minimum=1, maximum=100)
         if self.order_by is not None and self.order_by.lstrip("-") not in ORDER_FIELDS:
             raise QueryError(f"expected transaction_date or -transaction_date, got {self.order_by!r}",
                              parameter="order_by")
         for name, allowed in (("commission_status", COMMISSION_STATUSES), ("payment_status", PAYMENT_STATUSES)):
-            value = getattr(self, name)
-            if value is not None and value not in allowed:
-                raise QueryError(f"expected one of {', '.join(allowed)}, got {value!r}", parameter=name)
+            if getattr(self, name) is not None:
+                _check(name, validators.choice, getattr(self, name), allowed)
         if self.start_date and self.end_date and _instant(self.end_date) < _instant(self.start_date):
             raise QueryError("end_date is before start_date", parameter="end_date")
 
@@ -74,6 +73,14 @@ class SalesQuery:
                                   "start_date": self.start_date and _instant(self.start_date).isoformat(),
                                   "end_date": self.end_date and _instant(self.end_date).isoformat()}
         return {name: str(value) for name, value in values.items() if value not in (None, "")}
+
+
+def _check(parameter: str, check: Callable[..., object], *args: Any, **options: Any) -> None:
+    """A shared validator (generator.validators) whose ValueError becomes a QueryError naming `parameter`."""
+    try:
+        check(*args, **options)
+    except ValueError as exc:
+        raise QueryError(str(exc), parameter=parameter) from None
 
 
 def _instant(value: dt.datetime | dt.date) -> dt.datetime:

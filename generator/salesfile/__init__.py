@@ -3,8 +3,8 @@ compute co-purchase recommendations locally.
 
 Modules, one job each: `orders` (read and validate input), `grouping`
 (bounded-memory external sort), `build` (the file format and window),
-`auth` (X-Shoptimiza-Auth), `upload`, `publish`, `recommend`, `atomic`,
-`report`, `errors`. This module only re-exports the public surface.
+`auth` (X-Shoptimiza-Auth), `upload`, `publish`, `recommend`, `report`,
+`errors` (files are replaced through `generator.atomic`). This module only re-exports the public surface.
 """
 
 from generator.salesfile.auth import AuthCheck, shoptimiza_auth_header, verify_shoptimiza_auth

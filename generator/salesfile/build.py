@@ -19,7 +19,7 @@ from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
-from generator.salesfile.atomic import atomic_text_writer
+from generator.atomic import atomic_writer
 from generator.salesfile.grouping import DEFAULT_CHUNK_ROWS, sorted_rows
 from generator.salesfile.orders import CsvColumns, ItemRow, read_orders
 from generator.salesfile.report import BuildReport
@@ -88,7 +88,7 @@ def _orders(rows: Iterable[ItemRow], report: BuildReport, since: str,
 
 
 def _write(destination: Path, lines: Iterable[str], report: BuildReport) -> None:
-    with atomic_text_writer(destination) as handle:
+    with atomic_writer(destination) as handle:
         for line in lines:
             handle.write(line + "\n")
             report.orders_written += 1

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from generator.errors import Abort
-from generator.salesfile.atomic import atomic_text_writer
+from generator.atomic import atomic_writer
 from generator.salesfile.errors import SalesFileError
 
 STATIC_HOST_WARNING = ("a static host cannot check the X-Shoptimiza-Auth header: anyone who knows the URL "
@@ -29,6 +29,6 @@ def publish_sales_file(sales_file: Path, static_dir: Path, *, name: str = "sales
     target = static_dir / name
     if target.resolve().parent != static_dir.resolve():
         raise SalesFileError(f"file name {name!r} must not leave the static directory", file=static_dir)
-    with sales_file.open(encoding="utf-8") as source, atomic_text_writer(target) as copy:
+    with sales_file.open(encoding="utf-8") as source, atomic_writer(target) as copy:
         shutil.copyfileobj(source, copy)
     return target

@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from generator.salesfile.atomic import atomic_text_writer
+from generator.atomic import atomic_writer
 from generator.salesfile.errors import SalesFileError
 
 MEASURES = ("cosine", "lift")
@@ -202,7 +202,7 @@ def _by_source(ids: list[str], also: tuple[IntArray, IntArray],
 
 def write_recommendations(recommendations: Mapping[str, Recommendation], destination: Path) -> None:
     """Write the recommendations file (JSON lines, sorted by key), atomically."""
-    with atomic_text_writer(destination) as handle:
+    with atomic_writer(destination) as handle:
         for key in sorted(recommendations):
             handle.write(recommendations[key].to_json() + "\n")
 

@@ -1,8 +1,9 @@
 """Upload the sales file to Shoptimiza (`POST /v1/sites/{apiKey}/sales-file`).
 
 Owns: the request (streamed from disk, signed per attempt with a fresh
-timestamp), retries on connection errors and 5xx with exponential back-off,
-the error messages, and the dry-run description. Must not read the
+timestamp), the error messages, and the dry-run description. Retries (on
+connection errors and 5xx, with exponential back-off), timeouts and
+redaction come from `generator.net`. Must not read the
 environment (the command passes key and secret) nor put the secret, the
 signature or the unredacted API key in any output or error.
 """
@@ -10,12 +11,13 @@ signature or the unredacted API key in any output or error.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from generator.net import APIError, APIStatusError, BlockingClient, Redactor, RequestError, RetryPolicy
 from generator.salesfile.auth import HEADER, body_signature, shoptimiza_auth_header
 from generator.salesfile.errors import UploadError
 
@@ -42,15 +44,20 @@ class UploadTarget:
     def url(self) -> str:
         return self.base_url.rstrip("/") + f"/sites/{self.api_key}/sales-file"
 
-    def redact(self, text: str) -> str:
-        """`text` with the API key and the secret masked (for messages)."""
-        return text.replace(self.secret, "***").replace(self.api_key, "<api-key>")
+    def redactor(self) -> Redactor:
+        """Masks the secret as `***` and the API key as `<api-key>` (for messages)."""
+        return Redactor([self.secret], shown_as={self.api_key: "<api-key>"})
 
 
 def _chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
             yield chunk
+
+
+async def _stream(path: Path) -> AsyncIterator[bytes]:
+    for chunk in _chunks(path):
+        yield chunk
 
 
 def _headers(target: UploadTarget, body_sig: str, size: int) -> dict[str, str]:
@@ -76,22 +83,26 @@ def upload_sales_file(path: Path, target: UploadTarget, *, retries: int = 3, bac
     """
     body_sig = body_signature(_chunks(path))
     size = path.stat().st_size
-    shown = target.redact(target.url)
-    with httpx.Client(timeout=timeout) as client:
-        for attempt in range(retries + 1):
-            problem = ""
-            try:
-                response = client.post(target.url, content=_chunks(path), headers=_headers(target, body_sig, size))
-            except httpx.TransportError as error:
-                problem = f"connection failed ({type(error).__name__})"
-            else:
-                if response.is_success:
-                    return response
-                if response.status_code < 500:
-                    hint = _STATUS_HINTS.get(response.status_code, "see the Shoptimiza documentation")
-                    raise UploadError(f"upload to {shown} failed: HTTP {response.status_code}; {hint}")
-                problem = f"HTTP {response.status_code}"
-            if attempt < retries:
-                sleep(backoff * 2 ** attempt)
-    raise UploadError(f"upload to {shown} failed after {retries + 1} attempts: {problem}; "
+    redact = target.redactor()
+    shown = redact(target.url)
+    policy = RetryPolicy(retries, backoff, backoff_max=float("inf"), jitter=False)
+    with BlockingClient(service="Shoptimiza", redactor=redact, timeout=timeout, retry=policy, max_in_flight=1,
+                        sleep=sleep) as client:
+        try:
+            response: httpx.Response = client.send(
+                "POST", target.url, endpoint=shown, idempotent=True,  # the upload replaces the file
+                content=lambda: _stream(path), headers=lambda: _headers(target, body_sig, size))
+        except APIStatusError as error:
+            attempts = error.attempts
+            if error.status < 500:
+                hint = _STATUS_HINTS.get(error.status, "see the Shoptimiza documentation")
+                raise UploadError(f"upload to {shown} failed: HTTP {error.status}; {hint}") from None
+            problem = f"HTTP {error.status}"
+        except RequestError as error:
+            attempts, problem = error.attempts, f"connection failed ({error.kind})"
+        except APIError as error:
+            attempts, problem = error.attempts, error.bare_message
+        else:
+            return response
+    raise UploadError(f"upload to {shown} failed after {attempts} attempts: {problem}; "
                       "try again later or check your network")

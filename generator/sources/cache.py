@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import enum
 import json
-import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +26,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from ..database import Schema, connect
 from ..errors import SourceError
+
+SCHEMA = Schema("response cache", [
+    "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, body TEXT NOT NULL, stored_at REAL NOT NULL);",
+], hint="delete the file (it is only a cache)")
 
 
 class CacheMode(enum.StrEnum):
@@ -69,11 +73,7 @@ class ResponseCache:
 
     def __init__(self, path: Path, *, ttl: float, mode: CacheMode = CacheMode.NORMAL) -> None:
         self.path, self.ttl, self.mode = path, ttl, CacheMode(mode)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS responses "
-                         "(key TEXT PRIMARY KEY, body TEXT NOT NULL, stored_at REAL NOT NULL)")
+        self._db = connect(path, SCHEMA, error=SourceError)
 
     def entry(self, key: str) -> CachedResponse | None:
         """The stored entry whatever its age, or None."""

@@ -28,13 +28,13 @@ ordering rules; it only reads. What each parameter means here:
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any
 
+from ..textfold import words
 from .catalog_schema import brand_key
 from .models import Facets, FacetCount, Product, ProductPage, parse_product
 from .query import ProductQuery
@@ -42,14 +42,6 @@ from .records import IssueSink
 
 WEIGHTS = (10.0, 4.0, 2.0, 1.0)  # name, brand, categories, description
 DISSEMINATE_STORES = 3
-_WORD = re.compile(r"[^\W_]+")
-
-
-def words(text: str) -> list[str]:
-    """Split text the way the unicode61 tokenizer does (letters and digits; rest separates)."""
-    return _WORD.findall(text)
-
-
 def match_expression(terms: Sequence[str], *, any_word: bool = False, prefix: bool = False) -> str:
     """An FTS5 MATCH expression; each word is quoted so no user text is FTS syntax."""
     quoted = [f'"{term}"' + ("*" if prefix else "") for term in terms]

@@ -1,7 +1,8 @@
 """The catalog's SQLite schema and connection: tables, indexes, FTS5, pragmas.
 
-Owns the on-disk layout of a catalog file and how a connection to it is
-opened (WAL, foreign keys off, a busy timeout). It must not know about
+Owns the on-disk layout of a catalog file, as numbered migrations opened
+through `generator.database.connect` (WAL, a busy timeout, a bigger page
+cache). It must not know about
 ProductQuery, imports or feeds; those modules only read and write the tables
 declared here.
 
@@ -35,13 +36,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..database import Schema
+from ..database import connect as open_database
 from ..errors import SourceError
-
-SCHEMA_VERSION = 2
 
 FTS_COLUMNS = ("name", "brand", "categories", "description")
 
-_DDL = """
+_V1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS products (
     product_id INTEGER PRIMARY KEY,
@@ -92,6 +93,15 @@ CREATE VIRTUAL TABLE IF NOT EXISTS product_text USING fts5 (
     name, brand, categories, description,
     tokenize = 'unicode61 remove_diacritics 2'
 );
+INSERT OR IGNORE INTO meta VALUES ('generation', '0');
+INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');
+""" + "".join(f"""
+CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_generation AFTER {event} ON {table}
+BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+""" for table in ("products", "categories", "stores", "brands") for event in ("INSERT", "UPDATE", "DELETE"))
+
+# Version 2 added related products: every product's list is due.
+_V2 = """
 CREATE TABLE IF NOT EXISTS related (
     product_id INTEGER NOT NULL,
     rank INTEGER NOT NULL,
@@ -101,11 +111,22 @@ CREATE TABLE IF NOT EXISTS related (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS related_target ON related (related_id);
 CREATE TABLE IF NOT EXISTS related_dirty (product_id INTEGER PRIMARY KEY) WITHOUT ROWID;
-INSERT OR IGNORE INTO meta VALUES ('generation', '0');
-""" + "".join(f"""
-CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_generation AFTER {event} ON {table}
-BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
-""" for table in ("products", "categories", "stores", "brands") for event in ("INSERT", "UPDATE", "DELETE"))
+INSERT OR IGNORE INTO related_dirty SELECT product_id FROM products;
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
+"""
+
+
+def _adopt(conn: sqlite3.Connection) -> int:
+    """A catalog from before numbered migrations kept its version in `meta` (which older releases still read)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+        return 0
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+SCHEMA = Schema("catalog", [_V1, _V2], pragmas=("cache_size = -65536", "temp_store = MEMORY"), adopt=_adopt,
+                hint="check the path or delete the file and re-import")
+SCHEMA_VERSION = SCHEMA.version
 
 
 class CatalogError(SourceError):
@@ -134,33 +155,8 @@ def connect(path: str | Path) -> sqlite3.Connection:
 
     Raises CatalogError naming the file when it is not a usable catalog.
     """
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # One connection, used by one thread at a time: the build may drive it from a worker thread.
-        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA busy_timeout = 5000")
-        conn.execute("PRAGMA cache_size = -65536")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        conn.executescript(_DDL)
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) == 1:  # version 2 added related products: every list is due
-            conn.execute("INSERT OR IGNORE INTO related_dirty SELECT product_id FROM products")
-            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
-        elif int(row[0]) != SCHEMA_VERSION:
-            conn.close()
-            raise CatalogError(f"{target}: catalog schema version {row[0]} is not supported "
-                              f"(expected {SCHEMA_VERSION}); delete the file and re-import")
-    except sqlite3.DatabaseError as exc:
-        raise CatalogError(f"{target}: cannot open the catalog ({exc}); "
-                          "check the path or delete the file and re-import") from None
-    except OSError as exc:
-        raise CatalogError(f"{target}: cannot create the catalog ({exc.strerror})") from None
-    return conn
+    # One connection, used by one thread at a time: the build may drive it from a worker thread.
+    return open_database(path, SCHEMA, isolation_level=None, check_same_thread=False, error=CatalogError)
 
 
 def generation(conn: sqlite3.Connection) -> int:

@@ -66,11 +66,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-import httpx
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from ..errors import SourceError
+from ..net import APIError, APIStatusError, BlockingClient, Redactor, RetryPolicy
 from .catalog import CatalogSource
 from .catalog_related import refresh_related
 from .catalog_import import delete_products, reduction_of, upsert_categories, upsert_products, upsert_stores
@@ -222,17 +222,24 @@ def _images(element: ET.Element, f: dict[str, str]) -> dict[str, str]:
 # --- fetching ----------------------------------------------------------------------------
 
 class FeedFetcher:
-    """Downloads the control feed and store feeds from `base_url` with the given filters."""
+    """Downloads the control feed and store feeds from `base_url` with the given filters.
+
+    Requests go through `generator.net` (retries on 429, 5xx and transport
+    errors); the API key, which is part of every feed URL, shows as
+    `<api-key>` in messages."""
 
     def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, *, with_reduction: bool = False,
-                 exclude_categories: Sequence[int] = (), timeout: float = 60.0) -> None:
+                 exclude_categories: Sequence[int] = (), timeout: float = 60.0,
+                 retry: RetryPolicy = RetryPolicy()) -> None:
         if not api_key:
             raise FeedError("static feeds need an API key; set SHOPELLO_API_KEY or pass --api-key")
         self.api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.with_reduction = with_reduction
         self.exclude_categories = tuple(sorted({abs(int(c)) for c in exclude_categories}))
-        self.client = httpx.Client(timeout=timeout, follow_redirects=True, headers={"Accept-Encoding": "gzip"})
+        self.redact = Redactor(shown_as={api_key: "<api-key>"})
+        self.client = BlockingClient(service="Shopello feeds", redactor=self.redact, timeout=timeout, retry=retry,
+                                     max_in_flight=1, headers={"Accept-Encoding": "gzip"})
 
     def control_url(self) -> tuple[str, dict[str, str]]:
         return f"{self.base_url}/feeds/{self.api_key}.xml", self._params(store=False)
@@ -246,18 +253,16 @@ class FeedFetcher:
             params["categoryIds"] = ",".join(f"-{c}" for c in self.exclude_categories)
         return params
 
-    def redact(self, url: str) -> str:
-        return url.replace(self.api_key, "<api-key>")
-
     def get(self, url: str, params: dict[str, str]) -> bytes:
+        shown = self.redact(url)
         try:
-            response = self.client.get(url, params=params)
-        except httpx.HTTPError as exc:
-            raise FeedError(f"{self.redact(url)}: {type(exc).__name__}; check the network and --base-url") from None
-        if response.status_code != 200:
-            raise FeedError(f"{self.redact(url)}: HTTP {response.status_code}; "
-                            "is static feed access enabled for this API key?")
-        return response.content
+            response = self.client.send("GET", url, params=params, endpoint=shown)
+        except APIStatusError as exc:
+            raise FeedError(f"{shown}: HTTP {exc.status}; is static feed access enabled for this API key?") from None
+        except APIError as exc:
+            kind = getattr(exc, "kind", "") or type(exc).__name__
+            raise FeedError(f"{shown}: {kind}; check the network and --base-url") from None
+        return bytes(response.content)
 
     def close(self) -> None:
         self.client.close()

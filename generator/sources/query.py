@@ -13,12 +13,12 @@ This module knows nothing about HTTP or SQL.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from .. import validators
 from ..errors import QueryError, did_you_mean
 
 MODES = ("pre", "or", "fill")
@@ -82,36 +82,25 @@ def _to_bool(value: Any, parameter: str) -> bool:
 
 
 def _to_int(value: Any, parameter: str, *, minimum: int = 0) -> int:
-    if isinstance(value, bool):
-        raise QueryError(f"expected a whole number, got {value!r}", parameter=parameter)
     try:
-        number = int(str(value).strip()) if not isinstance(value, int) else value
-    except ValueError:
-        raise QueryError(f"expected a whole number, got {value!r}", parameter=parameter) from None
-    if number < minimum:
-        raise QueryError(f"must be at least {minimum}, got {number}", parameter=parameter)
-    return number
+        return validators.whole_number(value, minimum=minimum, from_text=True)
+    except ValueError as exc:
+        raise QueryError(str(exc), parameter=parameter) from None
 
 
 def _to_number(value: Any, parameter: str) -> float:
-    if isinstance(value, bool):
-        raise QueryError(f"expected a number, got {value!r}", parameter=parameter)
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise QueryError(f"expected a number, got {value!r}", parameter=parameter) from None
-    if not math.isfinite(number) or number < 0:
-        raise QueryError(f"must be a finite number >= 0, got {value!r}", parameter=parameter)
-    return number
+        return validators.number(value, minimum=0, from_text=True)
+    except ValueError as exc:
+        raise QueryError(str(exc), parameter=parameter) from None
 
 
 def _choice(value: Any, parameter: str, choices: tuple[str, ...], *, upper: bool = False) -> str:
     text = str(value).strip()
-    text = text.upper() if upper else text.lower()
-    if text not in choices:
-        raise QueryError(f"{value!r} is not one of {', '.join(choices)}{did_you_mean(text, choices)}",
-                         parameter=parameter)
-    return text
+    try:
+        return validators.choice(text.upper() if upper else text.lower(), choices)
+    except ValueError as exc:
+        raise QueryError(str(exc), parameter=parameter) from None
 
 
 def _fmt_number(value: float) -> str:

@@ -3,7 +3,7 @@
 Owns the v1 endpoints and their envelope (`{"status": true, "data": ...}`),
 paging beyond the API page size, dedupe of identical requests, the cache
 flow (fresh hit, offline miss, stale-on-error) and the fetch statistics and
-progress hook. Retries, timeouts and error types come from `http.py`,
+progress hook. Retries, timeouts and error types come from `generator.net`,
 storage from `cache.py`, parsing from `models.py`.
 
 Must not: print, read the environment (the config layer resolves the API
@@ -29,8 +29,8 @@ from .. import __version__
 from ..errors import ConfigError, SourceError
 from .base import FetchStats
 from .cache import CacheMode, OfflineMissError, ResponseCache, request_key
-from .http import (APIError, AuthError, DecodeError, JSONClient, NotFoundError, RateLimitedError,
-                   RequestError, RetryPolicy, ServerError)
+from ..net import (APIError, AuthError, DecodeError, HTTPClient, NotFoundError, RateLimitedError, RequestError,
+                   RetryPolicy, ServerError)
 from .models import (Brand, Category, CategoryNode, PayloadError, PricePoint, Product, ProductPage, Store,
                      build_category_tree, parse_product, parse_products)
 from .query import ProductQuery
@@ -151,7 +151,7 @@ class ShopelloSource:
         self._on_progress = on_progress
         self._cache = (ResponseCache(settings.cache_path, ttl=settings.cache_ttl, mode=settings.cache_mode)
                        if settings.cache_path else None)
-        self._http = JSONClient(
+        self._http = HTTPClient(
             service=SERVICE,
             base_url=settings.url,
             headers={"X-API-KEY": settings.api_key, "User-Agent": f"shelfpress/{__version__}",

@@ -20,27 +20,17 @@ of the index, and `stop` tells widget.js to drop them from the host's words.
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..products.views import ProductView
+from ..textfold import tokens
 from .spec import WidgetSpec
 from .stopwords import ALL_STOP_WORDS
 
 FIELD_WEIGHTS = (("name", 3), ("brand", 2), ("category", 1))
-_SPLIT = re.compile(r"[^a-z0-9]+")
-_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "œ": "oe"})  # letters NFD does not decompose
 
 Price = Callable[[float, str], str]
-
-
-def tokens(text: str) -> list[str]:
-    """"Taklampa Ström-Øl" -> ["taklampa", "strom", "ol"] (the same folding as widget.js)."""
-    decomposed = unicodedata.normalize("NFD", text.lower().translate(_LETTERS))
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return [token for token in _SPLIT.split(folded) if len(token) > 1]
 
 
 def search_words(text: str) -> list[str]:

@@ -6,7 +6,8 @@
     layout = "grid"             # grid | carousel | list
     columns = 4
     colors = { accent = "#b4451f", text = "#222", background = "#fff" }
-    channel = "12345"           # signs this widget's links (default: [links] channel)
+    channel = "12345"           # signs its links (default: its widget:<name> channel from `channels sync`,
+                                #   else [links] channel)
     context = true              # rank by the host page's ?q= or first <h1>
     pool = 200                  # context widgets: products in the static index
 
@@ -24,9 +25,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import validators
+from ..channelmap import load_channel_map
 from ..config import Config
 from ..content import Page, front_matter_error
-from ..errors import ConfigError, ContentError, QueryError, did_you_mean
+from ..errors import ConfigError, ContentError, QueryError
 from ..sources.query import ProductQuery
 
 LAYOUTS = ("grid", "carousel", "list")
@@ -81,9 +84,10 @@ class WidgetSpec:
 
 
 def _whole(key: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise WidgetError(key, f"expected a whole number from {low} to {high}, got {value!r}")
-    return value
+    try:
+        return validators.whole_number(value, minimum=low, maximum=high)
+    except ValueError as exc:
+        raise WidgetError(key, str(exc)) from None
 
 
 def _colors(value: Any) -> dict[str, str]:
@@ -106,8 +110,10 @@ def parse_widget(name: str, raw: Any, default_channel: str) -> WidgetSpec:
     if not isinstance(raw, Mapping):
         raise WidgetError("", f"expected a table of widget settings, got {raw!r}")
     layout = raw.get("layout", "grid")
-    if layout not in LAYOUTS:
-        raise WidgetError("layout", f"{layout!r} is not one of {', '.join(LAYOUTS)}{did_you_mean(layout, LAYOUTS)}")
+    try:
+        validators.choice(layout, LAYOUTS)
+    except ValueError as exc:
+        raise WidgetError("layout", str(exc)) from None
     count = _whole("count", raw.get("count", 4), 1, 48)
     context = raw.get("context", False)
     if not isinstance(context, bool):
@@ -129,9 +135,10 @@ def parse_widget(name: str, raw: Any, default_channel: str) -> WidgetSpec:
 
 def _config_widgets(config: Config) -> list[WidgetSpec]:
     specs, problems = [], []
+    channels = load_channel_map(config)  # the widget's own `widget:<name>` channel, once `channels sync` made it
     for name, raw in config.widgets.items():
         try:
-            specs.append(parse_widget(name, raw, config.links.channel))
+            specs.append(parse_widget(name, raw, channels.for_widget(name, config.links.channel)))
         except WidgetError as exc:
             key = ".".join(part for part in ("widgets", name, exc.key) if part)
             problems.append(config.error(key, str(exc)).format_message())

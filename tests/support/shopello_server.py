@@ -26,12 +26,13 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from generator.errors import QueryError
 from generator.sources.query import ProductQuery
+from tests.support.loopback import LoopbackServer
 
 FAULT_KINDS = ("500", "503", "429", "404", "truncated", "invalid_json", "html", "reset", "status_false",
                "wrong_shape", "cut_json", "json_as_html", "body")
@@ -65,7 +66,7 @@ def _not_found(what: str) -> _Reply:
     return _Reply(404, {"status": False, "error": f"{what} not found"})
 
 
-class ShopelloServer:
+class ShopelloServer(LoopbackServer):
     """Start with `with ShopelloServer(backend) as server:`; `server.url` is the v1 base URL."""
 
     def __init__(self, backend: Any, *, api_key: str = "test-api-key", latency: float = 0.0) -> None:
@@ -74,11 +75,8 @@ class ShopelloServer:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.app = self  # type: ignore[attr-defined]
-        self._threads = [threading.Thread(target=self._loop.run_forever, daemon=True),
-                         threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)]
+        super().__init__(_Handler, "/1/")
+        self._loop_thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._routes: list[tuple[re.Pattern[str], Callable[[re.Match[str], dict[str, str]], Any]]] = [
             (re.compile(pattern), route) for pattern, route in [
                 (r"products", lambda m, p: self._products(p)),
@@ -95,21 +93,14 @@ class ShopelloServer:
                 (r"price_history", lambda m, p: self._many(self.backend.price_history(self._id(p, "product_id")))),
             ]]
 
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/1/"
-
     def __enter__(self) -> ShopelloServer:
-        for thread in self._threads:
-            thread.start()
-        return self
+        self._loop_thread.start()
+        return super().__enter__()  # type: ignore[no-any-return]
 
     def __exit__(self, *exc_info: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().__exit__(*exc_info)
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._threads[0].join()
+        self._loop_thread.join()
         self._loop.close()
 
     # -- fault injection and the request log ----------------------------------

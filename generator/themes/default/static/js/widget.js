@@ -50,7 +50,7 @@
   function int(v, lo, hi, d) { return typeof v === "number" && v % 1 === 0 && v >= lo && v <= hi ? v : d; }
   function fold(s) {
     return s.toLowerCase().replace(/ø/g, "o").replace(/æ/g, "ae").replace(/ß/g, "ss").replace(/œ/g, "oe")
-      .normalize("NFD").replace(/[\u0300-\u036f]/g, "").split(/[^a-z0-9]+/)
+      .normalize("NFKD").replace(/[\u0300-\u036f]/g, "").split(/[^a-z0-9]+/)
       .filter(function (t) { return t.length > 1; });
   }
 
