@@ -34,7 +34,7 @@ from pathlib import Path
 
 import jinja2
 
-from ..salesfile.atomic import atomic_text_writer
+from ..atomic import atomic_write
 from .ledger import Ledger
 from .models import Sale, TrafficRow
 from .periods import Period
@@ -313,8 +313,7 @@ def write_dashboard(ledger: Ledger, period: Period, output: Path, *, places: Map
                     title: str = "shelfpress", sample: bool = False) -> Path:
     """Render and write the dashboard; a failure leaves any previous file as it was."""
     page = render_dashboard(dashboard_data(ledger, period, places=places, title=title, sample=sample))
-    with atomic_text_writer(output) as handle:
-        handle.write(page)
+    atomic_write(output, page)
     return output
 
 
