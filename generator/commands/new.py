@@ -1,7 +1,8 @@
 """`shelfpress new DIR`: copy the starter site that ships inside the package.
 
 The starter includes `.github/workflows/pages.yml` (GitHub Pages through
-Actions); its rebuild schedule is the one value filled in here (`--schedule`).
+Actions); its rebuild schedule (`--schedule`) and the shelfpress version it
+installs (this one, pinned) are filled in here.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from .. import __version__
 from ..cron import cron_problem
 from ..errors import Abort
 
 STARTER = Path(__file__).resolve().parent.parent / "starter"
 WORKFLOW = Path(".github/workflows/pages.yml")
 DEFAULT_SCHEDULE = "0 */6 * * *"
+PINNED_PLACEHOLDER = "0.0.0"  # the starter's workflow installs this; a new site gets the running version
 
 
 def new_site(directory: Path, *, schedule: str | None = None) -> int:
@@ -31,5 +34,6 @@ def new_site(directory: Path, *, schedule: str | None = None) -> int:
     for path in sorted(directory.rglob("dot-*"), key=lambda p: len(p.parts), reverse=True):
         path.rename(path.with_name("." + path.name[len("dot-"):]))
     workflow = directory / WORKFLOW
-    workflow.write_text(workflow.read_text().replace(f'cron: "{DEFAULT_SCHEDULE}"', f'cron: "{schedule}"'))
+    workflow.write_text(workflow.read_text().replace(f'cron: "{DEFAULT_SCHEDULE}"', f'cron: "{schedule}"')
+                        .replace(f'"shelfpress=={PINNED_PLACEHOLDER}"', f'"shelfpress=={__version__}"'))
     return sum(1 for p in directory.rglob("*") if p.is_file())
