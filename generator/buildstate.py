@@ -31,6 +31,7 @@ output directory only through `output.py`.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import os
@@ -307,8 +308,11 @@ def _walk(root: Path) -> Iterator[Path]:
 
 
 def _fresh(page: Page) -> Page:
-    """A copy for one build: later stages fill `page.data`, and the cached original must stay as read."""
-    return dataclasses.replace(page, data={})
+    """A copy for one build: later stages fill `page.data`, and the cached original must stay as read.
+    (A shallow copy of the fields, without `dataclasses.replace`'s call of __init__: 10,000 per rebuild.)"""
+    fresh = copy.copy(page)
+    fresh.data = {}
+    return fresh
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ class BuildReport:
     details: list[str] = field(default_factory=list)
     rendered: int = 0
     nothing_changed: bool = False
-    search_stale: bool = False  # `search_later` kept the previous search index although pages changed
+    search_stale: bool = False  # `serving` kept the previous search index although pages changed
 
     def summary(self) -> str:
         tail = f", {self.warnings} warnings" if self.warnings else ""
@@ -94,13 +94,14 @@ class StageTimer:
 def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: bool = False,
           output: Path | None = None, reporter: Reporter | None = None,
           cache_mode: CacheMode = CacheMode.NORMAL, state: BuildState | None = None,
-          search_later: bool = False) -> BuildReport:
+          serving: bool = False) -> BuildReport:
     """Build the site into `output` (default: the configured output_dir), atomically.
 
     Incremental: outputs whose inputs did not change since the build `state` records (default: the one
     saved for this output dir in the cache dir) are kept, not rendered; `clean` ignores the state.
-    `search_later` (the dev server) keeps the previous search index when pages changed and says so in
-    the report's `search_stale`; `refresh_search_index` brings it up to date.
+    `serving` (the dev server, which builds only when its watcher saw a change) skips the "did anything
+    change" signature, and keeps the previous search index when pages changed, saying so in the report's
+    `search_stale`; `refresh_search_index` brings it up to date.
     """
     reporter = reporter or Reporter()
     timer = StageTimer(reporter)
@@ -113,8 +114,8 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
                          on_warning=reporter.warn)
 
     with timer("check inputs"):
-        signature = inputs_signature(config, drafts=drafts, data_version=source.data_version(),
-                                     extra=feed_timestamp() + file_signature_text(config))
+        signature = None if serving else inputs_signature(config, drafts=drafts, data_version=source.data_version(),
+                                                          extra=feed_timestamp() + file_signature_text(config))
     if not clean and state.unchanged(signature):
         run_sync(source.aclose())
         return _nothing_changed(state, reporter, strict, timer)
@@ -146,7 +147,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         search_stale = False
         if config.search:
             with timer("search index"):
-                search_stale = write_search_index(writer, reporter, when="later" if search_later else "changed")
+                search_stale = write_search_index(writer, reporter, when="later" if serving else "changed")
         reporter.flush_groups()
         _check_strict(reporter.warnings, strict)
         # Files kept from the last build were checked then, unless the secrets (part of the key) changed.
@@ -165,7 +166,7 @@ def refresh_search_index(config: Config, *, output: Path | None = None, state: B
                          reporter: Reporter) -> None:
     """Index the live site's pages again and swap the new bundle in, every other file kept as it is.
 
-    The dev server's second step after a build with `search_later`: the browser reloads without
+    The dev server's second step after a `serving` build: the browser reloads without
     waiting for Pagefind (seconds on a big site), and search catches up when the edits pause.
     """
     out_dir = (output or config.output_path).resolve()

@@ -86,7 +86,6 @@ class DevServer:
         self._changes: set[str] = set()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
-        self._built_once = False
         self._search_stale = False
         self.server: LiveReloadServer | None = None
 
@@ -126,11 +125,9 @@ class DevServer:
         shutil.rmtree(self.temp, ignore_errors=True)
 
     def _build(self) -> None:
-        """Build into the served dir; after the first build the search index may lag (see _rebuild_loop)."""
+        """Build into the served dir; the search index may lag behind (see _rebuild_loop)."""
         report = build(self.config, drafts=self.drafts, output=self.out_dir, state=self.state,
-                       reporter=Reporter(self.reporter.verbosity, self.reporter.stream),
-                       search_later=self._built_once)
-        self._built_once = True
+                       reporter=Reporter(self.reporter.verbosity, self.reporter.stream), serving=True)
         self._search_stale = self._search_stale or report.search_stale
         self.reporter.info(report.summary())
 

@@ -65,14 +65,16 @@ def _positive(raw: Mapping[str, Any], name: str, default: int, page: Page, confi
         raise front_matter_error(page, config.site_dir, ("listing", name), str(exc)) from None
 
 
+QUERY_KEYS = frozenset({*ProductQuery.parameter_names(), *LISTING_KEYS})
+
+
 def _reject_misplaced_query(page: Page, config: Config) -> None:
     """A product query under a key nothing reads as one (`products: {query: lampa}`) would be ignored
     without a word; only `listing` (and `widgets`) hold queries in front matter."""
-    names = {*ProductQuery.parameter_names(), *LISTING_KEYS}
     for key, value in page.front.items():
         if key in ("listing", "widgets", "params") or not isinstance(value, Mapping) or not value:
             continue
-        if all(str(name) in names for name in value):
+        if all(str(name) in QUERY_KEYS for name in value):
             raise front_matter_error(page, config.site_dir, (key,), "looks like a product query, but only "
                                      "'listing' (a paginated product listing) holds one; did you mean 'listing'?")
 
