@@ -85,6 +85,7 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=12_000, help="products in the catalog")
     parser.add_argument("--listed", type=int, default=10_000, help="products the listing covers")
     parser.add_argument("--related", type=int, default=4, help="related products per product page (0: none)")
+    parser.add_argument("--stages", action="store_true", help="print the cold build's stage timings (-v)")
     parser.add_argument("--profile", type=int, default=0, metavar="TOP",
                         help="profile the cold build with cProfile; print the TOP functions")
     args = parser.parse_args()
@@ -101,7 +102,7 @@ def main() -> None:
         profiler = cProfile.Profile() if args.profile else None
         if profiler:
             profiler.enable()
-        cold, cold_s = timed(config, quiet)
+        cold, cold_s = timed(config, Reporter(verbosity=2) if args.stages else quiet)
         if profiler:
             profiler.disable()
         warm, warm_s = timed(config, quiet)

@@ -164,6 +164,20 @@ class FileStore:
             _replace_with(target, lambda temp: temp.write_bytes(data))
         return True
 
+    def adopt(self, key: str, path: Path) -> bool:
+        """Like `put` with the bytes of `path`, a file on the shadow's file system that is moved, not copied
+        (a generated bundle: thousands of files need not be written twice)."""
+        target, live = self.shadow / key, self.live / key
+        data = path.read_bytes()
+        if _same_bytes(live, data):
+            return self.put(key, data)
+        self._parent(target)
+        try:
+            os.replace(path, target)
+        except OSError:  # another file system after all
+            return self.put(key, data)
+        return True
+
     def keep(self, key: str) -> bool:
         """Carry the live file at `key` over unchanged; False when there is none (it must be rendered)."""
         live = self.live / key
@@ -299,6 +313,11 @@ class OutputWriter:
         """Put `data` at `rel`; an identical live file is kept as it is."""
         key = self._claim(rel, owner)
         self.record(key, self.files.put(key, data))
+
+    def adopt(self, rel: str, source: Path, owner: str) -> None:
+        """Move the file `source` (on the shadow's file system, about to be deleted) to `rel`."""
+        key = self._claim(rel, owner)
+        self.record(key, self.files.adopt(key, source))
 
     def copy(self, rel: str, source: Path, owner: str) -> None:
         """Put a static file at `rel`."""

@@ -97,6 +97,6 @@ def write_search_index(writer: OutputWriter, reporter: Reporter, *,
                               "install it with `pip install 'pagefind[bin]'`")
                 return False
             for path in files:
-                writer.write(f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path.read_bytes(), "search index")
+                writer.adopt(f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path, "search index")
             return False
     return False
