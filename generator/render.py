@@ -95,9 +95,14 @@ class UrlBuilder:
 
 def make_environment(config: Config, formatter: Formatter | None = None, *,
                      strict: bool = False) -> jinja2.Environment:
-    """The site's Jinja environment; `strict` makes a misspelt attribute (`page.titel`) an error, not a warning."""
+    """The site's Jinja environment; `strict` makes a misspelt attribute (`page.titel`) an error, not a warning.
+
+    Compiled templates are kept in the site's cache dir (Jinja's bytecode cache, keyed by each template's
+    source): a rebuild, and every dev-server rebuild, loads them instead of compiling the theme again.
+    The options below are the same for every environment, so compiled code never depends on them."""
     env = jinja2.Environment(
         loader=SiteTemplateLoader(config),
+        bytecode_cache=_bytecode_cache(config),
         undefined=undefined_class(strict=strict, show=functools.partial(display_path, config=config)),
         autoescape=True,
         auto_reload=False,
@@ -124,6 +129,15 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
     env.globals["product_card"] = ProductCards(
         lambda name, context, owner: render_template(env, config, name, context, owner), {"config": config})
     return env
+
+
+def _bytecode_cache(config: Config) -> jinja2.BytecodeCache | None:
+    folder = config.site_dir / config.source.cache_dir / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # a read-only site still builds, compiling as it goes
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:

@@ -146,3 +146,19 @@ def test_shortcodes_render_through_theme_templates(site: Path) -> None:
     assert 'class="callout callout-warning"' in html and "<strong>careful</strong>" in html
     assert 'src="/repo/img/logo.svg"' in html and "<figcaption>Cap</figcaption>" in html
     assert "{{&lt; notashortcode &gt;}}" in html  # left alone inside a code fence
+
+
+def test_compiled_templates_are_reused_and_follow_edits(tmp_path: Path) -> None:
+    """The bytecode cache in the cache dir: a second build loads compiled templates; an edited template
+    (same name, same path) is compiled again, and its errors still name the site's file and line."""
+    site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nHi.\n",
+                                          "templates/section.html": "ONE {{ page.title }}\n"})
+    assert run("build", "-C", str(site)).exit_code == 0
+    compiled = list((site / ".shelfpress-cache/templates").iterdir())
+    assert compiled and (site / "public/index.html").read_text() == "ONE Home\n"
+    (site / "templates/section.html").write_text("TWO {{ page.title }}\n{{ nope(1) }}\n")
+    result = run("build", "-C", str(site))
+    assert result.exit_code == 1 and "templates/section.html:2" in result.output
+    (site / "templates/section.html").write_text("TWO {{ page.title }}\n")
+    assert run("build", "-C", str(site)).exit_code == 0
+    assert (site / "public/index.html").read_text() == "TWO Home\n"
