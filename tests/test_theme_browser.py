@@ -94,6 +94,38 @@ def test_listing_does_not_shift(chromium: Any, demo: str, width: int) -> None:
     page.context.close()
 
 
+PREVIEWS = """() => [...document.querySelectorAll(".widget-preview")].map(s => {
+  const frame = s.querySelector("iframe"), host = s.querySelector("[data-shelfpress-widget]");
+  const w = host.shadowRoot && host.shadowRoot.querySelector(".w");
+  return {name: s.id, frame: frame.getBoundingClientRect().height,
+          frameContent: frame.contentDocument.documentElement.getBoundingClientRect().height,
+          script: host.parentElement.getBoundingClientRect().height, scriptContent: w ? w.getBoundingClientRect().height : 0};
+})"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_widget_gallery_does_not_shift(chromium: Any, demo: str, width: int) -> None:
+    """The live previews (iframe and script) have their height reserved before they load, close to what they
+    turn out to be: nothing below them moves, and no preview is left with a big empty gap. Without the
+    reservation: CLS 0.32 at 390 px, 0.15 at 1280 px."""
+    page, errors = visit(chromium, demo + "widgets/", width)
+    page.wait_for_function("document.querySelectorAll('[data-shelfpress-rendered]').length === "
+                           "document.querySelectorAll('.widget-preview').length")
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__cls") < 0.05
+    for section in page.locator(".widget-preview").all():  # the preview iframes load lazily: scroll to each
+        section.scroll_into_view_if_needed()
+        section.locator("iframe").content_frame.locator("[data-shelfpress-rendered]").wait_for()
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__cls") < 0.05  # scrolling is not input: shifts while scrolling count
+    for preview in page.evaluate(PREVIEWS):
+        assert preview["scriptContent"] > 100, preview
+        assert 0 <= preview["script"] - preview["scriptContent"] <= 40, preview  # a carousel may keep a scrollbar's
+        assert 0 <= preview["frame"] - preview["frameContent"] <= 40, preview
+    assert errors == []
+    page.context.close()
+
+
 def test_image_that_fails_shows_a_placeholder(chromium: Any, demo: str) -> None:
     context = chromium.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()

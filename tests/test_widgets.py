@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.widgets.payload import tokens
+from generator.widgets.payload import name_width, tokens
 from tests.sites import BASIC_CONFIG, run, write_site
 
 SCRIPT = Path(__file__).parent.parent / "generator/themes/default/static/js/widget.js"
@@ -49,6 +49,19 @@ def test_widget_outputs(tmp_path: Path) -> None:
     context = json.loads((out / "widgets/context.json").read_text())
     assert len(context["items"]) > 2 and context["index"]["lampa"]
     assert "/widgets/" not in (out / "sitemap.xml").read_text()
+
+
+def test_gallery_carries_each_previews_size_numbers(tmp_path: Path) -> None:
+    """/widgets/ reserves each preview's height (style.css) from its layout, columns, cards shown and the
+    estimated width of its longest name, so the live previews do not shift the page when they load."""
+    site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nHi\n"}, WIDGETS)
+    build(site)
+    html = (site / "public/widgets/index.html").read_text()
+    data = json.loads((site / "public/widgets/lamps.json").read_text())
+    longest = max(name_width(item["name"]) for item in data["items"][:3])
+    assert f'data-layout="list" style="--n:3;--c:4;--name:{longest}px;--head:0px"' in html
+    assert html.count('class="widget-live"') == 4  # iframe and script preview of both widgets
+    assert name_width("LAMPA GOLV") > name_width("lampa golv") > name_width("lampa")
 
 
 def test_context_widget_ranks_its_own_query_without_stop_words(tmp_path: Path) -> None:

@@ -60,6 +60,19 @@ def _item(view: ProductView, price: Price) -> dict[str, Any]:
             "off": view.reduction, "store": view.store, "brand": view.brand}
 
 
+def name_width(name: str) -> int:
+    """A generous estimate of `name` in px on one line as widget.js shows it (14 px, weight 600, system-ui):
+    the gallery reserves the preview's height from it, so it errs wide (one line more, never one less)."""
+    return round(sum(4.5 if c.isspace() else 10.5 if c.isupper() or c.isdigit() else 8.5 for c in name) + 24)
+
+
+def preview_numbers(spec: WidgetSpec, shown: Sequence[ProductView]) -> dict[str, int]:
+    """What the gallery (/widgets/) needs to reserve a preview's height before it loads (style.css,
+    "widgets gallery"): the cards shown and the estimated width of the longest name."""
+    return {"shown": min(spec.count, len(shown)) or 1,
+            "name_px": max((name_width(view.name) for view in shown[:spec.count]), default=0)}
+
+
 def widget_payload(spec: WidgetSpec, shown: Sequence[ProductView], pool: Sequence[ProductView], price: Price,
                    button: str) -> bytes:
     """The widget's JSON: `shown` are its default products, `pool` what a context widget may rank."""

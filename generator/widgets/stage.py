@@ -3,7 +3,8 @@
     WidgetStage(site, sign, reporter)   validates every widget (before any request)
     stage.queries()                     what the widgets show: part of the site's one
                                         fetch round (the product stage's)
-    stage.add_pages(results)            /widgets/ (gallery) and /widgets/<name>/ (iframe)
+    stage.add_pages(results)            /widgets/ (gallery, with each preview's size numbers) and
+                                        /widgets/<name>/ (iframe)
     stage.write(writer, env)            /widgets/<name>.json and /widgets/<name>.js
 
 The script is the theme's `js/widget.js` (a site may override it in
@@ -26,7 +27,7 @@ from ..reporting import Reporter
 from ..site import Site
 from ..sources.models import ProductPage
 from ..sources.query import ProductQuery
-from .payload import widget_payload
+from .payload import preview_numbers, widget_payload
 from .spec import WidgetSpec, widget_specs
 
 SCRIPT = "js/widget.js"
@@ -55,8 +56,9 @@ class WidgetStage:
                 self.reporter.warn(f"widget {spec.name!r} found no products for {spec.query}", kind="empty widget")
             self.site.add(Page(url=f"/widgets/{spec.name}/", kind="widget", title=spec.title or spec.name,
                                template="widget.html", params=HIDDEN, data={"widget": spec}))
+        previews = {spec.name: preview_numbers(spec, self._views(spec.query, spec)) for spec in self.specs}
         self.site.add(Page(url="/widgets/", kind="widgets", title="Widgets", template="widgets.html",
-                           params=HIDDEN, data={"widgets": self.specs}))
+                           params=HIDDEN, data={"widgets": self.specs, "previews": previews}))
 
     def _views(self, query: ProductQuery, spec: WidgetSpec) -> list[ProductView]:
         views = [ProductView(product, spec.channel, self.sign) for product in self.results[query].products]
