@@ -18,8 +18,8 @@ from typing import Any
 import click
 
 from ..config import load_config
+from ..console import Reporter
 from ..errors import ConfigError
-from ..reporting import Reporter
 from ..sources.catalog import CatalogSource
 from ..sources.demo import demo_catalog
 from ..sources.factory import catalog_path as site_catalog_path

@@ -2,7 +2,7 @@
 show or regenerate the consumer secret.
 
 The click group `revenue_group` (registered by `generator.cli`) parses
-options and calls plain functions in `generator.reports`; nothing here
+options and calls plain functions in `generator.revenue`; nothing here
 knows an API path or a table. Errors are generator.errors subclasses,
 printed by click as one line.
 """
@@ -20,14 +20,14 @@ from .. import asyncrun
 from ..channelmap import load_channel_map
 from ..config import Config, load_config
 from ..errors import Abort
-from ..reports import summary
-from ..reports.dashboard import demo_ledger, write_dashboard
-from ..reports.ledger import Ledger
-from ..reports.partner import PartnerClient
-from ..reports.periods import NAMED_RANGES, Period, choose
-from ..reports.settings import ledger_path, partner_settings, shopper_settings
-from ..reports.shopper import ShopperClient
-from ..reports.sync import SyncReport, sync
+from ..revenue import summary
+from ..revenue.dashboard import demo_ledger, write_dashboard
+from ..revenue.ledger import Ledger
+from ..revenue.partner import PartnerClient
+from ..revenue.periods import NAMED_RANGES, Period, choose
+from ..revenue.settings import ledger_path, partner_settings, shopper_settings
+from ..revenue.shopper import ShopperClient
+from ..revenue.sync import SyncReport, sync
 
 site_option = click.option("-C", "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path),
                            default=".", show_default=True, help="The site folder (holds shelfpress.toml).")
