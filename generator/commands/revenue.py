@@ -41,7 +41,7 @@ def period_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--from", "start", default=None, help="First day, YYYY-MM-DD.")(func)
 
 
-def run_sync(config: Config, period: Period, *, partner: bool, shopper: bool) -> SyncReport:
+def sync_ledger(config: Config, period: Period, *, partner: bool, shopper: bool) -> SyncReport:
     """Sync the chosen sources into the ledger; secrets are read only for those."""
     async def go() -> SyncReport:
         partner_client = PartnerClient(partner_settings(config)) if partner else None
@@ -77,7 +77,7 @@ def sync_command(site_dir: Path, start: str | None, end: str | None, named: str 
     config = load_config(site_dir)
     today = dt.date.today()
     period = choose(start, end, named, today) if (start or end or named) else Period(today - dt.timedelta(30), today)
-    report = run_sync(config, period, partner=partner, shopper=shopper)
+    report = sync_ledger(config, period, partner=partner, shopper=shopper)
     click.echo(f"Synced {period} into {config.revenue.ledger}:")
     for line in report.lines():
         click.echo(f"  {line}")
