@@ -17,7 +17,7 @@ from pathlib import Path
 
 from generator.commands.build import build
 from generator.config import load_config
-from generator.reporting import Reporter
+from generator.console import Reporter
 
 WORDS = ("lampa pendel ljus design mässing glas vardagsrum sovrum belysning dimmer varmvit "
          "klassisk modern skandinavisk industriell tak vägg golv bord").split()

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from generator.commands.build import build  # noqa: E402
 from generator.config import load_config  # noqa: E402
-from generator.reporting import Reporter  # noqa: E402
+from generator.console import Reporter  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")

@@ -34,7 +34,7 @@ import synthetic  # noqa: E402
 
 from generator.commands.build import BuildReport, build  # noqa: E402
 from generator.config import load_config  # noqa: E402
-from generator.reporting import Reporter  # noqa: E402
+from generator.console import Reporter  # noqa: E402
 from generator.sources.catalog import CatalogSource  # noqa: E402
 from generator.sources.catalog_import import upsert_categories, upsert_stores  # noqa: E402
 from generator.sources.catalog_schema import transaction  # noqa: E402

@@ -24,7 +24,7 @@ from playwright.sync_api import sync_playwright
 from bench_build import make_site
 from generator.commands.serve import DevServer
 from generator.config import load_config
-from generator.reporting import Reporter
+from generator.console import Reporter
 
 REPO = Path(__file__).resolve().parent.parent
 EDITS = 20

@@ -30,8 +30,8 @@ def verbosity_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, quiet: bool, verbose: bool, **kwargs: Any) -> Any:
+        from .console import Reporter
         from .logforward import forward_logging
-        from .reporting import Reporter
 
         reporter = Reporter(verbosity=0 if quiet else 2 if verbose else 1)
         with forward_logging(reporter):  # library logging is counted and shown like every other warning

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .reporting import Reporter
+from .console import Reporter
 
 LOGGER = "generator"
 

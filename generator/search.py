@@ -20,7 +20,7 @@ from .asyncrun import run_sync
 from .content import Page
 from .i18n import translator
 from .output import OutputWriter
-from .reporting import Reporter
+from .console import Reporter
 from .site import Site
 
 BUNDLE = "pagefind"

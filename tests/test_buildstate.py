@@ -10,7 +10,7 @@ import pytest
 from generator.buildstate import BuildState
 from generator.commands.build import BuildReport, build
 from generator.config import load_config
-from generator.reporting import Reporter
+from generator.console import Reporter
 from tests.sites import BASIC_CONFIG, tree, write_site
 
 PAGES = {

@@ -75,6 +75,6 @@ def test_widget_links_are_signed_with_the_widget_channel(tmp_path: Path, monkeyp
 
 def test_products_plan_does_not_import_the_revenue_package() -> None:
     code = ("import sys, generator.products.plan, generator.widgets.spec; "
-            "print(sorted(m for m in sys.modules if m.startswith('generator.reports')))")
+            "print(sorted(m for m in sys.modules if m.startswith('generator.revenue')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -11,7 +11,7 @@ import pytest
 
 from generator.database import DatabaseError, Schema, connect
 from generator.errors import ShelfpressError
-from generator.reports.ledger import Ledger
+from generator.revenue.ledger import Ledger
 from generator.sources import catalog_schema
 from generator.sources.cache import ResponseCache
 from generator.sources.catalog_schema import CatalogError

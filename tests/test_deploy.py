@@ -308,8 +308,8 @@ def test_placeholder_base_url_warns_and_fails_under_strict(site: Path, remote: P
 def test_starter_base_url_is_a_placeholder(tmp_path: Path) -> None:
     from generator.commands.deploy import _check_base_url
     from generator.config import load_config
+    from generator.console import Reporter
     from generator.errors import DeployError
-    from generator.reporting import Reporter
 
     assert run("new", str(tmp_path / "mysite")).exit_code == 0
     config = load_config(tmp_path / "mysite")

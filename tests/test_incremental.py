@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 from generator.buildstate import BuildState
 from generator.commands.build import BuildReport, build
 from generator.config import load_config
+from generator.console import Reporter
 from generator.output import INCOMPLETE
-from generator.reporting import Reporter
 from generator.sources.catalog import CatalogSource
 from generator.sources.catalog_import import delete_products
 from generator.sources.catalog_related import refresh_related

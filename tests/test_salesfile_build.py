@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.salesfile import BuildReport, CsvColumns, SalesFileError, build_sales_file
+from generator.salesfile import CsvColumns, SalesFileError, SalesFileReport, build_sales_file
 from generator.salesfile.build import window_start
 from generator.salesfile.grouping import sorted_rows
 
@@ -28,7 +28,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def build(tmp_path: Path, name: str, text: str, **options) -> tuple[str, BuildReport]:
+def build(tmp_path: Path, name: str, text: str, **options) -> tuple[str, SalesFileReport]:
     out = tmp_path / "sales.jsonl"
     report = build_sales_file(write(tmp_path, name, text), out, **options)
     return out.read_text(encoding="utf-8"), report

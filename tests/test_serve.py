@@ -14,9 +14,9 @@ import pytest
 
 from generator.commands.serve import DevServer, is_css_only
 from generator.config import load_config
+from generator.console import Reporter
 from generator.errors import ServeError, ShelfpressError
 from generator.livereload import BuildEpochs, inject
-from generator.reporting import Reporter
 from tests.sites import run, tree, write_site
 
 PAGES = {

@@ -39,7 +39,7 @@ from ..products.signing import make_signer
 from ..products.stage import StageResult, feed_timestamp, run_stage
 from ..render import UrlBuilder, check_theme, make_environment, render_template
 from ..render_pool import render_pages
-from ..reporting import Reporter
+from ..console import Reporter
 from ..search import BUNDLE as SEARCH_BUNDLE
 from ..search import add_search_page, write_search_index
 from ..secretguard import SecretGuard

@@ -18,12 +18,12 @@ from typing import Any
 import click
 
 from ..config import load_config
+from ..console import Reporter
 from ..errors import ConfigError
-from ..reporting import Reporter
 from ..sources.catalog import CatalogSource
 from ..sources.demo import demo_catalog
 from ..sources.factory import catalog_path as site_catalog_path
-from ..sources.feeds import DEFAULT_BASE_URL, FeedError, FeedFetcher, SyncReport, sync_feeds
+from ..sources.feeds import DEFAULT_BASE_URL, FeedError, FeedFetcher, FeedSyncReport, sync_feeds
 from ..sources.models import Product
 from ..sources.query import ProductQuery
 
@@ -79,7 +79,7 @@ def search_table(products: Sequence[Product], total: int | None) -> str:
     return "\n".join(lines)
 
 
-def sync_lines(report: SyncReport) -> list[str]:
+def sync_lines(report: FeedSyncReport) -> list[str]:
     lines = []
     for store in report.stores:
         detail = {"imported": f"{store.products} products, {store.removed} removed",

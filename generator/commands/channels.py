@@ -1,7 +1,7 @@
 """`shelfpress channels ...`: list the Shopello channels, sync one per section and widget.
 
 The click group `channels_group` (registered by `generator.cli`) parses
-options; the plan lives in `generator.reports.channels`, the channel map it
+options; the plan lives in `generator.revenue.channels`, the channel map it
 writes (and the build reads) in `generator.channelmap`.
 """
 
@@ -14,10 +14,10 @@ import click
 from .. import asyncrun
 from ..config import Config, load_config
 from ..channelmap import channel_map_path, read_channel_map
-from ..reports.channels import ChannelAction, apply, plan, site_places, write_state
-from ..reports.models import Channel
-from ..reports.partner import PartnerClient
-from ..reports.settings import partner_settings
+from ..revenue.channels import ChannelAction, apply, plan, site_places, write_state
+from ..revenue.models import Channel
+from ..revenue.partner import PartnerClient
+from ..revenue.settings import partner_settings
 from ..site import load_site
 from .revenue import site_option
 

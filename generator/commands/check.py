@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..config import Config
+from ..console import Reporter
 from ..errors import BuildError, ShelfpressError
 from ..output import check_output_dir
 from ..pages import PageRenderer
 from ..products.plan import channel_for, plan_page
 from ..products.signing import unsigned_warning
 from ..render import check_theme, make_environment
-from ..reporting import Reporter
 from ..search import add_search_page
 from ..site import load_site
 from ..sources.factory import check_source

@@ -29,10 +29,10 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from ..config import Config
+from ..console import Reporter
 from ..errors import DeployError
 from ..gitpages import SOURCE_TRAILER, VERSION_TRAILER, Changes, GitRepo, Publication
 from ..output import OutputWriter, check_output_dir
-from ..reporting import Reporter
 from .build import build
 
 LIST_AT_MOST = 50

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from pathlib import Path
 import click
 
+from ..console import Reporter
 from ..errors import ConfigError
 from ..importers.manifest import SiteWriter
 from ..importers.media import download, plan_media
@@ -27,7 +28,6 @@ from ..importers.report import ImportReport
 from ..importers.rewrite import LinkRewriter
 from ..importers.shopello_lists import load_lists
 from ..importers.wxr import read_wxr
-from ..reporting import Reporter
 
 REPORT = "content/.wordpress-import/report.md"
 ID_MAP = "static/wordpress-ids.json"

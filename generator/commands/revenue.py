@@ -2,7 +2,7 @@
 show or regenerate the consumer secret.
 
 The click group `revenue_group` (registered by `generator.cli`) parses
-options and calls plain functions in `generator.reports`; nothing here
+options and calls plain functions in `generator.revenue`; nothing here
 knows an API path or a table. Errors are generator.errors subclasses,
 printed by click as one line.
 """
@@ -20,14 +20,14 @@ from .. import asyncrun
 from ..channelmap import load_channel_map
 from ..config import Config, load_config
 from ..errors import Abort
-from ..reports import summary
-from ..reports.dashboard import demo_ledger, write_dashboard
-from ..reports.ledger import Ledger
-from ..reports.partner import PartnerClient
-from ..reports.periods import NAMED_RANGES, Period, choose
-from ..reports.settings import ledger_path, partner_settings, shopper_settings
-from ..reports.shopper import ShopperClient
-from ..reports.sync import SyncReport, sync
+from ..revenue import summary
+from ..revenue.dashboard import demo_ledger, write_dashboard
+from ..revenue.ledger import Ledger
+from ..revenue.partner import PartnerClient
+from ..revenue.periods import NAMED_RANGES, Period, choose
+from ..revenue.settings import ledger_path, partner_settings, shopper_settings
+from ..revenue.shopper import ShopperClient
+from ..revenue.sync import SyncReport, sync
 
 site_option = click.option("-C", "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path),
                            default=".", show_default=True, help="The site folder (holds shelfpress.toml).")
@@ -41,7 +41,7 @@ def period_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--from", "start", default=None, help="First day, YYYY-MM-DD.")(func)
 
 
-def run_sync(config: Config, period: Period, *, partner: bool, shopper: bool) -> SyncReport:
+def sync_ledger(config: Config, period: Period, *, partner: bool, shopper: bool) -> SyncReport:
     """Sync the chosen sources into the ledger; secrets are read only for those."""
     async def go() -> SyncReport:
         partner_client = PartnerClient(partner_settings(config)) if partner else None
@@ -77,7 +77,7 @@ def sync_command(site_dir: Path, start: str | None, end: str | None, named: str 
     config = load_config(site_dir)
     today = dt.date.today()
     period = choose(start, end, named, today) if (start or end or named) else Period(today - dt.timedelta(30), today)
-    report = run_sync(config, period, partner=partner, shopper=shopper)
+    report = sync_ledger(config, period, partner=partner, shopper=shopper)
     click.echo(f"Synced {period} into {config.revenue.ledger}:")
     for line in report.lines():
         click.echo(f"  {line}")

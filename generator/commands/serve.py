@@ -38,10 +38,10 @@ import watchfiles
 
 from ..buildstate import BuildState
 from ..config import CONFIG_FILE, Config, load_config
+from ..console import Reporter
 from ..errors import ServeError, ShelfpressError
 from ..livereload import BuildEpochs, LiveReloadServer
 from ..products.recommendations import recommendations_path
-from ..reporting import Reporter
 from .build import build, refresh_search_index
 
 WATCHED = ("content", "templates", "themes", "static", "data", CONFIG_FILE)

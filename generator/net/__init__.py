@@ -4,8 +4,8 @@ Owns transport faults and their wording: pooled connections, timeouts, the
 retry policy (exponential back-off with jitter, Retry-After honoured),
 typed one-line errors and the one secret redactor. It knows nothing about
 any API's envelope, models or caching; those belong to the client that
-uses it (sources/shopello.py, sources/feeds.py, reports/partner.py,
-reports/shopper.py, salesfile/upload.py).
+uses it (sources/shopello.py, sources/feeds.py, revenue/partner.py,
+revenue/shopper.py, salesfile/upload.py).
 
     SourceError                      (generator.errors)
     └── APIError                     any failure talking to an HTTP API

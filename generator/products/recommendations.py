@@ -38,11 +38,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Config
+from ..console import Reporter
 from ..containment import SiteFiles
 from ..content import Page
 from ..errors import ContentError
 from ..fingerprint import file_signature
-from ..reporting import Reporter
 from ..site import Site
 from ..sources.models import Product, ProductPage
 from ..sources.query import IdFilter, ProductQuery

@@ -10,8 +10,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..config import Config
+from ..console import Reporter
 from ..links import sign_url
-from ..reporting import Reporter
 from .views import Signer
 
 

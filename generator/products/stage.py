@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from ..asyncrun import run_sync
 from ..content import Page
-from ..reporting import Reporter
+from ..console import Reporter
 from ..site import Site
 from ..sources.base import ProductSource, fetch_planned
 from ..sources.models import Product, ProductPage

@@ -19,11 +19,11 @@ from generator.salesfile.recommend import (
     load_recommendations,
     write_recommendations,
 )
-from generator.salesfile.report import BuildReport
+from generator.salesfile.report import SalesFileReport
 from generator.salesfile.upload import UploadTarget, describe_upload, upload_sales_file
 
 __all__ = [
-    "AuthCheck", "BuildReport", "CsvColumns", "Recommendation", "RecommendOptions", "SalesFileError",
+    "AuthCheck", "CsvColumns", "Recommendation", "RecommendOptions", "SalesFileError", "SalesFileReport",
     "UploadError", "UploadTarget", "build_sales_file", "compute_recommendations", "describe_upload",
     "load_recommendations", "publish_sales_file", "sales_file_line", "shoptimiza_auth_header",
     "upload_sales_file", "verify_shoptimiza_auth", "write_recommendations",

@@ -22,7 +22,7 @@ from pathlib import Path
 from generator.atomic import atomic_writer
 from generator.salesfile.grouping import DEFAULT_CHUNK_ROWS, sorted_rows
 from generator.salesfile.orders import CsvColumns, ItemRow, read_orders
-from generator.salesfile.report import BuildReport
+from generator.salesfile.report import SalesFileReport
 
 DEFAULT_WINDOW_MONTHS = 12
 
@@ -41,7 +41,7 @@ def window_start(as_of: date, months: int) -> date:
 
 def build_sales_file(source: Path, destination: Path, *, columns: CsvColumns = CsvColumns(),
                      fmt: str | None = None, window_months: int = DEFAULT_WINDOW_MONTHS,
-                     as_of: date | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> BuildReport:
+                     as_of: date | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> SalesFileReport:
     """Write the sales file for the orders in `source` to `destination`.
 
     Orders with a date are kept when it falls in the last `window_months`
@@ -49,7 +49,7 @@ def build_sales_file(source: Path, destination: Path, *, columns: CsvColumns = C
     Orders without a date are kept and counted. Raises SalesFileError
     naming file:line for invalid input; nothing is written then.
     """
-    report = BuildReport()
+    report = SalesFileReport()
     since = window_start(as_of or date.today(), window_months).isoformat() if window_months else ""
     until = (as_of or date.today()).isoformat() if window_months else ""
     rows = sorted_rows(read_orders(source, report, columns=columns, fmt=fmt), chunk_rows=chunk_rows,
@@ -64,7 +64,7 @@ def sales_file_line(key: str, items: Iterable[str]) -> str:
     return json.dumps({"key": key, "items": list(items)}, ensure_ascii=False, separators=(",", ":"))
 
 
-def _orders(rows: Iterable[ItemRow], report: BuildReport, since: str,
+def _orders(rows: Iterable[ItemRow], report: SalesFileReport, since: str,
             until: str) -> Iterator[tuple[str, list[str]]]:
     for key, group in groupby(rows, key=itemgetter(0)):
         products: dict[str, None] = {}
@@ -87,7 +87,7 @@ def _orders(rows: Iterable[ItemRow], report: BuildReport, since: str,
             yield key, list(products)
 
 
-def _write(destination: Path, lines: Iterable[str], report: BuildReport) -> None:
+def _write(destination: Path, lines: Iterable[str], report: SalesFileReport) -> None:
     with atomic_writer(destination) as handle:
         for line in lines:
             handle.write(line + "\n")

@@ -1,7 +1,7 @@
 """Read order data (CSV or JSON lines) into a stream of validated item rows.
 
 Owns: input formats, header detection, column names, per-line validation
-and coercion (with warnings into the BuildReport). Yields one `ItemRow` per
+and coercion (with warnings into the SalesFileReport). Yields one `ItemRow` per
 order item; an order seen with no product yields a row whose product is ""
 so the builder can count it as empty. Must not group, sort or write: rows
 come out in input order and memory stays constant.
@@ -29,7 +29,7 @@ from itertools import chain
 from typing import Any
 
 from generator.salesfile.errors import SalesFileError
-from generator.salesfile.report import BuildReport
+from generator.salesfile.report import SalesFileReport
 
 
 ItemRow = tuple[str, int, int, str, str]
@@ -49,7 +49,7 @@ class CsvColumns:
     date: str | None = None
 
 
-def read_orders(path: Path, report: BuildReport, *, columns: CsvColumns = CsvColumns(),
+def read_orders(path: Path, report: SalesFileReport, *, columns: CsvColumns = CsvColumns(),
                 fmt: str | None = None) -> Iterator[ItemRow]:
     """Rows of `path`, format from `fmt` ("csv" or "jsonl") or the file suffix."""
     fmt = fmt or ("csv" if path.suffix.lower() in (".csv", ".tsv", ".txt") else "jsonl")
@@ -120,14 +120,14 @@ def _header_positions(first: list[str], columns: CsvColumns,
     return names.index(columns.order.lower()), names.index(columns.product.lower()), date_at
 
 
-def _read_jsonl(path: Path, report: BuildReport) -> Iterator[ItemRow]:
+def _read_jsonl(path: Path, report: SalesFileReport) -> Iterator[ItemRow]:
     with path.open(encoding="utf-8-sig") as handle:
         for line, text in enumerate(handle, start=1):
             if text.strip():
                 yield from _jsonl_order(text, line, path, report)
 
 
-def _jsonl_order(text: str, line: int, path: Path, report: BuildReport) -> Iterator[ItemRow]:
+def _jsonl_order(text: str, line: int, path: Path, report: SalesFileReport) -> Iterator[ItemRow]:
     try:
         order = json.loads(text)
     except ValueError as error:
@@ -151,7 +151,7 @@ def _jsonl_order(text: str, line: int, path: Path, report: BuildReport) -> Itera
         yield key, line, position, _as_id(item, f"items[{position}]", path, line, report), when
 
 
-def _as_id(value: Any, field: str, path: Path, line: int, report: BuildReport) -> str:
+def _as_id(value: Any, field: str, path: Path, line: int, report: SalesFileReport) -> str:
     """A string id as is; an integral number coerced with a warning; anything else an error."""
     if isinstance(value, str) and value.strip():
         return value.strip()

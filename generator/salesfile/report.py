@@ -1,4 +1,4 @@
-"""BuildReport: what `build_sales_file` did, for the CLI's summary.
+"""SalesFileReport: what `build_sales_file` did, for the CLI's summary.
 
 Owns the counters and the capped list of warnings (the first few are kept
 verbatim with their line numbers, the rest are only counted, so a file with
@@ -14,7 +14,7 @@ MAX_WARNINGS = 10
 
 
 @dataclass
-class BuildReport:
+class SalesFileReport:
     orders_written: int = 0
     empty_dropped: int = 0
     duplicates_merged: int = 0

@@ -283,7 +283,7 @@ class StoreSync:
 
 
 @dataclass
-class SyncReport:
+class FeedSyncReport:
     stores: list[StoreSync] = field(default_factory=list)
 
     def with_status(self, status: str) -> list[StoreSync]:
@@ -294,7 +294,7 @@ class SyncReport:
         return ", ".join(f"{n} {status}" for status, n in counts.items()) + " stores"
 
 
-def sync_feeds(source: CatalogSource, fetcher: FeedFetcher, *, force: bool = False) -> SyncReport:
+def sync_feeds(source: CatalogSource, fetcher: FeedFetcher, *, force: bool = False) -> FeedSyncReport:
     """Re-import the stores whose control-feed date changed; drop stores that left the feed."""
     conn = source.conn
     url, params = fetcher.control_url()
@@ -302,7 +302,7 @@ def sync_feeds(source: CatalogSource, fetcher: FeedFetcher, *, force: bool = Fal
     with transaction(conn):
         upsert_stores(conn, (Store(s.store_id, s.name, s.url, s.logo) for s in stores))
     synced = dict(conn.execute("SELECT store_id, last_changed FROM feed_state").fetchall())
-    report = SyncReport()
+    report = FeedSyncReport()
     for store in stores:
         if not force and synced.get(store.store_id) == store.last_changed:
             report.stores.append(StoreSync(store.store_id, store.name, "unchanged"))

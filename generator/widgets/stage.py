@@ -18,12 +18,12 @@ from collections.abc import Mapping
 
 import jinja2
 
+from ..console import Reporter
 from ..content import Page
 from ..errors import BuildError
 from ..i18n import translator
 from ..output import OutputWriter
 from ..products.views import ProductView, Signer
-from ..reporting import Reporter
 from ..site import Site
 from ..sources.models import ProductPage
 from ..sources.query import ProductQuery

@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from generator.reports.partner import PartnerClient
-from generator.reports.periods import NAMED_RANGES, Period, PeriodError, resolve
-from generator.reports.settings import PartnerSettings
+from generator.revenue.partner import PartnerClient
+from generator.revenue.periods import NAMED_RANGES, Period, PeriodError, resolve
+from generator.revenue.settings import PartnerSettings
 from generator.net import AuthError, DecodeError, NotFoundError, ServerError
 from tests.support.partner_server import PartnerServer
 

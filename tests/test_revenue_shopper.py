@@ -11,11 +11,11 @@ from typing import Any, TypeVar
 import pytest
 
 from generator.errors import QueryError
-from generator.reports.ledger import Ledger
-from generator.reports.periods import Period
-from generator.reports.settings import ShopperSettings
-from generator.reports.shopper import SalesQuery, ShopperClient
-from generator.reports.sync import sync
+from generator.revenue.ledger import Ledger
+from generator.revenue.periods import Period
+from generator.revenue.settings import ShopperSettings
+from generator.revenue.shopper import SalesQuery, ShopperClient
+from generator.revenue.sync import sync
 from generator.net import (AuthError, BadRequestError, DecodeError, MethodNotAllowedError,
                                     ServerError)
 from tests.support.shopper_server import SEED_SAMPLE, ShopperServer, sale

@@ -1,4 +1,4 @@
-"""The revenue dashboard (generator/reports/dashboard.py): statuses kept apart, every table adds up to the
+"""The revenue dashboard (generator/revenue/dashboard.py): statuses kept apart, every table adds up to the
 same totals, two labelled charts, a Jinja template, atomic writes, and `--demo` from bundled sample data."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.reports import dashboard as dashboard_module
-from generator.reports.dashboard import dashboard_data, demo_ledger, render_dashboard, status_of, write_dashboard
-from generator.reports.ledger import Ledger
-from generator.reports.models import Sale, TrafficRow
-from generator.reports.periods import Period
+from generator.revenue import dashboard as dashboard_module
+from generator.revenue.dashboard import dashboard_data, demo_ledger, render_dashboard, status_of, write_dashboard
+from generator.revenue.ledger import Ledger
+from generator.revenue.models import Sale, TrafficRow
+from generator.revenue.periods import Period
 from tests.sites import run
 
 FEB = Period(dt.date(2024, 2, 1), dt.date(2024, 2, 29))

@@ -1,6 +1,6 @@
 """Resolve the `[revenue]` config (and the secrets it names) into client settings.
 
-The only place in `reports/` that reads the environment, through
+The only place in `revenue/` that reads the environment, through
 `Config.secret()`, so a missing variable is a ConfigError naming the
 variable and never a value. Settings hold secrets with `repr=False`.
 """
