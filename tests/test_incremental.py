@@ -201,8 +201,9 @@ def test_product_change_reaches_every_output_that_shows_it(tmp_path: Path) -> No
     related_pages = {k for k in showing if k.startswith("p/") and k != old_page}
     assert {"p/105-brass-lamp-5/index.html", "p/107-brass-lamp-7/index.html"} <= related_pages
     unrelated = {k for k in before if k.endswith(".html") and not k.startswith("pagefind/")} - showing
-    assert {"index.html", "about/index.html", "chairs/index.html", "widgets/index.html",
-            "p/200-chair-0/index.html"} <= unrelated
+    assert {"index.html", "about/index.html", "chairs/index.html", "p/200-chair-0/index.html"} <= unrelated
+    # The widget gallery reserves room for each preview from its products' names: it depends on them too.
+    gallery = {"widgets/index.html"}
 
     upsert(site / "products.sqlite", lamp(TARGET, NEW_NAME, 87, regular=300))
     report, rendered = incremental(site)
@@ -225,10 +226,10 @@ def test_product_change_reaches_every_output_that_shows_it(tmp_path: Path) -> No
     assert differences({k: v for k, v in before.items() if k.startswith("pagefind/")},
                        {k: v for k, v in after.items() if k.startswith("pagefind/")})
     # unrelated outputs were kept, not rendered, and kept their bytes
-    assert set(rendered) <= showing | mentions(after, NEW_NAME), set(rendered) - showing
-    assert not set(rendered) & unrelated
+    assert set(rendered) <= showing | mentions(after, NEW_NAME) | gallery, set(rendered) - showing
+    assert not set(rendered) & (unrelated - gallery)
     assert report.rendered == len(rendered) < first.pages // 2
-    assert all(after[k] == before[k] for k in unrelated if k != "search/index.html")
+    assert all(after[k] == before[k] for k in unrelated - gallery if k != "search/index.html")
     # and the whole tree is what a clean build of the same inputs writes
     assert_same_tree(after, clean_tree(site, tmp_path / "clean"))
 
