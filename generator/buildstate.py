@@ -191,8 +191,9 @@ class BuildState:
                 and cached.read_ns - cached.mtime_ns > RACY_NS):
             return _fresh(cached.page)
         read_ns = time.time_ns()
-        page = read_page(path, content_dir, site_dir, permalinks)
-        self.sources[name] = _Source(stat.st_mtime_ns, stat.st_size, read_ns, digest(path.read_bytes()), page)
+        data = path.read_bytes()
+        page = read_page(path, content_dir, site_dir, permalinks, data)
+        self.sources[name] = _Source(stat.st_mtime_ns, stat.st_size, read_ns, digest(data), page)
         return _fresh(page)
 
     @property

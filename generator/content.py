@@ -237,13 +237,16 @@ def route(rel: PurePosixPath, slug: str | None, permalinks: str) -> tuple[str, s
     return "/" + "/".join(segments) + "/", "page", section
 
 
-def read_page(path: Path, content_dir: Path, site_dir: Path, permalinks: str = "pretty") -> Page:
-    """Parse one content file into a Page. Raises ContentError naming file:line."""
+def read_page(path: Path, content_dir: Path, site_dir: Path, permalinks: str = "pretty",
+              data: bytes | None = None) -> Page:
+    """Parse one content file into a Page (`data`: its bytes, when the caller has read them already).
+    Raises ContentError naming file:line."""
     display = path.relative_to(site_dir) if path.is_relative_to(site_dir) else path
+    raw = path.read_bytes() if data is None else data
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        line = raw[:exc.start].count(b"\n") + 1
         raise ContentError(f"is not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8",
                            file=display, line=line) from None
     text = text.lstrip("\ufeff")

@@ -153,9 +153,7 @@ class FileStore:
         """Make `key` hold `data` in the next site; True when that differs from the live site."""
         target, live = self.shadow / key, self.live / key
         if _same_bytes(live, data):
-            if self.fresh or not os.path.lexists(target):  # a trusted shadow has it, unless pruned this build
-                self._parent(target)
-                _link_or_copy(live, target)
+            self._carry_live(target, live)
             return False
         self._parent(target)
         try:
@@ -164,13 +162,20 @@ class FileStore:
             _replace_with(target, lambda temp: temp.write_bytes(data))
         return True
 
+    def _carry_live(self, target: Path, live: Path) -> None:
+        """The next site keeps the live file as it is (a trusted shadow has it, unless pruned this build)."""
+        if self.fresh or not os.path.lexists(target):
+            self._parent(target)
+            _link_or_copy(live, target)
+
     def adopt(self, key: str, path: Path) -> bool:
         """Like `put` with the bytes of `path`, a file on the shadow's file system that is moved, not copied
         (a generated bundle: thousands of files need not be written twice)."""
         target, live = self.shadow / key, self.live / key
         data = path.read_bytes()
         if _same_bytes(live, data):
-            return self.put(key, data)
+            self._carry_live(target, live)
+            return False
         self._parent(target)
         try:
             os.replace(path, target)
@@ -338,16 +343,9 @@ class OutputWriter:
     def keep_recorded(self, prefix: str, owner: str) -> bool:
         """Carry over every live file under `prefix` (a generated bundle) as it is; False when there is none.
 
-        With a trusted shadow the files are already there: claiming them costs no file system call."""
+        With a trusted shadow the files are already there: `keep` costs no file system call."""
         keys = sorted(key for key in self.previous_files if key.startswith(prefix))
-        if not keys:
-            return False
-        if not self.previous_trusted:
-            return all(self.keep(key, owner) for key in keys)
-        for key in keys:
-            self._claim(key, owner)
-        self.stats.unchanged += len(keys)
-        return True
+        return bool(keys) and all(self.keep(key, owner) for key in keys)
 
     def read(self, key: str) -> bytes:
         """The bytes this build puts at `key` (a path already written or kept)."""
