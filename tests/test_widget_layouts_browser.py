@@ -24,9 +24,6 @@ from tests.sites import run, write_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
 LAYOUTS = ("list", "grid", "carousel")
@@ -133,24 +130,14 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = Path(os.environ.get("SHELFPRESS_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def _new_page(browser: object, width: int) -> object:
-    context = browser.new_context(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
+def _new_page(chromium: object, width: int) -> object:
+    context = chromium.new_context(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
     stub_external_images(context)
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -175,10 +162,10 @@ def _sized(page: object) -> tuple[int, int]:
 
 @pytest.mark.parametrize("width", [390, 1280])
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_iframe_height_on_every_load(servers: tuple[str, str], browser: object, shots: Path, layout: str,
+def test_iframe_height_on_every_load(servers: tuple[str, str], chromium: object, shots: Path, layout: str,
                                      width: int) -> None:
     site, host = servers
-    page = _new_page(browser, width)
+    page = _new_page(chromium, width)
     urls = [f"{host}/{layout}-first.html", f"{host}/{layout}-after.html"] + [
         f"{host}/{layout}-late.html?host={site}/js/widget-host.js&delay={delay}" for delay in (0, 150, 600)]
     wrong = []
@@ -223,10 +210,10 @@ def _inside(inner: dict[str, float], outer: dict[str, float]) -> bool:
 @pytest.mark.parametrize(("variant", "width"), [("script", 320), ("script", 390), ("script", 1280),
                                                 ("script", 1440), ("sidebar", 1280)])
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_layout_has_no_overlap(servers: tuple[str, str], browser: object, shots: Path, layout: str,
+def test_layout_has_no_overlap(servers: tuple[str, str], chromium: object, shots: Path, layout: str,
                                variant: str, width: int) -> None:
     _, host = servers
-    page = _new_page(browser, width)
+    page = _new_page(chromium, width)
     page.goto(f"{host}/{layout}-{variant}.html")  # type: ignore[attr-defined]
     page.wait_for_selector(f'[data-shelfpress-widget="{layout}"][data-shelfpress-rendered]')  # type: ignore
     page.wait_for_timeout(100)  # type: ignore[attr-defined]
@@ -266,10 +253,10 @@ def test_layout_has_no_overlap(servers: tuple[str, str], browser: object, shots:
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_products_shortcode_honours_layout(servers: tuple[str, str], browser: object, shots: Path,
+def test_products_shortcode_honours_layout(servers: tuple[str, str], chromium: object, shots: Path,
                                            width: int) -> None:
     site, _ = servers
-    page = _new_page(browser, width)
+    page = _new_page(chromium, width)
     page.goto(f"{site}/tips/")  # type: ignore[attr-defined]
     page.screenshot(path=str(shots / f"shortcode-layouts-{width}.png"), full_page=True)  # type: ignore
     carousel = page.eval_on_selector(".product-carousel", """u => ({display: getComputedStyle(u).display,

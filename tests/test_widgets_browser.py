@@ -17,9 +17,6 @@ from tests.support.loopback import DirectoryServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
 HOST_CSS = """* { color: red !important; font-size: 40px !important; line-height: 3 !important; }
@@ -126,19 +123,9 @@ def _write_evil_widget(public: Path) -> None:
     (public / "widgets/evil.json").write_text(json.dumps(data))
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])  # type: ignore[attr-defined]
+def page(chromium: object) -> Iterator[object]:
+    context = chromium.new_context(permissions=["clipboard-read", "clipboard-write"])  # type: ignore[attr-defined]
     context.route("http*://cdn.203.se/**", lambda route: route.fulfill(body=PNG, content_type="image/png"))
     page = context.new_page()
     page.set_default_timeout(10_000)
