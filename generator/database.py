@@ -87,9 +87,30 @@ def connect(path: str | Path, schema: Schema, *, isolation_level: str | None = N
 
 
 def _migrate(conn: sqlite3.Connection, number: int, script: str) -> None:
+    """Run migration `number` in one transaction with its version bump, unless another process just did.
+
+    The version is read again under the write lock, so a script that is not idempotent (ALTER TABLE)
+    still runs once when two processes open an old file at the same time."""
+    conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\n;PRAGMA user_version = {int(number)};\nCOMMIT;")
+        if conn.execute("PRAGMA user_version").fetchone()[0] < number:
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {int(number)}")
+        conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.rollback()
         raise
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of an SQL script, triggers whole (`executescript` would commit our transaction)."""
+    statements, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending)
+            pending = ""
+    return statements

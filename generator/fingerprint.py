@@ -6,7 +6,8 @@ An incremental build re-renders an output exactly when one of these changed:
   (listings, shortcode results, related products, pagination, feeds). A
   product contributes the digest of its full record plus the channel its
   link is signed with, so a changed price or name reaches every page that
-  shows the product, and nothing else. Digests are memoised per object for
+  shows the product, and nothing else. A catalog product brings the digest
+  of its stored record (`Product.digest`), so it is not walked at all. Digests are memoised per object for
   one build: the 10,000-product "all" list of a listing is digested once, not
   once per listing page.
 - `TemplateDigests.of(name)`: a template with everything it extends, includes
@@ -60,7 +61,7 @@ class DataDigests:
         return found
 
     def product(self, product: Product) -> str:
-        return self._remember(product, lambda: digest(repr(product)))
+        return product.digest or self._remember(product, lambda: digest(repr(product)))
 
     def value(self, value: Any) -> str:
         """A digest of `value` that changes exactly when what a template can read of it changes."""

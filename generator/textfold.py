@@ -23,6 +23,8 @@ _LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "œ": "oe"})  # no 
 
 def fold(text: str) -> str:
     """Lower-cased, compatibility-decomposed, without combining marks: "Ström ﬁl" -> "strom fil"."""
+    if text.isascii():
+        return text.lower()  # nothing to decompose: most product names, and 30,000 slugs per 10,000-product build
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

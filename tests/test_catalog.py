@@ -174,6 +174,29 @@ def test_a_hostile_catalog_row_is_dropped_when_loaded(tmp_path: Path) -> None:
     assert warnings == [f"product {pid}: price.price: nan is not a finite number; product dropped"]
 
 
+def test_rows_the_catalog_wrote_load_as_checked_and_hand_written_rows_are_validated(tmp_path: Path) -> None:
+    """Imported rows skip validation (they were validated on the way in) and bring a digest of their payload;
+    a row inserted or edited by hand is validated, whatever it claims."""
+    with CatalogSource(tmp_path / "c.sqlite") as source:
+        source.import_files([FIXTURES / "extra-products.jsonl"])
+        first, second = (row[0] for row in source.conn.execute(
+            "SELECT product_id FROM products ORDER BY product_id LIMIT 2"))
+        loaded = asyncio.run(source.product(first))
+        assert loaded is not None and loaded.digest
+        payload = json.loads(source.conn.execute("SELECT payload FROM products WHERE product_id = ?",
+                                                 (first,)).fetchone()[0])
+        payload["description"] = "x" * 20_000
+        source.conn.execute("UPDATE products SET payload = ? WHERE product_id = ?", (json.dumps(payload), first))
+        payload["product_id"] = 424242
+        source.conn.execute("INSERT INTO products (product_id, name, payload) VALUES (424242, 'n', ?)",
+                            (json.dumps(payload),))
+        for pid in (first, 424242):
+            edited = asyncio.run(source.product(pid))
+            assert edited is not None and edited.digest == ""
+            assert len(edited.description) < 20_000  # validation cut it to the documented length
+        assert asyncio.run(source.product(second)).digest not in ("", loaded.digest)
+
+
 def test_not_a_catalog_file(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.sqlite"
     bogus.write_bytes(b"this is not sqlite" * 100)

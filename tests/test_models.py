@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from generator.sources.models import (Brand, Category, CategoryNode, PayloadError, PricePoint, Product, ProductPage,
-                                      Store, build_category_tree)
+                                      Store, build_category_tree, parse_product)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shopello"
 
@@ -100,3 +102,40 @@ def test_build_category_tree_sorts_case_insensitively_and_roots_self_parents() -
     tree = build_category_tree(cats, {})
     assert [n.category.category_id for n in tree] == [2, 1, 3]  # "Alpha" < "beta" < "Gamma"
     assert tree[2].children == ()
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+_NUMBER = st.one_of(st.integers(0, 10**6), st.floats(0, 10**6, allow_nan=False), st.integers(0, 10**6).map(str))
+_RAW_PRODUCTS = st.fixed_dictionaries({
+    "product_id": st.integers(1, 10**9),
+    "name": _TEXT.filter(str.strip),
+    "description": _TEXT,
+    "url": st.sampled_from(["https://shop.example/p?id=1", "javascript:alert(1)", "", "http://x.example/a b"]),
+    "price": st.fixed_dictionaries({"price": st.integers(1, 10**6), "regular_price": _NUMBER,
+                                    "reduction_percent": st.one_of(st.integers(0, 100), st.just("12.5")),
+                                    "currency": st.sampled_from(["SEK", "EUR", "", None])}),
+    "categories": st.lists(st.fixed_dictionaries({"category_id": st.integers(0, 99), "name": _TEXT}), max_size=3),
+    "attributes": st.one_of(st.just([]), st.dictionaries(
+        st.sampled_from(["brand", "Color", "size", "GTIN", "shipping_cost", "Stock", "material", "_empty_", "Fit"]),
+        st.one_of(_TEXT, st.integers(0, 500), st.none()), max_size=6)),
+    "images": st.one_of(st.just([]), st.dictionaries(st.sampled_from(["160", "220", "440", "x"]),
+                                                     st.sampled_from(["https://img.example/a.jpg", "ftp://x"]))),
+    "store": st.fixed_dictionaries({"store_id": st.integers(0, 50), "name": _TEXT, "url": st.just("https://s.example/")}),
+    "original_url": st.just(""),
+})
+
+
+@given(_RAW_PRODUCTS)
+@settings(max_examples=200, deadline=None)
+def test_a_stored_product_is_rebuilt_without_validation_as_validation_would_build_it(raw: dict) -> None:
+    """The catalog loads its own checked payloads with `from_checked`: it must give the product validation gives."""
+    issues: list = []
+    product = parse_product(raw, issues.append)
+    assume(product is not None)
+    stored = json.loads(json.dumps(product.to_api()))
+    assert Product.from_checked(stored) == Product.from_api(stored) == product
+
+
+def test_from_checked_refuses_what_is_not_the_stored_shape() -> None:
+    with pytest.raises((KeyError, TypeError, ValueError)):
+        Product.from_checked({"product_id": 1, "name": "x"})

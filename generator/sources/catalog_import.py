@@ -31,7 +31,7 @@ from typing import Any
 
 from .catalog_related import mark_changed, refresh_related
 from .catalog_schema import CatalogError, brand_key, transaction
-from .models import Brand, Category, Product, Store, parse_product
+from .models import PAYLOAD_FORMAT, Brand, Category, Product, Store, parse_product
 
 BATCH = 2000
 DOCUMENT_KEYS = ("data", "product_id", "categories", "stores", "brands")
@@ -126,7 +126,7 @@ def _write_batch(conn: sqlite3.Connection, batch: list[Product],
         key = brand_key(p.brand)
         rows.append((p.product_id, p.name, key, p.store.store_id, p.price.price, reduction_of(p),
                      1 if p.images else 0, feed_store,
-                     json.dumps(p.to_api(), ensure_ascii=False, separators=(",", ":"))))
+                     json.dumps(p.to_api(), ensure_ascii=False, separators=(",", ":")), PAYLOAD_FORMAT))
         texts.append((p.product_id, html.unescape(p.name), p.brand,
                       " ".join(c.name for c in p.categories), html.unescape(p.description)))
         links.extend((p.product_id, c.category_id) for c in p.categories)
@@ -137,7 +137,8 @@ def _write_batch(conn: sqlite3.Connection, batch: list[Product],
             brands.setdefault(key, " ".join(p.brand.split()))
     conn.executemany("DELETE FROM product_text WHERE rowid = ?", ids)
     conn.executemany("DELETE FROM product_categories WHERE product_id = ?", ids)
-    conn.executemany("INSERT OR REPLACE INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.executemany("INSERT OR REPLACE INTO products (product_id, name, brand_key, store_id, price, reduction, "
+                     "has_images, feed_store, payload, checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     conn.executemany("INSERT INTO product_text (rowid, name, brand, categories, description) "
                      "VALUES (?, ?, ?, ?, ?)", texts)
     conn.executemany("INSERT OR IGNORE INTO product_categories VALUES (?, ?)", links)

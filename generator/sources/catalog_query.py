@@ -27,6 +27,7 @@ ordering rules; it only reads. What each parameter means here:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -36,7 +37,7 @@ from typing import Any
 
 from ..textfold import words
 from .catalog_schema import brand_key
-from .models import Facets, FacetCount, Product, ProductPage, parse_product
+from .models import PAYLOAD_FORMAT, Facets, FacetCount, Product, ProductPage, parse_product
 from .query import ProductQuery
 from .records import IssueSink
 
@@ -229,31 +230,43 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
                   report: IssueSink | None = None) -> list[Product]:
     """The products with these ids, in the order given; unknown ids are skipped.
 
-    Payloads pass the same validation as API responses (`parse_product`): a row
-    that is no usable product (written by an older version, or by hand) is
-    left out and reported to `report`. `parsed` memoises parsing by payload
-    text (Products are frozen, and equal text gives an equal Product), so a
-    build that loads the same product for a listing, a shortcode and ten
-    related lists parses it once; a changed row is parsed afresh.
+    A payload this shelfpress stored from a validated Product (`checked`, see catalog_schema) is rebuilt
+    as it is (`Product.from_checked`, with a digest of the payload for the build state's fingerprints).
+    Any other payload passes the same validation as API responses (`parse_product`): a row that is no
+    usable product (written by an older version, or by hand) is left out and reported to `report`.
+    `parsed` memoises parsing by payload text (Products are frozen, and equal text gives an equal
+    Product), so a build that loads the same product for a listing, a shortcode and ten related lists
+    parses it once; a changed row is parsed afresh.
     """
     if not ids:
         return []
-    rows = dict(conn.execute(
-        f"SELECT product_id, payload FROM products WHERE product_id IN ({_placeholders(ids)})", list(ids)))
+    rows = {pid: (payload, checked) for pid, payload, checked in conn.execute(
+        f"SELECT product_id, payload, checked FROM products WHERE product_id IN ({_placeholders(ids)})",
+        list(ids))}
     if parsed is None:
         parsed = {}
     elif len(parsed) > PARSED_LIMIT:
         parsed.clear()
     out = []
     for pid in ids:
-        payload = rows.get(pid)
+        payload, checked = rows.get(pid, (None, 0))
         if payload is None:
             continue
         if payload not in parsed:
-            parsed[payload] = parse_product(json.loads(payload), report)
+            parsed[payload] = _parse_row(payload, checked == PAYLOAD_FORMAT, report)
         if parsed[payload] is not None:
             out.append(parsed[payload])
     return out
+
+
+def _parse_row(payload: str, checked: bool, report: IssueSink | None) -> Product | None:
+    raw = json.loads(payload)
+    if checked:
+        try:
+            return Product.from_checked(raw, hashlib.blake2b(payload.encode(), digest_size=16).hexdigest())
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # not the stored shape after all: validate it like any record
+    return parse_product(raw, report)
 
 
 def disseminate(rows: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:

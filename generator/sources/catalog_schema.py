@@ -9,7 +9,9 @@ declared here.
 Layout
 - `products`: one row per product; `payload` is the product in the API's
   own JSON shape (`Product.to_api()`, untrusted text kept as sent); the other
-  columns are derived from it for filtering and ordering. `feed_store` is the
+  columns are derived from it for filtering and ordering. `checked` is the
+  `PAYLOAD_FORMAT` of a payload written from a validated Product (0: validate
+  it when loading). `feed_store` is the
   store id whose static feed owns the row (NULL for JSON imports), so a feed
   sync only removes what the feed put there.
 - `product_categories`: product -> category links (a product may have several).
@@ -124,7 +126,18 @@ def _adopt(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-SCHEMA = Schema("catalog", [_V1, _V2], pragmas=("cache_size = -65536", "temp_store = MEMORY"), adopt=_adopt,
+# Version 3: `checked` marks a payload this shelfpress wrote from a validated Product (`PAYLOAD_FORMAT`), which a
+# build loads without validating it again; an UPDATE of the payload that does not set `checked` (a hand edit)
+# clears the mark, so that row is validated like any API record. Older rows keep 0 until imported again.
+_V3 = """
+ALTER TABLE products ADD COLUMN checked INTEGER NOT NULL DEFAULT 0;
+CREATE TRIGGER IF NOT EXISTS products_payload_edited AFTER UPDATE OF payload ON products
+WHEN NEW.checked != 0 AND NEW.checked = OLD.checked
+BEGIN UPDATE products SET checked = 0 WHERE product_id = NEW.product_id; END;
+UPDATE meta SET value = '3' WHERE key = 'schema_version';
+"""
+
+SCHEMA = Schema("catalog", [_V1, _V2, _V3], pragmas=("cache_size = -65536", "temp_store = MEMORY"), adopt=_adopt,
                 hint="check the path or delete the file and re-import")
 SCHEMA_VERSION = SCHEMA.version
 

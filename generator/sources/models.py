@@ -26,7 +26,11 @@ from .records import (DESCRIPTION_CHARS, MAX_ENTRIES, BadValue, FieldReader, Iss
                       missing)
 
 IMAGE_SIZES = (160, 220, 320, 440)
+PAYLOAD_FORMAT = 1
+"""The version of `Product.to_api()`'s shape that `Product.from_checked` reads: bump it when either changes,
+and payloads stored by an older version are validated again."""
 KNOWN_ATTRIBUTES = ("brand", "color", "size", "gender", "gtin")
+_STORED_ATTRIBUTES = frozenset(KNOWN_ATTRIBUTES) | {"shipping_cost", "stock"}
 
 
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:
@@ -146,6 +150,9 @@ class Product:
     store: StoreRef = field(default_factory=lambda: StoreRef(0, ""))
     original_url: str = ""
     revenue_segment: str = ""
+    digest: str = field(default="", compare=False, repr=False)
+    """A digest of the stored record this product was loaded from ("" when it came another way): equal
+    digests mean equal products, so the build state fingerprints a catalog product without walking it."""
 
     @property
     def brand(self) -> str:
@@ -187,6 +194,29 @@ class Product:
             original_url=read.optional(records.url, data.get("original_url"), "original_url", ""),
             revenue_segment=read.optional(records.text, data.get("revenue_segment"), "revenue_segment", ""),
         )
+
+    @classmethod
+    def from_checked(cls, data: dict[str, Any], digest: str = "") -> Product:
+        """The product `data` is the `to_api()` of, for records this shelfpress validated and stored itself
+        (the catalog's `checked` rows): rebuilt without validating again, equal to `from_api(data)`.
+
+        Raises KeyError, TypeError or ValueError when `data` is not that shape after all; the caller
+        then validates it as any record."""
+        price, store = data["price"], data["store"]
+        attributes = data["attributes"] or {}
+        other = tuple(sorted((k, v) for k, v in attributes.items() if k not in _STORED_ATTRIBUTES))
+        stock = attributes.get("stock")
+        return cls(
+            product_id=int(data["product_id"]), name=data["name"], description=data["description"], url=data["url"],
+            price=Price(float(price["price"]), float(price["regular_price"]), float(price["reduction_percent"]),
+                        price["currency"]),
+            categories=tuple(CategoryRef(int(c["category_id"]), c["name"]) for c in data["categories"]),
+            attributes=Attributes(**{k: attributes[k] for k in KNOWN_ATTRIBUTES if k in attributes},
+                                  shipping_cost=attributes.get("shipping_cost"),
+                                  stock=None if stock is None else bool(stock), other=other),
+            images=tuple(sorted((int(size), url) for size, url in (data["images"] or {}).items())),
+            store=StoreRef(int(store["store_id"]), store["name"], store["url"]),
+            original_url=data["original_url"], revenue_segment=data.get("revenue_segment", ""), digest=digest)
 
     def to_api(self) -> dict[str, Any]:
         """The API's own JSON shape (as `products` returns it)."""
