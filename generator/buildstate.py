@@ -39,7 +39,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
@@ -99,18 +99,27 @@ class CachedMarkdown(MarkdownRenderer):
         return hit
 
 
-@dataclass
 class Plan:
-    """Fingerprints of this build's pages, and which of them must be rendered."""
+    """Fingerprints of this build's pages against the last build's, and which pages were rendered.
 
-    fingerprints: dict[str, str]
-    previous: dict[str, str]
-    rendered: list[str] = field(default_factory=list)
+    A fingerprint is computed when a page's turn comes (`outcome`), in the render workers on a big
+    site: fingerprinting 10,000 product pages then runs on every core, alongside rendering."""
 
-    def unchanged(self, page: Page) -> bool:
-        """Whether `page`'s inputs are the ones its live output was made from."""
-        key = page.output_path
-        return self.previous.get(key) == self.fingerprints[key]
+    def __init__(self, fingerprint: Callable[[Page], str], previous: dict[str, str]) -> None:
+        self.fingerprint = fingerprint
+        self.previous = previous
+        self.fingerprints: dict[str, str] = {}
+        self.rendered: list[str] = []
+
+    def unchanged(self, page: Page) -> tuple[bool, str]:
+        """(whether `page`'s inputs are the ones its live output was made from, its fingerprint)."""
+        found = self.fingerprint(page)
+        return self.previous.get(page.output_path) == found, found
+
+    def record(self, key: str, fingerprint: str, rendered: bool) -> None:
+        self.fingerprints[key] = fingerprint
+        if rendered:
+            self.rendered.append(key)
 
 
 class BuildState:
@@ -203,7 +212,8 @@ class BuildState:
 
     def plan_pages(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
                    data: DataDigests) -> Plan:
-        """Fingerprint every page of `site` against the last build (see the module docstring)."""
+        """How to fingerprint a page of `site` against the last build (see the module docstring); what
+        every page shares is digested here, once."""
         entries = {entry.page.url: entry for path, entry in self.sources.items() if path in self._seen}
         digests = {url: entry.digest for url, entry in entries.items()}
         reads = _template_reads(site.config)
@@ -218,21 +228,21 @@ class BuildState:
                 front = digest(data.value(p.front), data.value(p.params))
             return digest(p.kind, p.url, p.title, p.description, str(p.source), source, front)
 
-        own = {p.url: described(p, digests.get(p.url, "")) for p in site.pages}
         # What a section page shows of its children: their front matter, and their text only when some
         # template reads a page's body (editing one page's text then leaves its 500 siblings' section alone).
-        shown = own if reads.bodies else {p.url: described(p, "") for p in site.pages}
         children: dict[str, list[str]] = defaultdict(list)
         for page in site.pages:
             if page.kind in ("page", "section") and page.url != "/":
-                children[parent_url(page.url)].append(shown[page.url])
-        fingerprints = {}
-        for page in site.pages:
+                children[parent_url(page.url)].append(described(page, digests.get(page.url, "") if reads.bodies
+                                                                else ""))
+
+        def fingerprint(page: Page) -> str:
             names = [template_for(page)] + [f"shortcodes/{s.name}.html" for s in page.shortcodes]
             listed = children.get(page.url, []) if page.kind in ("section", "home") else []
-            fingerprints[page.output_path] = digest(common, templates.of(*names), own[page.url],
-                                                    data.value(page.data), *listed)
-        self.plan = Plan(fingerprints, self.outputs)
+            return digest(common, templates.of(*names), described(page, digests.get(page.url, "")),
+                          data.value(page.data), *listed)
+
+        self.plan = Plan(fingerprint, self.outputs)
         return self.plan
 
     def writer(self, out_dir: Path) -> OutputWriter:

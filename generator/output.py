@@ -329,16 +329,24 @@ class OutputWriter:
         self.write(rel, source.read_bytes(), owner)
 
     def keep(self, rel: str, owner: str) -> bool:
-        """Reuse the live file at `rel` unchanged (the caller knows its inputs did not change).
-
-        A file the last build left, with a trusted shadow, is already in the shadow: no file system call
-        (a dev-server rebuild of a 10,000-page site keeps 10,000 files)."""
+        """Reuse the live file at `rel` unchanged (the caller knows its inputs did not change)."""
         key = self._claim(rel, owner)
-        if (self.previous_trusted and key in self.previous_files) or self.files.keep(key):
-            self.stats.unchanged += 1
+        if self.carry(key):
+            self.record_kept(key)
             return True
         del self.owners[key]
         return False
+
+    def carry(self, key: str) -> bool:
+        """Put the live file at the claimed `key` into the next site as it is; False when there is none.
+
+        A file the last build left, with a trusted shadow, is already in the shadow: no file system call
+        (a dev-server rebuild of a 10,000-page site keeps 10,000 files). Safe in a render worker; the
+        parent accounts for it with `record_kept`."""
+        return (self.previous_trusted and key in self.previous_files) or self.files.keep(key)
+
+    def record_kept(self, key: str) -> None:
+        self.stats.unchanged += 1
 
     def keep_recorded(self, prefix: str, owner: str) -> bool:
         """Carry over every live file under `prefix` (a generated bundle) as it is; False when there is none.

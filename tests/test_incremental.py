@@ -18,6 +18,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -232,6 +233,36 @@ def test_product_change_reaches_every_output_that_shows_it(tmp_path: Path) -> No
     assert all(after[k] == before[k] for k in unrelated - gallery if k != "search/index.html")
     # and the whole tree is what a clean build of the same inputs writes
     assert_same_tree(after, clean_tree(site, tmp_path / "clean"))
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["one process", "forked workers"])
+def test_settling_pages_in_workers_gives_what_one_process_gives(tmp_path: Path, parallel: bool,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers fingerprint, keep and render chunks of pages: the bytes, what is rendered and the recorded
+    fingerprints are those of one process, on a first build and after a product change."""
+    import generator.render_pool as render_pool
+
+    runs = {}
+    for mode in ("serial", "parallel" if parallel else "serial again"):
+        monkeypatch.setattr(render_pool, "PARALLEL_MIN", 1)
+        monkeypatch.setattr(render_pool, "CHUNK", 3)
+        monkeypatch.setattr(render_pool, "workers_available", lambda mode=mode: 2 if mode == "parallel" else 1)
+        shutil.rmtree(tmp_path / "shop", ignore_errors=True)  # one path: the fingerprints include the site's
+        site = make_shop(tmp_path / "shop")
+        config = load_config(site)
+        steps = []
+        for change in (None, lamp(TARGET, NEW_NAME, 87, regular=300)):
+            if change is not None:
+                upsert(site / "products.sqlite", change)
+            state = BuildState.for_output(config, config.output_path)
+            build(config, state=state, reporter=Reporter(verbosity=0))
+            steps.append((tree(site / "public"), sorted(state.rendered), state.outputs))
+        runs[mode] = steps
+    (one, other) = runs.values()
+    for (tree_a, rendered_a, outputs_a), (tree_b, rendered_b, outputs_b) in zip(one, other):
+        assert_same_tree(tree_b, tree_a)
+        assert rendered_a == rendered_b and outputs_a == outputs_b
+    assert 0 < len(one[1][1]) < len(one[0][1])  # the second build kept most pages
 
 
 def test_pagefind_bundle_is_deterministic(tmp_path: Path) -> None:

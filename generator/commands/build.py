@@ -27,7 +27,7 @@ from pathlib import Path
 import jinja2
 
 from ..asyncrun import run_sync
-from ..buildstate import BuildState, Plan, inputs_signature
+from ..buildstate import BuildState, inputs_signature
 from ..config import Config
 from ..content import Page
 from ..errors import BuildError
@@ -38,7 +38,7 @@ from ..products.recommendations import RecommendationStage, file_signature_text
 from ..products.signing import make_signer
 from ..products.stage import StageResult, feed_timestamp, run_stage
 from ..render import UrlBuilder, check_theme, make_environment, render_template
-from ..render_pool import render_pages
+from ..render_pool import settle_pages
 from ..console import Reporter
 from ..search import BUNDLE as SEARCH_BUNDLE
 from ..search import add_search_page, write_search_index
@@ -139,7 +139,8 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         writer = state.writer(out_dir)
     try:
         with timer("render"):
-            _write_pages(site, renderer, writer, reporter, plan)
+            settle_pages(site.pages, plan, renderer, writer,
+                         lambda done, total: reporter.progress("Rendering", done, total))
         with timer("write"):
             widgets.write(writer, env)
             _write_static(site, writer)
@@ -209,14 +210,6 @@ def _fetch_progress(reporter: Reporter) -> ProgressHook:
         reporter.progress("Fetching products", done, total, f"({cache_hits} from cache)")
 
     return show
-
-
-def _write_pages(site: Site, renderer: PageRenderer, writer: OutputWriter, reporter: Reporter, plan: Plan) -> None:
-    """Keep every page whose inputs did not change; render the others."""
-    changed = [page for page in site.pages
-               if not (plan.unchanged(page) and writer.keep(page.output_path, str(page.source or page.url)))]
-    plan.rendered = [page.output_path for page in changed]
-    render_pages(changed, renderer, writer, lambda done, total: reporter.progress("Rendering", done, total))
 
 
 def _write_static(site: Site, writer: OutputWriter) -> None:
