@@ -19,6 +19,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from .errors import ShelfpressError
+
 CARD_TEMPLATE = "partials/product-card.html"
 IMPLIED_TEMPLATES = {"product_card": CARD_TEMPLATE}
 
@@ -33,6 +35,18 @@ class ProductCards:
     def __init__(self, render: Callable[[str, dict[str, Any], str], str], context: dict[str, Any]) -> None:
         self.render, self.context = render, context
         self._memo: dict[tuple[int, bool], tuple[Any, Markup]] = {}
+
+    def preload(self, p: Any, html: str) -> None:
+        """The card of `p` (eager=False) is `html`, made earlier (card_store.py)."""
+        self._memo[(id(p), False)] = (p, Markup(html))
+
+    def render_card(self, p: Any) -> str | None:
+        """The HTML of `p`'s card (eager=False), or None when it fails to render (a page showing it will
+        report the error)."""
+        try:
+            return str(self(p))
+        except ShelfpressError:
+            return None
 
     def __call__(self, p: Any, eager: bool = False) -> Markup:
         key = (id(p), bool(eager))

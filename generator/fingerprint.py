@@ -133,20 +133,26 @@ class TemplateDigests:
         """The digest of these templates and everything they extend, include or import."""
         key = "\0".join(names)
         if key not in self._closure:
-            seen: dict[str, str] = {}
-            todo = list(names)
-            while todo:
-                name = todo.pop()
-                if name in seen:
-                    continue
-                own, refs = self._read(name)
-                if refs is None:
-                    self._closure[key] = self.everything()
-                    return self._closure[key]
-                seen[name] = own
-                todo.extend(refs)
-            self._closure[key] = digest(*(f"{n}:{d}" for n, d in sorted(seen.items())))
+            reached = self.reached(*names)
+            self._closure[key] = self.everything() if reached is None else digest(
+                *(f"{n}:{self._read(n)[0]}" for n in sorted(reached)))
         return self._closure[key]
+
+    def reached(self, *names: str) -> frozenset[str] | None:
+        """These templates and every one they extend, include, import or render through a global;
+        None when one of them names a template through a variable (it may reach any)."""
+        seen: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            refs = self._read(name)[1]
+            if refs is None:
+                return None
+            seen.add(name)
+            todo.extend(refs)
+        return frozenset(seen)
 
     def everything(self) -> str:
         if self._everything is None:

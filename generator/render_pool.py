@@ -21,9 +21,11 @@ import gc
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from .buildstate import Plan
+from .cards import ProductCards
 from .content import Page
 from .errors import ShelfpressError
 from .output import OutputWriter
@@ -34,7 +36,9 @@ CHUNK = 64
 
 Progress = Callable[[int, int], None]
 Outcome = tuple[str, str, bool | None]  # (output key, fingerprint, changed on disk; None: kept as it was)
+T = TypeVar("T")
 _job: tuple[Sequence[Page], Sequence[str], PageRenderer, OutputWriter, Plan] | None = None  # set before fork
+_cards_job: tuple[Sequence[Any], ProductCards] | None = None
 
 
 def workers_available() -> int:
@@ -102,18 +106,43 @@ def settle_pages(pages: Sequence[Page], plan: Plan, renderer: PageRenderer, writ
 
 
 def _settle_in_workers(pages: Sequence[Page], writer: OutputWriter, plan: Plan, progress: Progress) -> None:
-    chunks = [(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
     writer.untracked_writes = True  # until every worker's files are accounted for
     done = 0
+    for outcome in _in_workers(_settle_chunk, len(pages)):
+        if isinstance(outcome, str):
+            raise ShelfpressError(outcome)
+        _account(outcome, writer, plan)
+        done += len(outcome)
+        progress(done, len(pages))
+    writer.untracked_writes = False
+
+
+def render_cards(views: Sequence[Any], cards: ProductCards) -> list[str | None]:
+    """The card HTML of each view (None for one that fails to render), each rendered once, on every core
+    when there are many: otherwise each render worker would render every card its pages show."""
+    global _cards_job
+    if len(views) < PARALLEL_MIN or workers_available() < 2:
+        return [cards.render_card(view) for view in views]
+    _cards_job = (views, cards)
+    try:
+        return [html for chunk in _in_workers(_card_chunk, len(views)) for html in chunk]
+    finally:
+        _cards_job = None
+
+
+def _card_chunk(bounds: tuple[int, int]) -> list[str | None]:
+    assert _cards_job is not None
+    views, cards = _cards_job
+    return [cards.render_card(views[i]) for i in range(*bounds)]
+
+
+def _in_workers(work: Callable[[tuple[int, int]], T], count: int) -> Iterator[T]:
+    """`work` over chunks of range(count) in forked workers, results in order. The job is in a module
+    global set before the fork: the workers inherit it, nothing is pickled on the way in."""
+    chunks = [(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
     gc.freeze()  # the collector must not touch (and so copy) the inherited site graph in every worker
     try:
         with multiprocessing.get_context("fork").Pool(workers_available(), initializer=_die_with_parent) as pool:
-            for outcome in pool.imap(_settle_chunk, chunks):
-                if isinstance(outcome, str):
-                    raise ShelfpressError(outcome)
-                _account(outcome, writer, plan)
-                done += len(outcome)
-                progress(done, len(pages))
-        writer.untracked_writes = False
+            yield from pool.imap(work, chunks)
     finally:
         gc.unfreeze()

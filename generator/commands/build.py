@@ -28,6 +28,7 @@ import jinja2
 
 from ..asyncrun import run_sync
 from ..buildstate import BuildState, inputs_signature
+from ..card_store import CardStore
 from ..config import Config
 from ..content import Page
 from ..errors import BuildError
@@ -133,8 +134,13 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         recommendations.add_data(products.results, widgets.sign)
     env = make_environment(config, strict=strict)
     renderer = PageRenderer(site, env, markdown=state.markdown)
+    templates, data = TemplateDigests(env), DataDigests()
     with timer("plan"):
-        plan = state.plan_pages(site, TemplateDigests(env), renderer.template_for, DataDigests())
+        plan = state.plan_pages(site, templates, renderer.template_for, data)
+    cards = CardStore.for_site(config)
+    with timer("product cards"):
+        cards.prepare(site.pages, renderer.template_for, templates, data, env.globals["product_card"], state.key,
+                      clean=clean)
     with timer("prepare output"):
         writer = state.writer(out_dir)
     try:
@@ -159,6 +165,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         state.aborted(writer.abort())
         raise
     state.committed(writer, shadow, signature, reporter.warnings)
+    cards.save()
     return BuildReport(pages=len(site.pages), seconds=timer.elapsed, writes=stats, warnings=len(reporter.warnings),
                        details=_details(products, source), rendered=len(plan.rendered), search_stale=search_stale)
 

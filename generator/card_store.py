@@ -1,0 +1,136 @@
+"""Product cards made ready before pages render, and kept between builds.
+
+A card (`cards.py`) sees its product view, `eager`, the config and the
+template globals, nothing else. So its HTML is a function of: the build key
+(config, code and translations, shelfpress version, --strict), the card
+template with everything it reaches, the product's record and the channel
+its link is signed with. A digest of those is the card's key in
+`<cache_dir>/cards.sqlite`.
+
+Before pages render, `prepare` finds the cards the pages will show: the
+product views in the page data of pages whose template reaches the card
+template. Known cards come from the store; the others are rendered once each,
+on every core when there are many (`render_pool.render_cards`), instead of
+once per render worker. The render workers inherit them all. A build that
+re-renders a home page listing 10,000 products after one of them changed
+renders one card and reuses 9,999.
+
+Only cards with `eager=False` are prepared; the few eager ones (above the
+fold of a listing) render on demand. After a successful build `save` keeps
+exactly this build's cards, so the store never grows past one site's worth.
+`--clean` renders every card again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from .cards import CARD_TEMPLATE, ProductCards
+from .config import Config
+from .content import Page
+from .database import DatabaseError, Schema, connect
+from .fingerprint import DataDigests, TemplateDigests, digest
+from .products.views import ProductView
+from .render_pool import render_cards
+
+SCHEMA = Schema("card cache", ["CREATE TABLE IF NOT EXISTS cards (key TEXT NOT NULL UNIQUE, html TEXT NOT NULL);"],
+                hint="delete the file (it is a cache) and build again")
+
+
+class CardStore:
+    """The cards of one build: `prepare` before rendering, `save` after the site is committed."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._stored: dict[str, str] = {}
+        self._wanted: dict[str, str] = {}  # key -> html of every card this build prepared
+
+    @classmethod
+    def for_site(cls, config: Config) -> CardStore:
+        return cls(config.site_dir / config.source.cache_dir / "cards.sqlite")
+
+    def prepare(self, pages: list[Page], template_for: Any, templates: TemplateDigests, data: DataDigests,
+                cards: ProductCards, build_key: str, *, clean: bool) -> None:
+        """Give `cards` the HTML of every card `pages` will show (eager=False), from the store or rendered."""
+        views = _card_views(pages, template_for, templates)
+        if not views:
+            return
+        base = digest(build_key, templates.of(CARD_TEMPLATE))
+        keys = [digest(base, data.value(view)) for view in views]
+        if not clean:
+            self._stored = self._load()
+        missing = [i for i, key in enumerate(keys) if key not in self._stored]
+        rendered = dict(zip(missing, render_cards([views[i] for i in missing], cards)))
+        for i, (view, key) in enumerate(zip(views, keys)):
+            html = self._stored.get(key) if i not in rendered else rendered[i]
+            if html is not None:  # None: this card fails to render; a page that shows it reports the error
+                self._wanted[key] = html
+                cards.preload(view, html)
+
+    def save(self) -> None:
+        """Keep this build's cards, and only those (best effort: it is a cache)."""
+        if self.path is None or (not self._wanted and not self._stored):
+            return
+        new = [(key, html) for key, html in self._wanted.items() if key not in self._stored]
+        stale = [(key,) for key in self._stored.keys() - self._wanted.keys()]
+        if not new and not stale:
+            return
+        try:
+            with closing(self._connect()) as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany("DELETE FROM cards WHERE key = ?", stale)
+                conn.executemany("INSERT OR REPLACE INTO cards VALUES (?, ?)", new)
+                conn.execute("COMMIT")
+        except (sqlite3.Error, OSError):
+            pass
+
+    def _load(self) -> dict[str, str]:
+        if self.path is None or not self.path.is_file():
+            return {}
+        try:
+            with closing(self._connect()) as conn:
+                return dict(conn.execute("SELECT key, html FROM cards"))
+        except (sqlite3.Error, OSError):
+            return {}
+
+    def _connect(self) -> sqlite3.Connection:
+        """The store, made anew when the file is no card cache (it is only a cache)."""
+        assert self.path is not None
+        try:
+            return connect(self.path, SCHEMA, isolation_level=None)
+        except DatabaseError:
+            for leftover in (self.path, *self.path.parent.glob(f"{self.path.name}-*")):
+                leftover.unlink(missing_ok=True)
+            return connect(self.path, SCHEMA, isolation_level=None)
+
+
+def _card_views(pages: list[Page], template_for: Any, templates: TemplateDigests) -> list[ProductView]:
+    """Each product view shown in a list in the data of a page whose template reaches the card template,
+    once (views are shared: one per product and channel)."""
+    shows_cards: dict[tuple[str, ...], bool] = {}
+    found: dict[int, ProductView] = {}
+    for page in pages:
+        names = (template_for(page), *(f"shortcodes/{s.name}.html" for s in page.shortcodes))
+        if names not in shows_cards:
+            reached = templates.reached(*names)
+            shows_cards[names] = reached is None or CARD_TEMPLATE in reached
+        if shows_cards[names]:
+            for view in _views_in(page.data):
+                found.setdefault(id(view), view)
+    return list(found.values())
+
+
+def _views_in(value: Any) -> Iterator[ProductView]:
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _views_in(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            if isinstance(item, ProductView):
+                yield item
+            elif isinstance(item, (list, tuple, Mapping)):
+                yield from _views_in(item)

@@ -1,0 +1,82 @@
+"""Tests for generator/card_store.py: cards made once, kept between builds, never stale."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from generator.cards import ProductCards
+from generator.config import load_config
+from generator.console import Reporter
+from generator.commands.build import build
+from tests.sites import tree
+from tests.test_incremental import NEW_NAME, TARGET, assert_same_tree, clean_tree, lamp, make_shop, upsert
+
+
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+
+
+def cards_rendered(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the cards rendered from here on (serial builds: every render is in this process)."""
+    calls: list[int] = []
+    original = ProductCards.render_card
+
+    def counting(self: ProductCards, p: object) -> str | None:
+        calls.append(1)
+        return original(self, p)
+
+    monkeypatch.setattr(ProductCards, "render_card", counting)
+    return calls
+
+
+def stored(site: Path) -> dict[str, str]:
+    with sqlite3.connect(site / ".shelfpress-cache" / "cards.sqlite") as conn:
+        return dict(conn.execute("SELECT key, html FROM cards"))
+
+
+def test_a_rebuild_renders_only_the_cards_of_changed_products(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_shop(tmp_path / "shop")
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    first = stored(site)
+    assert len(first) >= 10 and all(html.startswith('<li class="product-card"') for html in first.values())
+
+    upsert(site / "products.sqlite", lamp(TARGET, NEW_NAME, 87, regular=300))
+    calls = cards_rendered(monkeypatch)
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    second = stored(site)
+    assert len(calls) == 1  # the changed lamp's card; every other card came from the store
+    assert len(second) == len(first) and len(set(second) - set(first)) == 1
+    (new_card,) = (html for key, html in second.items() if key not in first)
+    assert NEW_NAME in new_card and "87" in new_card
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
+
+
+def test_an_edited_card_template_renders_every_card_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_shop(tmp_path / "shop")
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    card = Path(__file__).resolve().parent.parent / "generator/themes/default/templates/partials/product-card.html"
+    (site / "templates/partials").mkdir(parents=True)
+    (site / "templates/partials/product-card.html").write_text(
+        card.read_text(encoding="utf-8").replace('class="product-card"', 'class="product-card edited"'))
+    calls = cards_rendered(monkeypatch)
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    assert len(calls) == len(stored(site))
+    assert all("edited" in html for html in stored(site).values())
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
+
+
+def test_a_broken_card_cache_is_rebuilt_not_fatal(tmp_path: Path) -> None:
+    site = make_shop(tmp_path / "shop")
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    path = site / ".shelfpress-cache" / "cards.sqlite"
+    for leftover in path.parent.glob("cards.sqlite-*"):
+        leftover.unlink()
+    path.write_bytes(b"not a database" * 100)
+    (site / "content/about.md").write_text("---\ntitle: About\n---\nEdited.\n")
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
