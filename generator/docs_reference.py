@@ -228,7 +228,8 @@ def config_page() -> str:
         "One table per embeddable widget; its keys are in [the widget reference](widgets.md).",
         "## [params]",
         "Free-form values for your templates: `[params] phone = \"08-123 45\"` is `config.params.phone` in "
-        "a template.",
+        "a template. `[params.strings]` changes or adds texts of the theme ([Translating the theme]"
+        "(../themes.md#translating-the-theme)).",
     ]
     return page("Configuration reference", 90, "Every shelfpress.toml option with its type and default.",
                 "\n\n".join(sections))

@@ -1,232 +1,197 @@
-"""Translated UI strings of the theme (sv, da, nb, en), like the WordPress plugin's four languages.
+"""UI strings of the themes in the site's language: gettext catalogs read with Babel, and a site's overrides.
 
-Templates call `t("Buy at {store}", store=...)`; the English text is the
-key, so a missing translation falls back to readable English. Text that
-depends on a number passes `count=`: `t("{n} products", count=k, n=k|number)`
-picks the language's plural form with Babel's CLDR rules ("1 produkt",
-"2 produkter") from `PLURALS`. A site can
-override or add strings in `[params.strings]`... kept out of here: this
-module only owns the built-in catalogue.
+The catalogs ship in the package:
+
+    generator/locale/messages.pot                          every UI string, in English (the source text)
+    generator/locale/{sv,da,nb}/LC_MESSAGES/messages.po    its translations, plural forms included
+
+render.py installs `site_translations(config)` in the Jinja environment with `jinja2.ext.i18n`
+(newstyle gettext), so templates write `{{ _("Buy at %(store)s", store=p.store) }}`,
+`{% trans %}Skip to content{% endtrans %}`, or for text that depends on a number
+`{{ ngettext("%(n)s product", "%(n)s products", count, n=count | number) }}`, which picks the
+language's plural form ("1 produkt", "2 produkter"). A string without a translation shows its English
+source text. `t("Buy at {store}", store=...)`, how themes asked for a string before the catalogs,
+still works and reads the same catalogs (`legacy_t`).
+
+A site overrides or adds strings in `[params.strings]`, keyed by the English text as the catalogs spell
+it: a text, or for a plural string a table of its CLDR forms (`{one = "...", other = "..."}`).
+Overrides win over the catalogs, in templates and in the few strings Python code shows.
+
+The .po files are read at run time (parsed once per process, a few milliseconds) and not compiled to
+.mo: an editable install and a wheel then work from the same files with no build step, and there is no
+compiled copy that can fall behind its source. They ship as package data (`generator = ["**/*"]`).
+
+Maintainers, after adding or changing a UI string (from the repository root; the commands are the ones
+tests/test_i18n.py checks against):
+
+    .venv/bin/pybabel extract -F generator/locale/babel.cfg -o generator/locale/messages.pot \\
+        --no-location --sort-output --project shelfpress --copyright-holder shelfpress generator
+    .venv/bin/pybabel update -i generator/locale/messages.pot -d generator/locale \\
+        --no-fuzzy-matching
+
+then translate the new entries in each messages.po; the test names every string a language lacks.
+
+This module does not render, and reads no configuration file: it is handed the language and overrides.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+import re
+from collections.abc import Callable, Mapping
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
 
-STRINGS: dict[str, dict[str, str]] = {
-    "sv": {
-        "Skip to content": "Hoppa till innehållet",
-        "Home": "Start",
-        "Page not found": "Sidan hittades inte",
-        "The page you asked for does not exist.": "Sidan du söker finns inte.",
-        "Back to the home page": "Tillbaka till startsidan",
-        "Contents": "Innehåll",
-        "Previous": "Föregående",
-        "Next": "Nästa",
-        "Page {n}": "Sida {n}",
-        "Pages": "Sidor",
-        "Buy at {store}": "Köp hos {store}",
-        "To the store": "Till butiken",
-        "Search": "Sök",
-        "Search is not available on this site right now.": "Sökningen är inte tillgänglig just nu.",
-        "Widgets": "Widgetar",
-        "Copy": "Kopiera",
-        "Copied": "Kopierad",
-        "context": "kontext",
-        "Embed with an iframe": "Bädda in med iframe",
-        "Embed with a script": "Bädda in med skript",
-        "Paste an embed code into any page. The script variant renders inside a Shadow DOM; the iframe variant sizes itself with the optional host snippet.": "Klistra in en inbäddningskod på valfri sida. Skriptvarianten ritas i en Shadow DOM; iframe-varianten anpassar sin höjd med det valfria värdskriptet.",
-        "Price": "Pris",
-        "Regular price": "Ordinarie pris",
-        "Sale": "Rea",
-        "Free shipping": "Fri frakt",
-        "Shipping": "Frakt",
-        "Availability": "Tillgänglighet",
-        "Shipping {cost}": "Frakt {cost}",
-        "In stock": "I lager",
-        "Out of stock": "Slut i lager",
-        "Brand": "Varumärke",
-        "Store": "Butik",
-        "Category": "Kategori",
-        "Categories": "Kategorier",
-        "Stores": "Butiker",
-        "Brands": "Varumärken",
-        "Related products": "Liknande produkter",
-        "Others also bought": "Andra köpte också",
-        "Customers also bought": "Andra köpte också",
-        "Description": "Beskrivning",
-        "{n} products": "{n} produkter",
-        "Filter": "Filtrera",
-        "Sort by": "Sortera efter",
-        "Relevance": "Relevans",
-        "Price, low to high": "Pris, lägst först",
-        "Price, high to low": "Pris, högst först",
-        "Biggest discount": "Störst rabatt",
-        "All": "Alla",
-        "Min price": "Lägsta pris",
-        "Max price": "Högsta pris",
-        "Color": "Färg",
-        "Reset filters": "Rensa filter",
-        "No products match these filters.": "Inga produkter matchar filtren.",
-        "Deals": "Erbjudanden",
-        "Search": "Sök",
-        "Search products": "Sök produkter",
-        "Products": "Produkter",
-        "Pagination": "Sidnumrering",
-        "Ad links: we may earn a commission when you buy.": "Annonslänkar: vi kan få provision när du handlar.",
-    },
-    "da": {
-        "Skip to content": "Spring til indhold",
-        "Home": "Forside",
-        "Page not found": "Siden blev ikke fundet",
-        "The page you asked for does not exist.": "Siden, du leder efter, findes ikke.",
-        "Back to the home page": "Tilbage til forsiden",
-        "Contents": "Indhold",
-        "Previous": "Forrige",
-        "Next": "Næste",
-        "Page {n}": "Side {n}",
-        "Pages": "Sider",
-        "Buy at {store}": "Køb hos {store}",
-        "To the store": "Til butikken",
-        "Price": "Pris",
-        "Regular price": "Normalpris",
-        "Sale": "Udsalg",
-        "Free shipping": "Gratis fragt",
-        "Shipping": "Fragt",
-        "Availability": "Tilgængelighed",
-        "Shipping {cost}": "Fragt {cost}",
-        "In stock": "På lager",
-        "Out of stock": "Ikke på lager",
-        "Brand": "Mærke",
-        "Store": "Butik",
-        "Category": "Kategori",
-        "Categories": "Kategorier",
-        "Stores": "Butikker",
-        "Brands": "Mærker",
-        "Related products": "Lignende produkter",
-        "Others also bought": "Andre købte også",
-        "Customers also bought": "Andre købte også",
-        "Description": "Beskrivelse",
-        "{n} products": "{n} produkter",
-        "Filter": "Filtrer",
-        "Sort by": "Sortér efter",
-        "Relevance": "Relevans",
-        "Price, low to high": "Pris, lav til høj",
-        "Price, high to low": "Pris, høj til lav",
-        "Biggest discount": "Største rabat",
-        "All": "Alle",
-        "Min price": "Min. pris",
-        "Max price": "Maks. pris",
-        "Color": "Farve",
-        "Reset filters": "Nulstil filtre",
-        "No products match these filters.": "Ingen produkter matcher filtrene.",
-        "Deals": "Tilbud",
-        "Search": "Søg",
-        "Search products": "Søg produkter",
-        "Products": "Produkter",
-        "Pagination": "Sidenavigation",
-        "Ad links: we may earn a commission when you buy.": "Annoncelinks: vi kan modtage provision, når du køber.",
-    },
-    "nb": {
-        "Skip to content": "Hopp til innholdet",
-        "Home": "Hjem",
-        "Page not found": "Siden finnes ikke",
-        "The page you asked for does not exist.": "Siden du ba om finnes ikke.",
-        "Back to the home page": "Tilbake til forsiden",
-        "Contents": "Innhold",
-        "Previous": "Forrige",
-        "Next": "Neste",
-        "Page {n}": "Side {n}",
-        "Pages": "Sider",
-        "Buy at {store}": "Kjøp hos {store}",
-        "To the store": "Til butikken",
-        "Price": "Pris",
-        "Regular price": "Ordinær pris",
-        "Sale": "Salg",
-        "Free shipping": "Gratis frakt",
-        "Shipping": "Frakt",
-        "Availability": "Tilgjengelighet",
-        "Shipping {cost}": "Frakt {cost}",
-        "In stock": "På lager",
-        "Out of stock": "Utsolgt",
-        "Brand": "Merke",
-        "Store": "Butikk",
-        "Category": "Kategori",
-        "Categories": "Kategorier",
-        "Stores": "Butikker",
-        "Brands": "Merker",
-        "Related products": "Lignende produkter",
-        "Others also bought": "Andre kjøpte også",
-        "Customers also bought": "Andre kjøpte også",
-        "Description": "Beskrivelse",
-        "{n} products": "{n} produkter",
-        "Filter": "Filtrer",
-        "Sort by": "Sorter etter",
-        "Relevance": "Relevans",
-        "Price, low to high": "Pris, lav til høy",
-        "Price, high to low": "Pris, høy til lav",
-        "Biggest discount": "Størst rabatt",
-        "All": "Alle",
-        "Min price": "Min. pris",
-        "Max price": "Maks. pris",
-        "Color": "Farge",
-        "Reset filters": "Nullstill filtre",
-        "No products match these filters.": "Ingen produkter passer filtrene.",
-        "Deals": "Tilbud",
-        "Search": "Søk",
-        "Search products": "Søk produkter",
-        "Products": "Produkter",
-        "Pagination": "Sidenavigasjon",
-        "Ad links: we may earn a commission when you buy.": "Annonselenker: vi kan få provisjon når du handler.",
-    },
-}
-# Plural forms by CLDR category (Babel's `Locale.plural_form`); English is the fallback for every language.
-PLURALS: dict[str, dict[str, dict[str, str]]] = {
-    "en": {"{n} products": {"one": "{n} product", "other": "{n} products"},
-           "{n} results": {"one": "{n} result", "other": "{n} results"}},
-    "sv": {"{n} products": {"one": "{n} produkt", "other": "{n} produkter"},
-           "{n} results": {"one": "{n} träff", "other": "{n} träffar"}},
-    "da": {"{n} products": {"one": "{n} produkt", "other": "{n} produkter"},
-           "{n} results": {"one": "{n} resultat", "other": "{n} resultater"}},
-    "nb": {"{n} products": {"one": "{n} produkt", "other": "{n} produkter"},
-           "{n} results": {"one": "{n} treff", "other": "{n} treff"}},
-}
-STRINGS["no"] = STRINGS["nb"]
-PLURALS["no"] = PLURALS["nb"]
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .config import Config
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+TEMPLATE = LOCALE_DIR / "messages.pot"
+# Languages with a catalog (English is the source text); "no" is Norwegian Bokmål's older code.
+CATALOGS = ("sv", "da", "nb")
+ALIASES = {"no": "nb"}
 # What `language` may be: any other value would give pages a wrong lang="" and an English UI.
-LANGUAGES = ("en", *STRINGS)
+LANGUAGES = ("en", *CATALOGS, *ALIASES)
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-@lru_cache(maxsize=16)
-def _plural_rule(language: str) -> Callable[[float], str]:
-    return Locale.parse(language if language != "no" else "nb").plural_form  # type: ignore[no-any-return]
+def _offered_to_site_themes(_: Callable[[str], str], ngettext: Callable[[str, str, int], str]) -> None:
+    """Strings the built-in themes no longer show, kept translated for sites' own themes. Never called:
+    written as calls so that `pybabel extract` keeps them in the catalogs."""
+    _("Price"), _("Sale"), _("Filter"), _("Stores"), _("Brands"), _("Customers also bought")
+    ngettext("%(n)s result", "%(n)s results", 2)
 
 
-def plural_category(language: str, count: float) -> str:
-    """CLDR plural category ("one", "other", ...) of `count` in `language`, by Babel."""
-    return _plural_rule(language.split("_")[0].lower() or "en")(abs(count))
+def catalog_language(language: str) -> str:
+    """The catalog a `language` setting reads: "sv_SE" -> "sv", "no" -> "nb", anything else -> "en"."""
+    lang = language.split("_")[0].lower()
+    lang = ALIASES.get(lang, lang)
+    return lang if lang in CATALOGS else "en"
 
 
-def translator(language: str) -> Callable[..., str]:
-    """`t(text, count=None, **values)` for one language; unknown text falls back to English.
+def catalog_path(language: str) -> Path:
+    """The shipped messages.po of a catalog language; English reads the template."""
+    return LOCALE_DIR / language / "LC_MESSAGES" / "messages.po" if language in CATALOGS else TEMPLATE
 
-    With `count`, the text's plural form for that number is used (its `other` form when the
-    language has no entry for that category).
-    """
-    lang = language.split("_")[0].lower() or "en"
-    table = STRINGS.get(lang, {})
-    plurals = PLURALS.get(lang, {})
+
+@lru_cache(maxsize=8)
+def read_catalog(language: str) -> Catalog:
+    """The shipped catalog of a catalog language (for "en", the template: source text only)."""
+    with catalog_path(language).open("rb") as po:
+        return read_po(po, locale=language)
+
+
+def _compiled(catalog: Catalog) -> Translations:
+    mo = io.BytesIO()
+    write_mo(mo, catalog)
+    mo.seek(0)
+    return Translations(mo)
+
+
+@lru_cache(maxsize=8)
+def _shipped(language: str) -> Translations:
+    return _compiled(read_catalog(language))
+
+
+@lru_cache(maxsize=8)
+def form_categories(language: str) -> tuple[str, ...]:
+    """The CLDR plural category ("one", "other") of each of a catalog's plural forms, in order."""
+    choose, rule = _shipped(language).plural, Locale.parse(language).plural_form
+    categories: dict[int, str] = {}
+    for n in range(1000):
+        categories.setdefault(choose(n), rule(n))
+    return tuple(categories.get(i, "other") for i in range(read_catalog(language).num_plurals))
+
+
+def translations(language: str, overrides: Mapping[str, object] | None = None, *,
+                 config_file: Path | None = None) -> Translations:
+    """The UI strings of `language` (a `language` setting), with `overrides` ([params.strings]) first.
+
+    A bad override is a ConfigError naming its key (in `config_file`)."""
+    lang = catalog_language(language)
+    shipped = _shipped(lang)
+    if not overrides:
+        return shipped
+    layer = Catalog(locale=lang)
+    for msgid, text in overrides.items():
+        try:
+            layer.add(*_override(lang, str(msgid), text))
+        except ValueError as exc:
+            raise ConfigError(str(exc), file=config_file, key=f"params.strings.{msgid!r}") from None
+    translated = _compiled(layer)
+    translated.add_fallback(shipped)
+    return translated
+
+
+def _override(lang: str, msgid: str, text: object) -> tuple[str | tuple[str, str], str | tuple[str, ...]]:
+    """(id, string) of one [params.strings] entry for a Catalog; ValueError saying what is wrong."""
+    shipped, categories = read_catalog(lang).get(msgid), form_categories(lang)
+    plural = shipped.id[1] if shipped is not None and shipped.pluralizable else None
+    names = set(_PLACEHOLDER.findall(msgid + (plural or "")))
+    if isinstance(text, Mapping):
+        if shipped is not None and plural is None:
+            raise ValueError("not a plural string: give one text, not a table")
+        unknown = sorted(set(map(str, text)) - set(categories))
+        if unknown or "other" not in text:
+            raise ValueError(f"give the plural forms as {{ {', '.join(f'{c} = ...' for c in categories)} }} "
+                             f"(\"other\" at least){'; not ' + ', '.join(unknown) if unknown else ''}")
+        forms = tuple(_formats(str(text.get(c, text["other"])), names) for c in categories)
+        return (msgid, plural or msgid), forms
+    if not isinstance(text, str):
+        raise ValueError(f"expected a text (or a table of plural forms), got {text!r}")
+    if plural is not None:
+        raise ValueError(f"a plural string: give its forms, {{ {', '.join(f'{c} = ...' for c in categories)} }}")
+    return msgid, _formats(text, names)
+
+
+def _formats(text: str, names: set[str]) -> str:
+    """`text`, which must format with the message's placeholders (a literal % is written %%)."""
+    try:
+        text % {name: "" for name in names}  # noqa: B018 - formatting is the check
+    except (KeyError, ValueError, TypeError) as exc:
+        allowed = ", ".join(f"%({n})s" for n in sorted(names)) or "none"
+        raise ValueError(f"{text!r} does not format (placeholders: {allowed}; a literal % is %%): "
+                         f"{type(exc).__name__} {exc}") from None
+    return text
+
+
+def site_translations(config: Config) -> Translations:
+    """The site's UI strings: its language's catalog under its `[params.strings]` overrides."""
+    overrides = config.params.get("strings")
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise ConfigError(f"expected a table of strings, got {overrides!r}", file=config.config_file,
+                          key="params.strings")
+    return translations(config.language, overrides, config_file=config.config_file)
+
+
+@lru_cache(maxsize=8)
+def _singular_of(language: str) -> dict[str, str]:
+    """Plural source text -> singular source text of every plural string of a catalog."""
+    return {m.id[1]: m.id[0] for m in read_catalog(language) if m.pluralizable}
+
+
+def legacy_t(language: str, ui: Translations) -> Callable[..., str]:
+    """`t("Buy at {store}", store=..., count=None)`, the string helper of themes before the catalogs.
+
+    `{name}` is the catalogs' `%(name)s`; a text given with `count` is a plural string named by its
+    plural form (`t("{n} products", count=k, n=k)`). The result is plain text (escaped where shown),
+    as it always was. New templates use `_()` and `ngettext()`."""
+    singular_of = _singular_of(catalog_language(language))
 
     def t(text: str, count: float | None = None, **values: object) -> str:
-        if count is not None:
-            forms = plurals.get(text) or PLURALS["en"].get(text)
-            if forms is not None:
-                template = forms.get(plural_category(lang, count), forms["other"])
-                return template.format(**values)
-        template = table.get(text, text)
-        return template.format(**values) if values else template
+        msgid = re.sub(r"\{(\w+)\}", r"%(\1)s", text.replace("%", "%%"))
+        singular = singular_of.get(msgid) if count is not None else None
+        found = ui.gettext(msgid) if singular is None else ui.ngettext(singular, msgid, count)  # type: ignore[arg-type]
+        return found % values
 
     return t
+

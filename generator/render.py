@@ -4,6 +4,9 @@ Template lookup, first match wins:
     <site>/templates/  ->  <site>/themes/<theme>/templates/  ->
     built-in themes/<theme>/templates/  ->  built-in themes/default/templates/
 
+UI strings come from the gettext catalogs (i18n.py) through `jinja2.ext.i18n`: `_()`, `ngettext()`,
+`{% trans %}`, plus the older `t()`.
+
 Autoescape is always on: product data from APIs and feeds is untrusted and
 reaches templates only as plain values. Filters that build URLs pass them
 through `safety.safe_url`, which allows only http(s) and site-relative URLs.
@@ -26,7 +29,7 @@ from .config import Config
 from .containment import BUILTIN_THEMES, SiteFiles
 from .errors import ConfigError, ContentError
 from .formatting import Formatter
-from .i18n import translator
+from .i18n import legacy_t, site_translations
 from .navigation import category_menu
 from .safety import safe_url
 from .undefined import undefined_class
@@ -109,8 +112,9 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        extensions=["jinja2.ext.do"],
+        extensions=["jinja2.ext.do", "jinja2.ext.i18n"],
     )
+    env.policies["ext.i18n.trimmed"] = True  # {% trans %} text is one line, whatever its layout
     urls = UrlBuilder(config)
     fmt = formatter or Formatter(config.effective_locale)
     env.filters.update(
@@ -125,7 +129,9 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
     from .products.listing_json import register as register_listing_json
 
     register_listing_json(env)  # listing-products.json uses it; `check` compiles every template
-    env.globals.update(t=translator(config.language), url_for=urls.url, category_menu=category_menu)
+    ui = site_translations(config)
+    env.install_gettext_translations(ui, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(t=legacy_t(config.language, ui), url_for=urls.url, category_menu=category_menu)
     env.globals["product_card"] = ProductCards(
         lambda name, context, owner: render_template(env, config, name, context, owner), {"config": config})
     return env

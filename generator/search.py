@@ -18,7 +18,7 @@ from typing import Literal
 
 from .asyncrun import run_sync
 from .content import Page
-from .i18n import translator
+from .i18n import site_translations
 from .output import OutputWriter
 from .console import Reporter
 from .site import Site
@@ -27,7 +27,7 @@ BUNDLE = "pagefind"
 
 
 def add_search_page(site: Site) -> None:
-    title = translator(site.config.language)("Search")
+    title = site_translations(site.config).gettext("Search")
     site.add(Page(url="/search/", kind="search", title=title, template="search.html"))
 
 

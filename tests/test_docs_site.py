@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from generator.config import load_config
+from generator.i18n import site_translations
 from generator.widgets.spec import widget_specs
 from tests.sites import BASIC_CONFIG, run, write_site
 
@@ -92,7 +93,9 @@ def test_examples_build(tmp_path: Path, page: Path) -> None:
             check = tmp_path / f"config-{number}"
             config_text = body if "base_url" in body else BASIC_CONFIG + body
             write_site(check, {}, config=config_text)
-            widget_specs(load_config(check), [])
+            config = load_config(check)
+            widget_specs(config, [])
+            site_translations(config)  # [params.strings]
     result = run("build", "-C", str(site))
     assert result.exit_code == 0, result.output
     for path in files:

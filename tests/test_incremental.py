@@ -265,6 +265,27 @@ def test_settling_pages_in_workers_gives_what_one_process_gives(tmp_path: Path, 
     assert 0 < len(one[1][1]) < len(one[0][1])  # the second build kept most pages
 
 
+def test_a_changed_ui_string_override_renders_the_outputs_that_show_it(tmp_path: Path) -> None:
+    """[params.strings] is config, and config is in every output's build key: a changed override (singular
+    or plural) reaches every page and widget that shows the string, as a clean build would."""
+    overrides = '\n[params.strings]\n"To the store" = "{store}"\n"%(n)s product" = {{ other = "%(n)s {lamps}" }}\n'
+    site = make_shop(tmp_path / "shop", extra=overrides.format(store="Go shopping", lamps="lights"))
+    backdate(site)
+    incremental(site)
+    before = tree(site / "public")
+    assert {"widgets/lampor.json", "tips/index.html"} <= mentions(before, "Go shopping")
+    assert "lamps/index.html" in mentions(before, "11 lights")
+
+    config = site / "shelfpress.toml"
+    config.write_text(config.read_text().replace("Go shopping", "Shop now").replace("lights", "lamps to love"))
+    report, rendered = incremental(site)
+    after = tree(site / "public")
+    pages = {path for path in mentions(before, "Go shopping", "11 lights") if path.endswith(".html")}
+    assert not report.nothing_changed and set(rendered) >= pages  # (widget JSON is written, not rendered)
+    assert not mentions(after, "Go shopping", "11 lights") and "lamps/index.html" in mentions(after, "11 lamps to love")
+    assert_same_tree(after, clean_tree(site, tmp_path / "clean"))
+
+
 def test_pagefind_bundle_is_deterministic(tmp_path: Path) -> None:
     """Two clean builds of one site give the same bundle, so trees can be compared with pagefind/ included."""
     site = make_shop(tmp_path / "shop")

@@ -1,4 +1,4 @@
-"""The default theme's output (no browser): plurals, https images, compact pagination, per-listing filter
+"""The default theme's output (no browser): https images, compact pagination, per-listing filter
 files, the 404 page's language, Pagefind markup, and the starter and demo layouts."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from generator.i18n import plural_category, translator
 from generator.products.listing_json import data_url
 from generator.products.views import ProductView, secure_image_url
 from tests.products_support import CATALOG_CONFIG, catalog_site, product
@@ -23,26 +22,6 @@ def many(count: int) -> list[Any]:
     brands, colors = ("Muuto", "Hay", "Tala"), ("Orange", "Black", "White", "Green")
     return [product(i, f"Lampa {i:04d}", 10 + i, attributes={"brand": brands[i % 3], "color": colors[i % 4]})
             for i in range(1, count + 1)]
-
-
-# plurals ---------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("language", "one", "two"), [
-    ("sv", "1 produkt", "2 produkter"), ("en", "1 product", "2 products"),
-    ("da", "1 produkt", "2 produkter"), ("nb", "1 produkt", "2 produkter"),
-])
-def test_product_count_uses_the_languages_plural_forms(language: str, one: str, two: str) -> None:
-    t = translator(language)
-    assert t("{n} products", count=1, n=1) == one
-    assert t("{n} products", count=2, n=2) == two
-    assert t("{n} products", count=0, n=0) == two.replace("2", "0")
-    assert t("{n} products", count=12000, n="12 000") == two.replace("2", "12 000")
-
-
-def test_plural_categories_come_from_babel() -> None:
-    assert plural_category("sv", 1) == "one" and plural_category("sv", 5) == "other"
-    assert plural_category("sv_SE", 1) == "one"
-    assert translator("fi")("{n} products", count=1, n=1) == "1 product"  # no table: English forms
 
 
 # https images ----------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import jinja2
 from ..console import Reporter
 from ..content import Page
 from ..errors import BuildError
-from ..i18n import translator
+from ..i18n import site_translations
 from ..output import OutputWriter
 from ..products.views import ProductView, Signer
 from ..site import Site
@@ -71,7 +71,7 @@ class WidgetStage:
         if script is None:
             raise BuildError(f"the theme has no static/{SCRIPT}, which widgets need; restore it or remove "
                              "[widgets] from shelfpress.toml")
-        button = translator(self.site.config.language)("To the store")
+        button = site_translations(self.site.config).gettext("To the store")
         for spec in self.specs:
             pool = self._views(spec.pool_query, spec) if spec.context else []
             data = widget_payload(spec, self._views(spec.query, spec), pool, env.filters["price"], button)
