@@ -59,9 +59,10 @@ class SiteFiles:
                 return real, None
         return real, info
 
-    def check(self, path: Path | str, max_bytes: int | None = None) -> None:
+    def check(self, path: Path | str, max_bytes: int | None = None) -> os.stat_result:
         """Refuse `path` unless it resolves inside the site and is a readable regular file (of at most
-        `max_bytes`), with a ContentError naming the file."""
+        `max_bytes`), with a ContentError naming the file; its status (of the file a link leads to) when
+        it passes, so the caller need not ask again."""
         try:
             real, info = self.resolve(path)
         except OSError as exc:  # gone since it was listed, or a folder we may not search
@@ -79,6 +80,7 @@ class SiteFiles:
                                      f"{_size(max_bytes)}; split it or raise max_content_size in shelfpress.toml")
         if not os.access(real, os.R_OK):
             raise self._refuse(path, "cannot be read (permission denied); check its permissions")
+        return info
 
     def _refuse(self, path: Path | str, message: str) -> ContentError:
         return ContentError(message, file=self.display(path))

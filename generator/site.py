@@ -118,13 +118,18 @@ def _section_pages(pages: Iterable[Page], config: Config) -> list[Page]:
                  source=None) for url, name in sorted(missing.items())]
 
 
-PageReader = Callable[[Path, Path, Path, str], Page]
+PageReader = Callable[[Path, Path, Path, str, os.stat_result], Page]
+"""(file, content dir, site dir, permalinks, the file's status as checked) -> its Page."""
 
 
-def load_site(config: Config, *, drafts: bool = False, read: PageReader = read_page) -> Site:
+def _read_fresh(path: Path, content_dir: Path, site_dir: Path, permalinks: str, status: os.stat_result) -> Page:
+    return read_page(path, content_dir, site_dir, permalinks)
+
+
+def load_site(config: Config, *, drafts: bool = False, read: PageReader = _read_fresh) -> Site:
     """Read every content file into the site graph; raise on the first bad file.
 
-    `read` parses one file (default `content.read_page`); incremental builds pass a caching reader.
+    `read` parses one file (default: `content.read_page`, always); incremental builds pass a caching reader.
     """
     site = Site(config, drafts=drafts)
     files = SiteFiles(config.site_dir)
@@ -132,8 +137,8 @@ def load_site(config: Config, *, drafts: bool = False, read: PageReader = read_p
     content_dir = config.site_dir / "content"
     pages = []
     for path in content_files(content_dir):
-        files.check(path, config.max_content_size)
-        page = read(path, content_dir, config.site_dir, config.permalinks)
+        status = files.check(path, config.max_content_size)
+        page = read(path, content_dir, config.site_dir, config.permalinks, status)
         if page.draft and not drafts:
             continue
         pages.append(page)

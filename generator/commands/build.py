@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
@@ -49,8 +50,10 @@ from ..site import Site, load_site
 from ..sources.base import ProductSource
 from ..sources.cache import CacheMode
 from ..sources.factory import open_source
-from ..sources.shopello import ProgressHook
 from ..widgets import WidgetStage
+
+if TYPE_CHECKING:
+    from ..sources.shopello import ProgressHook
 
 
 @dataclass

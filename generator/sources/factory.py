@@ -8,6 +8,7 @@ new site builds offline with no API key.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from .base import ProductSource
@@ -15,7 +16,9 @@ from .cache import CacheMode
 from .catalog import CatalogSource
 from .demo import demo_catalog
 from .records import WarningSink
-from .shopello import ProgressHook, ShopelloSettings, ShopelloSource
+
+if TYPE_CHECKING:  # the API client (httpx) loads only for a site that uses it: a catalog build starts sooner
+    from .shopello import ProgressHook, ShopelloSettings
 
 
 def catalog_path(config: Config) -> Path:
@@ -37,6 +40,8 @@ def _configured_catalog(config: Config) -> Path | None:
 
 
 def _shopello_settings(config: Config, cache_mode: CacheMode) -> ShopelloSettings:
+    from .shopello import ShopelloSettings
+
     source = config.source
     return ShopelloSettings(
         api_key=config.secret(source.api_key_env, "Shopello API key", key="source.api_key_env"),
@@ -69,4 +74,6 @@ def open_source(config: Config, *, cache_mode: CacheMode = CacheMode.NORMAL,
         path = catalog_path(config)
         path.parent.mkdir(parents=True, exist_ok=True)
         return demo_catalog(path, on_warning=on_warning)
+    from .shopello import ShopelloSource
+
     return ShopelloSource(_shopello_settings(config, cache_mode), on_progress=on_progress, on_warning=on_warning)
