@@ -1,7 +1,7 @@
 """Incremental builds: what the last build made, and from which inputs.
 
 Per output file the state records one fingerprint of everything that went
-into it (`plan_pages`):
+into it (`fingerprint_pages`):
 
     the build key        config, drafts flag, shelfpress version and code (translations included)
     its templates        the page's template and shortcode templates, with all they extend/include
@@ -70,7 +70,7 @@ class _Source:
     read_ns: int
     digest: str
     page: Page
-    front_digest: str = ""  # of page.front and page.params, made once (a dev server plans again and again)
+    front_digest: str = ""  # of page.front and page.params, made once (a dev server fingerprints again and again)
 
     def front_of(self, page: Page, data: DataDigests) -> str | None:
         """The digest of `page`'s front matter and params when they are this entry's own, else None."""
@@ -100,7 +100,7 @@ class CachedMarkdown(MarkdownRenderer):
 
 
 @dataclass
-class Plan:
+class Fingerprints:
     """Fingerprints of this build's pages, and which of them must be rendered."""
 
     fingerprints: dict[str, str]
@@ -128,7 +128,7 @@ class BuildState:
         self.warnings: list[str] = []
         self.sources: dict[str, _Source] = {}
         self.markdown_html: dict[str, Rendered] = {}
-        self.plan: Plan | None = None
+        self.fingerprints: Fingerprints | None = None
         self._markdown: CachedMarkdown | None = None
         self._seen: set[str] = set()
         self._committed: tuple[str, dict[str, str], str] = ("", {}, "")  # what the live site was built from
@@ -201,8 +201,8 @@ class BuildState:
         assert self._markdown is not None, "call start() first"
         return self._markdown
 
-    def plan_pages(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
-                   data: DataDigests) -> Plan:
+    def fingerprint_pages(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
+                          data: DataDigests) -> Fingerprints:
         """Fingerprint every page of `site` against the last build (see the module docstring)."""
         entries = {entry.page.url: entry for path, entry in self.sources.items() if path in self._seen}
         digests = {url: entry.digest for url, entry in entries.items()}
@@ -232,8 +232,8 @@ class BuildState:
             listed = children.get(page.url, []) if page.kind in ("section", "home") else []
             fingerprints[page.output_path] = digest(common, templates.of(*names), own[page.url],
                                                     data.value(page.data), *listed)
-        self.plan = Plan(fingerprints, self.outputs)
-        return self.plan
+        self.fingerprints = Fingerprints(fingerprints, self.outputs)
+        return self.fingerprints
 
     def writer(self, out_dir: Path) -> OutputWriter:
         """A writer that reuses the shadow tree this state recorded (unless for another output dir).
@@ -249,8 +249,8 @@ class BuildState:
     def committed(self, writer: OutputWriter, shadow: ShadowRecord | None, signature: str | None,
                   warnings: list[str]) -> None:
         """The output dir now holds this build: remember it (and drop cache entries nobody uses)."""
-        assert self.plan is not None
-        self.outputs = self.plan.fingerprints
+        assert self.fingerprints is not None
+        self.outputs = self.fingerprints.fingerprints
         self.files = set(writer.owners)
         self.shadow = shadow
         self.warnings = list(warnings)
@@ -279,7 +279,7 @@ class BuildState:
     @property
     def rendered(self) -> list[str]:
         """Output paths the last build rendered (the rest were kept)."""
-        return list(self.plan.rendered) if self.plan else []
+        return list(self.fingerprints.rendered) if self.fingerprints else []
 
 
 def inputs_signature(config: Config, *, drafts: bool, data_version: str | None, extra: str) -> str | None:

@@ -5,7 +5,7 @@
     fetch products  every product query of the site in one round, related products in a
                     second (`products.stage`); listing, product, taxonomy, widget pages join
                     the graph with their data
-    plan            fingerprint every output (`buildstate`): which must be rendered
+    fingerprint     every output's inputs (`buildstate`): which must be rendered
     render          the changed pages, on every core (`render_pool`)
     write           widget files, static files, sitemap, robots.txt, 404 page
     search index    Pagefind, only when an HTML page changed (`search`)
@@ -27,7 +27,7 @@ from pathlib import Path
 import jinja2
 
 from ..asyncrun import run_sync
-from ..buildstate import BuildState, Plan, inputs_signature
+from ..buildstate import BuildState, Fingerprints, inputs_signature
 from ..config import Config
 from ..content import Page
 from ..errors import BuildError
@@ -35,7 +35,7 @@ from ..fingerprint import DataDigests, TemplateDigests
 from ..output import OutputWriter, WriteStats, check_output_dir
 from ..pages import PageRenderer
 from ..products.recommendations import RecommendationStage, file_signature_text
-from ..products.signing import make_signer
+from ..signing import make_signer
 from ..products.stage import StageResult, feed_timestamp, run_stage
 from ..render import UrlBuilder, check_theme, make_environment, render_template
 from ..render_pool import render_pages
@@ -133,13 +133,13 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         recommendations.add_data(products.results, widgets.sign)
     env = make_environment(config, strict=strict)
     renderer = PageRenderer(site, env, markdown=state.markdown)
-    with timer("plan"):
-        plan = state.plan_pages(site, TemplateDigests(env), renderer.template_for, DataDigests())
+    with timer("fingerprint"):
+        fingerprints = state.fingerprint_pages(site, TemplateDigests(env), renderer.template_for, DataDigests())
     with timer("prepare output"):
         writer = state.writer(out_dir)
     try:
         with timer("render"):
-            _write_pages(site, renderer, writer, reporter, plan)
+            _write_pages(site, renderer, writer, reporter, fingerprints)
         with timer("write"):
             widgets.write(writer, env)
             _write_static(site, writer)
@@ -159,7 +159,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         raise
     state.committed(writer, shadow, signature, reporter.warnings)
     return BuildReport(pages=len(site.pages), seconds=timer.elapsed, writes=stats, warnings=len(reporter.warnings),
-                       details=_details(products, source), rendered=len(plan.rendered), search_stale=search_stale)
+                       details=_details(products, source), rendered=len(fingerprints.rendered), search_stale=search_stale)
 
 
 def refresh_search_index(config: Config, *, output: Path | None = None, state: BuildState,
@@ -211,11 +211,11 @@ def _fetch_progress(reporter: Reporter) -> ProgressHook:
     return show
 
 
-def _write_pages(site: Site, renderer: PageRenderer, writer: OutputWriter, reporter: Reporter, plan: Plan) -> None:
+def _write_pages(site: Site, renderer: PageRenderer, writer: OutputWriter, reporter: Reporter, fingerprints: Fingerprints) -> None:
     """Keep every page whose inputs did not change; render the others."""
     changed = [page for page in site.pages
-               if not (plan.unchanged(page) and writer.keep(page.output_path, str(page.source or page.url)))]
-    plan.rendered = [page.output_path for page in changed]
+               if not (fingerprints.unchanged(page) and writer.keep(page.output_path, str(page.source or page.url)))]
+    fingerprints.rendered = [page.output_path for page in changed]
     render_pages(changed, renderer, writer, lambda done, total: reporter.progress("Rendering", done, total))
 
 

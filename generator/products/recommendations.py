@@ -46,8 +46,9 @@ from ..fingerprint import file_signature
 from ..site import Site
 from ..sources.models import Product, ProductPage
 from ..sources.query import IdFilter, ProductQuery
-from .plan import channel_for
-from .views import ProductView, Signer
+from .query_plan import channel_for
+from ..signing import Signer
+from .views import ProductView
 
 if TYPE_CHECKING:
     from ..salesfile.recommend import Recommendation
