@@ -119,3 +119,13 @@ def test_a_template_outside_the_site_is_named_by_its_own_path(tmp_path: Path) ->
     with pytest.raises(ContentError) as caught:
         render_template(env, config, "page.html", {}, OWNER)
     assert caught.value.file == str(tmp_path / "elsewhere" / "page.html") and caught.value.line == 1
+
+
+def test_a_content_error_from_inside_a_template_passes_through_as_it_is(tmp_path: Path) -> None:
+    """A nested render (a product card, a shortcode) already located its error: it is not wrapped again."""
+    inner = ContentError("bad shortcode", file="content/a.md", line=7)
+
+    def nested(value: object) -> str:
+        raise inner
+
+    assert render_error(tmp_path, {"page.html": "{{ 1|nested }}\n"}, filters={"nested": nested}) is inner
