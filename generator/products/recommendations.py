@@ -101,7 +101,7 @@ class RecommendationStage:
             return {}
         if not Path(self.config.products.recommendations).is_absolute():
             SiteFiles(self.config.site_dir).check(path)
-        from ..salesfile.recommend import load_recommendations  # numpy with it: only for sites with the file
+        from ..salesfile.recommend import load_recommendations
 
         return load_recommendations(path)  # a bad line is a ContentError naming file:line
 
