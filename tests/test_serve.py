@@ -17,7 +17,7 @@ from generator.config import load_config
 from generator.console import Reporter
 from generator.errors import ServeError, ShelfpressError
 from generator.livereload import BuildEpochs, inject
-from tests.sites import run, tree, write_site
+from tests.sites import BASIC_CONFIG, SMALL_CONFIG, run, tree, write_site
 
 PAGES = {
     "content/index.md": "---\ntitle: Home\n---\nWelcome home.\n",
@@ -30,8 +30,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
-    return write_site(tmp_path / "site", PAGES)
+def site(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """The pages alone; a test about search or every output asks for the full config (demo shop, Pagefind)
+    with `@WITH_SHOP`."""
+    return write_site(tmp_path / "site", PAGES, getattr(request, "param", SMALL_CONFIG))
+
+
+WITH_SHOP = pytest.mark.parametrize("site", [BASIC_CONFIG], indirect=True, ids=["shop"])
 
 
 @pytest.fixture
@@ -172,6 +177,7 @@ def test_script_goes_before_the_last_body_close() -> None:
     assert b"a.md:1: &lt;bad&gt;" in page
 
 
+@WITH_SHOP
 def test_build_output_has_no_reload_script(site: Path) -> None:
     assert run("build", "-C", str(site)).exit_code == 0
     for rel, body in tree(site / "public").items():
@@ -249,6 +255,7 @@ def test_cors_header_and_local_embed_codes(tmp_path: Path) -> None:
 
 
 @pytest.mark.server
+@WITH_SHOP
 def test_reload_does_not_wait_for_search_which_catches_up_when_edits_pause(server: DevServer, site: Path) -> None:
     def fragments() -> set[str]:
         return {p.name for p in (server.out_dir / "pagefind").rglob("*.pf_fragment")}
