@@ -17,7 +17,7 @@ from generator.config import load_config
 from generator.console import Reporter
 from generator.errors import ServeError, ShelfpressError
 from generator.livereload import BuildEpochs, inject
-from tests.sites import BASIC_CONFIG, SMALL_CONFIG, run, tree, write_site
+from tests.sites import BASIC_CONFIG, SMALL_CONFIG, add_files, run, tree, write_site
 
 PAGES = {
     "content/index.md": "---\ntitle: Home\n---\nWelcome home.\n",
@@ -205,13 +205,13 @@ def test_browser_reloads_on_edit_and_shows_then_clears_the_overlay(server: DevSe
     (site / "content/about.md").write_text("---\ntitle: About\n---\nLive edited text.\n")
     page.wait_for_selector("text=Live edited text.", timeout=10_000)  # type: ignore[attr-defined]
 
-    write_site(site, {"templates/page.html": "{% extends 'base.html' %}{% block main %}{{ page.title }\n"
-                                             "{% endblock %}"}, config=(site / "shelfpress.toml").read_text())
+    add_files(site, {"templates/page.html": "{% extends 'base.html' %}{% block main %}{{ page.title }\n"
+                                            "{% endblock %}"})
     overlay = page.wait_for_selector("#shelfpress-error", timeout=10_000)  # type: ignore[attr-defined]
     assert "templates/page.html:1" in overlay.inner_text()
 
-    write_site(site, {"templates/page.html": "{% extends 'base.html' %}{% block main %}<p>Fixed {{ page.title }}</p>"
-                                             "{% endblock %}"}, config=(site / "shelfpress.toml").read_text())
+    add_files(site, {"templates/page.html": "{% extends 'base.html' %}{% block main %}<p>Fixed {{ page.title }}</p>"
+                                            "{% endblock %}"})
     page.wait_for_selector("text=Fixed About", timeout=10_000)  # type: ignore[attr-defined]
     assert page.query_selector("#shelfpress-error") is None  # type: ignore[attr-defined]
 
