@@ -1,7 +1,7 @@
 """Incremental builds: what the last build made, and from which inputs.
 
 Per output file the state records one fingerprint of everything that went
-into it (`plan_pages`):
+into it (`fingerprint_pages`):
 
     the build key        config, drafts flag, shelfpress version and code (translations included)
     its templates        the page's template and shortcode templates, with all they extend/include
@@ -69,7 +69,7 @@ class _Source:
     read_ns: int
     digest: str
     page: Page
-    front_digest: str = ""  # of page.front and page.params, made once (a dev server plans again and again)
+    front_digest: str = ""  # of page.front and page.params, made once (a dev server fingerprints again and again)
 
     def front_of(self, page: Page, data: DataDigests) -> str | None:
         """The digest of `page`'s front matter and params when they are this entry's own, else None."""
@@ -98,10 +98,10 @@ class CachedMarkdown(MarkdownRenderer):
         return hit
 
 
-class Plan:
+class Fingerprints:
     """Fingerprints of this build's pages against the last build's, and which pages were rendered.
 
-    A fingerprint is computed when a page's turn comes (`outcome`), in the render workers on a big
+    A fingerprint is computed when a page's turn comes (`unchanged`), in the render workers on a big
     site: fingerprinting 10,000 product pages then runs on every core, alongside rendering."""
 
     def __init__(self, fingerprint: Callable[[Page], str], previous: dict[str, str]) -> None:
@@ -136,7 +136,7 @@ class BuildState:
         self.warnings: list[str] = []
         self.sources: dict[str, _Source] = {}
         self.markdown_html: dict[str, Rendered] = {}
-        self.plan: Plan | None = None
+        self.fingerprints: Fingerprints | None = None
         self._markdown: CachedMarkdown | None = None
         self._seen: set[str] = set()
         self._committed: tuple[str, dict[str, str], str] = ("", {}, "")  # what the live site was built from
@@ -209,8 +209,8 @@ class BuildState:
         assert self._markdown is not None, "call start() first"
         return self._markdown
 
-    def plan_pages(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
-                   data: DataDigests) -> Plan:
+    def fingerprint_pages(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
+                          data: DataDigests) -> Fingerprints:
         """How to fingerprint a page of `site` against the last build (see the module docstring); what
         every page shares is digested here, once."""
         entries = {entry.page.url: entry for path, entry in self.sources.items() if path in self._seen}
@@ -241,8 +241,8 @@ class BuildState:
             return digest(common, templates.of(*names), described(page, digests.get(page.url, "")),
                           data.value(page.data), *listed)
 
-        self.plan = Plan(fingerprint, self.outputs)
-        return self.plan
+        self.fingerprints = Fingerprints(fingerprint, self.outputs)
+        return self.fingerprints
 
     def writer(self, out_dir: Path) -> OutputWriter:
         """A writer that reuses the shadow tree this state recorded (unless for another output dir).
@@ -258,8 +258,8 @@ class BuildState:
     def committed(self, writer: OutputWriter, shadow: ShadowRecord | None, signature: str | None,
                   warnings: list[str]) -> None:
         """The output dir now holds this build: remember it (and drop cache entries nobody uses)."""
-        assert self.plan is not None
-        self.outputs = self.plan.fingerprints
+        assert self.fingerprints is not None
+        self.outputs = self.fingerprints.fingerprints
         self.files = set(writer.owners)
         self.shadow = shadow
         self.warnings = list(warnings)
@@ -288,7 +288,7 @@ class BuildState:
     @property
     def rendered(self) -> list[str]:
         """Output paths the last build rendered (the rest were kept)."""
-        return list(self.plan.rendered) if self.plan else []
+        return list(self.fingerprints.rendered) if self.fingerprints else []
 
 
 def inputs_signature(config: Config, *, drafts: bool, data_version: str | None, extra: str) -> str | None:

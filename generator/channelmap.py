@@ -4,7 +4,7 @@ A *place* is `home` (the home page and top-level pages), `section:<name>`
 (a top-level content folder) or `widget:<name>` (a `[widgets.<name>]`
 table). `shelfpress channels sync` (generator.revenue.channels) writes the
 map to `revenue.channels_file`; the build reads it here, read-only, when it
-signs links of pages (products/plan.py) and widgets (widgets/spec.py).
+signs links of pages (products/query_plan.py) and widgets (widgets/spec.py).
 
 File format (JSON)::
 

@@ -7,7 +7,7 @@ Each page is rendered from the object that validates what it documents, so
 the reference cannot drift from the code:
 
     config.md        the `Config` dataclasses of `config.py` (each option's `doc`)
-    front-matter.md  `content.FRONT_MATTER` and the listing keys of `products/plan.py`
+    front-matter.md  `content.FRONT_MATTER` and the listing keys of `products/query_plan.py`
     query.md         `ProductQuery` fields, described in `sources/query.PARAMETER_DOCS`
     shortcodes.md    the default theme's `shortcodes/*.html`, described in `SHORTCODE_DOCS` below
     widgets.md       `widgets/spec.WIDGET_KEYS`, described in `WIDGET_KEY_DOCS`
@@ -35,7 +35,7 @@ from . import config as config_module
 from .config import Config
 from .containment import BUILTIN_THEMES
 from .content import FRONT_MATTER, MISPLACED_KEYS
-from .products.plan import (DEFAULT_SHORTCODE_LIMIT, LISTING_KEY_DOCS, LISTING_KEYS, SHORTCODE_KEY_DOCS,
+from .products.query_plan import (DEFAULT_SHORTCODE_LIMIT, LISTING_KEY_DOCS, LISTING_KEYS, SHORTCODE_KEY_DOCS,
                             SHORTCODE_KEYS)
 from .products.recommendations import SHORTCODE_KEY_DOCS as RECOMMENDATIONS_KEY_DOCS
 from .sources.query import PARAMETER_DOCS, ProductQuery
@@ -251,7 +251,7 @@ def front_matter_page() -> str:
     for k in FRONT_MATTER:
         if not k.doc.strip():
             raise UndocumentedError(f"front matter key {k.name}: no doc in generator/content.py FRONT_MATTER")
-    listing = _described(list(LISTING_KEYS), LISTING_KEY_DOCS, "generator/products/plan.py LISTING_KEY_DOCS")
+    listing = _described(list(LISTING_KEYS), LISTING_KEY_DOCS, "generator/products/query_plan.py LISTING_KEY_DOCS")
     refused = [(f"`{name}`", MISPLACED_KEYS[name]) for name in sorted(MISPLACED_KEYS)]
     body = "\n\n".join([
         "The YAML between the `---` lines at the top of a page in `content/`. Every key is optional.",

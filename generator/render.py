@@ -176,8 +176,9 @@ def render_template(env: jinja2.Environment, config: Config, name: str, context:
         raise ContentError(f"template syntax error: {exc.message}", file=display_path(exc.filename, config),
                            line=exc.lineno) from None
     except jinja2.TemplateNotFound as exc:
+        file, line = _template_frame(exc)  # an {% include %} or {% extends %}: the template that names it
         raise ContentError(f"template {exc.name!r} not found in templates/ or the theme; create it or fix the "
-                           "name", file=owner) from None
+                           "name", file=display_path(file, config) or owner, line=line) from None
     except ContentError:
         raise
     except Exception as exc:  # noqa: BLE001 - any template runtime error becomes one clear line

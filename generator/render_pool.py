@@ -24,7 +24,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from .buildstate import Plan
+from .buildstate import Fingerprints
 from .cards import ProductCards
 from .content import Page
 from .errors import ShelfpressError
@@ -37,7 +37,7 @@ CHUNK = 64
 Progress = Callable[[int, int], None]
 Outcome = tuple[str, str, bool | None]  # (output key, fingerprint, changed on disk; None: kept as it was)
 T = TypeVar("T")
-_job: tuple[Sequence[Page], Sequence[str], PageRenderer, OutputWriter, Plan] | None = None  # set before fork
+_job: tuple[Sequence[Page], Sequence[str], PageRenderer, OutputWriter, Fingerprints] | None = None  # set before fork
 _cards_job: tuple[Sequence[Any], ProductCards] | None = None
 
 
@@ -61,9 +61,9 @@ def _die_with_parent() -> None:
 def _settle(index: int) -> Outcome:
     """Fingerprint page `index`; keep its live output when the fingerprint matches, else render it."""
     assert _job is not None
-    pages, keys, renderer, writer, plan = _job
+    pages, keys, renderer, writer, fingerprints = _job
     page, key = pages[index], keys[index]
-    same, fingerprint = plan.unchanged(page)
+    same, fingerprint = fingerprints.unchanged(page)
     if same and writer.carry(key):
         return key, fingerprint, None
     return key, fingerprint, writer.files.put(key, renderer.render(page))
@@ -77,41 +77,42 @@ def _settle_chunk(bounds: tuple[int, int]) -> list[Outcome] | str:
         return exc.format_message()
 
 
-def _account(outcomes: Iterable[Outcome], writer: OutputWriter, plan: Plan) -> None:
+def _account(outcomes: Iterable[Outcome], writer: OutputWriter, fingerprints: Fingerprints) -> None:
     for key, fingerprint, changed in outcomes:
-        plan.record(key, fingerprint, rendered=changed is not None)
+        fingerprints.record(key, fingerprint, rendered=changed is not None)
         if changed is None:
             writer.record_kept(key)
         else:
             writer.record(key, changed)
 
 
-def settle_pages(pages: Sequence[Page], plan: Plan, renderer: PageRenderer, writer: OutputWriter,
+def settle_pages(pages: Sequence[Page], fingerprints: Fingerprints, renderer: PageRenderer, writer: OutputWriter,
                  progress: Progress) -> None:
     """Keep every page of `pages` whose fingerprint matches the last build, render and put the others.
 
     Raises the first page's error, as a serial build would."""
     global _job
     keys = [writer.claim(page.output_path, str(page.source or page.url)) for page in pages]
-    _job = (pages, keys, renderer, writer, plan)
+    _job = (pages, keys, renderer, writer, fingerprints)
     try:
         if len(pages) < PARALLEL_MIN or workers_available() < 2:
             for start in range(0, len(pages), CHUNK):
-                _account((_settle(i) for i in range(start, min(start + CHUNK, len(pages)))), writer, plan)
+                _account((_settle(i) for i in range(start, min(start + CHUNK, len(pages)))), writer, fingerprints)
                 progress(min(start + CHUNK, len(pages)), len(pages))
             return
-        _settle_in_workers(pages, writer, plan, progress)
+        _settle_in_workers(pages, writer, fingerprints, progress)
     finally:
         _job = None
 
 
-def _settle_in_workers(pages: Sequence[Page], writer: OutputWriter, plan: Plan, progress: Progress) -> None:
+def _settle_in_workers(pages: Sequence[Page], writer: OutputWriter, fingerprints: Fingerprints,
+                       progress: Progress) -> None:
     writer.untracked_writes = True  # until every worker's files are accounted for
     done = 0
     for outcome in _in_workers(_settle_chunk, len(pages)):
         if isinstance(outcome, str):
             raise ShelfpressError(outcome)
-        _account(outcome, writer, plan)
+        _account(outcome, writer, fingerprints)
         done += len(outcome)
         progress(done, len(pages))
     writer.untracked_writes = False

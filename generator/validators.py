@@ -1,7 +1,7 @@
 """The value checks every schema shares: whole numbers, numbers, choices.
 
 Used by the config schema (`config.py`), front matter listings
-(`products/plan.py`), widget tables (`widgets/spec.py`), product queries
+(`products/query_plan.py`), widget tables (`widgets/spec.py`), product queries
 (`sources/query.py`) and API payloads (`revenue/models.py`), so one problem
 reads the same wherever it is found. Each check returns the converted value
 or raises ValueError with the message only; the caller wraps it in its own

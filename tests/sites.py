@@ -14,6 +14,11 @@ title = "Test site"
 base_url = "https://user.github.io/repo/"
 language = "en"
 """
+# The site alone: no demo-shop category pages (32 product pages, 9 listings) and no Pagefind index, which
+# BASIC_CONFIG builds too. For tests about something else (routing, links, containment, CLI messages).
+# Dotted keys, not a table, so a test can still append top-level keys.
+NO_SHOP_NO_SEARCH = "search = false\ncategories.enabled = false\n"
+SMALL_CONFIG = BASIC_CONFIG + NO_SHOP_NO_SEARCH
 
 
 def write_site(root: Path, files: dict[str, str | bytes], config: str = BASIC_CONFIG) -> Path:
@@ -27,6 +32,11 @@ def write_site(root: Path, files: dict[str, str | bytes], config: str = BASIC_CO
         else:
             path.write_text(textwrap.dedent(body))
     return root
+
+
+def add_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    """`write_site` for a site that exists: its shelfpress.toml is kept."""
+    return write_site(root, files, config=(root / "shelfpress.toml").read_text())
 
 
 def run(*args: str) -> Result:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sites import run, tree, write_site
+from tests.sites import BASIC_CONFIG, NO_SHOP_NO_SEARCH, SMALL_CONFIG, add_files, run, tree, write_site
 
 PAGES = {
     "content/index.md": "---\ntitle: Home\n---\nWelcome [about](about/).\n",
@@ -23,7 +23,14 @@ PAGES = {
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    return write_site(tmp_path / "site", PAGES)
+    return write_site(tmp_path / "site", PAGES, SMALL_CONFIG)
+
+
+@pytest.fixture
+def shop_site(tmp_path: Path) -> Path:
+    """The same pages with the demo shop's category and product pages and the search page: for the checks
+    that hold for every page a build writes."""
+    return write_site(tmp_path / "shop", PAGES, BASIC_CONFIG)
 
 
 def build(site: Path, *extra: str) -> None:
@@ -49,7 +56,8 @@ def test_drafts_flag_includes_drafts(site: Path) -> None:
     assert (site / "public/news/draft/index.html").is_file()
 
 
-def test_every_link_honours_base_path(site: Path) -> None:
+def test_every_link_honours_base_path(shop_site: Path) -> None:
+    site = shop_site
     build(site)
     for rel, body in tree(site / "public").items():
         if not rel.endswith(".html"):
@@ -70,7 +78,7 @@ def test_every_link_honours_base_path(site: Path) -> None:
 def test_site_templates_override_theme(site: Path) -> None:
     write_site(site, {"templates/page.html": "OVERRIDE {{ page.title }}",
                       "themes/mine/templates/section.html": "THEME SECTION {{ page.title }}"},
-               config='title = "T"\nbase_url = "https://x.org/"\ntheme = "mine"\n')
+               config='title = "T"\nbase_url = "https://x.org/"\ntheme = "mine"\n' + NO_SHOP_NO_SEARCH)
     build(site)
     assert (site / "public/about/index.html").read_text() == "OVERRIDE About us"
     assert (site / "public/guides/index.html").read_text() == "THEME SECTION Guides"
@@ -81,7 +89,7 @@ def test_site_templates_override_theme(site: Path) -> None:
 def test_site_static_wins_over_theme_static(site: Path) -> None:
     write_site(site, {"static/css/style.css": "body{color:red}", "themes/mine/static/css/extra.css": "x{}",
                       "themes/mine/static/img/logo.svg": "theme logo"},
-               config='title = "T"\nbase_url = "https://x.org/"\ntheme = "mine"\n')
+               config='title = "T"\nbase_url = "https://x.org/"\ntheme = "mine"\n' + NO_SHOP_NO_SEARCH)
     build(site)
     assert (site / "public/css/style.css").read_text() == "body{color:red}"
     assert (site / "public/css/extra.css").read_text() == "x{}"
@@ -112,9 +120,9 @@ def test_removed_pages_disappear(site: Path) -> None:
     assert "removed" in result.output and "0 removed" not in result.output
 
 
-def test_builds_are_deterministic(site: Path, tmp_path: Path) -> None:
-    build(site, "--output", str(tmp_path / "a"))
-    build(site, "--output", str(tmp_path / "b"))
+def test_builds_are_deterministic(shop_site: Path, tmp_path: Path) -> None:
+    build(shop_site, "--output", str(tmp_path / "a"))
+    build(shop_site, "--output", str(tmp_path / "b"))
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
 
 
@@ -130,17 +138,17 @@ def test_failed_build_leaves_previous_output_untouched(site: Path) -> None:
 
 
 def test_alias_pages_redirect(site: Path) -> None:
-    write_site(site, {"content/about.md": "---\ntitle: About us\naliases: [/old-about/]\n---\nx\n"})
+    add_files(site, {"content/about.md": "---\ntitle: About us\naliases: [/old-about/]\n---\nx\n"})
     build(site)
     alias = (site / "public/old-about/index.html").read_text()
     assert 'url=/repo/about/' in alias and 'rel="canonical"' in alias
 
 
 def test_shortcodes_render_through_theme_templates(site: Path) -> None:
-    write_site(site, {"content/sc.md": '---\ntitle: SC\n---\n{{< callout type="warning" title="Heads up" >}}'
-                                       "Be **careful**{{< /callout >}}\n\n"
-                                       '{{< figure src="/img/logo.svg" alt="Logo" caption="Cap" >}}\n\n'
-                                       "```\n{{< notashortcode >}}\n```\n"})
+    add_files(site, {"content/sc.md": '---\ntitle: SC\n---\n{{< callout type="warning" title="Heads up" >}}'
+                                      "Be **careful**{{< /callout >}}\n\n"
+                                      '{{< figure src="/img/logo.svg" alt="Logo" caption="Cap" >}}\n\n'
+                                      "```\n{{< notashortcode >}}\n```\n"})
     build(site)
     html = (site / "public/sc/index.html").read_text()
     assert 'class="callout callout-warning"' in html and "<strong>careful</strong>" in html
@@ -152,7 +160,7 @@ def test_compiled_templates_are_reused_and_follow_edits(tmp_path: Path) -> None:
     """The bytecode cache in the cache dir: a second build loads compiled templates; an edited template
     (same name, same path) is compiled again, and its errors still name the site's file and line."""
     site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nHi.\n",
-                                          "templates/section.html": "ONE {{ page.title }}\n"})
+                                          "templates/section.html": "ONE {{ page.title }}\n"}, SMALL_CONFIG)
     assert run("build", "-C", str(site)).exit_code == 0
     compiled = list((site / ".shelfpress-cache/templates").iterdir())
     assert compiled and (site / "public/index.html").read_text() == "ONE Home\n"

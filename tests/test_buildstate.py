@@ -11,7 +11,7 @@ from generator.buildstate import BuildState
 from generator.commands.build import BuildReport, build
 from generator.config import load_config
 from generator.console import Reporter
-from tests.sites import BASIC_CONFIG, tree, write_site
+from tests.sites import BASIC_CONFIG, add_files, tree, write_site
 
 PAGES = {
     "content/index.md": "---\ntitle: Home\n---\nWelcome.\n",
@@ -70,7 +70,7 @@ def test_retitling_a_page_updates_the_section_listing(site: Path) -> None:
 
 def test_template_change_renders_the_pages_that_use_it(site: Path) -> None:
     rebuild(site)
-    write_site(site, {"templates/page.html": "PAGE {{ page.title }}"}, config=(site / "shelfpress.toml").read_text())
+    add_files(site, {"templates/page.html": "PAGE {{ page.title }}"})
     report, rendered = rebuild(site)
     assert (site / "public/about/index.html").read_text() == "PAGE About"
     assert report.writes.written == 4  # the four pages using page.html; sections render to the same bytes
@@ -87,8 +87,7 @@ def test_config_change_renders_everything(site: Path) -> None:
 def test_added_and_removed_pages(site: Path) -> None:
     rebuild(site)
     (site / "content/news/first.md").unlink()
-    write_site(site, {"content/news/second.md": "---\ntitle: Second\n---\nx\n"},
-               config=(site / "shelfpress.toml").read_text())
+    add_files(site, {"content/news/second.md": "---\ntitle: Second\n---\nx\n"})
     report, rendered = rebuild(site)
     assert not (site / "public/news/first").exists()
     assert "Second" in (site / "public/news/index.html").read_text()

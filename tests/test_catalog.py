@@ -13,8 +13,11 @@ from generator.commands.catalog import catalog_group
 from generator.errors import ShelfpressError
 from generator.sources.base import ProductSource
 from generator.sources.catalog import CatalogSource
+from generator.sources.catalog_import import upsert_products
 from generator.sources.catalog_query import disseminate
+from generator.sources.catalog_schema import transaction
 from generator.sources.demo import demo_catalog
+from generator.sources.models import Product
 from generator.sources.query import ProductQuery
 from tests.support.catalog_cases import ALL_PRODUCTS, CASES, FIXTURES, build_test_catalog
 
@@ -65,6 +68,21 @@ def test_product_round_trips_as_sent(catalog: CatalogSource) -> None:
     assert product is not None and product.description == raw["description"]  # "&nbsp;" kept as sent
     assert product.to_api()["images"] == raw["images"]
     assert asyncio.run(catalog.product(1)) is None
+
+
+def test_only_new_or_renamed_products_queue_related_lists(tmp_path: Path) -> None:
+    """Related lists depend on names alone: re-importing the same products (the demo site does on every
+    build) recomputes nothing, so numpy is not even loaded; a renamed product is recomputed."""
+    with demo_catalog(tmp_path / "demo.sqlite") as source:
+        products = [asyncio.run(source.product(pid)) for pid in (95639730, 62554750)]
+        assert all(products)
+        assert source.conn.execute("SELECT COUNT(*) FROM related_dirty").fetchone() == (0,)
+        with transaction(source.conn):
+            upsert_products(source.conn, products)
+            assert source.conn.execute("SELECT COUNT(*) FROM related_dirty").fetchone() == (0,)
+            renamed = Product.from_api({**products[0].to_api(), "name": "Soho taklampa, svart"})
+            upsert_products(source.conn, [renamed, products[1]])
+            assert source.conn.execute("SELECT product_id FROM related_dirty").fetchall() == [(95639730,)]
 
 
 def test_entities_are_not_search_words(catalog: CatalogSource) -> None:

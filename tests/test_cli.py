@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from generator import __version__
 from tests.sites import BASIC_CONFIG, fails, run, write_site
 
+ROOT = Path(__file__).resolve().parent.parent
 OK_PAGE = {"content/index.md": "---\ntitle: Home\n---\nHi\n"}
 
 
@@ -123,3 +127,31 @@ def test_output_dir_may_not_swallow_the_site(tmp_path: Path) -> None:
     site = write_site(tmp_path, OK_PAGE, config=BASIC_CONFIG + 'output_dir = "."\n')
     fails(site, "contains the site itself")
     assert (site / "content/index.md").is_file()
+
+
+NUMPY_LOADED = "import sys\n{}\nprint('numpy' in sys.modules)"
+
+
+def _numpy_loaded(code: str) -> bool:
+    out = subprocess.run([sys.executable, "-c", NUMPY_LOADED.format(code)], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
+    return out.strip().splitlines()[-1] == "True"
+
+
+def test_numpy_is_loaded_only_to_compute_related_products_or_recommendations(tmp_path: Path) -> None:
+    """Issue 15: numpy stays a dependency (the catalog's related products and `sales-file recommend` compute
+    with it) but the commands people run all day never pay its ~150 ms import."""
+    demo = tmp_path / "demo"
+    for folder in ("content", "static", "templates", "themes"):
+        shutil.copytree(ROOT / folder, demo / folder)
+    shutil.copy(ROOT / "shelfpress.toml", demo / "shelfpress.toml")
+    assert run("build", "-C", str(demo)).exit_code == 0  # the first build fills the demo catalog
+
+    def cli(*args: str) -> str:
+        return f"from generator.cli import cli\ntry:\n    cli.main({list(args)!r})\nexcept SystemExit:\n    pass"
+
+    assert not _numpy_loaded(cli("--help"))
+    assert not _numpy_loaded(cli("sales-file", "--help"))
+    assert not _numpy_loaded(cli("build", "-q", "-C", str(demo)))  # the demo data re-imported, unchanged
+    assert not _numpy_loaded("import generator.salesfile, generator.sources.catalog")  # reading files
+    assert _numpy_loaded("from generator.salesfile.copurchase import count_and_rank")  # the test can fail

@@ -9,7 +9,7 @@ import pytest
 
 from generator.containment import SiteFiles
 from generator.errors import ContentError
-from tests.sites import BASIC_CONFIG, fails, run, tree, write_site
+from tests.sites import SMALL_CONFIG, fails, run, tree, write_site
 
 PAGES = {"content/index.md": "---\ntitle: Home\n---\nHi\n", "static/robots-note.txt": "inside\n"}
 
@@ -17,7 +17,7 @@ PAGES = {"content/index.md": "---\ntitle: Home\n---\nHi\n", "static/robots-note.
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     """A site built once, so each test can check that a refused build leaves that output as it was."""
-    root = write_site(tmp_path / "site", PAGES)
+    root = write_site(tmp_path / "site", PAGES, SMALL_CONFIG)
     assert run("build", "-C", str(root)).exit_code == 0
     return root
 
@@ -56,13 +56,13 @@ def test_template_link_out_of_the_site_is_refused(site: Path) -> None:
 
 def test_linked_theme_folder_out_of_the_site_is_refused(site: Path, tmp_path: Path) -> None:
     elsewhere = write_site(tmp_path / "elsewhere", {"static/leak.txt": "private\n"})
-    (site / "shelfpress.toml").write_text(BASIC_CONFIG + 'theme = "linked"\n')
+    (site / "shelfpress.toml").write_text(SMALL_CONFIG + 'theme = "linked"\n')
     refused(site, "themes/linked", str(elsewhere), "leads outside the site", "leak.txt")
 
 
 def test_relative_catalog_linked_out_of_the_site_is_refused(site: Path, tmp_path: Path) -> None:
     (tmp_path / "private.sqlite").write_bytes(b"")
-    (site / "shelfpress.toml").write_text(BASIC_CONFIG + '[source]\ncatalog = "data/products.sqlite"\n')
+    (site / "shelfpress.toml").write_text(SMALL_CONFIG + '[source]\ncatalog = "data/products.sqlite"\n')
     refused(site, "data/products.sqlite", str(tmp_path / "private.sqlite"),
             "data/products.sqlite: leads outside the site")
 

@@ -18,7 +18,7 @@ from generator.commands import deploy as deploy_module
 from generator.commands.deploy import GitOptions, publish_folder
 from generator.gitpages import _reason
 from generator.output import OutputWriter
-from tests.sites import BASIC_CONFIG, run, tree, write_site
+from tests.sites import SMALL_CONFIG, run, tree, write_site
 
 PAGES = {
     "content/index.md": "---\ntitle: Home\n---\nWelcome [about](about/).\n",
@@ -27,7 +27,7 @@ PAGES = {
     ".gitignore": "public/\n.shelfpress-cache/\n",
 }
 # No search bundle: it changes with every edit and would blur the exact change counts.
-CONFIG = BASIC_CONFIG + 'search = false\n[deploy]\ncname = "shop.example.com"\n'
+CONFIG = SMALL_CONFIG + '[deploy]\ncname = "shop.example.com"\n'
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import pytest
 from generator import docs_reference as ref
 from generator.config import Config, opt
 from generator.content import FRONT_MATTER
-from generator.products.plan import LISTING_KEYS, SHORTCODE_KEYS
+from generator.products.query_plan import LISTING_KEYS, SHORTCODE_KEYS
 from generator.sources.query import ProductQuery
 from generator.widgets.spec import WIDGET_KEYS
 

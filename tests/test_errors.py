@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sites import BASIC_CONFIG, fails, run, tree, write_site
+from tests.sites import BASIC_CONFIG, SMALL_CONFIG, add_files, fails, run, tree, write_site
 
 HOME = {"content/index.md": "---\ntitle: Home\n---\nHi\n"}
 
@@ -35,9 +35,9 @@ def test_fifo_in_content_is_refused_not_waited_on(tmp_path: Path) -> None:
 
 def test_content_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     site = write_site(tmp_path, {**HOME, "content/huge.md": "x" * 3000},
-                      config=BASIC_CONFIG + 'max_content_size = "2KB"\n')
+                      config=SMALL_CONFIG + 'max_content_size = "2KB"\n')
     fails(site, "content/huge.md: is 3,000 bytes, over the max_content_size limit of 2,048 bytes", command="check")
-    (site / "shelfpress.toml").write_text(BASIC_CONFIG + 'max_content_size = "1MB"\n')
+    (site / "shelfpress.toml").write_text(SMALL_CONFIG + 'max_content_size = "1MB"\n')
     assert run("build", "-C", str(site)).exit_code == 0
 
 
@@ -55,7 +55,7 @@ def test_unclosed_shortcode_names_file_and_line(tmp_path: Path) -> None:
 
 def test_self_closed_and_inner_free_shortcodes_still_build(tmp_path: Path) -> None:
     site = write_site(tmp_path, {"content/index.md": "---\ntitle: H\n---\n{{< callout text=\"Short tip\" />}}\n\n"
-                                                     "{{< figure src=\"/a.png\" alt=\"A\" >}}\n"})
+                                                     "{{< figure src=\"/a.png\" alt=\"A\" >}}\n"}, SMALL_CONFIG)
     result = run("build", "-C", str(site))
     assert result.exit_code == 0, result.output
     html = (site / "public/index.html").read_text()
@@ -98,7 +98,7 @@ def test_starter_gitignore_keeps_local_data_out_of_git(tmp_path: Path) -> None:
     site = tmp_path / "mysite"
     for rel in [".shelfpress/catalog.sqlite", ".shelfpress/revenue.sqlite", ".shelfpress/revenue.sqlite-wal",
                 ".shelfpress/channels.json"]:
-        write_site(site, {rel: "data"}, config=(site / "shelfpress.toml").read_text())
+        add_files(site, {rel: "data"})
     git = ["git", "-C", str(site)]
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "-A"], check=True)

@@ -554,7 +554,7 @@ def start_build(site: Path, log: Path) -> subprocess.Popen[bytes]:
                                 start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
-STAGES = ("check inputs", "read content", "fetch products", "plan", "render", "write", "search index", "commit")
+STAGES = ("check inputs", "read content", "fetch products", "fingerprint", "render", "write", "search index", "commit")
 
 
 def stages_done(log: Path) -> list[str]:
@@ -593,7 +593,7 @@ def test_kill_9_leaves_the_live_site_as_it_was(tmp_path: Path) -> None:
     # Kill points: a random delay after the start or after a stage ended (read from the -v log), so
     # the stages are hit on a fast machine and a slow one alike; the last may come after the swap.
     rng = random.Random(13)
-    points = [(None, 0.6), ("check inputs", 0.3), ("read content", 0.2), ("plan", 0.5), ("plan", 0.5),
+    points = [(None, 0.6), ("check inputs", 0.3), ("read content", 0.2), ("fingerprint", 0.5), ("fingerprint", 0.5),
               ("write", 0.6), ("write", 0.6), ("search index", 0.02)]
     outcomes = []
     for number, (after, spread) in enumerate(points):
@@ -621,7 +621,7 @@ def test_kill_9_leaves_the_live_site_as_it_was(tmp_path: Path) -> None:
         outcomes.append(f"killed after {done[-1] if done else 'start-up'}")
     killed = [o for o in outcomes if o.startswith("killed after ") and o != "killed after the swap"]
     assert len(killed) >= 6, outcomes
-    assert "killed after plan" in killed, outcomes  # while rendering on both cores
+    assert "killed after fingerprint" in killed, outcomes  # while rendering on both cores
     assert "killed after write" in killed, outcomes  # while Pagefind indexed the shadow
 
     report, _ = incremental(site)  # an ordinary build after the kills: cleans up and finishes the job

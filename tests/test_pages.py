@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.sites import BASIC_CONFIG, run, write_site
+from tests.sites import SMALL_CONFIG, run, write_site
 
 FILES = {
     "content/index.md": "---\ntitle: Start\n---\n[Guide](guider/val.md) [Om](om.md#kontakt) [Abs](/om/)\n",
@@ -14,7 +14,7 @@ FILES = {
 }
 
 
-def build(tmp_path: Path, config: str = BASIC_CONFIG) -> Path:
+def build(tmp_path: Path, config: str = SMALL_CONFIG) -> Path:
     site = write_site(tmp_path, FILES, config=config)
     result = run("build", "-C", str(site), "-q")
     assert result.exit_code == 0, result.output
@@ -34,5 +34,5 @@ def test_markdown_file_links_become_page_urls_with_the_base_path(tmp_path: Path)
 
 
 def test_markdown_file_links_follow_ugly_permalinks(tmp_path: Path) -> None:
-    public = build(tmp_path, BASIC_CONFIG + 'permalinks = "ugly"\n')
+    public = build(tmp_path, SMALL_CONFIG + 'permalinks = "ugly"\n')
     assert 'href="/repo/guider/val.html"' in (public / "index.html").read_text(encoding="utf-8")

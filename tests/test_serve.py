@@ -17,7 +17,7 @@ from generator.config import load_config
 from generator.console import Reporter
 from generator.errors import ServeError, ShelfpressError
 from generator.livereload import BuildEpochs, inject
-from tests.sites import run, tree, write_site
+from tests.sites import BASIC_CONFIG, SMALL_CONFIG, add_files, run, tree, write_site
 
 PAGES = {
     "content/index.md": "---\ntitle: Home\n---\nWelcome home.\n",
@@ -30,8 +30,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
-    return write_site(tmp_path / "site", PAGES)
+def site(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """The pages alone; a test about search or every output asks for the full config (demo shop, Pagefind)
+    with `@WITH_SHOP`."""
+    return write_site(tmp_path / "site", PAGES, getattr(request, "param", SMALL_CONFIG))
+
+
+WITH_SHOP = pytest.mark.parametrize("site", [BASIC_CONFIG], indirect=True, ids=["shop"])
 
 
 @pytest.fixture
@@ -172,6 +177,7 @@ def test_script_goes_before_the_last_body_close() -> None:
     assert b"a.md:1: &lt;bad&gt;" in page
 
 
+@WITH_SHOP
 def test_build_output_has_no_reload_script(site: Path) -> None:
     assert run("build", "-C", str(site)).exit_code == 0
     for rel, body in tree(site / "public").items():
@@ -199,13 +205,13 @@ def test_browser_reloads_on_edit_and_shows_then_clears_the_overlay(server: DevSe
     (site / "content/about.md").write_text("---\ntitle: About\n---\nLive edited text.\n")
     page.wait_for_selector("text=Live edited text.", timeout=10_000)  # type: ignore[attr-defined]
 
-    write_site(site, {"templates/page.html": "{% extends 'base.html' %}{% block main %}{{ page.title }\n"
-                                             "{% endblock %}"}, config=(site / "shelfpress.toml").read_text())
+    add_files(site, {"templates/page.html": "{% extends 'base.html' %}{% block main %}{{ page.title }\n"
+                                            "{% endblock %}"})
     overlay = page.wait_for_selector("#shelfpress-error", timeout=10_000)  # type: ignore[attr-defined]
     assert "templates/page.html:1" in overlay.inner_text()
 
-    write_site(site, {"templates/page.html": "{% extends 'base.html' %}{% block main %}<p>Fixed {{ page.title }}</p>"
-                                             "{% endblock %}"}, config=(site / "shelfpress.toml").read_text())
+    add_files(site, {"templates/page.html": "{% extends 'base.html' %}{% block main %}<p>Fixed {{ page.title }}</p>"
+                                            "{% endblock %}"})
     page.wait_for_selector("text=Fixed About", timeout=10_000)  # type: ignore[attr-defined]
     assert page.query_selector("#shelfpress-error") is None  # type: ignore[attr-defined]
 
@@ -249,6 +255,7 @@ def test_cors_header_and_local_embed_codes(tmp_path: Path) -> None:
 
 
 @pytest.mark.server
+@WITH_SHOP
 def test_reload_does_not_wait_for_search_which_catches_up_when_edits_pause(server: DevServer, site: Path) -> None:
     def fragments() -> set[str]:
         return {p.name for p in (server.out_dir / "pagefind").rglob("*.pf_fragment")}

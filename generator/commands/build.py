@@ -5,7 +5,7 @@
     fetch products  every product query of the site in one round, related products in a
                     second (`products.stage`); listing, product, taxonomy, widget pages join
                     the graph with their data
-    plan            fingerprint every output (`buildstate`): which must be rendered
+    fingerprint     every output's inputs (`buildstate`): which must be rendered
     render          the changed pages, on every core (`render_pool`)
     write           widget files, static files, sitemap, robots.txt, 404 page
     search index    Pagefind, only when an HTML page changed (`search`)
@@ -37,7 +37,7 @@ from ..fingerprint import DataDigests, TemplateDigests
 from ..output import OutputWriter, WriteStats, check_output_dir
 from ..pages import PageRenderer
 from ..products.recommendations import RecommendationStage, file_signature_text
-from ..products.signing import make_signer
+from ..signing import make_signer
 from ..products.stage import StageResult, feed_timestamp, run_stage
 from ..render import UrlBuilder, check_theme, make_environment, render_template
 from ..render_pool import settle_pages
@@ -138,8 +138,8 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     env = make_environment(config, strict=strict)
     renderer = PageRenderer(site, env, markdown=state.markdown)
     templates, data = TemplateDigests(env), DataDigests()
-    with timer("plan"):
-        plan = state.plan_pages(site, templates, renderer.template_for, data)
+    with timer("fingerprint"):
+        fingerprints = state.fingerprint_pages(site, templates, renderer.template_for, data)
     cards = CardStore.for_site(config)
     with timer("product cards"):
         cards.prepare(site.pages, renderer.template_for, templates, data, env.globals["product_card"], state.key,
@@ -148,7 +148,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         writer = state.writer(out_dir)
     try:
         with timer("render"):
-            settle_pages(site.pages, plan, renderer, writer,
+            settle_pages(site.pages, fingerprints, renderer, writer,
                          lambda done, total: reporter.progress("Rendering", done, total))
         with timer("write"):
             widgets.write(writer, env)
@@ -170,7 +170,8 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     state.committed(writer, shadow, signature, reporter.warnings)
     cards.save()
     return BuildReport(pages=len(site.pages), seconds=timer.elapsed, writes=stats, warnings=len(reporter.warnings),
-                       details=_details(products, source), rendered=len(plan.rendered), search_stale=search_stale)
+                       details=_details(products, source), rendered=len(fingerprints.rendered),
+                       search_stale=search_stale)
 
 
 def refresh_search_index(config: Config, *, output: Path | None = None, state: BuildState,

@@ -1,7 +1,7 @@
 """`shelfpress channels ...`: list the Shopello channels, sync one per section and widget.
 
 The click group `channels_group` (registered by `generator.cli`) parses
-options; the plan lives in `generator.revenue.channels`, the channel map it
+options; the sync actions are worked out in `generator.revenue.channels`, the channel map it
 writes (and the build reads) in `generator.channelmap`.
 """
 
@@ -14,7 +14,7 @@ import click
 from .. import asyncrun
 from ..config import Config, load_config
 from ..channelmap import channel_map_path, read_channel_map
-from ..revenue.channels import ChannelAction, apply, plan, site_places, write_state
+from ..revenue.channels import ChannelAction, apply, site_places, sync_actions, write_state
 from ..revenue.models import Channel
 from ..revenue.partner import PartnerClient
 from ..revenue.settings import partner_settings
@@ -28,13 +28,13 @@ async def _list(config: Config) -> list[Channel]:
 
 
 def sync_channels(config: Config, *, dry_run: bool) -> list[ChannelAction]:
-    """Plan (and unless dry_run, apply and record) one channel per place of the site."""
+    """Work out the sync actions for one channel per place of the site (and unless dry_run, apply and record them)."""
     places = site_places(config, load_site(config))
     path = channel_map_path(config)
 
     async def go() -> list[ChannelAction]:
         async with PartnerClient(partner_settings(config)) as client:
-            actions = plan(places, await client.channels(), read_channel_map(path))
+            actions = sync_actions(places, await client.channels(), read_channel_map(path))
             if not dry_run:
                 write_state(path, await apply(client, actions), places)
             return actions
@@ -56,7 +56,7 @@ def list_command(site_dir: Path) -> None:
 
 @channels_group.command("sync")
 @site_option
-@click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 def sync_command(site_dir: Path, dry_run: bool) -> None:
     """Create or update one channel per section and widget; record the ids for the build."""
     config = load_config(site_dir)

@@ -20,8 +20,8 @@ from ..console import Reporter
 from ..errors import BuildError, ShelfpressError
 from ..output import check_output_dir
 from ..pages import PageRenderer
-from ..products.plan import channel_for, plan_page
-from ..products.signing import unsigned_warning
+from ..products.query_plan import channel_for, page_queries
+from ..signing import unsigned_warning
 from ..render import check_theme, make_environment
 from ..search import add_search_page
 from ..site import load_site
@@ -71,7 +71,7 @@ def check_site(config: Config, *, drafts: bool = False, strict: bool = False,
     for page in site.pages:
         if page.source is not None:
             with problems.collect():
-                plan_page(page, config)
+                page_queries(page, config)
         with problems.collect():
             renderer.check(page)
     unsigned = next(filter(None, (unsigned_warning(config, channel) for channel in sorted(channels))), "")

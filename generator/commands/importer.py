@@ -21,9 +21,9 @@ import click
 from ..console import Reporter
 from ..errors import ConfigError
 from ..importers.manifest import SiteWriter
-from ..importers.media import download, plan_media
+from ..importers.media import download, place_media
 from ..importers.page_file import PageInputs, page_file
-from ..importers.plan import aliases, place, scan_export
+from ..importers.placement import aliases, place, scan_export
 from ..importers.report import ImportReport
 from ..importers.rewrite import LinkRewriter
 from ..importers.shopello_lists import load_lists
@@ -47,7 +47,7 @@ def import_wordpress(site_dir: Path, export: Path, *, lists_file: Path | None = 
     place(index, posts_dir)
     report = ImportReport(dry_run=dry_run, skipped_items=dict(index.skipped))
 
-    files = plan_media(index.media_urls) if media == "download" else {}
+    files = place_media(index.media_urls) if media == "download" else {}
     writer.check_all([e.file for e in index.entries.values()] + [m.rel for m in files.values()] + [ID_MAP, REPORT])
     local, report.media_failures = download(files, writer, max_media_bytes)
     for url, why in report.media_failures.items():

@@ -1,8 +1,9 @@
 """`shelfpress links ...`: check signed click links from the command line.
 
-Owns: option parsing and printing for the `links` group. The signing logic
-lives in `generator.links`; the secret is read through `generator.config`
-and is never printed.
+Owns: option parsing and printing for the `links` group, nothing else. Signing
+and verifying live in `generator.signing` (which reads the secret through
+`generator.config`); the default variable name is the config schema's
+`[links] secret_env`. The secret is never printed.
 """
 
 from __future__ import annotations
@@ -11,10 +12,7 @@ import json
 
 import click
 
-from generator.config import secret_from_env
-from generator.links import DEFAULT_PARAM, verify_url
-
-DEFAULT_SECRET_ENV = "SHOPELLO_SIGNING_SECRET"
+from generator.signing import DEFAULT_PARAM, DEFAULT_SECRET_ENV, verify_link
 
 
 @click.group("links")
@@ -30,8 +28,7 @@ def links_group() -> None:
 @click.pass_context
 def verify_command(ctx: click.Context, url: str, secret_env: str, param: str) -> None:
     """Print the partner data of URL and whether its signature is valid."""
-    result = verify_url(url, secret_from_env(secret_env, " (or name another variable with --secret-env)"),
-                        param=param)
+    result = verify_link(url, secret_env, param, hint=" (or name another variable with --secret-env)")
     if result.unverified_data is not None:
         label = "data" if result.valid else "data (unverified)"
         click.echo(f"{label}: {json.dumps(result.unverified_data, ensure_ascii=False, sort_keys=True)}")

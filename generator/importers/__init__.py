@@ -1,7 +1,7 @@
 """Importers: content from other systems into a shelfpress site (today: WordPress WXR exports).
 
     wxr.py             streaming WXR reader (defusedxml iterparse, bounded memory, one-line errors)
-    plan.py            pass 1: index the export, place every post/page, old permalinks -> aliases
+    placement.py       pass 1: index the export, place every post/page, old permalinks -> aliases
     html_markdown.py   post HTML (classic or Gutenberg) -> Markdown
     wp_shortcodes.py   [caption], [gallery], [embed], Shopello shortcodes -> shelfpress equivalents
     shopello_lists.py  the Shopello plugin's list definitions -> `listing:` front matter

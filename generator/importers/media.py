@@ -54,7 +54,7 @@ def media_file(url: str) -> MediaFile | None:
     return MediaFile(url, "static/wp-content/uploads/" + "/".join(segments))
 
 
-def plan_media(urls: Iterable[str]) -> dict[str, MediaFile]:
+def place_media(urls: Iterable[str]) -> dict[str, MediaFile]:
     """url -> its file, one file per path (the first URL wins)."""
     out: dict[str, MediaFile] = {}
     used: set[str] = set()

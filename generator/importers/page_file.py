@@ -4,7 +4,7 @@
     tags, weight (menu order), image (the featured image), aliases (old permalinks), listing (a Shopello
     plugin page), wordpress_id
 
-This module formats; where the file goes is `plan.py`'s, what gets written is `manifest.py`'s.
+This module formats; where the file goes is `placement.py`'s, what gets written is `manifest.py`'s.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from .html_markdown import to_markdown
-from .plan import Entry
+from .placement import Entry
 from .shopello_lists import listing_from_list, listing_from_page
 from .wp_shortcodes import Attachment, ShortcodeContext
 from .wxr import WxrItem

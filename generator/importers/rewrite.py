@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import parse_qs, urlsplit
 
-from .plan import ExportIndex, old_path
+from .placement import ExportIndex, old_path
 
 
 class LinkRewriter:

@@ -46,8 +46,9 @@ from ..fingerprint import file_signature
 from ..site import Site
 from ..sources.models import Product, ProductPage
 from ..sources.query import IdFilter, ProductQuery
-from .plan import channel_for
-from .views import ProductView, Signer
+from .query_plan import channel_for
+from ..signing import Signer
+from .views import ProductView
 
 if TYPE_CHECKING:
     from ..salesfile.recommend import Recommendation
@@ -100,7 +101,7 @@ class RecommendationStage:
             return {}
         if not Path(self.config.products.recommendations).is_absolute():
             SiteFiles(self.config.site_dir).check(path)
-        from ..salesfile.recommend import load_recommendations  # numpy with it: only for sites with the file
+        from ..salesfile.recommend import load_recommendations
 
         return load_recommendations(path)  # a bad line is a ContentError naming file:line
 

@@ -35,7 +35,7 @@ from ..sources.base import ProductSource, fetch_planned
 from ..sources.models import Product, ProductPage
 from ..sources.query import ProductQuery
 from .listing_json import DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options
-from .plan import QueryPlan, channel_for, plan_content
+from .query_plan import QueryPlan, channel_for, plan_queries
 from .taxonomy import ancestors, brand_url, store_url, taxonomy_pages, top_categories
 from .views import ProductView, Signer, product_url
 
@@ -101,7 +101,7 @@ class ProductStage:
     async def run(self, also_needed: Mapping[ProductQuery, str]) -> StageResult:
         """Fetch every query of the site (plus `also_needed`: query -> who needs it, e.g. widgets) in one
         round and add the product pages."""
-        plan = plan_content(self.site)
+        plan = plan_queries(self.site)
         taxonomy = await taxonomy_pages(self.site, self.source)
         for page, listing in taxonomy:
             plan.listings[page.url] = listing

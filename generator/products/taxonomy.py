@@ -20,7 +20,7 @@ from ..site import Site
 from ..sources.base import ProductSource
 from ..sources.models import CategoryNode
 from ..sources.query import ProductQuery
-from .plan import Listing
+from .query_plan import Listing
 from .views import slugify
 
 

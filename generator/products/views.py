@@ -10,16 +10,14 @@ or as a link.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
 
 from ..safety import plain_text, safe_url
+from ..signing import Signer
 from ..textfold import slugify
 from ..sources.models import IMAGE_SIZES, Product
-
-Signer = Callable[[str, str], str]  # (url, channel) -> signed url
 
 # Image hosts known to serve the same file over https (the Shopello plugin rewrites cdn.203.se the same way).
 HTTPS_IMAGE_HOSTS = ("cdn.203.se",)

@@ -6,10 +6,10 @@ top-level pages), `section:<name>` (a top-level content folder) and
 site-relative, else `widgets/<name>/`). Each place gets a channel whose name
 is "<site title> / <place title>" and whose uri is the page URL.
 
-`plan()` compares the places with the remote channels and the channel map
+`sync_actions()` compares the places with the remote channels and the channel map
 and says what to do (create, update, adopt a remote channel with the same
 uri, keep; channels of places that are gone are reported, never deleted:
-their statistics would go with them). `apply()` carries a plan out. The
+their statistics would go with them). `apply()` carries the actions out. The
 channel map itself (place -> channel id, the file the build reads) belongs
 to the site layer: `generator.channelmap`.
 
@@ -64,7 +64,7 @@ def site_places(config: Config, site: Site) -> list[Place]:
     return places
 
 
-def plan(places: Iterable[Place], remote: Iterable[Channel], state: Mapping[str, str]) -> list[ChannelAction]:
+def sync_actions(places: Iterable[Place], remote: Iterable[Channel], state: Mapping[str, str]) -> list[ChannelAction]:
     by_id = {c.channel_id: c for c in remote}
     by_uri = {c.uri: c for c in by_id.values() if c.uri}
     actions: list[ChannelAction] = []
@@ -87,7 +87,7 @@ def plan(places: Iterable[Place], remote: Iterable[Channel], state: Mapping[str,
 
 
 async def apply(client: PartnerClient, actions: Iterable[ChannelAction]) -> dict[str, str]:
-    """Carry out a plan; returns the new state (place -> channel id), orphans included."""
+    """Carry out the actions; returns the new state (place -> channel id), orphans included."""
     state: dict[str, str] = {}
     for step in actions:
         channel_id = step.channel_id

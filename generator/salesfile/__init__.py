@@ -3,7 +3,7 @@ compute co-purchase recommendations locally.
 
 Modules, one job each: `orders` (read and validate input), `grouping`
 (bounded-memory external sort), `build` (the file format and window),
-`auth` (X-Shoptimiza-Auth), `upload`, `publish`, `recommend`, `report`,
+`auth` (X-Shoptimiza-Auth), `upload`, `publish`, `recommend` (numpy counting in `copurchase`), `report`,
 `errors` (files are replaced through `generator.atomic`). This module only re-exports the public surface.
 """
 

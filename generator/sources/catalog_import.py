@@ -104,14 +104,23 @@ def upsert_products(conn: sqlite3.Connection, products: Iterable[Product], *,
     count = 0
     iterator = iter(products)
     while batch := list(islice(iterator, BATCH)):
+        renamed = _new_or_renamed(conn, batch)
         categories, stores, brands = _write_batch(conn, batch, feed_store)
         if report is not None:
             report.category_ids.update(categories)
             report.store_ids.update(stores)
             report.brand_keys.update(brands)
-        mark_changed(conn, (p.product_id for p in batch))
+        mark_changed(conn, renamed)
         count += len(batch)
     return count
+
+
+def _new_or_renamed(conn: sqlite3.Connection, batch: list[Product]) -> list[int]:
+    """Ids in `batch` that are new or whose name changed: related lists depend on names alone, so
+    re-importing unchanged products (the demo data, on every build) recomputes nothing."""
+    known = dict(conn.execute("SELECT product_id, name FROM products WHERE product_id IN "
+                              "(SELECT value FROM json_each(?))", (json.dumps([p.product_id for p in batch]),)))
+    return [p.product_id for p in batch if known.get(p.product_id) != p.name]
 
 
 def _write_batch(conn: sqlite3.Connection, batch: list[Product],

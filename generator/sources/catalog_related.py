@@ -6,7 +6,8 @@ of the product's name are the query; ties by product id ascending). They used
 to be one FTS5 OR-query per product page at build time: 36 ms each, over half
 of a 10,000-product build. Now they live in the `related` table:
 
-- writers (`catalog_import`, feed sync) only mark changed ids in `related_dirty`;
+- writers (`catalog_import`, feed sync) only mark changed ids in `related_dirty` (new, renamed or
+  deleted products: lists depend on names alone);
 - `refresh_related` recomputes what those changes can affect, with numpy over an
   in-memory inverted index of every name (about 0.1 ms per product): the
   changed products themselves, the products whose lists named a changed one,

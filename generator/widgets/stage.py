@@ -23,7 +23,8 @@ from ..content import Page
 from ..errors import BuildError
 from ..i18n import site_translations
 from ..output import OutputWriter
-from ..products.views import ProductView, Signer
+from ..products.views import ProductView
+from ..signing import Signer
 from ..site import Site
 from ..sources.models import ProductPage
 from ..sources.query import ProductQuery

@@ -113,7 +113,7 @@ def shortcode_query(shortcode: Shortcode, page: Page) -> ProductQuery:
                            column=shortcode.column) from None
 
 
-def plan_page(page: Page, config: Config) -> tuple[Listing | None, dict[int, ProductQuery]]:
+def page_queries(page: Page, config: Config) -> tuple[Listing | None, dict[int, ProductQuery]]:
     """The listing and the product shortcode queries (by shortcode index) of one content page."""
     queries = {index: shortcode_query(shortcode, page) for index, shortcode in enumerate(page.shortcodes)
                if shortcode.name == "products"}
@@ -153,11 +153,11 @@ class QueryPlan:
         return owners
 
 
-def plan_content(site: Site) -> QueryPlan:
+def plan_queries(site: Site) -> QueryPlan:
     """Collect the listings and product shortcodes of every content page."""
     plan = QueryPlan({}, {})
     for page in site.content_pages:
-        listing, shortcodes = plan_page(page, site.config)
+        listing, shortcodes = page_queries(page, site.config)
         if listing is not None:
             plan.listings[page.url] = listing
         plan.shortcodes.update({(page.url, index): query for index, query in shortcodes.items()})

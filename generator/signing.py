@@ -1,9 +1,14 @@
 """Signed click links (SignUri), byte-compatible with the Shopello PHP library.
 
-Owns: PHP-compatible JSON encoding of partner data, signing a URL with the
-publisher's consumer secret, and verifying a signed URL. Must not: read
-configuration or the environment, log, or put the secret into any value it
-returns or any exception it raises.
+Owns everything about signing: PHP-compatible JSON encoding of partner data,
+signing a URL with the publisher's consumer secret, verifying a signed URL,
+and the build's signer (`make_signer`: the page's channel, or plain links
+with one warning when the secret is missing). The secret is read only
+through `generator.config` (`Config.secret`, `secret_from_env`), never from
+the environment directly. Must not: log (warnings go through the Reporter),
+or put the secret into any value it returns or any exception it raises.
+The `shelfpress links` command (generator/commands/links.py) is a thin CLI
+over `verify_link`.
 
 Algorithm (see shared/API-NOTES.md, "Signed links"):
 
@@ -24,16 +29,26 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
-__all__ = ["VerifiedLink", "php_json_encode", "sign_url", "sign_value", "verify_url"]
+from .config import LinksConfig, secret_from_env
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .console import Reporter
+
+__all__ = ["DEFAULT_PARAM", "DEFAULT_SECRET_ENV", "Signer", "VerifiedLink", "make_signer", "php_json_encode",
+           "sign_url", "sign_value", "unsigned_warning", "verify_link", "verify_url"]
 
 HASH_LENGTH = 10
 DEFAULT_PARAM = "partnerdata"
+DEFAULT_SECRET_ENV: str = LinksConfig.secret_env  # the schema's default for `[links] secret_env`
+Signer = Callable[[str, str], str]  # (url, channel) -> signed url
 _PARAM_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _PHP_INT_KEY = re.compile(r"^(0|-?[1-9][0-9]*)$")
 _SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n",
@@ -205,3 +220,44 @@ def _decode_token(token: str) -> tuple[bool, Any]:
         return True, json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8"))
     except (binascii.Error, ValueError):
         return False, None
+
+
+def verify_link(url: str, secret_env: str = DEFAULT_SECRET_ENV, param: str = DEFAULT_PARAM,
+                hint: str = "") -> VerifiedLink:
+    """`verify_url` with the secret from environment variable `secret_env`, read through the config
+    module; a ConfigError naming the variable (never a value, `hint` appended) when it is unset."""
+    return verify_url(url, secret_from_env(secret_env, hint), param=param)
+
+
+# --- the build's signer ------------------------------------------------------
+
+def unsigned_warning(config: Config, channel: str) -> str:
+    """Why links for `channel` would go out unsigned (the secret is missing), or "" when they would not."""
+    if not channel or config.secret(config.links.secret_env, "signing secret", required=False):
+        return ""
+    return (f"links are not signed: channel {channel!r} is set but the environment variable "
+            f"{config.links.secret_env} (the signing secret) is not")
+
+
+def make_signer(config: Config, reporter: Reporter) -> Signer:
+    """The link signer a build uses: SignUri with the page's channel, or plain links.
+
+    Without a channel there is nothing to sign. With a channel but no secret in
+    the environment, links go out unsigned and the build warns once (an error
+    with --strict): a demo or a fresh clone must still build.
+    """
+    secret = config.secret(config.links.secret_env, "signing secret", required=False)
+    warned: list[bool] = []
+
+    @lru_cache(maxsize=65536)
+    def sign(url: str, channel: str) -> str:
+        if not channel or not url:
+            return url
+        if not secret:
+            if not warned:
+                warned.append(True)
+                reporter.warn(unsigned_warning(config, channel))
+            return url
+        return sign_url(url, secret, {"channel": channel})
+
+    return sign

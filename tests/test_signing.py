@@ -1,12 +1,18 @@
-"""SignUri: byte-compatibility with the PHP library, verification, CLI."""
+"""generator/signing.py: byte-compatibility with the PHP library, verification, the build's signer, the CLI."""
 
 from __future__ import annotations
+
+import io
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from generator.commands.links import links_group
-from generator.links import php_json_encode, sign_url, verify_url
+from generator.commands.links import links_group, verify_command
+from generator.config import LinksConfig, load_config
+from generator.console import Reporter
+from generator.signing import DEFAULT_SECRET_ENV, make_signer, php_json_encode, sign_url, verify_url
+from tests.sites import BASIC_CONFIG, write_site
 
 SECRET = "123456789"
 
@@ -146,3 +152,31 @@ def test_cli_missing_secret_env_is_one_line_error(monkeypatch):
     result = CliRunner().invoke(links_group, ["verify", "https://s/?partnerdata=a.b"])
     assert result.exit_code == 1
     assert "SHOPELLO_SIGNING_SECRET is not set" in result.output
+
+
+def test_cli_default_secret_env_is_the_config_schema_default():
+    """One source of truth: `links verify` and `[links] secret_env` default to the same variable."""
+    option = next(param for param in verify_command.params if param.name == "secret_env")
+    assert option.default == DEFAULT_SECRET_ENV == LinksConfig().secret_env
+
+
+def _signer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: str):
+    monkeypatch.setenv("SP_TEST_SIGNING", secret)
+    config = load_config(write_site(tmp_path, {}, BASIC_CONFIG + '[links]\nsecret_env = "SP_TEST_SIGNING"\n'))
+    stream = io.StringIO()
+    return make_signer(config, Reporter(stream=stream)), stream
+
+
+def test_build_signer_signs_with_the_channel(tmp_path, monkeypatch):
+    sign, log = _signer(tmp_path, monkeypatch, "build-secret-value")
+    assert verify_url(sign("https://shop.example/p", "42"), "build-secret-value").data == {"channel": "42"}
+    assert sign("https://shop.example/p", "") == "https://shop.example/p"  # no channel: nothing to sign
+    assert log.getvalue() == ""
+
+
+def test_build_signer_without_secret_warns_once_and_leaves_links_plain(tmp_path, monkeypatch):
+    sign, log = _signer(tmp_path, monkeypatch, "")
+    assert [sign(f"https://shop.example/{n}", "42") for n in range(3)] == [
+        f"https://shop.example/{n}" for n in range(3)]
+    assert log.getvalue().count("links are not signed") == 1
+    assert "SP_TEST_SIGNING" in log.getvalue()
