@@ -11,7 +11,6 @@ from click.testing import CliRunner
 
 from generator.commands.catalog import catalog_group
 from generator.errors import ShelfpressError
-from generator.sources.base import ProductSource
 from generator.sources.catalog import CatalogSource
 from generator.sources.catalog_import import upsert_products
 from generator.sources.catalog_query import disseminate
@@ -41,10 +40,6 @@ def test_cases_cover_every_parameter() -> None:
             if value not in (None, False, (), 0) and not (hasattr(value, "include") and not value)}
     assert used >= set(ProductQuery.parameter_names())
     assert len(CASES) >= 30
-
-
-def test_catalog_is_a_product_source(catalog: CatalogSource) -> None:
-    assert isinstance(catalog, ProductSource)
 
 
 def test_output_is_deterministic(tmp_path: Path) -> None:

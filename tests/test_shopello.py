@@ -15,7 +15,6 @@ import pytest
 
 from generator import __version__
 from generator.errors import ConfigError
-from generator.sources.base import ProductSource
 from generator.sources.cache import OfflineMissError
 from generator.net import (APIError, AuthError, DecodeError, RateLimitedError, RequestError,
                                     ServerError)
@@ -60,12 +59,6 @@ def fails(server: ShopelloServer, call: Callable[[ShopelloSource], Awaitable[Any
 
 
 # -- endpoints ------------------------------------------------------------------
-
-
-def test_source_satisfies_the_protocol(shopello_server: ShopelloServer) -> None:
-    source = ShopelloSource(settings(shopello_server))
-    assert isinstance(source, ProductSource)
-    asyncio.run(source.aclose())
 
 
 def test_products(shopello_server: ShopelloServer, memory_backend: MemoryBackend) -> None:
