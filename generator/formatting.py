@@ -8,11 +8,11 @@ shown without decimals, as shops do.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import NumberPattern, format_decimal, format_percent, parse_pattern
 
 from .errors import ConfigError
 
@@ -27,14 +27,19 @@ class Formatter:
         self._price = lru_cache(maxsize=None)(self._format_price)  # one entry per distinct price: Babel is slow
 
     def _format_price(self, amount: float, currency: str) -> str:
+        """What `babel.numbers.format_currency` gives, with the patterns parsed once, not per price."""
         if amount.is_integer():
-            return format_currency(amount, currency, locale=self.locale, format=self._whole_pattern(),
-                                   currency_digits=False)
-        return format_currency(amount, currency, locale=self.locale)
+            return self._whole.apply(amount, self.locale, currency=currency, currency_digits=False)
+        return self._standard.apply(amount, self.locale, currency=currency)
 
-    def _whole_pattern(self) -> str:
-        pattern = self.locale.currency_formats["standard"].pattern
-        return pattern.split(";")[0].replace(".00", "").replace(",00", "")
+    @cached_property
+    def _standard(self) -> NumberPattern:
+        return self.locale.currency_formats["standard"]
+
+    @cached_property
+    def _whole(self) -> NumberPattern:
+        """The standard pattern without decimals: whole prices are shown as shops show them."""
+        return parse_pattern(self._standard.pattern.split(";")[0].replace(".00", "").replace(",00", ""))
 
     def price(self, amount: float | int | None, currency: str = "SEK") -> str:
         if amount is None:

@@ -101,9 +101,12 @@ def shadow_path(out_dir: Path, preferred: Path | None = None) -> Path:
     return preferred if same_device else beside
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def _same_bytes(path: Path | str, data: bytes) -> bool:
     try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
+        if os.stat(path).st_size != len(data):
+            return False
+        with open(path, "rb") as file:
+            return file.read() == data
     except OSError:
         return False
 
@@ -115,16 +118,24 @@ def _replace_with(target: Path, fill: Callable[[Path], object]) -> None:
     os.replace(temp, target)
 
 
-def _write_new(target: Path, data: bytes) -> None:
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _write_new(target: Path | str, data: bytes) -> None:
     """Create `target`, which must not exist, in place: a new inode is shared with nothing, and a cold
     build saves a rename per file. A failed write removes it (a kill leaves the shadow's incomplete
-    marker, which makes the next build distrust the whole shadow)."""
-    with open(target, "xb") as file:
-        try:
-            file.write(data)
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
+    marker, which makes the next build distrust the whole shadow). Plain os calls, not open(): no
+    buffer, no tty check and no seek, three system calls fewer for each of 10,000 pages."""
+    fd = os.open(target, _NEW_FILE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except BaseException:
+        os.close(fd)
+        os.unlink(target)
+        raise
+    os.close(fd)
 
 
 def _link_or_copy(old: Path, target: Path) -> None:
@@ -141,25 +152,25 @@ class FileStore:
 
     def __init__(self, live: Path, shadow: Path, *, fresh: bool) -> None:
         self.live, self.shadow, self.fresh = live, shadow, fresh
-        self._made_dirs: set[Path] = set()
+        self._made_dirs: set[str] = set()
 
-    def _parent(self, target: Path) -> None:
-        parent = target.parent
+    def _parent(self, target: Path | str) -> None:
+        parent = os.path.dirname(target)
         if parent not in self._made_dirs:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             self._made_dirs.add(parent)
 
     def put(self, key: str, data: bytes) -> bool:
         """Make `key` hold `data` in the next site; True when that differs from the live site."""
-        target, live = self.shadow / key, self.live / key
-        if _same_bytes(live, data):
-            self._carry_live(target, live)
+        target = os.path.join(self.shadow, key)  # strings, not Paths: this runs for every page
+        if _same_bytes(os.path.join(self.live, key), data):
+            self._carry_live(Path(target), self.live / key)
             return False
         self._parent(target)
         try:
             _write_new(target, data)
         except FileExistsError:  # maybe a hard link of a live file: replace, never rewrite
-            _replace_with(target, lambda temp: temp.write_bytes(data))
+            _replace_with(Path(target), lambda temp: temp.write_bytes(data))
         return True
 
     def _carry_live(self, target: Path, live: Path) -> None:
