@@ -220,11 +220,13 @@ class BuildState:
         nav = [(p.url, p.title, str(p.weight), p.kind) for p in site.nav]
         common = digest(self.key, whole_site, repr(nav), data.value(site.data))
 
+        no_front = digest(data.value({}), data.value({}))  # a generated page's: 10,000 product pages
+
         def described(p: Page, source: str) -> str:
             entry = entries.get(p.url)
             front = entry.front_of(p, data) if entry is not None else None
             if front is None:
-                front = digest(data.value(p.front), data.value(p.params))
+                front = digest(data.value(p.front), data.value(p.params)) if p.front or p.params else no_front
             return digest(p.kind, p.url, p.title, p.description, str(p.source), source, front)
 
         # What a section page shows of its children: their front matter, and their text only when some

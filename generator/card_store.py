@@ -109,8 +109,8 @@ class CardStore:
 
 
 def _card_views(pages: list[Page], template_for: Any, templates: TemplateDigests) -> list[ProductView]:
-    """Each product view shown in a list in the data of a page whose template reaches the card template,
-    once (views are shared: one per product and channel)."""
+    """Each product view in the data of a page whose template reaches the card template, once (views are
+    shared: one per product and channel)."""
     shows_cards: dict[tuple[str, ...], bool] = {}
     found: dict[int, ProductView] = {}
     for page in pages:
@@ -124,13 +124,10 @@ def _card_views(pages: list[Page], template_for: Any, templates: TemplateDigests
     return list(found.values())
 
 
-def _views_in(value: Any) -> Iterator[ProductView]:
-    if isinstance(value, Mapping):
-        for item in value.values():
+def _views_in(value: Mapping[str, Any] | list[Any] | tuple[Any, ...]) -> Iterator[ProductView]:
+    """Every product view in `value` (page data: dicts and lists of views, scalars and other objects)."""
+    for item in value.values() if isinstance(value, Mapping) else value:
+        if isinstance(item, ProductView):
+            yield item
+        elif isinstance(item, (list, tuple, Mapping)):
             yield from _views_in(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            if isinstance(item, ProductView):
-                yield item
-            elif isinstance(item, (list, tuple, Mapping)):
-                yield from _views_in(item)

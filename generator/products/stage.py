@@ -86,13 +86,13 @@ class ProductStage:
 
     def views(self, products: tuple[Product, ...] | list[Product], channel: str) -> list[ProductView]:
         """One ProductView per (product, channel) for the whole build: a product on a listing, its own
-        page and ten related lists is signed, checked and fingerprinted once."""
+        page and ten related lists is checked, signed and fingerprinted once."""
         out = []
         for product in products:
             view = self._views.get((id(product), channel))
             if view is None or view.product is not product:
                 view = self._views[(id(product), channel)] = ProductView(product, channel, self.sign)
-                if not view.click_url:
+                if not view.link_target:
                     self.reporter.warn(f"product {product.product_id} has no http(s) click URL; shown without "
                                        "a link", kind="product without a safe click URL")
             out.append(view)

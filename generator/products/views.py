@@ -72,10 +72,15 @@ class ProductView:
         return product_url(self.product)
 
     @cached_property
+    def link_target(self) -> str:
+        """The API's click URL when it is http(s), else "" (unsigned: whether there is a link at all)."""
+        return safe_url(self.product.url)
+
+    @cached_property
     def click_url(self) -> str:
-        """The signed outbound link, or "" when the API's URL is not http(s)."""
-        url = safe_url(self.product.url)
-        return self.sign(url, self.channel) if url else ""
+        """The signed outbound link, or "" when the API's URL is not http(s). Signed when first shown,
+        so an incremental build signs only the products on the pages it renders."""
+        return self.sign(self.link_target, self.channel) if self.link_target else ""
 
     @cached_property
     def store_click_url(self) -> str:
