@@ -48,7 +48,7 @@ from .fingerprint import DataDigests, TemplateDigests, digest, file_signature
 from .markup import MarkdownRenderer, Rendered
 from .output import OutputWriter, ShadowRecord
 from .render import theme_dirs
-from .site import Site, parent_url
+from .site import ContentListing, Site, parent_url
 
 FORMAT = 2
 # Coarse file timestamps tick every few ms: a file modified this close to when it was read
@@ -139,6 +139,7 @@ class BuildState:
         self.fingerprints: Fingerprints | None = None
         self._markdown: CachedMarkdown | None = None
         self._seen: set[str] = set()
+        self._listing: list[tuple[Path, os.stat_result]] | None = None
         self._committed: tuple[str, dict[str, str], str] = ("", {}, "")  # what the live site was built from
 
     # -- persistence -------------------------------------------------------------------------------
@@ -203,6 +204,29 @@ class BuildState:
         page = read_page(path, content_dir, site_dir, permalinks, data)
         self.sources[name] = _Source(stat.st_mtime_ns, stat.st_size, read_ns, digest(data), page)
         return _fresh(page)
+
+    def content_listing(self, config: Config, changed: set[str] | None) -> ContentListing | None:
+        """The content files of the last site loaded with this state, brought up to date with `changed`
+        (site-relative paths the dev server's watcher saw): None when only a new walk can tell, i.e. a
+        file or folder under content/ appeared, went away or is not a regular file now, or the config
+        changed. Each changed file is checked again by `load_site`; the others keep their status."""
+        last, self._listing = self._listing, None  # a failed load must not leave an old listing behind
+        if last is None or changed is None or config.config_file.name in changed:
+            return None
+        index = {str(path): i for i, (path, _) in enumerate(last)}
+        listing: ContentListing = list(last)
+        for rel in changed:
+            if Path(rel).parts[:1] != ("content",):
+                continue  # templates, static files, data: the list of content files is what it was
+            position = index.get(str(config.site_dir / rel))
+            if position is None or not os.path.isfile(config.site_dir / rel):
+                return None
+            listing[position] = (listing[position][0], None)
+        return listing
+
+    def loaded(self, site: Site) -> None:
+        """Remember `site`'s checked content files for the next `content_listing`."""
+        self._listing = list(site.content_files)
 
     @property
     def markdown(self) -> CachedMarkdown:

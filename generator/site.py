@@ -32,6 +32,7 @@ class Site:
     static_files: list[tuple[str, Path]] = field(default_factory=list)
     drafts: bool = False
     data: dict[str, Any] = field(default_factory=dict)  # shared context the product stage fills
+    content_files: list[tuple[Path, os.stat_result]] = field(default_factory=list)  # as checked when loaded
 
     def __post_init__(self) -> None:
         self.by_url: dict[str, Page] = {}
@@ -119,6 +120,8 @@ def _section_pages(pages: Iterable[Page], config: Config) -> list[Page]:
 
 
 PageReader = Callable[[Path, Path, Path, str, os.stat_result], Page]
+ContentListing = list[tuple[Path, os.stat_result | None]]
+"""Content files and their status from an earlier check, None for each file that must be checked again."""
 """(file, content dir, site dir, permalinks, the file's status as checked) -> its Page."""
 
 
@@ -126,18 +129,21 @@ def _read_fresh(path: Path, content_dir: Path, site_dir: Path, permalinks: str, 
     return read_page(path, content_dir, site_dir, permalinks)
 
 
-def load_site(config: Config, *, drafts: bool = False, read: PageReader = _read_fresh) -> Site:
+def load_site(config: Config, *, drafts: bool = False, read: PageReader = _read_fresh,
+              listing: ContentListing | None = None) -> Site:
     """Read every content file into the site graph; raise on the first bad file.
 
     `read` parses one file (default: `content.read_page`, always); incremental builds pass a caching reader.
+    `listing` (the dev server, from its watcher) spares walking content/ and checking unchanged files again.
     """
     site = Site(config, drafts=drafts)
     files = SiteFiles(config.site_dir)
     check_read_paths(config, files)
     content_dir = config.site_dir / "content"
     pages = []
-    for path in content_files(content_dir):
-        status = files.check(path, config.max_content_size)
+    for path, known in listing if listing is not None else ((path, None) for path in content_files(content_dir)):
+        status = known or files.check(path, config.max_content_size)
+        site.content_files.append((path, status))
         page = read(path, content_dir, config.site_dir, config.permalinks, status)
         if page.draft and not drafts:
             continue

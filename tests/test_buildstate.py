@@ -11,6 +11,7 @@ from generator.buildstate import BuildState
 from generator.commands.build import BuildReport, build
 from generator.config import load_config
 from generator.console import Reporter
+from generator.errors import ContentError
 from tests.sites import BASIC_CONFIG, add_files, tree, write_site
 
 PAGES = {
@@ -126,3 +127,38 @@ def test_same_output_as_a_clean_build(site: Path, tmp_path: Path) -> None:
     config = load_config(site)
     build(config, output=tmp_path / "clean", clean=True, reporter=Reporter(verbosity=0))
     assert tree(site / "public") == tree(tmp_path / "clean")
+
+
+def test_dev_server_rebuilds_trust_the_watcher_for_unchanged_files_only(site: Path, tmp_path: Path) -> None:
+    """With the watcher's changed paths, a serving rebuild checks only those files again; an added, removed
+    or retyped file makes it list content/ anew; the output always equals a clean build's."""
+    config = load_config(site)
+    state = BuildState(config.output_path)
+
+    def serve_build(*changed: str) -> None:
+        build(load_config(site), state=state, reporter=Reporter(verbosity=0), serving=True, changed=set(changed))
+        clean = tmp_path / "clean"
+        build(load_config(site), clean=True, output=clean, reporter=Reporter(verbosity=0))
+        assert tree(site / "public") == tree(clean)
+
+    serve_build()
+    touch_later(site / "content/about.md", "---\ntitle: About us\n---\nNew text.\n")
+    serve_build("content/about.md")
+    assert b"New text." in (site / "public/about/index.html").read_bytes()
+    touch_later(site / "content/guides/desks.md", "---\ntitle: Desks\n---\nDesk text.\n")
+    serve_build("content/guides/desks.md")
+    assert (site / "public/guides/desks/index.html").is_file()
+    (site / "content/news/first.md").unlink()
+    serve_build("content/news/first.md")
+    assert not (site / "public/news/first/index.html").exists()
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\ntitle: Secret\n---\nPrivate.\n")
+    (site / "content/about.md").unlink()
+    (site / "content/about.md").symlink_to(secret)
+    with pytest.raises(ContentError, match="leads outside the site"):
+        build(load_config(site), state=state, reporter=Reporter(verbosity=0), serving=True,
+              changed={"content/about.md"})
+    (site / "content/about.md").unlink()
+    touch_later(site / "content/about.md", "---\ntitle: About\n---\nBack.\n")
+    serve_build("content/about.md")  # the failed load left no listing behind: content/ is walked again
+    assert b"Back." in (site / "public/about/index.html").read_bytes()

@@ -98,14 +98,15 @@ class StageTimer:
 def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: bool = False,
           output: Path | None = None, reporter: Reporter | None = None,
           cache_mode: CacheMode = CacheMode.NORMAL, state: BuildState | None = None,
-          serving: bool = False) -> BuildReport:
+          serving: bool = False, changed: set[str] | None = None) -> BuildReport:
     """Build the site into `output` (default: the configured output_dir), atomically.
 
     Incremental: outputs whose inputs did not change since the build `state` records (default: the one
     saved for this output dir in the cache dir) are kept, not rendered; `clean` ignores the state.
     `serving` (the dev server, which builds only when its watcher saw a change) skips the "did anything
     change" signature, and keeps the previous search index when pages changed, saying so in the report's
-    `search_stale`; `refresh_search_index` brings it up to date.
+    `search_stale`; `refresh_search_index` brings it up to date. It passes `changed`, the site-relative
+    paths its watcher saw since the last build, so unchanged content files are not listed and checked again.
     """
     reporter = reporter or Reporter()
     timer = StageTimer(reporter)
@@ -125,7 +126,9 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         return _nothing_changed(state, reporter, strict, timer)
 
     with timer("read content"):
-        site = load_site(config, drafts=drafts, read=state.read_page)
+        site = load_site(config, drafts=drafts, read=state.read_page,
+                         listing=state.content_listing(config, changed) if serving else None)
+        state.loaded(site)
         widgets = WidgetStage(site, make_signer(config, reporter), reporter)
         recommendations = RecommendationStage(site, reporter)
         if config.search:

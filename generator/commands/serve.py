@@ -124,10 +124,11 @@ class DevServer:
             thread.join(timeout=5)
         shutil.rmtree(self.temp, ignore_errors=True)
 
-    def _build(self) -> None:
+    def _build(self, changed: set[str] | None = None) -> None:
         """Build into the served dir; the search index may lag behind (see _rebuild_loop)."""
         report = build(self.config, drafts=self.drafts, output=self.out_dir, state=self.state,
-                       reporter=Reporter(self.reporter.verbosity, self.reporter.stream), serving=True)
+                       reporter=Reporter(self.reporter.verbosity, self.reporter.stream), serving=True,
+                       changed=changed)
         self._search_stale = self._search_stale or report.search_stale
         self.reporter.info(report.summary())
 
@@ -169,7 +170,7 @@ class DevServer:
             return
         site = self.config.site_dir
         with self._lock:
-            self._changes.update(str(Path(path).relative_to(site)) for _, path in batch)
+            self._changes.update(os.path.relpath(path, site) for _, path in batch)  # a catalog may be outside
         self.epochs.want()
 
     def _rebuild_loop(self) -> None:
@@ -193,7 +194,7 @@ class DevServer:
             if self.server is not None:
                 self.server.base_path = self.config.base_path
                 self.server.public_url = self.config.base_url
-            self._build()
+            self._build(changed)
         except Exception as exc:  # noqa: BLE001 - any failure keeps the last good site and is shown
             message = exc.format_message() if isinstance(exc, ShelfpressError) else f"{type(exc).__name__}: {exc}"
             self.reporter.error(f"rebuild failed ({shown}): {message}")
