@@ -57,16 +57,17 @@ class CardStore:
                 cards: ProductCards, build_key: str, *, clean: bool) -> None:
         """Give `cards` the HTML of every card `pages` will show (eager=False), from the store or rendered."""
         views = _card_views(pages, template_for, templates)
+        # --clean renders every card again, and a site without cards needs none; both still drop stale ones.
+        self._stored = self._load(keys_only=clean or not views)
         if not views:
             return
         base = digest(build_key, templates.of(CARD_TEMPLATE))
         keys = [digest(base, data.value(view)) for view in views]
-        if not clean:
-            self._stored = self._load()
-        missing = [i for i, key in enumerate(keys) if key not in self._stored]
+        known = {} if clean else self._stored
+        missing = [i for i, key in enumerate(keys) if key not in known]
         rendered = dict(zip(missing, render_cards([views[i] for i in missing], cards)))
         for i, (view, key) in enumerate(zip(views, keys)):
-            html = self._stored.get(key) if i not in rendered else rendered[i]
+            html = rendered[i] if i in rendered else known.get(key)
             if html is not None:  # None: this card fails to render; a page that shows it reports the error
                 self._wanted[key] = html
                 cards.preload(view, html)
@@ -88,12 +89,13 @@ class CardStore:
         except (sqlite3.Error, OSError):
             pass
 
-    def _load(self) -> dict[str, str]:
+    def _load(self, *, keys_only: bool = False) -> dict[str, str]:
+        """key -> html of every stored card ("" for each with `keys_only`)."""
         if self.path is None or not self.path.is_file():
             return {}
         try:
             with closing(self._connect()) as conn:
-                return dict(conn.execute("SELECT key, html FROM cards"))
+                return dict(conn.execute("SELECT key, '' FROM cards" if keys_only else "SELECT key, html FROM cards"))
         except (sqlite3.Error, OSError):
             return {}
 

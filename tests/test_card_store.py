@@ -80,3 +80,16 @@ def test_a_broken_card_cache_is_rebuilt_not_fatal(tmp_path: Path) -> None:
     (site / "content/about.md").write_text("---\ntitle: About\n---\nEdited.\n")
     build(load_config(site), reporter=Reporter(verbosity=0))
     assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
+
+
+def test_clean_builds_render_every_card_and_the_store_keeps_only_the_live_ones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_shop(tmp_path / "shop")
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    first = stored(site)
+    upsert(site / "products.sqlite", lamp(TARGET, NEW_NAME, 87, regular=300))
+    calls = cards_rendered(monkeypatch)
+    build(load_config(site), clean=True, reporter=Reporter(verbosity=0))
+    assert len(calls) == len(first)  # --clean trusts no cache
+    after = stored(site)
+    assert len(after) == len(first) and len(set(after) - set(first)) == 1  # the old card of the lamp is gone
