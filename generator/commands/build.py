@@ -18,6 +18,7 @@ it was. `-v` prints each stage's time.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -125,24 +126,25 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         run_sync(source.aclose())
         return _nothing_changed(state, reporter, strict, timer)
 
-    with timer("read content"):
-        site = load_site(config, drafts=drafts, read=state.read_page,
-                         listing=state.content_listing(config, changed) if serving else None)
-        state.loaded(site)
-        widgets = WidgetStage(site, make_signer(config, reporter), reporter)
-        recommendations = RecommendationStage(site, reporter)
-        if config.search:
-            add_search_page(site)
-    with timer("fetch products"):
-        products = run_stage(site, source, widgets.sign, reporter,
-                             also_needed={**recommendations.needed_by(), **widgets.needed_by()})
-        widgets.add_pages(products.results)
-        recommendations.add_data(products.results, widgets.sign)
-    env = make_environment(config, strict=strict)
-    renderer = PageRenderer(site, env, markdown=state.markdown)
-    templates, data = TemplateDigests(env), DataDigests()
-    with timer("fingerprint"):
-        fingerprints = state.fingerprint_pages(site, templates, renderer.template_for, data)
+    with collector_paused():  # the site graph: hundreds of thousands of objects that all stay alive
+        with timer("read content"):
+            site = load_site(config, drafts=drafts, read=state.read_page,
+                             listing=state.content_listing(config, changed) if serving else None)
+            state.loaded(site)
+            widgets = WidgetStage(site, make_signer(config, reporter), reporter)
+            recommendations = RecommendationStage(site, reporter)
+            if config.search:
+                add_search_page(site)
+        with timer("fetch products"):
+            products = run_stage(site, source, widgets.sign, reporter,
+                                 also_needed={**recommendations.needed_by(), **widgets.needed_by()})
+            widgets.add_pages(products.results)
+            recommendations.add_data(products.results, widgets.sign)
+        env = make_environment(config, strict=strict)
+        renderer = PageRenderer(site, env, markdown=state.markdown)
+        templates, data = TemplateDigests(env), DataDigests()
+        with timer("fingerprint"):
+            fingerprints = state.fingerprint_pages(site, templates, renderer.template_for, data)
     cards = CardStore.for_site(config)
     with timer("product cards"):
         cards.prepare(site.pages, renderer.template_for, templates, data, env.globals["product_card"], state.key,
@@ -217,6 +219,23 @@ def _check_strict(warnings: list[str], strict: bool) -> None:
 def _details(products: StageResult, source: ProductSource) -> list[str]:
     return [f"{products.product_pages:,} product pages", f"{products.listing_pages:,} listing pages",
             source.stats.summary()]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the site graph is built.
+
+    Reading content and the product stage allocate hundreds of thousands of objects that all stay alive
+    until the build ends; the collector would walk them again and again and free nothing (about a fifth of
+    the serial time of a 10,000-product build). It runs again before rendering, in this process and in the
+    render workers it forks."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _fetch_progress(reporter: Reporter) -> ProgressHook:
