@@ -86,3 +86,9 @@ def test_nav_lists_top_level_pages_and_sections_by_weight_date_and_title(tmp_pat
     })
     assert [p.title for p in site.nav] == ["Först", "alfa", "Beta", "Guider", "Ny", "Gammal", "Tung"]
 
+
+def test_nav_holds_no_pages_of_sections_with_ugly_permalinks(tmp_path: Path) -> None:
+    site = load(tmp_path, {"content/om.md": page("Om"), "content/guider/index.md": page("Guider"),
+                           "content/guider/val.md": page("Val")}, config=SMALL_CONFIG + 'permalinks = "ugly"\n')
+    assert site.by_url["/guider/val.html"].title == "Val"
+    assert [p.url for p in site.nav] == ["/guider/", "/om.html"]
