@@ -33,6 +33,18 @@ def publish(out: Path, files: dict[str, bytes]) -> ShadowRecord | None:
     return writer.commit()[1]
 
 
+def change_home(out: Path) -> tuple[OutputWriter, ShadowRecord]:
+    """An incremental build that writes index.html anew and keeps the rest: its shadow now holds the
+    previous site, which the next build may trust."""
+    writer = writer_for(out)
+    writer.write("index.html", b"v2", "content/index.md")
+    writer.keep("a/index.html", "content/a.md")
+    writer.keep("style.css", "static/style.css")
+    record = writer.commit()[1]
+    assert record is not None
+    return writer, record
+
+
 @pytest.fixture
 def out(tmp_path: Path) -> Path:
     out = tmp_path / "public"
@@ -131,12 +143,8 @@ def test_unclaimed_live_files_are_pruned(out: Path) -> None:
 
 def test_a_trusted_shadow_is_levelled_with_the_live_site(out: Path) -> None:
     """Three incremental builds on one trusted shadow: each sees the live site, never the shadow's lag."""
-    first = writer_for(out)
-    first.write("index.html", b"v2", "content/index.md")
-    first.keep("a/index.html", "content/a.md")
-    first.keep("style.css", "static/style.css")
-    record = first.commit()[1]
-    assert record is not None and record.lag == ["index.html"]
+    first, record = change_home(out)
+    assert record.lag == ["index.html"]
 
     second = writer_for(out, first, record)
     assert second.previous_trusted
@@ -157,12 +165,7 @@ def test_a_trusted_shadow_is_levelled_with_the_live_site(out: Path) -> None:
 
 
 def test_an_interrupted_shadow_is_not_trusted(out: Path) -> None:
-    writer = writer_for(out)
-    writer.write("index.html", b"v2", "content/index.md")
-    writer.keep("a/index.html", "content/a.md")
-    writer.keep("style.css", "static/style.css")
-    record = writer.commit()[1]
-    assert record is not None
+    writer, record = change_home(out)
     shadow = out.parent / "cache" / "shadow"
     (shadow / INCOMPLETE).touch()  # a build was killed while changing the shadow
     (shadow / "a/index.html").unlink()
