@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Literal
 
@@ -45,12 +46,32 @@ class BrokenBundle(Exception):
     """Pagefind wrote a bundle that cannot be served (an empty file, an unreadable entry file)."""
 
 
+def _is_compressed(path: Path) -> bool:
+    """Pagefind's index, fragment, metadata and wasm files are gzip streams."""
+    return path.suffix == ".pagefind" or path.suffix.startswith(".pf_")
+
+
+def _whole_gzip(data: bytes) -> bool:
+    """Whether `data` is a gzip stream that ends where it should (not cut off part way)."""
+    stream = zlib.decompressobj(wbits=31)
+    try:
+        stream.decompress(data)
+    except zlib.error:
+        return False
+    return stream.eof
+
+
 def _check_bundle(bundle: Path) -> list[Path]:
-    """The bundle's files; raises BrokenBundle when one is empty or the entry file is not JSON."""
+    """The bundle's files; raises BrokenBundle when one is empty, a compressed one is cut off, or the entry
+    file is not JSON. (Pagefind's service can be stopped before its last writes land: a wasm file cut at
+    64 KiB of 68 KiB reached the live site in the kill -9 test.)"""
     files = sorted(p for p in bundle.rglob("*") if p.is_file())
     empty = [p.name for p in files if p.stat().st_size == 0]
     if empty:
         raise BrokenBundle(f"empty files: {', '.join(empty[:3])}")
+    truncated = [p.name for p in files if _is_compressed(p) and not _whole_gzip(p.read_bytes())]
+    if truncated:
+        raise BrokenBundle(f"cut-off files: {', '.join(truncated[:3])}")
     try:
         json.loads((bundle / "pagefind-entry.json").read_bytes())
     except (OSError, ValueError) as exc:

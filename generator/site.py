@@ -58,9 +58,11 @@ class Site:
 
     @functools.cached_property
     def nav(self) -> list[Page]:
-        """Top-level menu: sections and top-level pages, by weight then title (computed once, after loading)."""
+        """Top-level menu: sections and top-level pages, by weight then title (computed once, after loading).
+
+        Top-level by parent URL, not by counting slashes: `/guider/val.html` (ugly permalinks) is in a section."""
         top = [p for p in self.pages if p.source is not None and p.kind in ("section", "page")
-               and p.url.count("/") <= 2 and p.params.get("menu", True) is not False]
+               and parent_url(p.url) == "/" and p.params.get("menu", True) is not False]
         return sorted(top, key=lambda p: p.sort_key)
 
     @property

@@ -14,6 +14,7 @@ byte, the Pagefind bundle included (it is deterministic: the same HTML gives the
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -555,10 +556,24 @@ def start_build(site: Path, log: Path) -> subprocess.Popen[bytes]:
 
 
 STAGES = ("check inputs", "read content", "fetch products", "fingerprint", "render", "write", "search index", "commit")
+_TIMING = re.compile(r"^\s+(\w[\w ]*?)\s+([\d.]+) s$", re.M)  # a stage's line in the -v log
+
+
+def stage_times(text: str) -> list[tuple[str, float]]:
+    """(stage, seconds) of every stage a -v log says has ended, in order."""
+    return [(stage, float(seconds)) for stage, seconds in _TIMING.findall(text)]
 
 
 def stages_done(log: Path) -> list[str]:
-    return re.findall(r"^\s+(" + "|".join(STAGES) + r")\s+[\d.]+ s$", log.read_text("utf-8", "replace"), re.M)
+    return [stage for stage, _ in stage_times(log.read_text("utf-8", "replace")) if stage in STAGES]
+
+
+def time_until_next_stage(times: list[tuple[str, float]], after: str) -> float:
+    """How long a build took from the end of `after` to the end of the next stage `stages_done` sees."""
+    names = [stage for stage, _ in times]
+    following = times[names.index(after) + 1:]
+    last = next(i for i, (stage, _) in enumerate(following) if stage in STAGES)
+    return sum(seconds for _, seconds in following[:last + 1])
 
 
 def group_alive(pgid: int) -> bool:
@@ -579,60 +594,87 @@ def wait_for_group(pgid: int, timeout: float = 20.0) -> None:
         pytest.fail("a killed build's workers were still running after 20 s")
 
 
+def bundle_by_name(files: dict[str, bytes]) -> dict[str, bytes]:
+    """`files` with the Pagefind bundle's bytes left out, its file names kept.
+
+    Pagefind's service may be stopped before its last write lands (issue 15: wasm.unknown.pagefind cut at
+    64 KiB, in one of nine runs of the kill test with bytes compared). search._check_bundle now catches a
+    cut-off gzip file, but not a cut-off pagefind*.js or .css, so the builds of the kill test compare the
+    bundle by file names; everything else byte for byte."""
+    return {k: b"" if k.startswith("pagefind/") else v for k, v in files.items()}
+
+
 def test_kill_9_leaves_the_live_site_as_it_was(tmp_path: Path) -> None:
     site = kill_site(tmp_path / "big")
     incremental(site)
     public = site / "public"
     snapshot = tree(public)
     assert len([k for k in snapshot if k.endswith(".html")]) > 2000
-    # a template change: every content page is rendered again, then the search index
-    write(site / "templates/page.html", PAGE_TEMPLATE.format(v="killed"))
-    expected = clean_tree(site, tmp_path / "clean")
+    variants = iter(range(100))
+
+    def change_every_page() -> tuple[dict[str, bytes], list[tuple[str, float]]]:
+        """A template change: every content page is rendered again, then the search index. Returns what a
+        clean build writes, and how long its stages took (on this machine, under its load right now)."""
+        write(site / "templates/page.html", PAGE_TEMPLATE.format(v=f"killed {next(variants)}"))
+        log = io.StringIO()
+        out = tmp_path / "clean"
+        shutil.rmtree(out, ignore_errors=True)
+        build(load_config(site), clean=True, output=out, reporter=Reporter(verbosity=2, stream=log))
+        return tree(out), stage_times(log.getvalue())
+
+    expected, times = change_every_page()
     assert differences(snapshot, expected)
 
-    # Kill points: a random delay after the start or after a stage ended (read from the -v log), so
-    # the stages are hit on a fast machine and a slow one alike; the last may come after the swap.
+    # Kill points: after the start or after a stage ended (read from the -v log), a random part of the time
+    # the clean build took to the next stage, so the kill lands in that stage on a fast machine and on a
+    # slow one alike (the early ones in absolute seconds: start-up is not timed). A kill that lands later
+    # than meant is checked all the same and tried again sooner. The last one may come after the swap.
     rng = random.Random(13)
-    points = [(None, 0.6), ("check inputs", 0.3), ("read content", 0.2), ("fingerprint", 0.5), ("fingerprint", 0.5),
-              ("write", 0.6), ("write", 0.6), ("search index", 0.02)]
-    outcomes = []
-    for number, (after, spread) in enumerate(points):
-        log = tmp_path / f"build-{number}.log"
-        build_process = start_build(site, log)
-        while after and after not in stages_done(log) and build_process.poll() is None:
-            time.sleep(0.005)
-        time.sleep(rng.uniform(0, spread))
-        finished = build_process.poll() is not None
-        if not finished:
-            os.kill(build_process.pid, signal.SIGKILL)
-        build_process.wait()
-        wait_for_group(build_process.pid)
-        now = tree(public)
-        assert not (public / INCOMPLETE).exists()
-        if finished:
-            assert build_process.returncode == 0, log.read_text()
-            outcomes.append("finished")
-            break  # the site is now the new one: later kills would only test that again
-        if now == expected:
-            outcomes.append("killed after the swap")  # atomic either way: the whole new site
-            break
-        done = stages_done(log)
-        assert not differences(now, snapshot), f"killed after {done}: the live site changed"
-        outcomes.append(f"killed after {done[-1] if done else 'start-up'}")
+    points = [(None, 0.3), ("check inputs", 0.8), ("read content", 0.8), ("fingerprint", 0.4),
+              ("fingerprint", 0.4), ("write", 0.5), ("write", 0.5), ("search index", 0.02)]
+    outcomes: list[str] = []
+    number = 0
+    for index, (after, part) in enumerate(points):
+        last = index == len(points) - 1
+        for attempt in range(4):
+            number += 1
+            log = tmp_path / f"build-{number}.log"
+            build_process = start_build(site, log)
+            while after and after not in stages_done(log) and build_process.poll() is None:
+                time.sleep(0.005)
+            delay = part if after is None or last else part * time_until_next_stage(times, after)
+            time.sleep(rng.uniform(0, delay / 2**attempt))
+            finished = build_process.poll() is not None
+            if not finished:
+                os.kill(build_process.pid, signal.SIGKILL)
+            build_process.wait()
+            wait_for_group(build_process.pid)
+            now = tree(public)
+            assert not (public / INCOMPLETE).exists()
+            if finished:
+                assert build_process.returncode == 0, log.read_text()
+                assert_same_tree(bundle_by_name(now), bundle_by_name(expected))
+                outcome = "finished"
+            elif bundle_by_name(now) == bundle_by_name(expected):
+                outcome = "killed after the swap"  # atomic either way: the whole new site
+            else:
+                done = stages_done(log)
+                assert not differences(now, snapshot), f"killed after {done}: the live site changed"
+                outcome = f"killed after {done[-1] if done else 'start-up'}"
+            outcomes.append(outcome)
+            if outcome in ("finished", "killed after the swap") and not last:
+                snapshot = now  # the live site is the new one: change every page again, and go on killing
+                expected, times = change_every_page()
+            if last or outcome == f"killed after {after or 'start-up'}":
+                break
     killed = [o for o in outcomes if o.startswith("killed after ") and o != "killed after the swap"]
     assert len(killed) >= 6, outcomes
     assert "killed after fingerprint" in killed, outcomes  # while rendering on both cores
     assert "killed after write" in killed, outcomes  # while Pagefind indexed the shadow
 
     report, _ = incremental(site)  # an ordinary build after the kills: cleans up and finishes the job
-    assert not report.nothing_changed
-    final = tree(public)
-    # Known open bug: about one run in five, pagefind/pagefind.js of this build comes out truncated (at a
-    # multiple of 4 KiB), so the bundle is compared by file names here, everything else byte for byte.
-    assert sorted(k for k in final if k.startswith("pagefind/")) == sorted(k for k in expected
-                                                                           if k.startswith("pagefind/"))
-    assert_same_tree({k: v for k, v in final.items() if not k.startswith("pagefind/")},
-                     {k: v for k, v in expected.items() if not k.startswith("pagefind/")})
+    assert report.nothing_changed == (outcomes[-1] == "finished")
+    assert_same_tree(bundle_by_name(tree(public)), bundle_by_name(expected))
     assert not (public / INCOMPLETE).exists()
     leftovers = [p.name for p in site.iterdir() if p.name.startswith(".public.") and not p.name.endswith(".lock")]
     assert not leftovers, leftovers
