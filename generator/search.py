@@ -12,12 +12,12 @@ unavailable. This module does not render pages.
 from __future__ import annotations
 
 import json
+import subprocess
 import tempfile
 import zlib
 from pathlib import Path
 from typing import Literal
 
-from .asyncrun import run_sync
 from .content import Page
 from .i18n import site_translations
 from .output import OutputWriter
@@ -32,14 +32,27 @@ def add_search_page(site: Site) -> None:
     site.add(Page(url="/search/", kind="search", title=title, template="search.html"))
 
 
-async def _index(site: Path, bundle: Path) -> None:
-    """Index `site` into `bundle`. Leaving the block writes the files, once: an explicit `write_files`
-    as well made Pagefind write the bundle twice, and the service is stopped right after the second
-    write (a truncated pagefind-entry.json was seen)."""
-    from pagefind.index import IndexConfig, PagefindIndex
+def _index(site: Path, bundle: Path) -> None:
+    """Index `site` into `bundle` with Pagefind's own command, which exits once its files are written.
 
-    async with PagefindIndex(config=IndexConfig(output_path=str(bundle))) as index:
-        await index.add_directory(str(site))
+    (Its Python API stops the indexing service as soon as the service reports the files written, which
+    left a cut-off file in the bundle now and then.) It runs in an empty folder, so no pagefind.yml of
+    the user's is read, and raises PagefindFailed with Pagefind's last words when it fails."""
+    from pagefind.service import get_executable
+
+    executable = get_executable()
+    if executable is None:
+        raise PagefindFailed("Pagefind is not installed")
+    with tempfile.TemporaryDirectory(prefix="shelfpress-pagefind-") as empty:
+        done = subprocess.run([str(executable), "--site", str(site), "--output-path", str(bundle)], cwd=empty,
+                              capture_output=True, text=True, errors="replace", check=False)
+    if done.returncode != 0:
+        last = (done.stderr.strip() or done.stdout.strip() or f"exit status {done.returncode}").splitlines()[-1]
+        raise PagefindFailed(last)
+
+
+class PagefindFailed(Exception):
+    """Pagefind could not index the site."""
 
 
 class BrokenBundle(Exception):
@@ -63,8 +76,9 @@ def _whole_gzip(data: bytes) -> bool:
 
 def _check_bundle(bundle: Path) -> list[Path]:
     """The bundle's files; raises BrokenBundle when one is empty, a compressed one is cut off, or the entry
-    file is not JSON. (Pagefind's service can be stopped before its last writes land: a wasm file cut at
-    64 KiB of 68 KiB reached the live site in the kill -9 test.)"""
+    file is not JSON. (Pagefind's Python API stopped its service before the last writes landed: a wasm file
+    cut at 64 KiB of 68 KiB reached the live site in the kill -9 test. `_index` now runs the command, which
+    exits on its own; this check stays as the last guard.)"""
     files = sorted(p for p in bundle.rglob("*") if p.is_file())
     empty = [p.name for p in files if p.stat().st_size == 0]
     if empty:
@@ -106,7 +120,7 @@ def write_search_index(writer: OutputWriter, reporter: Reporter, *,
         with tempfile.TemporaryDirectory(dir=writer.out_dir.parent, prefix=f".{writer.out_dir.name}.pagefind-") as temp:
             bundle = Path(temp) / BUNDLE
             try:
-                run_sync(_index(writer.shadow, bundle))
+                _index(writer.shadow, bundle)
                 files = _check_bundle(bundle)
             except BrokenBundle as exc:
                 if attempt == 1:
