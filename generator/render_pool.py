@@ -1,8 +1,10 @@
 """Settle every page on every core: fingerprint it, then keep its live output or render it anew.
 
 Fingerprinting and rendering are pure CPU (digests, Jinja, Markdown); one
-Python process uses one core. Past `PARALLEL_MIN` pages the site's pages are
-split into chunks and settled by forked workers, which inherit the whole
+Python process uses one core. An incremental build first keeps, in this
+process, every page whose fingerprint matches the last build. Past
+`PARALLEL_MIN` pages, the pages left (all of them in a first or clean build)
+are split into chunks and settled by forked workers, which inherit the whole
 site graph (nothing is pickled on the way in) and put their files into the
 output writer's shadow tree themselves; only (path, fingerprint, changed)
 come back. Each page is settled by exactly the code a single process would
@@ -93,6 +95,8 @@ def settle_pages(pages: Sequence[Page], fingerprints: Fingerprints, renderer: Pa
     Raises the first page's error, as a serial build would."""
     global _job
     keys = [writer.claim(page.output_path, str(page.source or page.url)) for page in pages]
+    if fingerprints.previous:
+        pages, keys = _keep_unchanged(pages, keys, fingerprints, writer)
     _job = (pages, keys, renderer, writer, fingerprints)
     try:
         if len(pages) < PARALLEL_MIN or workers_available() < 2:
@@ -103,6 +107,22 @@ def settle_pages(pages: Sequence[Page], fingerprints: Fingerprints, renderer: Pa
         _settle_in_workers(pages, writer, fingerprints, progress)
     finally:
         _job = None
+
+
+def _keep_unchanged(pages: Sequence[Page], keys: Sequence[str], fingerprints: Fingerprints,
+                    writer: OutputWriter) -> tuple[list[Page], list[str]]:
+    """An incremental build keeps most pages: fingerprint them all here and keep the unchanged ones, as
+    forking a big process (a dev server's) for that costs more than the digests; (pages, keys) left to
+    render, which `settle_pages` sends to the workers when there are many."""
+    pending: tuple[list[Page], list[str]] = ([], [])
+    for page, key in zip(pages, keys):
+        same, fingerprint = fingerprints.unchanged(page)
+        if same and writer.carry(key):
+            _account([(key, fingerprint, None)], writer, fingerprints)
+        else:
+            pending[0].append(page)
+            pending[1].append(key)
+    return pending
 
 
 def _settle_in_workers(pages: Sequence[Page], writer: OutputWriter, fingerprints: Fingerprints,
