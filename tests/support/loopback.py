@@ -17,12 +17,18 @@ from pathlib import Path
 from typing import Any
 
 
+class _Listener(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a client opening 16 connections at once had some of them
+    # dropped and retried a second later, which no real API server does.
+    request_queue_size = 128
+
+
 class LoopbackServer:
     """`with LoopbackServer(Handler, "/v1/") as server:` serves on `server.url` until the block ends."""
 
     def __init__(self, handler: Any, path: str = "/") -> None:
         self._path = path
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = _Listener(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._httpd.app = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
