@@ -44,7 +44,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config
 from .content import Page, read_page
-from .fingerprint import DataDigests, TemplateDigests, digest, file_signature
+from .fingerprint import DataDigests, TemplateDigests, digest, file_signature, page_templates
 from .markup import MarkdownRenderer, Rendered
 from .output import OutputWriter, ShadowRecord
 from .render import theme_dirs
@@ -70,7 +70,7 @@ class _Source:
     digest: str
     page: Page
     front_digest: str = ""  # of page.front and page.params, made once (a dev server fingerprints again and again)
-    described: dict[tuple[object, ...], str] = dataclasses.field(default_factory=dict)  # see fingerprint_pages
+    described: dict[tuple[str, ...], str] = dataclasses.field(default_factory=dict)  # see fingerprint_pages
 
     def front_of(self, page: Page, data: DataDigests) -> str | None:
         """The digest of `page`'s front matter and params when they are this entry's own, else None."""
@@ -102,19 +102,26 @@ class CachedMarkdown(MarkdownRenderer):
 class Fingerprints:
     """Fingerprints of this build's pages against the last build's, and which pages were rendered.
 
-    A fingerprint is computed when a page's turn comes (`unchanged`), in the render workers on a big
+    A fingerprint is computed when a page's turn comes (`of`), in the render workers on a big
     site: fingerprinting 10,000 product pages then runs on every core, alongside rendering."""
 
     def __init__(self, fingerprint: Callable[[Page], str], previous: dict[str, str]) -> None:
-        self.fingerprint = fingerprint
+        self._fingerprint = fingerprint
+        self._computed: dict[str, str] = {}
         self.previous = previous
         self.fingerprints: dict[str, str] = {}
         self.rendered: list[str] = []
 
-    def unchanged(self, page: Page) -> tuple[bool, str]:
-        """(whether `page`'s inputs are the ones its live output was made from, its fingerprint)."""
-        found = self.fingerprint(page)
-        return self.previous.get(page.output_path) == found, found
+    def of(self, page: Page) -> str:
+        """`page`'s fingerprint, computed once (a page found changed is fingerprinted before it renders)."""
+        key = page.output_path
+        if key not in self._computed:
+            self._computed[key] = self._fingerprint(page)
+        return self._computed[key]
+
+    def unchanged(self, page: Page) -> bool:
+        """Whether `page`'s inputs are the ones its live output was made from."""
+        return self.previous.get(page.output_path) == self.of(page)
 
     def record(self, key: str, fingerprint: str, rendered: bool) -> None:
         self.fingerprints[key] = fingerprint
@@ -252,14 +259,15 @@ class BuildState:
             front = entry.front_of(p, data) if entry is not None else None
             if front is None:
                 front = digest(data.value(p.front), data.value(p.params)) if p.front or p.params else no_front
-                return digest(p.kind, p.url, p.title, p.description, str(p.source), source, front)
-            # A cached source's digest is kept with it: a dev server describes 10,000 unchanged pages per rebuild.
-            key = (p.kind, p.url, p.title, p.description, p.source, source, front)
-            if key not in entry.described:
+            parts = (p.kind, p.url, p.title, p.description, str(p.source), source, front)
+            if entry is None:
+                return digest(*parts)
+            # A cached source keeps its digests: a dev server describes 10,000 unchanged pages per rebuild.
+            if parts not in entry.described:
                 if len(entry.described) > 4:  # a page is described with and without its text: two keys
                     entry.described.clear()
-                entry.described[key] = digest(p.kind, p.url, p.title, p.description, str(p.source), source, front)
-            return entry.described[key]
+                entry.described[parts] = digest(*parts)
+            return entry.described[parts]
 
         # What a section page shows of its children: their front matter, and their text only when some
         # template reads a page's body (editing one page's text then leaves its 500 siblings' section alone).
@@ -270,9 +278,9 @@ class BuildState:
                                                                 else ""))
 
         def fingerprint(page: Page) -> str:
-            names = [template_for(page)] + [f"shortcodes/{s.name}.html" for s in page.shortcodes]
             listed = children.get(page.url, []) if page.kind in ("section", "home") else []
-            return digest(common, templates.of(*names), described(page, digests.get(page.url, "")),
+            return digest(common, templates.of(*page_templates(page, template_for)),
+                          described(page, digests.get(page.url, "")),
                           data.value(page.data), *listed)
 
         self.fingerprints = Fingerprints(fingerprint, self.outputs)

@@ -24,7 +24,7 @@ exactly this build's cards, so the store never grows past one site's worth.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from .cards import CARD_TEMPLATE, ProductCards
 from .config import Config
 from .content import Page
 from .database import DatabaseError, Schema, connect
-from .fingerprint import DataDigests, TemplateDigests, digest
+from .fingerprint import DataDigests, TemplateDigests, digest, page_templates
 from .products.views import ProductView
 from .render_pool import render_cards
 
@@ -53,8 +53,8 @@ class CardStore:
     def for_site(cls, config: Config) -> CardStore:
         return cls(config.site_dir / config.source.cache_dir / "cards.sqlite")
 
-    def prepare(self, pages: list[Page], template_for: Any, templates: TemplateDigests, data: DataDigests,
-                cards: ProductCards, build_key: str, *, clean: bool) -> None:
+    def prepare(self, pages: list[Page], template_for: Callable[[Page], str], templates: TemplateDigests,
+                data: DataDigests, cards: ProductCards, build_key: str, *, clean: bool) -> None:
         """Give `cards` the HTML of every card `pages` will show (eager=False), from the store or rendered."""
         views = _card_views(pages, template_for, templates)
         # --clean renders every card again, and a site without cards needs none; both still drop stale ones.
@@ -110,13 +110,14 @@ class CardStore:
             return connect(self.path, SCHEMA, isolation_level=None)
 
 
-def _card_views(pages: list[Page], template_for: Any, templates: TemplateDigests) -> list[ProductView]:
+def _card_views(pages: list[Page], template_for: Callable[[Page], str],
+                templates: TemplateDigests) -> list[ProductView]:
     """Each product view in the data of a page whose template reaches the card template, once (views are
     shared: one per product and channel)."""
     shows_cards: dict[tuple[str, ...], bool] = {}
     found: dict[int, ProductView] = {}
     for page in pages:
-        names = (template_for(page), *(f"shortcodes/{s.name}.html" for s in page.shortcodes))
+        names = page_templates(page, template_for)
         if names not in shows_cards:
             reached = templates.reached(*names)
             shows_cards[names] = reached is None or CARD_TEMPLATE in reached

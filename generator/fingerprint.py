@@ -7,9 +7,9 @@ An incremental build re-renders an output exactly when one of these changed:
   product contributes the digest of its full record plus the channel its
   link is signed with, so a changed price or name reaches every page that
   shows the product, and nothing else. A catalog product brings the digest
-  of its stored record (`Product.digest`), so it is not walked at all. Digests are memoised per object for
-  one build: the 10,000-product "all" list of a listing is digested once, not
-  once per listing page.
+  of its stored record (`Product.digest`), so it is not walked at all.
+  Digests are memoised per object for one build: the 10,000-product "all"
+  list of a listing is digested once, not once per listing page.
 - `TemplateDigests.of(name)`: a template with everything it extends, includes
   or imports, by content (Jinja's own AST names the references), and the
   templates behind the globals it calls (`cards.IMPLIED_TEMPLATES`). A
@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +159,11 @@ class TemplateDigests:
             names = sorted(self.env.list_templates())
             self._everything = digest(*(f"{n}:{self._read(n)[0]}" for n in names))
         return self._everything
+
+
+def page_templates(page: Page, template_for: Callable[[Page], str]) -> tuple[str, ...]:
+    """The templates `page` renders with: its own and those of its shortcodes."""
+    return (template_for(page), *(shortcode.template for shortcode in page.shortcodes))
 
 
 def file_signature(paths: Iterable[Path]) -> list[tuple[str, int, int]]:

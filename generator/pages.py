@@ -75,7 +75,7 @@ class PageRenderer:
             self._shortcode_template(shortcode, page)
 
     def _shortcode_template(self, shortcode: Shortcode, page: Page) -> str:
-        name = f"shortcodes/{shortcode.name}.html"
+        name = shortcode.template
         if name not in self._known_shortcodes:
             self._known_shortcodes[name] = template_exists(self.env, name)
         if not self._known_shortcodes[name]:

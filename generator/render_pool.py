@@ -51,6 +51,11 @@ def workers_available() -> int:
     return cores if "fork" in multiprocessing.get_all_start_methods() else 1
 
 
+def _worth_forking(count: int) -> bool:
+    """Whether `count` items of work go to forked workers rather than this process."""
+    return count >= PARALLEL_MIN and workers_available() >= 2
+
+
 def _die_with_parent() -> None:
     """A killed build must not leave workers writing into the shadow (or holding the build lock)."""
     try:
@@ -60,15 +65,18 @@ def _die_with_parent() -> None:
         pass
 
 
+def _kept(page: Page, key: str, fingerprints: Fingerprints, writer: OutputWriter) -> Outcome | None:
+    """`page`'s outcome when its live output is carried over as it is; None when it must be rendered."""
+    return (key, fingerprints.of(page), None) if fingerprints.unchanged(page) and writer.carry(key) else None
+
+
 def _settle(index: int) -> Outcome:
     """Fingerprint page `index`; keep its live output when the fingerprint matches, else render it."""
     assert _job is not None
     pages, keys, renderer, writer, fingerprints = _job
     page, key = pages[index], keys[index]
-    same, fingerprint = fingerprints.unchanged(page)
-    if same and writer.carry(key):
-        return key, fingerprint, None
-    return key, fingerprint, writer.files.put(key, renderer.render(page))
+    return _kept(page, key, fingerprints, writer) or (
+        key, fingerprints.of(page), writer.files.put(key, renderer.render(page)))
 
 
 def _settle_chunk(bounds: tuple[int, int]) -> list[Outcome] | str:
@@ -99,7 +107,7 @@ def settle_pages(pages: Sequence[Page], fingerprints: Fingerprints, renderer: Pa
         pages, keys = _keep_unchanged(pages, keys, fingerprints, writer)
     _job = (pages, keys, renderer, writer, fingerprints)
     try:
-        if len(pages) < PARALLEL_MIN or workers_available() < 2:
+        if not _worth_forking(len(pages)):
             for start in range(0, len(pages), CHUNK):
                 _account((_settle(i) for i in range(start, min(start + CHUNK, len(pages)))), writer, fingerprints)
                 progress(min(start + CHUNK, len(pages)), len(pages))
@@ -114,15 +122,14 @@ def _keep_unchanged(pages: Sequence[Page], keys: Sequence[str], fingerprints: Fi
     """An incremental build keeps most pages: fingerprint them all here and keep the unchanged ones, as
     forking a big process (a dev server's) for that costs more than the digests; (pages, keys) left to
     render, which `settle_pages` sends to the workers when there are many."""
-    pending: tuple[list[Page], list[str]] = ([], [])
-    for page, key in zip(pages, keys):
-        same, fingerprint = fingerprints.unchanged(page)
-        if same and writer.carry(key):
-            _account([(key, fingerprint, None)], writer, fingerprints)
+    pending = []
+    for index, (page, key) in enumerate(zip(pages, keys)):
+        kept = _kept(page, key, fingerprints, writer)
+        if kept is None:
+            pending.append(index)
         else:
-            pending[0].append(page)
-            pending[1].append(key)
-    return pending
+            _account([kept], writer, fingerprints)
+    return [pages[i] for i in pending], [keys[i] for i in pending]
 
 
 def _settle_in_workers(pages: Sequence[Page], writer: OutputWriter, fingerprints: Fingerprints,
@@ -142,7 +149,7 @@ def render_cards(views: Sequence[Any], cards: ProductCards) -> list[str | None]:
     """The card HTML of each view (None for one that fails to render), each rendered once, on every core
     when there are many: otherwise each render worker would render every card its pages show."""
     global _cards_job
-    if len(views) < PARALLEL_MIN or workers_available() < 2:
+    if not _worth_forking(len(views)):
         return [cards.render_card(view) for view in views]
     _cards_job = (views, cards)
     try:

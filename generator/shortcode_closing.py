@@ -21,6 +21,7 @@ from jinja2 import meta
 from .config import Config
 from .content import Page
 from .errors import ContentError
+from .shortcodes import template_name
 
 
 def check_closed(pages: Iterable[Page], config: Config) -> None:
@@ -46,7 +47,7 @@ def _inner_readers(config: Config) -> Callable[[str], bool]:
     @functools.cache
     def shows_inner(name: str) -> bool:
         try:
-            source, _, _ = env.loader.get_source(env, f"shortcodes/{name}.html")  # type: ignore[union-attr]
+            source, _, _ = env.loader.get_source(env, template_name(name))  # type: ignore[union-attr]
             return "inner" in meta.find_undeclared_variables(env.parse(source))
         except (jinja2.TemplateNotFound, jinja2.TemplateSyntaxError):
             return False

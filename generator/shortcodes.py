@@ -38,6 +38,11 @@ PLACEHOLDER = "SPSC{}X"
 _PLACEHOLDER_RE = re.compile(r"<p>\s*SPSC(\d+)X\s*</p>|SPSC(\d+)X")
 
 
+def template_name(name: str) -> str:
+    """The template that renders the shortcode `name`."""
+    return f"shortcodes/{name}.html"
+
+
 @dataclass(frozen=True)
 class Shortcode:
     name: str
@@ -50,6 +55,10 @@ class Shortcode:
     @property
     def kwargs(self) -> dict[str, Any]:
         return dict(self.params)
+
+    @property
+    def template(self) -> str:
+        return template_name(self.name)
 
 
 def _scalar(raw: str) -> Any:

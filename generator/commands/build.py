@@ -126,7 +126,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         run_sync(source.aclose())
         return _nothing_changed(state, reporter, strict, timer)
 
-    with collector_paused():  # the site graph: hundreds of thousands of objects that all stay alive
+    with _collector_paused():  # the site graph: hundreds of thousands of objects that all stay alive
         with timer("read content"):
             site = load_site(config, drafts=drafts, read=state.read_page,
                              listing=state.content_listing(config, changed) if serving else None)
@@ -222,7 +222,7 @@ def _details(products: StageResult, source: ProductSource) -> list[str]:
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while the site graph is built.
 
     Reading content and the product stage allocate hundreds of thousands of objects that all stay alive
