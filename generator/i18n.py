@@ -48,6 +48,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from .errors import ConfigError
 
@@ -171,6 +174,38 @@ def site_translations(config: Config) -> Translations:
         raise ConfigError(f"expected a table of strings, got {overrides!r}", file=config.config_file,
                           key="params.strings")
     return translations(config.language, overrides, config_file=config.config_file)
+
+
+def template_callables(ui: Translations) -> dict[str, Callable[..., str]]:
+    """`_`, `gettext` and `ngettext` for templates, behaving as `jinja2.ext.i18n`'s newstyle ones do: the
+    translation is Markup where the template autoescapes, and is always %-formatted with the given values
+    (escaped), so `%%` is a literal % even without values.
+
+    One call instead of Jinja's three (its `_` looks up `gettext`, which calls the catalog, each through
+    the template context), and a string without values is looked up once per environment: a product page
+    shows a dozen UI strings, and Jinja's wrappers were 8% of its render time."""
+    done: dict[tuple[str, bool], str] = {}
+
+    @pass_eval_context
+    def gettext(eval_ctx: EvalContext, __string: str, **variables: object) -> str:
+        if not variables:
+            key = (__string, eval_ctx.autoescape)
+            found = done.get(key)
+            if found is None:
+                found = done[key] = _formatted(ui.gettext(__string), eval_ctx, {})
+            return found
+        return _formatted(ui.gettext(__string), eval_ctx, variables)
+
+    @pass_eval_context
+    def ngettext(eval_ctx: EvalContext, __singular: str, __plural: str, __num: int, **variables: object) -> str:
+        variables.setdefault("num", __num)
+        return _formatted(ui.ngettext(__singular, __plural, __num), eval_ctx, variables)
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
+def _formatted(text: str, eval_ctx: EvalContext, variables: Mapping[str, object]) -> str:
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
 
 
 @lru_cache(maxsize=8)

@@ -29,7 +29,7 @@ from .config import Config
 from .containment import BUILTIN_THEMES, SiteFiles
 from .errors import ConfigError, ContentError
 from .formatting import Formatter
-from .i18n import legacy_t, site_translations
+from .i18n import legacy_t, site_translations, template_callables
 from .navigation import category_menu
 from .safety import safe_url
 from .undefined import undefined_class
@@ -131,6 +131,7 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
     register_listing_json(env)  # listing-products.json uses it; `check` compiles every template
     ui = site_translations(config)
     env.install_gettext_translations(ui, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(template_callables(ui))  # the same behaviour, without Jinja's wrappers
     env.globals.update(t=legacy_t(config.language, ui), url_for=urls.url, category_menu=category_menu)
     env.globals["product_card"] = ProductCards(
         lambda name, context, owner: render_template(env, config, name, context, owner), {"config": config})

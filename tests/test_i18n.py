@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jinja2
 import pytest
 from babel import Locale
 from babel.messages.catalog import Catalog
@@ -22,7 +23,8 @@ from babel.messages.pofile import read_po
 import generator.i18n
 from generator.config import load_config
 from generator.errors import ConfigError
-from generator.i18n import CATALOGS, LOCALE_DIR, catalog_path, form_categories, legacy_t, read_catalog, translations
+from generator.i18n import (CATALOGS, LOCALE_DIR, catalog_path, form_categories, legacy_t, read_catalog,
+                            template_callables, translations)
 from generator.render import make_environment
 from tests.sites import BASIC_CONFIG, fails, write_site
 
@@ -77,6 +79,32 @@ def test_templates_translate_with_gettext_trans_and_the_old_t(tmp_path: Path) ->
               '{{ t("{n} products", count=5, n="5") }}|{{ t("Not in any catalog: {x}", x=1) }}|{{ t("100% {x}", x=2) }}')
     assert render(tmp_path, source, "sv", s="H&M") == (
         "Köp hos H&amp;M|Hoppa till innehållet|Köp hos H&amp;M|1 produkt|5 produkter|Not in any catalog: 1|100% 2")
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_template_callables_behave_as_jinjas_newstyle_gettext(autoescape: bool) -> None:
+    """shelfpress installs its own `_`/`gettext`/`ngettext` (one call, not Jinja's three); they must give
+    exactly what jinja2.ext.i18n's newstyle callables give: escaping, %% and plural forms included."""
+    ui = translations("sv", {"Sale: %(pct)s%% off": "Rea: %(pct)s%% rabatt", "50%% more": "50%% mer"})
+    sources = ['{{ _("Buy at %(store)s", store=s) }}', '{{ gettext("Home") }}', '{{ _("50%% more") }}',
+               '{{ _("Sale: %(pct)s%% off", pct=s) }}', '{% trans %}Skip to content{% endtrans %}',
+               '{% trans store=s %}Buy at {{ store }}{% endtrans %}', '{{ _("Not translated <b>") }}',
+               '{{ ngettext("%(n)s product", "%(n)s products", k, n=s) }}', '{{ ngettext("%(num)s x", "%(num)s xs", k) }}',
+               '{% trans count=k %}{{ count }} product{% pluralize %}{{ count }} products{% endtrans %}',
+               '{{ _("Home") }}{{ _("Home") }}']
+
+    def environment(ours: bool) -> jinja2.Environment:
+        env = jinja2.Environment(autoescape=autoescape, extensions=["jinja2.ext.i18n"])
+        env.install_gettext_translations(ui, newstyle=True)  # type: ignore[attr-defined]
+        if ours:
+            env.globals.update(template_callables(ui))
+        return env
+
+    jinjas, ours = environment(False), environment(True)
+    for source in sources:
+        for k in (1, 2, 5):
+            values = {"s": "<H&M>", "k": k}
+            assert ours.from_string(source).render(values) == jinjas.from_string(source).render(values), source
 
 
 def test_legacy_t_outside_templates_returns_plain_text() -> None:
