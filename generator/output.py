@@ -150,20 +150,30 @@ def _link_or_copy(old: Path, target: Path) -> None:
 class FileStore:
     """Puts files into the shadow tree; picklable-free and stateless enough to run in render workers."""
 
-    def __init__(self, live: Path, shadow: Path, *, fresh: bool) -> None:
-        self.live, self.shadow, self.fresh = live, shadow, fresh
+    def __init__(self, live: Path, shadow: Path, *, fresh: bool, live_files: set[str]) -> None:
+        """`live_files`: the keys of the live site's files; no other key has live bytes to compare with."""
+        self.live, self.shadow, self.fresh, self.live_files = live, shadow, fresh, live_files
         self._made_dirs: set[str] = set()
 
     def _parent(self, target: Path | str) -> None:
+        """Make sure `target`'s folder exists. A cold build makes a folder per product page, under a folder
+        this process already made: one mkdir then, not makedirs' stat of every ancestor first."""
         parent = os.path.dirname(target)
-        if parent not in self._made_dirs:
+        if parent in self._made_dirs:
+            return
+        if os.path.dirname(parent) in self._made_dirs:
+            try:
+                os.mkdir(parent)
+            except FileExistsError:
+                pass
+        else:
             os.makedirs(parent, exist_ok=True)
-            self._made_dirs.add(parent)
+        self._made_dirs.add(parent)
 
     def put(self, key: str, data: bytes) -> bool:
         """Make `key` hold `data` in the next site; True when that differs from the live site."""
         target = os.path.join(self.shadow, key)  # strings, not Paths: this runs for every page
-        if _same_bytes(os.path.join(self.live, key), data):
+        if key in self.live_files and _same_bytes(os.path.join(self.live, key), data):
             self._carry_live(Path(target), self.live / key)
             return False
         self._parent(target)
@@ -184,7 +194,7 @@ class FileStore:
         (a generated bundle: thousands of files need not be written twice)."""
         target, live = self.shadow / key, self.live / key
         data = path.read_bytes()
-        if _same_bytes(live, data):
+        if key in self.live_files and _same_bytes(live, data):
             self._carry_live(target, live)
             return False
         self._parent(target)
@@ -238,7 +248,7 @@ class OutputWriter:
             self._sweep_away(self.shadow)
             self.shadow.mkdir(parents=True)
         (self.shadow / INCOMPLETE).touch()
-        self.files = FileStore(self.out_dir, self.shadow, fresh=not trusted)
+        self.files = FileStore(self.out_dir, self.shadow, fresh=not trusted, live_files=self.previous_files)
         if trusted and record is not None:
             self._level_shadow(record.lag)
 
