@@ -7,9 +7,10 @@ template with everything it reaches, the product's record and the channel
 its link is signed with. A digest of those is the card's key in
 `<cache_dir>/cards.sqlite`.
 
-Before pages render, `prepare` finds the cards the pages will show: the
-product views in the page data of pages whose template reaches the card
-template. Known cards come from the store; the others are rendered once each,
+Before pages render (and after the unchanged ones are kept), `prepare` finds
+the cards the pages to render will show: the product views in the page data
+of pages whose template reaches the card template. Known cards come from the
+store; the others are rendered once each,
 on every core when there are many (`render_pool.render_cards`), instead of
 once per render worker. The render workers inherit them all. A build that
 re-renders a home page listing 10,000 products after one of them changed
@@ -17,7 +18,8 @@ renders one card and reuses 9,999.
 
 Only cards with `eager=False` are prepared; the few eager ones (above the
 fold of a listing) render on demand. After a successful build `save` keeps
-exactly this build's cards, so the store never grows past one site's worth.
+exactly the cards the site shows (kept pages' too), so the store never grows
+past one site's worth.
 `--clean` renders every card again.
 """
 
@@ -41,43 +43,52 @@ SCHEMA = Schema("card cache", ["CREATE TABLE IF NOT EXISTS cards (key TEXT NOT N
                 hint="delete the file (it is a cache) and build again")
 
 
+_BATCH = 500  # keys per SELECT ... IN (...): well under SQLite's limit on parameters
+
+
 class CardStore:
     """The cards of one build: `prepare` before rendering, `save` after the site is committed."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._stored: dict[str, str] = {}
-        self._wanted: dict[str, str] = {}  # key -> html of every card this build prepared
+        self._stored: set[str] = set()  # keys of the stored cards
+        self._new: dict[str, str] = {}  # key -> html of every card this build prepared
+        self._shown: set[str] = set()  # keys of every card the site shows, prepared or not
 
     @classmethod
     def for_site(cls, config: Config) -> CardStore:
         return cls(config.site_dir / config.source.cache_dir / "cards.sqlite")
 
-    def prepare(self, pages: list[Page], template_for: Callable[[Page], str], templates: TemplateDigests,
-                data: DataDigests, cards: ProductCards, build_key: str, *, clean: bool) -> None:
-        """Give `cards` the HTML of every card `pages` will show (eager=False), from the store or rendered."""
-        views = _card_views(pages, template_for, templates)
-        # --clean renders every card again, and a site without cards needs none; both still drop stale ones.
-        self._stored = self._load(keys_only=clean or not views)
-        if not views:
-            return
+    def prepare(self, pages: list[Page], rendering: list[Page], template_for: Callable[[Page], str],
+                templates: TemplateDigests, data: DataDigests, cards: ProductCards, build_key: str, *,
+                clean: bool) -> None:
+        """Give `cards` the HTML of every card the pages being `rendering` will show (eager=False), from the
+        store or rendered; remember the keys of every card of `pages` (the whole site), which `save` keeps.
+
+        An incremental build renders a few pages: only their cards are read or rendered, but the cards of the
+        pages it keeps stay in the store."""
+        shown = _card_views(pages, template_for, templates)
         base = digest(build_key, templates.of(CARD_TEMPLATE))
-        keys = [digest(base, data.value(view)) for view in views]
-        known = {} if clean else self._stored
-        missing = [i for i, key in enumerate(keys) if key not in known]
-        rendered = dict(zip(missing, render_cards([views[i] for i in missing], cards)))
-        for i, (view, key) in enumerate(zip(views, keys)):
-            html = rendered[i] if i in rendered else known.get(key)
+        keys = {id(view): digest(base, data.value(view)) for view in shown}
+        self._shown = set(keys.values())
+        needed = shown if len(rendering) == len(pages) else _card_views(rendering, template_for, templates)
+        # --clean renders every card again (reading no stored HTML); `save` still drops the stale ones.
+        self._stored, known = self._load(set() if clean else {keys[id(view)] for view in needed})
+        missing = [view for view in needed if keys[id(view)] not in known]
+        rendered = dict(zip((keys[id(view)] for view in missing), render_cards(missing, cards)))
+        for view in needed:
+            key = keys[id(view)]
+            html = rendered[key] if key in rendered else known[key]
             if html is not None:  # None: this card fails to render; a page that shows it reports the error
-                self._wanted[key] = html
+                self._new[key] = html
                 cards.preload(view, html)
 
     def save(self) -> None:
-        """Keep this build's cards, and only those (best effort: it is a cache)."""
-        if self.path is None or (not self._wanted and not self._stored):
+        """Keep the cards the site shows, and only those (best effort: it is a cache)."""
+        if self.path is None or (not self._new and not self._stored):
             return
-        new = [(key, html) for key, html in self._wanted.items() if key not in self._stored]
-        stale = [(key,) for key in self._stored.keys() - self._wanted.keys()]
+        new = [(key, html) for key, html in self._new.items() if key not in self._stored]
+        stale = [(key,) for key in self._stored - self._shown]
         if not new and not stale:
             return
         try:
@@ -89,15 +100,24 @@ class CardStore:
         except (sqlite3.Error, OSError):
             pass
 
-    def _load(self, *, keys_only: bool = False) -> dict[str, str]:
-        """key -> html of every stored card ("" for each with `keys_only`)."""
+    def _load(self, html_of: set[str]) -> tuple[set[str], dict[str, str]]:
+        """(the key of every stored card, key -> html of those whose key is in `html_of`)."""
         if self.path is None or not self.path.is_file():
-            return {}
+            return set(), {}
         try:
             with closing(self._connect()) as conn:
-                return dict(conn.execute("SELECT key, '' FROM cards" if keys_only else "SELECT key, html FROM cards"))
+                stored = {key for (key,) in conn.execute("SELECT key FROM cards")}
+                found = [key for key in html_of if key in stored]
+                if len(found) > len(stored) // 4:  # most of the store: one scan
+                    return stored, {k: h for k, h in conn.execute("SELECT key, html FROM cards") if k in html_of}
+                html: dict[str, str] = {}
+                for start in range(0, len(found), _BATCH):
+                    batch = found[start:start + _BATCH]
+                    html.update(conn.execute(f"SELECT key, html FROM cards WHERE key IN ({','.join('?' * len(batch))})",
+                                             batch))
+                return stored, html
         except (sqlite3.Error, OSError):
-            return {}
+            return set(), {}
 
     def _connect(self) -> sqlite3.Connection:
         """The store, made anew when the file is no card cache (it is only a cache)."""

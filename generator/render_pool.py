@@ -2,7 +2,9 @@
 
 Fingerprinting and rendering are pure CPU (digests, Jinja, Markdown); one
 Python process uses one core. An incremental build first keeps, in this
-process, every page whose fingerprint matches the last build. Past
+process, every page whose fingerprint matches the last build
+(`keep_unchanged`); the build then prepares the product cards of the pages
+left, and `settle_pages` renders them. Past
 `PARALLEL_MIN` pages, the pages left (all of them in a first or clean build)
 are split into chunks and settled by forked workers, which inherit the whole
 site graph (nothing is pickled on the way in) and put their files into the
@@ -24,6 +26,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .buildstate import Fingerprints
@@ -96,16 +99,43 @@ def _account(outcomes: Iterable[Outcome], writer: OutputWriter, fingerprints: Fi
             writer.record(key, changed)
 
 
-def settle_pages(pages: Sequence[Page], fingerprints: Fingerprints, renderer: PageRenderer, writer: OutputWriter,
+@dataclass
+class Pending:
+    """The pages left to render after the unchanged ones were kept, with their output keys."""
+
+    pages: list[Page]
+    keys: list[str]
+
+
+def keep_unchanged(pages: Sequence[Page], fingerprints: Fingerprints, writer: OutputWriter) -> Pending:
+    """Claim every page's output path, and keep each page whose fingerprint matches the last build.
+
+    An incremental build keeps most pages: they are fingerprinted here, as forking a big process (a dev
+    server's) for that costs more than the digests. A first or clean build has nothing to compare with:
+    every page is pending, and is fingerprinted where it renders."""
+    keys = [writer.claim(page.output_path, str(page.source or page.url)) for page in pages]
+    if not fingerprints.previous:
+        return Pending(list(pages), keys)
+    pending = Pending([], [])
+    for page, key in zip(pages, keys):
+        kept = _kept(page, key, fingerprints, writer)
+        if kept is None:
+            pending.pages.append(page)
+            pending.keys.append(key)
+        else:
+            _account([kept], writer, fingerprints)
+    return pending
+
+
+def settle_pages(pending: Pending, fingerprints: Fingerprints, renderer: PageRenderer, writer: OutputWriter,
                  progress: Progress) -> None:
-    """Keep every page of `pages` whose fingerprint matches the last build, render and put the others.
+    """Settle every pending page (`keep_unchanged`): keep it if its fingerprint matches after all, else
+    render and put it, on every core when there are many.
 
     Raises the first page's error, as a serial build would."""
     global _job
-    keys = [writer.claim(page.output_path, str(page.source or page.url)) for page in pages]
-    if fingerprints.previous:
-        pages, keys = _keep_unchanged(pages, keys, fingerprints, writer)
-    _job = (pages, keys, renderer, writer, fingerprints)
+    pages = pending.pages
+    _job = (pages, pending.keys, renderer, writer, fingerprints)
     try:
         if not _worth_forking(len(pages)):
             for start in range(0, len(pages), CHUNK):
@@ -115,21 +145,6 @@ def settle_pages(pages: Sequence[Page], fingerprints: Fingerprints, renderer: Pa
         _settle_in_workers(pages, writer, fingerprints, progress)
     finally:
         _job = None
-
-
-def _keep_unchanged(pages: Sequence[Page], keys: Sequence[str], fingerprints: Fingerprints,
-                    writer: OutputWriter) -> tuple[list[Page], list[str]]:
-    """An incremental build keeps most pages: fingerprint them all here and keep the unchanged ones, as
-    forking a big process (a dev server's) for that costs more than the digests; (pages, keys) left to
-    render, which `settle_pages` sends to the workers when there are many."""
-    pending = []
-    for index, (page, key) in enumerate(zip(pages, keys)):
-        kept = _kept(page, key, fingerprints, writer)
-        if kept is None:
-            pending.append(index)
-        else:
-            _account([kept], writer, fingerprints)
-    return [pages[i] for i in pending], [keys[i] for i in pending]
 
 
 def _settle_in_workers(pages: Sequence[Page], writer: OutputWriter, fingerprints: Fingerprints,

@@ -56,6 +56,27 @@ def test_a_rebuild_renders_only_the_cards_of_changed_products(tmp_path: Path,
     assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
 
 
+def test_a_build_reads_only_the_cards_of_the_pages_it_renders_and_keeps_the_others(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Editing a page without products renders and reads no card; the store still holds every card the
+    site shows, and a later product change renders that product's card only."""
+    site = make_shop(tmp_path / "shop")
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    first = stored(site)
+    read: list[int] = []
+    original = ProductCards.preload
+    monkeypatch.setattr(ProductCards, "preload", lambda self, p, html: (read.append(1), original(self, p, html)))
+    calls = cards_rendered(monkeypatch)
+    (site / "content/about.md").write_text("---\ntitle: About\n---\nEdited.\n")
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    assert (calls, read) == ([], []) and stored(site) == first
+    upsert(site / "products.sqlite", lamp(TARGET, NEW_NAME, 87, regular=300))
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    assert len(calls) == 1 and 1 < len(read) < len(first)  # the pages showing the lamp show other cards too
+    assert len(stored(site)) == len(first)
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
+
+
 def test_an_edited_card_template_renders_every_card_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = make_shop(tmp_path / "shop")
     build(load_config(site), reporter=Reporter(verbosity=0))

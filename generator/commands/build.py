@@ -6,6 +6,8 @@
                     second (`products.stage`); listing, product, taxonomy, widget pages join
                     the graph with their data
     fingerprint     every output's inputs (`buildstate`): which must be rendered
+    keep unchanged  an incremental build keeps each page whose fingerprint matches the last build
+    product cards   the cards the pages left will show, from the card store or rendered (`card_store`)
     render          the changed pages, on every core (`render_pool`)
     write           widget files, static files, sitemap, robots.txt, 404 page
     search index    Pagefind, only when an HTML page changed (`search`)
@@ -41,7 +43,7 @@ from ..products.recommendations import RecommendationStage, file_signature_text
 from ..signing import make_signer
 from ..products.stage import StageResult, feed_timestamp, run_stage
 from ..render import UrlBuilder, check_theme, make_environment, render_template
-from ..render_pool import settle_pages
+from ..render_pool import keep_unchanged, settle_pages
 from ..console import Reporter
 from ..search import BUNDLE as SEARCH_BUNDLE
 from ..search import add_search_page, write_search_index
@@ -145,15 +147,17 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         templates, data = TemplateDigests(env), DataDigests()
         with timer("fingerprint"):
             fingerprints = state.fingerprint_pages(site, templates, renderer.template_for, data)
-    cards = CardStore.for_site(config)
-    with timer("product cards"):
-        cards.prepare(site.pages, renderer.template_for, templates, data, env.globals["product_card"], state.key,
-                      clean=clean)
     with timer("prepare output"):
         writer = state.writer(out_dir)
+    cards = CardStore.for_site(config)
     try:
+        with timer("keep unchanged"):
+            pending = keep_unchanged(site.pages, fingerprints, writer)
+        with timer("product cards"):
+            cards.prepare(site.pages, pending.pages, renderer.template_for, templates, data,
+                          env.globals["product_card"], state.key, clean=clean)
         with timer("render"):
-            settle_pages(site.pages, fingerprints, renderer, writer,
+            settle_pages(pending, fingerprints, renderer, writer,
                          lambda done, total: reporter.progress("Rendering", done, total))
         with timer("write"):
             widgets.write(writer, env)
