@@ -7,7 +7,7 @@ only written where a page has a date of its own.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from xml.sax.saxutils import escape
+from html import escape
 
 from .content import Page
 from .render import UrlBuilder
@@ -21,7 +21,7 @@ def sitemap(pages: Iterable[Page], urls: UrlBuilder) -> bytes:
     for page in sorted(pages, key=lambda p: p.url):
         if page.kind in EXCLUDED_KINDS or page.params.get("sitemap") is False:
             continue
-        entry = f"  <url><loc>{escape(urls.absolute(page.url))}</loc>"
+        entry = f"  <url><loc>{escape(urls.absolute(page.url), quote=False)}</loc>"
         if page.date:
             entry += f"<lastmod>{page.date.isoformat()}</lastmod>"
         lines.append(entry + "</url>")
