@@ -200,10 +200,10 @@ class ProductStage:
     def _taxonomy_links(self, product: Product) -> dict[str, str]:
         """The product's store and brand pages, where the site has them (page data: a page that
         appears or goes away changes the product pages that link to it)."""
-        store = store_url(product.store.store_id, product.store.name)
-        brand = brand_url(product.brand) if product.brand.strip() else ""
-        return {"store_url": store if self.config.stores.enabled and store in self.site.by_url else "",
-                "brand_url": brand if self.config.brands.enabled and brand in self.site.by_url else ""}
+        store = store_url(product.store.store_id, product.store.name) if self.config.stores.enabled else ""
+        brand = brand_url(product.brand) if self.config.brands.enabled and product.brand.strip() else ""
+        return {"store_url": store if store in self.site.by_url else "",
+                "brand_url": brand if brand in self.site.by_url else ""}
 
     async def _related(self, products: list[Product]) -> dict[int, list[Product]]:
         wanted = self.config.products.related
