@@ -39,11 +39,13 @@ from .sources.models import Product
 
 
 def digest(*parts: str | bytes) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        h.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
-    return h.hexdigest()
+    """A digest of `parts`, each ended by a NUL. Text is joined and hashed in one call: a build digests
+    every page five or six times, and one update per part was a third of fingerprinting."""
+    try:
+        data = ("\0".join(parts) + "\0" if parts else "").encode("utf-8", "surrogatepass")  # type: ignore[arg-type]
+    except TypeError:  # bytes among the parts
+        data = b"".join((p if isinstance(p, bytes) else p.encode("utf-8", "surrogatepass")) + b"\0" for p in parts)
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 class DataDigests:
@@ -64,7 +66,22 @@ class DataDigests:
         return product.digest or self._remember(product, lambda: digest(repr(product)))
 
     def value(self, value: Any) -> str:
-        """A digest of `value` that changes exactly when what a template can read of it changes."""
+        """A digest of `value` that changes exactly when what a template can read of it changes.
+
+        Runs for every page of every build (10,000 product pages), so the common types are tested by exact
+        type first and memo hits are looked up inline; subclasses and other types take the general way."""
+        kind = type(value)
+        if kind is str or kind is int or kind is float or kind is bool or value is None:
+            return repr(value)
+        if kind is ProductView or kind is list or kind is tuple:
+            hit = self._memo.get(id(value))
+            if hit is not None and hit[0] is value:
+                return hit[1]
+        if kind is dict and all(type(k) is str for k in value):
+            return digest("map", *(f"{k!r}={self.value(v)}" for k, v in sorted(value.items())))
+        return self._general(value)
+
+    def _general(self, value: Any) -> str:
         if isinstance(value, (str, int, float, bool, type(None))):
             return repr(value)
         if isinstance(value, ProductView):
