@@ -17,9 +17,9 @@ re-renders a home page listing 10,000 products after one of them changed
 renders one card and reuses 9,999.
 
 Only cards with `eager=False` are prepared; the few eager ones (above the
-fold of a listing) render on demand. After a successful build `save` keeps
-exactly the cards the site shows (kept pages' too), so the store never grows
-past one site's worth.
+fold of a listing) render on demand. After a successful build that rendered
+cards, `save` keeps exactly the cards the site shows (kept pages' too), so
+the store does not grow past one site's worth.
 `--clean` renders every card again.
 """
 
@@ -53,7 +53,8 @@ class CardStore:
         self.path = path
         self._stored: set[str] = set()  # keys of the stored cards
         self._new: dict[str, str] = {}  # key -> html of every card this build prepared
-        self._shown: set[str] = set()  # keys of every card the site shows, prepared or not
+        self._shown: Callable[[], set[str]] = set  # the keys of every card the site shows, prepared or not
+        self._rendered_any = False
 
     @classmethod
     def for_site(cls, config: Config) -> CardStore:
@@ -63,19 +64,26 @@ class CardStore:
                 templates: TemplateDigests, data: DataDigests, cards: ProductCards, build_key: str, *,
                 clean: bool) -> None:
         """Give `cards` the HTML of every card the pages being `rendering` will show (eager=False), from the
-        store or rendered; remember the keys of every card of `pages` (the whole site), which `save` keeps.
+        store or rendered. `pages` (the whole site) tell `save` which stored cards are still shown.
 
-        An incremental build renders a few pages: only their cards are read or rendered, but the cards of the
-        pages it keeps stay in the store."""
-        shown = _card_views(pages, template_for, templates)
+        An incremental build renders a few pages: only their cards are read or rendered, and the cards of
+        the pages it keeps stay in the store."""
         base = digest(build_key, templates.of(CARD_TEMPLATE))
-        keys = {id(view): digest(base, data.value(view)) for view in shown}
-        self._shown = set(keys.values())
-        needed = shown if len(rendering) == len(pages) else _card_views(rendering, template_for, templates)
+
+        def keys_of(views: list[ProductView]) -> dict[int, str]:
+            return {id(view): digest(base, data.value(view)) for view in views}
+
+        needed = _card_views(rendering, template_for, templates)
+        keys = keys_of(needed)
+        if len(rendering) == len(pages):
+            self._shown = lambda: set(keys.values())
+        else:
+            self._shown = lambda: set(keys_of(_card_views(pages, template_for, templates)).values())
         # --clean renders every card again (reading no stored HTML); `save` still drops the stale ones.
-        self._stored, known = self._load(set() if clean else {keys[id(view)] for view in needed})
+        self._stored, known = self._load(set() if clean else set(keys.values()))
         missing = [view for view in needed if keys[id(view)] not in known]
         rendered = dict(zip((keys[id(view)] for view in missing), render_cards(missing, cards)))
+        self._rendered_any = bool(rendered)
         for view in needed:
             key = keys[id(view)]
             html = rendered[key] if key in rendered else known[key]
@@ -84,13 +92,14 @@ class CardStore:
                 cards.preload(view, html)
 
     def save(self) -> None:
-        """Keep the cards the site shows, and only those (best effort: it is a cache)."""
-        if self.path is None or (not self._new and not self._stored):
+        """Add the cards this build rendered; drop the stored ones the site no longer shows (best effort: it
+        is a cache). Only a build that rendered cards looks for stale ones, as only a new card (a changed
+        product, template or config) makes old ones stale in numbers: a content edit costs no walk over
+        the site. A removed product's card stays until then, one row each."""
+        if self.path is None or not self._rendered_any:
             return
         new = [(key, html) for key, html in self._new.items() if key not in self._stored]
-        stale = [(key,) for key in self._stored - self._shown]
-        if not new and not stale:
-            return
+        stale = [(key,) for key in self._stored - self._shown()]
         try:
             with closing(self._connect()) as conn:
                 conn.execute("BEGIN IMMEDIATE")
