@@ -40,6 +40,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import Config
@@ -49,6 +50,9 @@ from .markup import MarkdownRenderer, Rendered
 from .output import OutputWriter, ShadowRecord
 from .render import theme_dirs
 from .site import ContentListing, Site, parent_url
+
+if TYPE_CHECKING:
+    from .text_edit import LastBuild
 
 FORMAT = 2
 # Coarse file timestamps tick every few ms: a file modified this close to when it was read
@@ -149,6 +153,8 @@ class BuildState:
         self._seen: set[str] = set()
         self._listing: list[tuple[Path, os.stat_result]] | None = None
         self._committed: tuple[str, dict[str, str], str] = ("", {}, "")  # what the live site was built from
+        self.reads: TemplateReads | None = None  # what the templates read, as the last fingerprinting found
+        self.last: LastBuild | None = None  # the dev server's last full build, for text edits (text_edit.py)
 
     # -- persistence -------------------------------------------------------------------------------
     @classmethod
@@ -185,6 +191,7 @@ class BuildState:
         secrets = digest(*sorted(f"{k}={v}" for k, v in config.secret_values().items()))  # a digest only
         key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), secrets)
         self._committed = (self.key, self.outputs, self.signature)
+        self.last = None  # the site graph this build replaces: free it before making the next
         self.key_changed = clean or key != self.key
         if self.key_changed:
             self.sources, self.outputs, self.signature = {}, {}, ""
@@ -232,6 +239,10 @@ class BuildState:
             listing[position] = (listing[position][0], None)
         return listing
 
+    def forget_site(self) -> None:
+        """Drop the last site graph and content listing (after a failure): the next build reads content/ anew."""
+        self.last, self._listing = None, None
+
     def loaded(self, site: Site) -> None:
         """Remember `site`'s checked content files for the next `content_listing`."""
         self._listing = list(site.content_files)
@@ -247,7 +258,7 @@ class BuildState:
         every page shares is digested here, once."""
         entries = {entry.page.url: entry for path, entry in self.sources.items() if path in self._seen}
         digests = {url: entry.digest for url, entry in entries.items()}
-        reads = _template_reads(site.config)
+        reads = self.reads = _template_reads(site.config)
         whole_site = digest(*sorted(digests.values())) if reads.whole_site else ""
         nav = [(p.url, p.title, str(p.weight), p.kind) for p in site.nav]
         common = digest(self.key, whole_site, repr(nav), data.value(site.data))
@@ -309,6 +320,21 @@ class BuildState:
         self.sources = {path: entry for path, entry in self.sources.items() if path in self._seen}
         if len(self.markdown_html) > 2 * len(self.sources) + 100:  # bounded: keep what this build used
             self.markdown_html = {k: v for k, v in self.markdown_html.items() if k in self.markdown.used}
+        self.save()
+
+    def text_edited(self, writer: OutputWriter, shadow: ShadowRecord | None, rendered: list[str],
+                    sources: list[Path]) -> None:
+        """The short way (text_edit.py) put the pages at `rendered`, made from `sources`, and kept the rest.
+
+        Their fingerprints are forgotten: the next full build renders them again instead of trusting a
+        fingerprint this way never computed. The next listing checks their files again."""
+        self.files = set(writer.owners)
+        self.shadow = shadow
+        for key in rendered:
+            self.outputs.pop(key, None)
+        if self._listing is not None:
+            names = {str(path) for path in sources}
+            self._listing = [(path, None if str(path) in names else status) for path, status in self._listing]
         self.save()
 
     def reindexed(self, writer: OutputWriter, shadow: ShadowRecord | None) -> None:

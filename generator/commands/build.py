@@ -1,5 +1,7 @@
 """`shelfpress build`: the build pipeline, as named stages read top to bottom.
 
+    (text edit)     the dev server, when only the text of content pages changed: render those
+                    pages with the last build's site graph, keep every other file (`text_edit`)
     check inputs    nothing changed since the last build (files, config, catalog)? stop here
     read content    content files -> the site graph (`site.load_site`)
     fetch products  every product query of the site in one round, related products in a
@@ -53,6 +55,7 @@ from ..site import Site, load_site
 from ..sources.base import ProductSource
 from ..sources.cache import CacheMode
 from ..sources.factory import open_source
+from ..text_edit import LastBuild, edited_pages, render_edited
 from ..widgets import WidgetStage
 
 if TYPE_CHECKING:
@@ -117,9 +120,15 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     check_output_dir(out_dir, config.site_dir)
     check_theme(config)
     state = state or BuildState.for_output(config, out_dir)
+    if serving and not clean:
+        report = _text_edit(config, state, changed or set(), out_dir, drafts=drafts, strict=strict,
+                            reporter=reporter, timer=timer)
+        if report is not None:
+            return report
     state.start(config, drafts=drafts, clean=clean, strict=strict)
     source = open_source(config, cache_mode=cache_mode, on_progress=_fetch_progress(reporter),
                          on_warning=reporter.warn)
+    data_version = source.data_version() if serving else None
 
     with timer("check inputs"):
         signature = None if serving else inputs_signature(config, drafts=drafts, data_version=source.data_version(),
@@ -178,6 +187,10 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         raise
     state.committed(writer, shadow, signature, reporter.warnings)
     cards.save()
+    if serving:
+        reads = state.reads
+        state.last = LastBuild(site, renderer, repr(config), drafts, strict, data_version=data_version,
+                               text_private=reads is not None and not (reads.bodies or reads.whole_site))
     return BuildReport(pages=len(site.pages), seconds=timer.elapsed, writes=stats, warnings=len(reporter.warnings),
                        details=_details(products, source), rendered=len(fingerprints.rendered),
                        search_stale=search_stale)
@@ -202,6 +215,44 @@ def refresh_search_index(config: Config, *, output: Path | None = None, state: B
         state.aborted(writer.abort())
         raise
     state.reindexed(writer, shadow)
+
+
+def _text_edit(config: Config, state: BuildState, changed: set[str], out_dir: Path, *, drafts: bool, strict: bool,
+               reporter: Reporter, timer: StageTimer) -> BuildReport | None:
+    """The dev server's short way when only the text of content pages changed (text_edit.py); None when
+    the edit needs the full pipeline."""
+
+    def data_version() -> str | None:
+        source = open_source(config, on_warning=reporter.warn)
+        try:
+            return source.data_version()
+        finally:
+            run_sync(source.aclose())
+
+    with timer("read content"):
+        try:
+            pairs = edited_pages(state.last, config, changed, drafts=drafts, strict=strict, read=state.read_page,
+                                 data_version=data_version)
+        except BaseException:
+            state.forget_site()  # as a failed full load does: the next build reads content/ anew
+            raise
+    if pairs is None or state.last is None:
+        return None
+    writer = state.writer(out_dir)
+    try:
+        with timer("render"):
+            rendered = render_edited(state.last, pairs, config, writer)
+        reporter.flush_groups()
+        _check_strict(reporter.warnings, strict)
+        with timer("commit"):
+            stats, shadow = writer.commit()
+    except BaseException:
+        state.forget_site()  # its graph may hold a half-replaced page: the next build takes the full way
+        state.shadow = writer.abort()
+        raise
+    state.text_edited(writer, shadow, rendered, [config.site_dir / rel for rel in changed])
+    return BuildReport(pages=len(state.last.site.pages), seconds=timer.elapsed, writes=stats,
+                       warnings=len(reporter.warnings), rendered=len(rendered), search_stale=config.search)
 
 
 def _nothing_changed(state: BuildState, reporter: Reporter, strict: bool, timer: StageTimer) -> BuildReport:
