@@ -96,6 +96,7 @@ def main() -> None:
         seconds = make_catalog(catalog, args.products)
         print(f"catalog: {args.products:,} synthetic products imported in {seconds:.2f} s")
         make_site(root, catalog, args.listed, args.related)
+        time.sleep(0.1)  # files written within a few ms of a build are never trusted as unchanged (RACY_NS)
         config = load_config(root)
         quiet = Reporter(verbosity=0)
 
