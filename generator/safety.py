@@ -19,11 +19,24 @@ _ALLOWED_SCHEMES = ("http", "https")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 
 
+# An http(s) URL with a plain host (letters, digits, dots, dashes; a port) and printable ASCII after it: what
+# almost every product, image and click URL looks like. Entities or control characters in its path cannot
+# change its scheme or host, so it passes as it is, without the full check (40,000 image URLs per build).
+_PLAIN_HTTP_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]*)?(?:[/?#][!-~]*)?")
+
+
 def safe_url(value: object) -> str:
     """`value` if it is an http(s) URL or a site-relative path, else ""."""
     if value is None:
         return ""
     text = str(value).strip()
+    if _PLAIN_HTTP_URL.fullmatch(text):
+        return text
+    return _checked_url(text)
+
+
+def _checked_url(text: str) -> str:
+    """The full check: entities decoded and control characters dropped before the scheme is read."""
     if not text:
         return ""
     probe = _CONTROL.sub("", html.unescape(text))

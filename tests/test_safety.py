@@ -1,0 +1,43 @@
+"""Tests for generator/safety.py: only http(s) and site-relative URLs pass, however they are written."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.safety import _checked_url, safe_url
+
+HOSTILE = ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "&#106;avascript:alert(1)",
+           "data:text/html,<script>", "vbscript:x", "//evil.example/x", "http://", "http:///path", "https:",
+           "\x00javascript:x", "http://[::1", "mailto:a@b"]
+SAFE = ["https://cdn.example/a.jpg", "http://shop.example:8080/p?id=1&x=2#top", "/local/page/", "?q=1", "#anchor",
+        "HTTPS://Shop.Example/A", "https://shop.example/a&amp;b", "https://xn--bcher-kva.example/"]
+
+
+@pytest.mark.parametrize("url", HOSTILE)
+def test_hostile_urls_are_dropped(url: str) -> None:
+    assert safe_url(url) == ""
+
+
+@pytest.mark.parametrize("url", SAFE)
+def test_http_and_site_relative_urls_pass_as_they_are(url: str) -> None:
+    assert safe_url(url) == url
+
+
+url_like = st.builds(
+    lambda scheme, host, port, rest: f"{scheme}{host}{port}{rest}",
+    st.sampled_from(["http://", "https://", "HTTP://", "javascript:", "java&#115;cript:", "//", "/", "", " http://",
+                     "ftp://", "data:"]),
+    st.text(alphabet="abcxyz019.-_[]:@&;#%", max_size=12),
+    st.sampled_from(["", ":80", ":", ":x"]),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=20),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(url_like, st.text(max_size=30)))
+def test_the_quick_check_for_plain_urls_agrees_with_the_full_check(url: str) -> None:
+    """Plain http(s) URLs pass a quick pattern (they are most product and image URLs); for any string the
+    answer is the full check's."""
+    assert safe_url(url) == _checked_url(url.strip())
