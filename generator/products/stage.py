@@ -85,18 +85,18 @@ class ProductStage:
         self._views: dict[tuple[int, str], ProductView] = {}
 
     def views(self, products: tuple[Product, ...] | list[Product], channel: str) -> list[ProductView]:
+        return [self.view(product, channel) for product in products]
+
+    def view(self, product: Product, channel: str) -> ProductView:
         """One ProductView per (product, channel) for the whole build: a product on a listing, its own
         page and ten related lists is checked, signed and fingerprinted once."""
-        out = []
-        for product in products:
-            view = self._views.get((id(product), channel))
-            if view is None or view.product is not product:
-                view = self._views[(id(product), channel)] = ProductView(product, channel, self.sign)
-                if not view.link_target:
-                    self.reporter.warn(f"product {product.product_id} has no http(s) click URL; shown without "
-                                       "a link", kind="product without a safe click URL")
-            out.append(view)
-        return out
+        view = self._views.get((id(product), channel))
+        if view is None or view.product is not product:
+            view = self._views[(id(product), channel)] = ProductView(product, channel, self.sign)
+            if not view.link_target:
+                self.reporter.warn(f"product {product.product_id} has no http(s) click URL; shown without "
+                                   "a link", kind="product without a safe click URL")
+        return view
 
     async def run(self, also_needed: Mapping[ProductQuery, str]) -> StageResult:
         """Fetch every query of the site (plus `also_needed`: query -> who needs it, e.g. widgets) in one
@@ -185,7 +185,7 @@ class ProductStage:
         channel = self.config.links.channel
         categories = self.site.data.get("categories", {})
         for product in products:
-            (view,) = self.views([product], channel)
+            view = self.view(product, channel)
             first = product.categories[0].category_id if product.categories else None
             crumbs = [c for c in ancestors(categories, first) if c.url in self.site.by_url] if first else []
             self.site.add(Page(url=product_url(product), kind="product", title=view.name,
