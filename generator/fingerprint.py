@@ -184,12 +184,20 @@ def page_templates(page: Page, template_for: Callable[[Page], str]) -> tuple[str
 
 
 def file_signature(paths: Iterable[Path]) -> list[tuple[str, int, int]]:
-    """(path, mtime_ns, size) of each existing file, sorted; what "did any of these change" compares."""
+    """(path, mtime_ns, size) of each existing file, sorted; what "did any of these change" compares.
+
+    A symbolic link that leads nowhere counts by the link itself (size -1): a build must not find
+    "nothing changed" when a broken link, which it refuses, was added."""
     out = []
     for path in paths:
         try:
             stat = os.stat(path)
         except OSError:
+            try:
+                stat = os.lstat(path)
+            except OSError:
+                continue  # gone since it was listed
+            out.append((str(path), stat.st_mtime_ns, -1))
             continue
         out.append((str(path), stat.st_mtime_ns, stat.st_size))
     return sorted(out)
