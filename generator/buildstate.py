@@ -32,6 +32,7 @@ output directory only through `output.py`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import re
@@ -360,7 +361,8 @@ class BuildState:
 
 
 def inputs_signature(config: Config, *, drafts: bool, data_version: str | None, extra: str) -> str | None:
-    """Everything a build reads, by (path, mtime, size), plus the product data's version.
+    """Everything a build reads, by (path, mtime, size), plus the product data's version and shelfpress's own
+    code (an upgrade is a change).
 
     None when the product source cannot say whether its data changed (the live API). A file modified
     within RACY_NS of now marks the signature racy: it is never trusted for skipping a build.
@@ -374,7 +376,7 @@ def inputs_signature(config: Config, *, drafts: bool, data_version: str | None, 
     signature = file_signature(files)
     newest = max((mtime for _, mtime, _ in signature), default=0)
     racy = time.time_ns() - newest < RACY_NS
-    text = digest(repr(config), str(drafts), data_version, extra, repr(signature))
+    text = digest(repr(config), str(drafts), data_version, extra, repr(signature), __version__, _code_fingerprint())
     return text + ("-racy" if racy else "")
 
 
@@ -409,6 +411,8 @@ def _template_reads(config: Config) -> TemplateReads:
                          bodies=any(_READS_BODY.search(text) for text in texts))
 
 
+@functools.lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
-    """shelfpress's own files (code, translations, built-in themes) by (path, mtime, size)."""
+    """shelfpress's own files (code, translations, built-in themes) by (path, mtime, size); once per process,
+    which runs the code it started with."""
     return digest(repr(file_signature(p for p in _CODE.rglob("*") if "__pycache__" not in p.parts)))

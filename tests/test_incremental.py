@@ -674,3 +674,16 @@ def test_kill_9_leaves_the_live_site_as_it_was(tmp_path: Path) -> None:
     # and the build after that one has nothing left to do
     again, rendered = incremental(site)
     assert rendered == [] and again.writes.written == 0
+
+
+def test_a_new_shelfpress_version_is_a_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an upgrade nothing in the site moved, but its pages may come out differently: build them."""
+    import generator.buildstate
+
+    site = make_shop(tmp_path / "shop")
+    backdate(site)
+    incremental(site)
+    assert incremental(site)[0].nothing_changed
+    monkeypatch.setattr(generator.buildstate, "__version__", "99.0")
+    report, rendered = incremental(site)
+    assert not report.nothing_changed and rendered
