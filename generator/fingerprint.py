@@ -77,6 +77,10 @@ class DataDigests:
             hit = self._memo.get(id(value))
             if hit is not None and hit[0] is value:
                 return hit[1]
+            found = digest("view", self.product(value.product), value.channel) if kind is ProductView else \
+                digest(kind.__name__, *[self.value(v) for v in value])
+            self._memo[id(value)] = (value, found)  # holding `value` keeps its id from being reused
+            return found
         if kind is dict and all(type(k) is str for k in value):
             return digest("map", *(f"{k!r}={self.value(v)}" for k, v in sorted(value.items())))
         return self._general(value)

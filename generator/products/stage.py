@@ -209,7 +209,7 @@ class ProductStage:
         wanted = self.config.products.related
         if wanted <= 0:
             return {}
-        found = await self.source.related_many(p.product_id for p in products)
+        found = await self.source.related_many((p.product_id for p in products), known=self.listed)
         return {pid: [p for p in others if p.product_id != pid][:wanted] for pid, others in found.items()}
 
     def _deals_feed(self, deals: ProductPage) -> None:

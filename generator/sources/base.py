@@ -51,8 +51,12 @@ class ProductSource(Protocol):
 
     async def related_products(self, product_id: int) -> list[Product]: ...
 
-    async def related_many(self, product_ids: Iterable[int]) -> dict[int, list[Product]]:
-        """Related products of many products at once: the build asks once for every product page."""
+    async def related_many(self, product_ids: Iterable[int],
+                           known: Mapping[int, Product] | None = None) -> dict[int, list[Product]]:
+        """Related products of many products at once: the build asks once for every product page.
+
+        `known`: products this build already holds (from its queries, moments earlier), by id; a source
+        that names related products by id may use them instead of loading those products again."""
         ...
 
     def data_version(self) -> str | None:

@@ -12,7 +12,7 @@ It must not fetch anything over the network.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -52,12 +52,17 @@ class CatalogSource:
     async def related_products(self, product_id: int) -> list[Product]:
         return (await self.related_many([product_id]))[product_id]
 
-    async def related_many(self, product_ids: Iterable[int]) -> dict[int, list[Product]]:
-        """Every product's related products from the precomputed table: one query, whatever the count."""
+    async def related_many(self, product_ids: Iterable[int],
+                           known: Mapping[int, Product] | None = None) -> dict[int, list[Product]]:
+        """Every product's related products from the precomputed table: one query, whatever the count.
+        Products in `known` (this build's, loaded moments earlier) are not loaded again."""
         ids = list(dict.fromkeys(product_ids))
         related = related_many(self.conn, ids)
-        wanted = list(dict.fromkeys(other for others in related.values() for other in others))
-        found = {p.product_id: p for p in load_products(self.conn, wanted, self._parsed, self._issues)}
+        known = known or {}
+        found = dict(known)
+        named = dict.fromkeys(other for others in related.values() for other in others)
+        wanted = [other for other in named if other not in known]
+        found.update((p.product_id, p) for p in load_products(self.conn, wanted, self._parsed, self._issues))
         return {pid: [found[o] for o in others if o in found] for pid, others in related.items()}
 
     def data_version(self) -> str | None:

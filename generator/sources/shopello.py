@@ -300,9 +300,11 @@ class ShopelloSource:
                            "related products not found")
             return []
 
-    async def related_many(self, product_ids: Iterable[int]) -> dict[int, list[Product]]:
+    async def related_many(self, product_ids: Iterable[int],
+                           known: Mapping[int, Product] | None = None) -> dict[int, list[Product]]:
         """Each product's related products: one cached request per product, all queued at once
-        (the client's concurrency limit paces them)."""
+        (the client's concurrency limit paces them). The API answers with whole products: `known` is
+        not needed."""
         ids = list(dict.fromkeys(product_ids))
         found = await asyncio.gather(*(self.related_products(pid) for pid in ids))
         return dict(zip(ids, found))
