@@ -89,7 +89,8 @@ def edited_pages(last: LastBuild | None, config: Config, changed: set[str], *, d
 def _same_but_text(old: Page, new: Page) -> bool:
     if any(getattr(old, f.name) != getattr(new, f.name) for f in fields(Page) if f.name not in TEXT_FIELDS):
         return False
-    return [(s.name, s.kwargs) for s in old.shortcodes] == [(s.name, s.kwargs) for s in new.shortcodes]
+    return [(s.name, s.params, s.self_closing) for s in old.shortcodes] == \
+        [(s.name, s.params, s.self_closing) for s in new.shortcodes]
 
 
 def render_edited(last: LastBuild, pairs: list[tuple[Page, Page]], config: Config,
@@ -101,11 +102,11 @@ def render_edited(last: LastBuild, pairs: list[tuple[Page, Page]], config: Confi
     rendered = []
     for old, new in pairs:
         new.data = old.data
-        html = last.renderer.render(new)
+        _replace(last, old, new)  # before rendering: the page must meet itself in the graph, not its old version
+    for _, new in pairs:
         key = new.output_path
-        writer.write(key, html, str(new.source))
+        writer.write(key, last.renderer.render(new), str(new.source))
         rendered.append(key)
-        _replace(last, old, new)
     for key in sorted(writer.previous_files - set(rendered)):
         writer.keep(key, "unchanged")
     SecretGuard(config).check_all(writer.written, writer.read)
