@@ -68,32 +68,23 @@ class DataDigests:
     def value(self, value: Any) -> str:
         """A digest of `value` that changes exactly when what a template can read of it changes.
 
-        Runs for every page of every build (10,000 product pages), so the common types are tested by exact
-        type first and memo hits are looked up inline; subclasses and other types take the general way."""
+        Runs for every page of every build (10,000 product pages): the common scalars are tested by exact
+        type first, and views, lists and tuples (shared by many pages) are memoised with the lookup inline."""
         kind = type(value)
         if kind is str or kind is int or kind is float or kind is bool or value is None:
             return repr(value)
-        if kind is ProductView or kind is list or kind is tuple:
+        if isinstance(value, (ProductView, list, tuple)):
             hit = self._memo.get(id(value))
             if hit is not None and hit[0] is value:
                 return hit[1]
-            found = digest("view", self.product(value.product), value.channel) if kind is ProductView else \
-                digest(kind.__name__, *[self.value(v) for v in value])
+            found = (digest("view", self.product(value.product), value.channel) if isinstance(value, ProductView)
+                     else digest(kind.__name__, *[self.value(v) for v in value]))
             self._memo[id(value)] = (value, found)  # holding `value` keeps its id from being reused
             return found
-        if kind is dict and all(type(k) is str for k in value):
-            return digest("map", *(f"{k!r}={self.value(v)}" for k, v in sorted(value.items())))
-        return self._general(value)
-
-    def _general(self, value: Any) -> str:
-        if isinstance(value, (str, int, float, bool, type(None))):
+        if isinstance(value, (str, int, float, bool)):  # their subclasses (Markup)
             return repr(value)
-        if isinstance(value, ProductView):
-            return self._remember(value, lambda: digest("view", self.product(value.product), value.channel))
         if isinstance(value, Page):
             return digest("page", value.url, value.title)  # another page is shown by its link and title
-        if isinstance(value, (list, tuple)):
-            return self._remember(value, lambda: digest(type(value).__name__, *(self.value(v) for v in value)))
         if isinstance(value, Mapping):
             return digest("map", *(f"{k!r}={self.value(v)}" for k, v in sorted(value.items(), key=_key)))
         if isinstance(value, (set, frozenset)):

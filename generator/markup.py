@@ -3,9 +3,9 @@
 One configured `markdown.Markdown` instance per process (reset between
 pages: building it is the expensive part), made when the first page is
 converted: Python-Markdown and the Pygments it pulls in take 30 ms to import,
-which a rebuild whose pages all come from the cache never needs. Content Markdown is written by
-the site owner and trusted like a template; product data never passes
-through here.
+which a rebuild whose pages all come from the cache never needs. Content
+Markdown is written by the site owner and trusted like a template; product
+data never passes through here.
 
 Site-absolute links in Markdown (`[about](/about/)`, `![](/img/a.jpg)`) get
 the base_url path prefix, so content written for `/` works unchanged on a
@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import markdown
-
 
 
 @dataclass(frozen=True)

@@ -128,10 +128,10 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     state.start(config, drafts=drafts, clean=clean, strict=strict)
     source = open_source(config, cache_mode=cache_mode, on_progress=_fetch_progress(reporter),
                          on_warning=reporter.warn)
-    data_version = source.data_version() if serving else None
+    data_version = source.data_version()
 
     with timer("check inputs"):
-        signature = None if serving else inputs_signature(config, drafts=drafts, data_version=source.data_version(),
+        signature = None if serving else inputs_signature(config, drafts=drafts, data_version=data_version,
                                                           extra=feed_timestamp() + file_signature_text(config))
     if not clean and state.unchanged(signature):
         run_sync(source.aclose())
