@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from .errors import ContentError, did_you_mean
+from .lazydata import LazyData
 from .shortcodes import Shortcode, extract
 
 # libyaml's C loader is ~10x faster than the pure-Python one; same safe semantics.
@@ -114,7 +115,8 @@ class Page:
     body: str = ""
     shortcodes: list[Shortcode] = field(default_factory=list)
     section: str = ""
-    data: dict[str, Any] = field(default_factory=dict)  # what generated pages render (products, pagination)
+    # What generated pages render (products, pagination); product pages' is made when first read.
+    data: dict[str, Any] | LazyData = field(default_factory=dict)
 
     @property
     def output_path(self) -> str:

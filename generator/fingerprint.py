@@ -8,6 +8,8 @@ An incremental build re-renders an output exactly when one of these changed:
   link is signed with, so a changed price or name reaches every page that
   shows the product, and nothing else. A catalog product brings the digest
   of its stored record (`Product.digest`), so it is not walked at all.
+  Data made on demand (`lazydata.LazyData`: product pages) is digested by
+  its recipe, so a kept page's data is never made.
   Digests are memoised per object for one build: the 10,000-product "all"
   list of a listing is digested once, not once per listing page.
 - `TemplateDigests.of(name)`: a template with everything it extends, includes
@@ -23,6 +25,7 @@ This module computes digests only; the build state decides what to do with them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -34,6 +37,7 @@ from jinja2 import meta, nodes
 
 from .cards import IMPLIED_TEMPLATES
 from .content import Page
+from .lazydata import LazyData
 from .products.views import ProductView
 from .sources.models import Product
 
@@ -73,6 +77,10 @@ class DataDigests:
         kind = type(value)
         if kind is str or kind is int or kind is float or kind is bool or value is None:
             return repr(value)
+        if kind is Product:
+            return value.digest or self.product(value)
+        if kind is LazyData:  # its recipe names the data exactly: digest that, never make the data
+            return digest("lazy", type(value.recipe).__name__, *value.recipe.digest_parts(self))
         if isinstance(value, (ProductView, list, tuple)):
             hit = self._memo.get(id(value))
             if hit is not None and hit[0] is value:
@@ -83,6 +91,8 @@ class DataDigests:
             return found
         if isinstance(value, (str, int, float, bool)):  # their subclasses (Markup)
             return repr(value)
+        if isinstance(value, Product):
+            return self.product(value)
         if isinstance(value, Page):
             return digest("page", value.url, value.title)  # another page is shown by its link and title
         if isinstance(value, Mapping):
@@ -90,13 +100,19 @@ class DataDigests:
         if isinstance(value, (set, frozenset)):
             return digest("set", *sorted(self.value(v) for v in value))
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return self._remember(value, lambda: digest(type(value).__name__, *(
-                f"{f.name}={self.value(getattr(value, f.name))}" for f in dataclasses.fields(value) if f.repr)))
-        return digest(type(value).__name__, repr(value))
+            return self._remember(value, lambda: digest(kind.__name__, *(
+                f"{name}={self.value(getattr(value, name))}" for name in _shown_fields(kind))))
+        return digest(kind.__name__, repr(value))
 
 
 def _key(item: tuple[Any, Any]) -> str:
     return repr(item[0])
+
+
+@functools.cache
+def _shown_fields(kind: type) -> tuple[str, ...]:
+    """A dataclass's fields that are part of its value (those its repr shows)."""
+    return tuple(f.name for f in dataclasses.fields(kind) if f.repr)
 
 
 # Template source digest -> the templates it references: parsing is the slow part, and a dev server

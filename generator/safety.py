@@ -69,3 +69,17 @@ def plain_text(value: object) -> str:
         # "a<br>b" two words.
         return Markup(text.replace("&", "&amp;").replace("<", " <")).striptags()
     return " ".join(text.split())  # every Unicode space (no-break too) collapsed, as `\s+` would
+
+
+def plain_text_head(value: object, length: int) -> str:
+    """`plain_text(value)[:length]`, read from the start of `value` only when that gives the same: a
+    product page's meta description is the first 155 characters of a description of any length.
+
+    Without entities or tags, plain text is the words joined by single spaces, and the words of a prefix
+    are the first words of the whole (the last maybe cut short): its plain text is a prefix of the whole's."""
+    text = "" if value is None else str(value)
+    if "&" in text or "<" in text:
+        return plain_text(text)[:length]
+    head = text[:2 * length]
+    words = " ".join(head.split())
+    return words[:length] if len(words) >= length or len(head) == len(text) else plain_text(text)[:length]

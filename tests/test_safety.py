@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator.safety import _checked_url, safe_url
+from generator.safety import _checked_url, plain_text, plain_text_head, safe_url
 
 HOSTILE = ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "&#106;avascript:alert(1)",
            "data:text/html,<script>", "vbscript:x", "//evil.example/x", "http://", "http:///path", "https:",
@@ -41,3 +41,18 @@ def test_the_quick_check_for_plain_urls_agrees_with_the_full_check(url: str) -> 
     """Plain http(s) URLs pass a quick pattern (they are most product and image URLs); for any string the
     answer is the full check's."""
     assert safe_url(url) == _checked_url(url.strip())
+
+
+# Descriptions as feeds send them: words, every kind of space, now and then an entity or a tag.
+_DESCRIPTION_PARTS = st.sampled_from(["lampa", "Ström", "x", " ", "  ", "\n", "\t", "\u00a0", "\u2003", "&amp;",
+                                      "&nbsp;", "<br>", "<b>", "</b>", "<", "&", "ö" * 7, " \n" * 20])
+
+
+@settings(max_examples=400, deadline=None)
+@example(parts=["a", " " * 50, "b"], length=10)  # mostly space at the start: the head alone is too short
+@given(parts=st.lists(_DESCRIPTION_PARTS, max_size=120), length=st.integers(0, 40))
+def test_the_head_of_plain_text_is_read_from_the_start_alone_when_that_gives_the_same(parts: list[str],
+                                                                                     length: int) -> None:
+    """A product page's meta description: the first characters of the plain text, for any description."""
+    text = "".join(parts)
+    assert plain_text_head(text, length) == plain_text(text)[:length]

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,11 +44,13 @@ from ..containment import SiteFiles
 from ..content import Page
 from ..errors import ContentError
 from ..fingerprint import file_signature
+from ..lazydata import LazyData
 from ..site import Site
 from ..sources.models import Product, ProductPage
 from ..sources.query import IdFilter, ProductQuery
 from .query_plan import channel_for
 from ..signing import Signer
+from .product_page import ProductPageData
 from .views import ProductView
 
 if TYPE_CHECKING:
@@ -185,26 +188,26 @@ class RecommendationStage:
 
         if self.limit > 0 and self.config.products.enabled:
             for page in self.site.pages:
-                if page.kind == "product" and isinstance(page.data.get("product"), ProductView):
-                    self._product_page(page, view)
+                if isinstance(page.data, LazyData) and isinstance(page.data.recipe, ProductPageData):
+                    self._product_page(page, page.data.recipe)
         for (url, index), (ids, limit) in self.shortcodes.items():
             page = self.site.by_url[url]
             channel = channel_for(page, self.site)
             shown = [view(self.products[i], channel) for i in self.for_shortcode(ids, limit) if i in self.products]
             page.data.setdefault("shortcodes", {})[index] = {"products": shown[:limit]}
 
-    def _product_page(self, page: Page, view: Any) -> None:
-        own: ProductView = page.data["product"]
-        partners = [self.products[i] for i in self.partners(own.id, 2 * self.limit) if i in self.products]
+    def _product_page(self, page: Page, recipe: ProductPageData) -> None:
+        own = recipe.product.id
+        partners = [self.products[i] for i in self.partners(own, 2 * self.limit) if i in self.products]
         if not partners:
             return  # no co-purchase data: the related products stay as they are
-        shown = [view(p, own.channel) for p in partners[:self.limit]]
-        related = list(page.data.get("related", []))
-        seen = {v.id for v in shown} | {own.id}
+        shown = partners[:self.limit]
+        related = list(recipe.related)
+        seen = {p.product_id for p in shown} | {own}
         while len(shown) < self.limit and related:
             extra = related.pop(0)
-            if extra.id not in seen:
+            if extra.product_id not in seen:
                 shown.append(extra)
-                seen.add(extra.id)
-        page.data["recommendations"] = shown
-        page.data["related"] = [v for v in related if v.id not in seen]
+                seen.add(extra.product_id)
+        page.data = LazyData(replace(recipe, recommendations=tuple(shown),
+                                     related=tuple(p for p in related if p.product_id not in seen)))

@@ -10,7 +10,8 @@
     shortcodes                        their products, as page data of the page that has them
     category menu                     site.data["category_menu"]: top categories that kept a page
     product pages                     /p/<id>-<slug>/ for every listed product, with related products
-                                      and links to its store and brand pages where they exist
+                                      and links to its store and brand pages where they exist; their
+                                      data is made when they render (`product_page.py`)
     deals feed                        /deals.xml (Atom) of products with a reduction
 
 Everything here is data for templates (`page.data`), which is also what the
@@ -24,20 +25,23 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..asyncrun import run_sync
-from ..content import Page
 from ..console import Reporter
+from ..content import Page
+from ..lazydata import LazyData
+from ..safety import plain_text_head
 from ..site import Site
 from ..sources.base import ProductSource, fetch_planned
 from ..sources.models import Product, ProductPage
 from ..sources.query import ProductQuery
 from .listing_json import DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options
+from .product_page import ProductPageData
 from .query_plan import QueryPlan, channel_for, plan_queries
 from .taxonomy import ancestors, brand_url, store_url, taxonomy_pages, top_categories
-from .views import ProductView, Signer, product_url
+from .views import ProductView, Signer
 
 DEALS_QUERY = ProductQuery(reduction_percent_min=1, order_by="reduction_percent", order="DESC", limit=50)
 
@@ -84,19 +88,24 @@ class ProductStage:
         self.listed: dict[int, Product] = {}
         self._views: dict[tuple[int, str], ProductView] = {}
 
-    def views(self, products: tuple[Product, ...] | list[Product], channel: str) -> list[ProductView]:
-        return [self.view(product, channel) for product in products]
+    def views(self, products: Sequence[Product], channel: str, *, report: bool = True) -> list[ProductView]:
+        return [self.view(product, channel, report=report) for product in products]
 
-    def view(self, product: Product, channel: str) -> ProductView:
+    def view(self, product: Product, channel: str, *, report: bool = True) -> ProductView:
         """One ProductView per (product, channel) for the whole build: a product on a listing, its own
-        page and ten related lists is checked, signed and fingerprinted once."""
+        page and ten related lists is checked, signed and fingerprinted once. The stage reports a product
+        without a safe click URL when it first places it on a page; a product page's data, made later
+        (`product_page.py`), makes its views without `report`, as its products were reported then."""
         view = self._views.get((id(product), channel))
         if view is None or view.product is not product:
             view = self._views[(id(product), channel)] = ProductView(product, channel, self.sign)
-            if not view.link_target:
+            if report and not view.link_target:
                 self.reporter.warn(f"product {product.product_id} has no http(s) click URL; shown without "
                                    "a link", kind="product without a safe click URL")
         return view
+
+    def _quiet_views(self, products: Sequence[Product], channel: str) -> list[ProductView]:
+        return self.views(products, channel, report=False)
 
     async def run(self, also_needed: Mapping[ProductQuery, str]) -> StageResult:
         """Fetch every query of the site (plus `also_needed`: query -> who needs it, e.g. widgets) in one
@@ -184,17 +193,16 @@ class ProductStage:
         related = await self._related(products)
         channel = self.config.links.channel
         categories = self.site.data.get("categories", {})
+        for shown in {id(p): p for others in related.values() for p in others}.values():
+            self.view(shown, channel)  # reported now, as its views on product pages are made later
         for product in products:
             view = self.view(product, channel)
             first = product.categories[0].category_id if product.categories else None
             crumbs = [c for c in ancestors(categories, first) if c.url in self.site.by_url] if first else []
-            self.site.add(Page(url=product_url(product), kind="product", title=view.name,
-                               description=view.description[:155], data={
-                                   "product": view,
-                                   "product_categories": crumbs,
-                                   **self._taxonomy_links(product),
-                                   "related": self.views(related.get(product.product_id, []), channel),
-                               }))
+            data = ProductPageData(product=view, categories=tuple(crumbs), **self._taxonomy_links(product),
+                                   related=related.get(product.product_id, ()), views=self._quiet_views)
+            self.site.add(Page(url=view.url, kind="product", title=view.name,
+                               description=plain_text_head(product.description, 155), data=LazyData(data)))
         return len(products)
 
     def _taxonomy_links(self, product: Product) -> dict[str, str]:
@@ -205,12 +213,12 @@ class ProductStage:
         return {"store_url": store if store in self.site.by_url else "",
                 "brand_url": brand if brand in self.site.by_url else ""}
 
-    async def _related(self, products: list[Product]) -> dict[int, list[Product]]:
+    async def _related(self, products: list[Product]) -> dict[int, tuple[Product, ...]]:
         wanted = self.config.products.related
         if wanted <= 0:
             return {}
         found = await self.source.related_many((p.product_id for p in products), known=self.listed)
-        return {pid: [p for p in others if p.product_id != pid][:wanted] for pid, others in found.items()}
+        return {pid: tuple([p for p in others if p.product_id != pid][:wanted]) for pid, others in found.items()}
 
     def _deals_feed(self, deals: ProductPage) -> None:
         channel = self.config.links.channel

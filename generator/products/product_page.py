@@ -1,0 +1,55 @@
+"""The data of a product page, as a recipe (see `lazydata.py`).
+
+A product page shows its product, breadcrumbs, links to its store and brand
+pages, related products and, with a sales file, "Others also bought". The
+recipe holds the products themselves; their views (`views.py`) are made
+only when the page renders, and the build state digests the recipe: each
+product by its record, so a changed price reaches exactly the pages that
+show the product.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..sources.models import Product
+from .views import ProductView
+
+if TYPE_CHECKING:
+    from ..fingerprint import DataDigests
+
+ViewsOf = Callable[[Sequence[Product], str], list[ProductView]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductPageData:
+    """`page.data` of a product page, made by `make()`: `product`, `product_categories`, `store_url`,
+    `brand_url`, `related` and, when co-purchase data gave the product partners, `recommendations`."""
+
+    product: ProductView
+    categories: tuple[Any, ...]  # the breadcrumbs: category nodes from the top down
+    store_url: str
+    brand_url: str
+    related: tuple[Product, ...]
+    # How products become views: the product stage's, so a product shown on many pages has one view.
+    views: ViewsOf = field(repr=False, compare=False)
+    recommendations: tuple[Product, ...] | None = None
+
+    def digest_parts(self, data: DataDigests) -> tuple[str, ...]:
+        """What the build state digests for this page's data: every field but `views` (a test checks that
+        each one counts). Written out, not walked field by field: 10,000 product pages per build."""
+        return (data.value(self.product), data.value(self.categories), self.store_url, self.brand_url,
+                *[data.product(p) for p in self.related],
+                "recommendations", *([data.product(p) for p in self.recommendations]
+                                     if self.recommendations is not None else ["none"]))
+
+    def make(self) -> dict[str, Any]:
+        channel = self.product.channel
+        data = {"product": self.product, "product_categories": list(self.categories),
+                "store_url": self.store_url, "brand_url": self.brand_url,
+                "related": self.views(self.related, channel)}
+        if self.recommendations is not None:
+            data["recommendations"] = self.views(self.recommendations, channel)
+        return data
