@@ -80,7 +80,10 @@ def test_ctrl_c_exits_130_and_keeps_the_previous_site(tmp_path: Path) -> None:
     before = tree(site / "public")
     write_site(site, {f"content/p/{i}.md": f"---\ntitle: Page {i}\n---\n# Page {i}\n\nText.\n" for i in range(4000)})
     shelfpress = Path(sys.executable).parent / "shelfpress"
-    build = subprocess.Popen([shelfpress, "build", "--clean", "-C", str(site)], stderr=subprocess.PIPE, text=True)
+    # As a shell starts it: SIGINT at its default. A process started with SIGINT ignored (as by whatever ran
+    # before in this test process, or `nohup`) rightly ignores Ctrl+C, and Python then installs no handler.
+    build = subprocess.Popen([shelfpress, "build", "--clean", "-C", str(site)], stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob("site/.shelfpress-cache/shadow-*/.shelfpress-incomplete")):  # writing has begun
         assert build.poll() is None and time.monotonic() < deadline, "the build ended before it could be stopped"
