@@ -36,7 +36,9 @@ from .config import Config
 from .content import Page
 from .database import DatabaseError, Schema, connect
 from .fingerprint import DataDigests, TemplateDigests, digest, page_templates
+from .lazydata import LazyData
 from .products.views import ProductView
+from .sources.models import Product
 from .render_pool import render_cards
 
 SCHEMA = Schema("card cache", ["CREATE TABLE IF NOT EXISTS cards (key TEXT NOT NULL UNIQUE, html TEXT NOT NULL);"],
@@ -70,15 +72,16 @@ class CardStore:
         the pages it keeps stay in the store."""
         base = digest(build_key, templates.of(CARD_TEMPLATE))
 
-        def keys_of(views: list[ProductView]) -> dict[int, str]:
-            return {id(view): digest(base, data.value(view)) for view in views}
+        def key_of(product: Product, channel: str) -> str:
+            return digest(base, data.view(product, channel))
 
         needed = _card_views(rendering, template_for, templates)
-        keys = keys_of(needed)
+        keys = {id(view): key_of(view.product, view.channel) for view in needed}
         if len(rendering) == len(pages):
             self._shown = lambda: set(keys.values())
-        else:
-            self._shown = lambda: set(keys_of(_card_views(pages, template_for, templates)).values())
+        else:  # the kept pages' cards too, without making their data (`lazydata`)
+            self._shown = lambda: {key_of(product, channel) for product, channel in
+                                   _card_products(pages, template_for, templates)}
         # --clean renders every card again (reading no stored HTML); `save` still drops the stale ones.
         self._stored, known = self._load(set() if clean else set(keys.values()))
         missing = [view for view in needed if keys[id(view)] not in known]
@@ -139,21 +142,41 @@ class CardStore:
             return connect(self.path, SCHEMA, isolation_level=None)
 
 
-def _card_views(pages: list[Page], template_for: Callable[[Page], str],
-                templates: TemplateDigests) -> list[ProductView]:
-    """Each product view in the data of a page whose template reaches the card template, once (views are
-    shared: one per product and channel)."""
+def _card_pages(pages: list[Page], template_for: Callable[[Page], str],
+                templates: TemplateDigests) -> Iterator[Page]:
+    """The pages whose templates reach the card template."""
     shows_cards: dict[tuple[str, ...], bool] = {}
-    found: dict[int, ProductView] = {}
     for page in pages:
         names = page_templates(page, template_for)
         if names not in shows_cards:
             reached = templates.reached(*names)
             shows_cards[names] = reached is None or CARD_TEMPLATE in reached
         if shows_cards[names]:
-            for view in _views_in(page.data):
-                found.setdefault(id(view), view)
+            yield page
+
+
+def _card_views(pages: list[Page], template_for: Callable[[Page], str],
+                templates: TemplateDigests) -> list[ProductView]:
+    """Each product view in the data of a page that shows cards, once (views are shared: one per product
+    and channel)."""
+    found: dict[int, ProductView] = {}
+    for page in _card_pages(pages, template_for, templates):
+        for view in _views_in(page.data):
+            found.setdefault(id(view), view)
     return list(found.values())
+
+
+def _card_products(pages: list[Page], template_for: Callable[[Page], str],
+                   templates: TemplateDigests) -> Iterator[tuple[Product, str]]:
+    """(product, channel) of each card the pages that show cards show, once (a product is on many pages);
+    data not made yet is asked its recipe, not made."""
+    found: dict[tuple[int, str], Product] = {}
+    for page in _card_pages(pages, template_for, templates):
+        shown = page.data.recipe.products() if isinstance(page.data, LazyData) else (
+            (view.product, view.channel) for view in _views_in(page.data))
+        for product, channel in shown:
+            found.setdefault((id(product), channel), product)
+    return ((product, channel) for (_, channel), product in found.items())
 
 
 def _views_in(value: Mapping[str, Any] | list[Any] | tuple[Any, ...]) -> Iterator[ProductView]:

@@ -69,6 +69,10 @@ class DataDigests:
     def product(self, product: Product) -> str:
         return product.digest or self._remember(product, lambda: digest(repr(product)))
 
+    def view(self, product: Product, channel: str) -> str:
+        """The digest of a product's view: its record and the channel its link is signed with."""
+        return digest("view", self.product(product), channel)
+
     def value(self, value: Any) -> str:
         """A digest of `value` that changes exactly when what a template can read of it changes.
 
@@ -85,7 +89,7 @@ class DataDigests:
             hit = self._memo.get(id(value))
             if hit is not None and hit[0] is value:
                 return hit[1]
-            found = (digest("view", self.product(value.product), value.channel) if isinstance(value, ProductView)
+            found = (self.view(value.product, value.channel) if isinstance(value, ProductView)
                      else digest(kind.__name__, *[self.value(v) for v in value]))
             self._memo[id(value)] = (value, found)  # holding `value` keeps its id from being reused
             return found

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from .fingerprint import DataDigests
+    from .sources.models import Product
 
 
 class Recipe(Protocol):
@@ -29,6 +30,11 @@ class Recipe(Protocol):
     def make(self) -> dict[str, Any]: ...
 
     def digest_parts(self, data: DataDigests) -> tuple[str, ...]: ...
+
+    def products(self) -> Iterator[tuple[Product, str]]:
+        """(product, channel) of every product view `make()` puts in the data: the cards a page shows
+        are known without making its data (`card_store`)."""
+        ...
 
 
 class LazyData(Mapping[str, Any]):

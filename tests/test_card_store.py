@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from generator.buildstate import BuildState
 from generator.cards import ProductCards
 from generator.config import load_config
 from generator.console import Reporter
 from generator.commands.build import build
+from generator.products.product_page import ProductPageData
 from tests.sites import tree
 from tests.test_incremental import NEW_NAME, TARGET, assert_same_tree, clean_tree, lamp, make_shop, upsert
 
@@ -114,3 +116,24 @@ def test_clean_builds_render_every_card_and_the_store_keeps_only_the_live_ones(
     assert len(calls) == len(first)  # --clean trusts no cache
     after = stored(site)
     assert len(after) == len(first) and len(set(after) - set(first)) == 1  # the old card of the lamp is gone
+
+
+def test_a_product_change_makes_the_data_of_the_product_pages_it_renders_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store still learns which cards the kept product pages show (it keeps them all), from their
+    recipes: their data is never made."""
+    site = make_shop(tmp_path / "shop")
+    config = load_config(site)
+    build(config, reporter=Reporter(verbosity=0))
+    first = stored(site)
+    made: list[int] = []
+    original = ProductPageData.make
+    monkeypatch.setattr(ProductPageData, "make", lambda self: (made.append(self.product.id), original(self))[1])
+    upsert(site / "products.sqlite", lamp(TARGET, NEW_NAME, 87, regular=300))
+    state = BuildState.for_output(config, config.output_path.resolve())
+    build(load_config(site), reporter=Reporter(verbosity=0), state=state)
+    rendered = [key for key in state.rendered if key.startswith("p/")]
+    kept = [key for key in tree(site / "public") if key.startswith("p/") and key not in rendered]
+    assert rendered and kept and len(made) == len(rendered)
+    assert len(stored(site)) == len(first) and len(set(stored(site)) - set(first)) == 1
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))

@@ -77,3 +77,12 @@ def test_fingerprinting_does_not_make_the_data_and_reading_does() -> None:
     assert "recommendations" not in data
     assert dict(data).keys() == {"product", "product_categories", "store_url", "brand_url", "related"}
     assert len(made) == 1, "made once, then read from memory"
+
+
+def test_products_name_every_view_the_data_shows_with_its_channel() -> None:
+    """What the card store asks of data it does not make: the same products, channels and order."""
+    data = LazyData(dataclasses.replace(BASE, related=(CHAIR,), recommendations=(TABLE,)))
+    shown = list(data.recipe.products())
+    views = [data["product"], *data["related"], *data["recommendations"]]
+    assert shown == [(view.product, view.channel) for view in views]
+    assert [p.name for p, _ in shown] == ["Lamp", "Chair", "Table"]

@@ -10,7 +10,7 @@ show the product.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,12 @@ class ProductPageData:
                 *[data.product(p) for p in self.related],
                 "recommendations", *([data.product(p) for p in self.recommendations]
                                      if self.recommendations is not None else ["none"]))
+
+    def products(self) -> Iterator[tuple[Product, str]]:
+        channel = self.product.channel
+        yield self.product.product, channel
+        for product in (*self.related, *(self.recommendations or ())):
+            yield product, channel
 
     def make(self) -> dict[str, Any]:
         channel = self.product.channel
