@@ -81,8 +81,8 @@ class DataDigests:
         kind = type(value)
         if kind is str or kind is int or kind is float or kind is bool or value is None:
             return repr(value)
-        if kind is Product:
-            return value.digest or self.product(value)
+        if kind is Product:  # a subclass is walked as the dataclass it is
+            return self.product(value)
         if kind is LazyData:  # its recipe names the data exactly: digest that, never make the data
             return digest("lazy", type(value.recipe).__name__, *value.recipe.digest_parts(self))
         if isinstance(value, (ProductView, list, tuple)):
@@ -95,8 +95,6 @@ class DataDigests:
             return found
         if isinstance(value, (str, int, float, bool)):  # their subclasses (Markup)
             return repr(value)
-        if isinstance(value, Product):
-            return self.product(value)
         if isinstance(value, Page):
             return digest("page", value.url, value.title)  # another page is shown by its link and title
         if isinstance(value, Mapping):
