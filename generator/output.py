@@ -189,11 +189,10 @@ class FileStore:
             self._parent(target)
             _link_or_copy(live, target)
 
-    def adopt(self, key: str, path: Path) -> bool:
-        """Like `put` with the bytes of `path`, a file on the shadow's file system that is moved, not copied
-        (a generated bundle: thousands of files need not be written twice)."""
+    def adopt(self, key: str, path: Path, data: bytes) -> bool:
+        """Like `put` with `data`, the bytes of `path`, a file on the shadow's file system that is moved, not
+        copied (a generated bundle: thousands of files need not be written twice)."""
         target, live = self.shadow / key, self.live / key
-        data = path.read_bytes()
         if key in self.live_files and _same_bytes(live, data):
             self._carry_live(target, live)
             return False
@@ -340,10 +339,11 @@ class OutputWriter:
         key = self._claim(rel, owner)
         self.record(key, self.files.put(key, data))
 
-    def adopt(self, rel: str, source: Path, owner: str) -> None:
-        """Move the file `source` (on the shadow's file system, about to be deleted) to `rel`."""
+    def adopt(self, rel: str, source: Path, data: bytes, owner: str) -> None:
+        """Move the file `source` (on the shadow's file system, about to be deleted), which holds `data`
+        (the caller has read it), to `rel`."""
         key = self._claim(rel, owner)
-        self.record(key, self.files.adopt(key, source))
+        self.record(key, self.files.adopt(key, source, data))
 
     def copy(self, rel: str, source: Path, owner: str) -> None:
         """Put a static file at `rel`."""

@@ -74,22 +74,23 @@ def _whole_gzip(data: bytes) -> bool:
     return stream.eof
 
 
-def _check_bundle(bundle: Path) -> list[Path]:
-    """The bundle's files; raises BrokenBundle when one is empty, a compressed one is cut off, or the entry
-    file is not JSON. (Pagefind's Python API stopped its service before the last writes landed: a wasm file
-    cut at 64 KiB of 68 KiB reached the live site in the kill -9 test. `_index` now runs the command, which
-    exits on its own; this check stays as the last guard.)"""
-    files = sorted(p for p in bundle.rglob("*") if p.is_file())
-    empty = [p.name for p in files if p.stat().st_size == 0]
+def _check_bundle(bundle: Path) -> list[tuple[Path, bytes]]:
+    """The bundle's files with their bytes, each read once; raises BrokenBundle when one is empty, a
+    compressed one is cut off, or the entry file is not JSON. (Pagefind's Python API stopped its service
+    before the last writes landed: a wasm file cut at 64 KiB of 68 KiB reached the live site in the
+    kill -9 test. `_index` now runs the command, which exits on its own; this check stays as the last
+    guard.)"""
+    files = [(path, path.read_bytes()) for path in sorted(bundle.rglob("*")) if path.is_file()]
+    empty = [path.name for path, data in files if not data]
     if empty:
         raise BrokenBundle(f"empty files: {', '.join(empty[:3])}")
-    truncated = [p.name for p in files if _is_compressed(p) and not _whole_gzip(p.read_bytes())]
+    truncated = [path.name for path, data in files if _is_compressed(path) and not _whole_gzip(data)]
     if truncated:
         raise BrokenBundle(f"cut-off files: {', '.join(truncated[:3])}")
     try:
-        json.loads((bundle / "pagefind-entry.json").read_bytes())
-    except (OSError, ValueError) as exc:
-        raise BrokenBundle(f"pagefind-entry.json: {exc}") from None
+        json.loads(next(data for path, data in files if path == bundle / "pagefind-entry.json"))
+    except (StopIteration, ValueError) as exc:
+        raise BrokenBundle(f"pagefind-entry.json: {exc or 'missing'}") from None
     return files
 
 
@@ -131,7 +132,7 @@ def write_search_index(writer: OutputWriter, reporter: Reporter, *,
                 reporter.warn(f"site search is off: Pagefind could not index the site ({type(exc).__name__}: {exc}); "
                               "install it with `pip install 'pagefind[bin]'`")
                 return False
-            for path in files:
-                writer.adopt(f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path, "search index")
+            for path, data in files:
+                writer.adopt(f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path, data, "search index")
             return False
     return False

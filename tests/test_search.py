@@ -25,8 +25,10 @@ def bundle(root: Path, files: dict[str, bytes]) -> Path:
 def test_a_complete_bundle_passes(tmp_path: Path) -> None:
     root = bundle(tmp_path, {"pagefind-entry.json": b'{"version": "1"}', "pagefind.js": b"export{}",
                              "fragment/a.pf_fragment": FRAGMENT, "wasm.en.pagefind": WASM})
-    assert [p.name for p in _check_bundle(root)] == ["a.pf_fragment", "pagefind-entry.json", "pagefind.js",
-                                                     "wasm.en.pagefind"]
+    checked = _check_bundle(root)
+    assert [p.name for p, _ in checked] == ["a.pf_fragment", "pagefind-entry.json", "pagefind.js", "wasm.en.pagefind"]
+    assert all(data == p.read_bytes() for p, data in checked)  # the bytes the build adopts are the files'
+
 
 
 @pytest.mark.parametrize("files", [
