@@ -53,9 +53,11 @@ from .render import theme_dirs
 from .site import ContentListing, Site, parent_url
 
 if TYPE_CHECKING:
+    import jinja2
+
     from .text_edit import LastBuild
 
-FORMAT = 2
+FORMAT = 3
 # Coarse file timestamps tick every few ms: a file modified this close to when it was read
 # may change again without its mtime moving, so such cache entries are never trusted.
 RACY_NS = 20_000_000
@@ -155,6 +157,9 @@ class BuildState:
         self._listing: list[tuple[Path, os.stat_result]] | None = None
         self._committed: tuple[str, dict[str, str], str] = ("", {}, "")  # what the live site was built from
         self.reads: TemplateReads | None = None  # what the templates read, as the last fingerprinting found
+        # Template source digest -> the templates it references (fingerprint.TemplateDigests), kept across builds.
+        self.template_references: dict[str, frozenset[str] | None] = {}
+        self._templates: TemplateDigests | None = None
         self.last: LastBuild | None = None  # the dev server's last full build, for text edits (text_edit.py)
 
     # -- persistence -------------------------------------------------------------------------------
@@ -170,6 +175,8 @@ class BuildState:
                 state.outputs, state.files = saved["outputs"], set(saved["files"])
                 state.shadow = ShadowRecord(**saved["shadow"]) if saved["shadow"] else None
                 state.warnings = saved["warnings"]
+                state.template_references = {digest_: None if refs is None else frozenset(refs)
+                                             for digest_, refs in saved["templates"].items()}
         except (OSError, ValueError, KeyError, TypeError):
             pass
         return state
@@ -179,7 +186,9 @@ class BuildState:
             return
         data = {"format": FORMAT, "out_dir": str(self.out_dir), "key": self.key, "signature": self.signature,
                 "outputs": self.outputs, "files": sorted(self.files), "warnings": self.warnings,
-                "shadow": dataclasses.asdict(self.shadow) if self.shadow else None}
+                "shadow": dataclasses.asdict(self.shadow) if self.shadow else None,
+                "templates": {digest_: None if refs is None else sorted(refs)
+                              for digest_, refs in self.template_references.items()}}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
         temp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
@@ -194,8 +203,8 @@ class BuildState:
         self._committed = (self.key, self.outputs, self.signature)
         self.last = None  # the site graph this build replaces: free it before making the next
         self.key_changed = clean or key != self.key
-        if self.key_changed:
-            self.sources, self.outputs, self.signature = {}, {}, ""
+        if self.key_changed:  # (the code changed: how references are found may have too)
+            self.sources, self.outputs, self.signature, self.template_references = {}, {}, "", {}
         self.key = key
         self._seen = set()
         self._markdown = CachedMarkdown(self.markdown_html, config.base_path)
@@ -252,6 +261,11 @@ class BuildState:
     def markdown(self) -> CachedMarkdown:
         assert self._markdown is not None, "call start() first"
         return self._markdown
+
+    def template_digests(self, env: jinja2.Environment) -> TemplateDigests:
+        """This build's template digests, told what earlier builds learnt of the templates' references."""
+        self._templates = TemplateDigests(env, dict(self.template_references))
+        return self._templates
 
     def fingerprint_pages(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
                           data: DataDigests) -> Fingerprints:
@@ -319,6 +333,8 @@ class BuildState:
         self.warnings = list(warnings)
         self.signature = signature if signature is not None and self._trusted(signature) else ""
         self.sources = {path: entry for path, entry in self.sources.items() if path in self._seen}
+        if self._templates is not None:  # bounded: the templates this build read
+            self.template_references = self._templates.references_read()
         if len(self.markdown_html) > 2 * len(self.sources) + 100:  # bounded: keep what this build used
             self.markdown_html = {k: v for k, v in self.markdown_html.items() if k in self.markdown.used}
         self.save()

@@ -117,11 +117,6 @@ def _shown_fields(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(kind) if f.repr)
 
 
-# Template source digest -> the templates it references: parsing is the slow part, and a dev server
-# fingerprints the same templates on every rebuild. Every environment shelfpress makes has one syntax.
-_REFERENCES: dict[str, frozenset[str] | None] = {}
-
-
 def _references(env: jinja2.Environment, source: str) -> frozenset[str] | None:
     """What a template extends, includes, imports or renders through a global; None when a name is dynamic."""
     try:
@@ -139,8 +134,11 @@ def _references(env: jinja2.Environment, source: str) -> frozenset[str] | None:
 class TemplateDigests:
     """Per template: a digest of its source and of every template it reaches."""
 
-    def __init__(self, env: jinja2.Environment) -> None:
+    def __init__(self, env: jinja2.Environment, references: dict[str, frozenset[str] | None] | None = None) -> None:
+        """`references`: source digest -> what that source references, as earlier builds found it (parsing
+        is the slow part: a tenth of a second of a one-page rebuild); it learns the sources read here."""
         self.env = env
+        self._references = {} if references is None else references
         self._own: dict[str, tuple[str, frozenset[str] | None]] = {}
         self._closure: dict[str, str] = {}
         self._everything: str | None = None
@@ -154,10 +152,14 @@ class TemplateDigests:
                 self._own[name] = ("missing", frozenset())
                 return self._own[name]
             own = digest(source)
-            if own not in _REFERENCES:
-                _REFERENCES[own] = _references(self.env, source)
-            self._own[name] = (own, _REFERENCES[own])
+            if own not in self._references:
+                self._references[own] = _references(self.env, source)
+            self._own[name] = (own, self._references[own])
         return self._own[name]
+
+    def references_read(self) -> dict[str, frozenset[str] | None]:
+        """Source digest -> references of each template read so far: the next build's `references`."""
+        return {own: refs for own, refs in self._own.values() if own != "missing"}
 
     def of(self, *names: str) -> str:
         """The digest of these templates and everything they extend, include or import."""

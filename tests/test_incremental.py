@@ -42,7 +42,7 @@ from generator.sources.catalog_related import refresh_related
 from generator.sources.catalog_schema import transaction
 from generator.sources.models import Product
 from tests.products_support import product
-from tests.sites import run, tree, write_site
+from tests.sites import SMALL_CONFIG, run, tree, write_site
 from tests.support.memory_backend import MemoryBackend
 from tests.support.shopello_server import ShopelloServer
 
@@ -285,6 +285,39 @@ def test_a_changed_ui_string_override_renders_the_outputs_that_show_it(tmp_path:
     assert not report.nothing_changed and set(rendered) >= pages  # (widget JSON is written, not rendered)
     assert not mentions(after, "Go shopping", "11 lights") and "lamps/index.html" in mentions(after, "11 lamps to love")
     assert_same_tree(after, clean_tree(site, tmp_path / "clean"))
+
+
+def test_template_references_learnt_by_an_earlier_build_stay_right(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """What each template includes is kept in the build state, keyed by the template's text: a later build
+    parses only templates whose text it has not seen, and a template edited to include a new partial makes
+    the pages that use it depend on that partial (editing it renders them again), as a clean build does."""
+    from generator import fingerprint
+
+    site = write_site(tmp_path / "site", {"content/about.md": "---\ntitle: About\n---\nAbout us.\n",
+                                          "templates/partials/note.html": "<p>note one</p>"}, config=SMALL_CONFIG)
+    page_template = site / "templates/page.html"
+    write(page_template, PAGE_TEMPLATE.format(v=1))
+    backdate(site)
+    incremental(site)
+    parsed: list[str] = []
+    original = fingerprint._references
+    monkeypatch.setattr(fingerprint, "_references", lambda env, source: parsed.append(source) or original(env, source))
+
+    write(site / "content/about.md", "---\ntitle: About\n---\nAbout us, edited.\n")
+    _, rendered = incremental(site)
+    assert rendered == ["about/index.html"] and parsed == []  # every template was known by its text
+
+    write(page_template, PAGE_TEMPLATE.format(v=2).replace("{% endblock %}", '{% include "partials/note.html" %}'
+                                                          "{% endblock %}"))
+    _, rendered = incremental(site)
+    assert "about/index.html" in rendered and "note one" in (site / "public/about/index.html").read_text()
+    assert len(parsed) == 2 and "<p>note one</p>" in parsed  # the edited template and the partial it now reaches
+
+    write(site / "templates/partials/note.html", "<p>note two</p>")
+    _, rendered = incremental(site)
+    assert "about/index.html" in rendered and "note two" in (site / "public/about/index.html").read_text()
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
 
 
 def test_pagefind_bundle_is_deterministic(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ from ..card_store import CardStore
 from ..config import Config
 from ..content import Page
 from ..errors import BuildError
-from ..fingerprint import DataDigests, TemplateDigests
+from ..fingerprint import DataDigests
 from ..output import OutputWriter, WriteStats, check_output_dir
 from ..pages import PageRenderer
 from ..products.recommendations import RecommendationStage, file_signature_text
@@ -153,7 +153,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
             recommendations.add_data(products.results, widgets.sign)
         env = make_environment(config, strict=strict)
         renderer = PageRenderer(site, env, markdown=state.markdown)
-        templates, data = TemplateDigests(env), DataDigests()
+        templates, data = state.template_digests(env), DataDigests()
         with timer("fingerprint"):
             fingerprints = state.fingerprint_pages(site, templates, renderer.template_for, data)
     with timer("prepare output"):
