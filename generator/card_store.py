@@ -158,10 +158,11 @@ def _card_pages(pages: list[Page], template_for: Callable[[Page], str],
 def _card_views(pages: list[Page], template_for: Callable[[Page], str],
                 templates: TemplateDigests) -> list[ProductView]:
     """Each product view in the data of a page that shows cards, once (views are shared: one per product
-    and channel)."""
+    and channel). Data not made yet is asked its recipe: the render workers make it, on every core."""
     found: dict[int, ProductView] = {}
     for page in _card_pages(pages, template_for, templates):
-        for view in _views_in(page.data):
+        shown = page.data.recipe.shown_views() if isinstance(page.data, LazyData) else _views_in(page.data)
+        for view in shown:
             found.setdefault(id(view), view)
     return list(found.values())
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from .fingerprint import DataDigests
+    from .products.views import ProductView
     from .sources.models import Product
 
 
@@ -30,6 +31,10 @@ class Recipe(Protocol):
     def make(self) -> dict[str, Any]: ...
 
     def digest_parts(self, data: DataDigests) -> tuple[str, ...]: ...
+
+    def shown_views(self) -> list[ProductView]:
+        """The product views `make()` puts in the data, the very objects, made without the data."""
+        ...
 
     def products(self) -> Iterator[tuple[Product, str]]:
         """(product, channel) of every product view `make()` puts in the data: the cards a page shows

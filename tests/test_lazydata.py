@@ -86,3 +86,20 @@ def test_products_name_every_view_the_data_shows_with_its_channel() -> None:
     views = [data["product"], *data["related"], *data["recommendations"]]
     assert shown == [(view.product, view.channel) for view in views]
     assert [p.name for p, _ in shown] == ["Lamp", "Chair", "Table"]
+
+
+def test_shown_views_are_the_very_views_the_made_data_holds() -> None:
+    """The card store renders these views' cards before the page renders, and the page finds each card by
+    its view: the same objects must come back, in the same order, when views are shared as the product
+    stage shares them (one per product and channel)."""
+    shared: dict[tuple[int, str], ProductView] = {}
+
+    def shared_views(products: Any, channel: str) -> list[ProductView]:
+        return [shared.setdefault((p.product_id, channel), ProductView(p, channel, sign)) for p in products]
+
+    recipe = dataclasses.replace(BASE, related=(CHAIR,), recommendations=(TABLE,), views=shared_views)
+    shown = recipe.shown_views()
+    data = LazyData(recipe)
+    assert [v.name for v in shown] == ["Lamp", "Chair", "Table"]
+    assert all(a is b for a, b in zip(shown, [data["product"], *data["related"], *data["recommendations"]],
+                                      strict=True))

@@ -51,6 +51,11 @@ class ProductPageData:
         for product in (*self.related, *(self.recommendations or ())):
             yield product, channel
 
+    def shown_views(self) -> list[ProductView]:
+        """The views of every product `make()` puts in the data (the same objects, shared per product and
+        channel), without making the data: the cards a page shows are rendered before it (`card_store`)."""
+        return [self.product, *self.views((*self.related, *(self.recommendations or ())), self.product.channel)]
+
     def make(self) -> dict[str, Any]:
         channel = self.product.channel
         data = {"product": self.product, "product_categories": list(self.categories),
