@@ -183,9 +183,11 @@ def _in_workers(work: Callable[[tuple[int, int]], T], count: int) -> Iterator[T]
     """`work` over chunks of range(count) in forked workers, results in order. The job is in a module
     global set before the fork: the workers inherit it, nothing is pickled on the way in."""
     chunks = [(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
+    frozen_before = gc.get_freeze_count() > 0  # the build froze its site graph (commands.build); it stays so
     gc.freeze()  # the collector must not touch (and so copy) the inherited site graph in every worker
     try:
         with multiprocessing.get_context("fork").Pool(workers_available(), initializer=_die_with_parent) as pool:
             yield from pool.imap(work, chunks)
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()

@@ -278,17 +278,22 @@ def _details(products: StageResult, source: ProductSource) -> list[str]:
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while the site graph is built.
+    """Pause Python's cyclic garbage collector while the site graph is built, then keep it out of the
+    collector's sight for the rest of the build.
 
     Reading content and the product stage allocate hundreds of thousands of objects that all stay alive
     until the build ends; the collector would walk them again and again and free nothing (about a fifth of
-    the serial time of a 10,000-product build). It runs again before rendering, in this process and in the
-    render workers it forks."""
+    the serial time of a 10,000-product build, and a 0.09 s full collection while a one-product rebuild
+    renders). It runs again before rendering, in this process and in the render workers it forks, over the
+    objects made since: the graph is frozen (`gc.freeze`). The next build unfreezes it first, so a dev
+    server's old graphs are freed as usual."""
+    gc.unfreeze()  # the last build's graph (a dev server's), frozen by this function then
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
