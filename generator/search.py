@@ -87,10 +87,13 @@ def _check_bundle(bundle: Path) -> list[tuple[Path, bytes]]:
     truncated = [path.name for path, data in files if _is_compressed(path) and not _whole_gzip(data)]
     if truncated:
         raise BrokenBundle(f"cut-off files: {', '.join(truncated[:3])}")
+    entry = dict(files).get(bundle / "pagefind-entry.json")
+    if entry is None:
+        raise BrokenBundle("pagefind-entry.json is missing")
     try:
-        json.loads(next(data for path, data in files if path == bundle / "pagefind-entry.json"))
-    except (StopIteration, ValueError) as exc:
-        raise BrokenBundle(f"pagefind-entry.json: {exc or 'missing'}") from None
+        json.loads(entry)
+    except ValueError as exc:
+        raise BrokenBundle(f"pagefind-entry.json: {exc}") from None
     return files
 
 

@@ -45,16 +45,20 @@ class ProductPageData:
                 "recommendations", *([data.product(p) for p in self.recommendations]
                                      if self.recommendations is not None else ["none"]))
 
+    def _others(self) -> tuple[Product, ...]:
+        """The products the page shows besides its own, in the order `make()` lists them."""
+        return (*self.related, *(self.recommendations or ()))
+
     def products(self) -> Iterator[tuple[Product, str]]:
         channel = self.product.channel
         yield self.product.product, channel
-        for product in (*self.related, *(self.recommendations or ())):
+        for product in self._others():
             yield product, channel
 
     def shown_views(self) -> list[ProductView]:
         """The views of every product `make()` puts in the data (the same objects, shared per product and
         channel), without making the data: the cards a page shows are rendered before it (`card_store`)."""
-        return [self.product, *self.views((*self.related, *(self.recommendations or ())), self.product.channel)]
+        return [self.product, *self.views(self._others(), self.product.channel)]
 
     def make(self) -> dict[str, Any]:
         channel = self.product.channel
