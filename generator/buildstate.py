@@ -119,16 +119,17 @@ class Fingerprints:
         self.fingerprints: dict[str, str] = {}
         self.rendered: list[str] = []
 
-    def of(self, page: Page) -> str:
-        """`page`'s fingerprint, computed once (a page found changed is fingerprinted before it renders)."""
-        key = page.output_path
-        if key not in self._computed:
-            self._computed[key] = self._fingerprint(page)
-        return self._computed[key]
+    def of(self, page: Page, key: str) -> str:
+        """The fingerprint of `page` (output at `key`), computed once (a page found changed is fingerprinted
+        before it renders)."""
+        found = self._computed.get(key)
+        if found is None:
+            found = self._computed[key] = self._fingerprint(page)
+        return found
 
-    def unchanged(self, page: Page) -> bool:
-        """Whether `page`'s inputs are the ones its live output was made from."""
-        return self.previous.get(page.output_path) == self.of(page)
+    def unchanged(self, page: Page, key: str) -> bool:
+        """Whether the inputs of `page` (output at `key`) are the ones its live output was made from."""
+        return self.previous.get(key) == self.of(page, key)
 
     def record(self, key: str, fingerprint: str, rendered: bool) -> None:
         self.fingerprints[key] = fingerprint
@@ -280,34 +281,34 @@ class BuildState:
 
         no_front = digest(data.value({}), data.value({}))  # a generated page's: 10,000 product pages
 
-        def described(p: Page, source: str) -> str:
+        def described(p: Page, source: str) -> tuple[str, ...]:
+            """The parts of `p`'s own description; a content page's come digested, and cached."""
             entry = entries.get(p.url)
             front = entry.front_of(p, data) if entry is not None else None
             if front is None:
                 front = digest(data.value(p.front), data.value(p.params)) if p.front or p.params else no_front
             parts = (p.kind, p.url, p.title, p.description, str(p.source), source, front)
-            if entry is None:
-                return digest(*parts)
+            if entry is None:  # a generated page: digested along with the rest of its fingerprint
+                return parts
             # A cached source keeps its digests: a dev server describes 10,000 unchanged pages per rebuild.
             if parts not in entry.described:
                 if len(entry.described) > 4:  # a page is described with and without its text: two keys
                     entry.described.clear()
                 entry.described[parts] = digest(*parts)
-            return entry.described[parts]
+            return (entry.described[parts],)
 
         # What a section page shows of its children: their front matter, and their text only when some
         # template reads a page's body (editing one page's text then leaves its 500 siblings' section alone).
         children: dict[str, list[str]] = defaultdict(list)
         for page in site.pages:
             if page.kind in ("page", "section") and page.url != "/":
-                children[parent_url(page.url)].append(described(page, digests.get(page.url, "") if reads.bodies
+                children[parent_url(page.url)].extend(described(page, digests.get(page.url, "") if reads.bodies
                                                                 else ""))
 
         def fingerprint(page: Page) -> str:
             listed = children.get(page.url, []) if page.kind in ("section", "home") else []
             return digest(common, templates.of(*page_templates(page, template_for)),
-                          described(page, digests.get(page.url, "")),
-                          data.value(page.data), *listed)
+                          *described(page, digests.get(page.url, "")), data.value(page.data), *listed)
 
         self.fingerprints = Fingerprints(fingerprint, self.outputs)
         return self.fingerprints

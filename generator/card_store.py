@@ -17,9 +17,13 @@ re-renders a home page listing 10,000 products after one of them changed
 renders one card and reuses 9,999.
 
 Only cards with `eager=False` are prepared; the few eager ones (above the
-fold of a listing) render on demand. After a successful build that rendered
-cards, `save` keeps exactly the cards the site shows (kept pages' too), so
-the store does not grow past one site's worth.
+fold of a listing) render on demand. After a successful build, `save` adds
+the cards it rendered, each replacing the stored card of the same product and
+channel (the old version of a changed product). Cards of products gone from
+the site stay until the store outgrows the site (`ROOM_PER_PAGE`); the next
+build that renders cards then walks the site and keeps exactly the cards it
+shows (kept pages' too). That walk costs a tenth of a second at 10,000
+products, so a one-product rebuild does not take it.
 `--clean` renders every card again.
 """
 
@@ -41,8 +45,16 @@ from .products.views import ProductView
 from .sources.models import Product
 from .render_pool import render_cards
 
-SCHEMA = Schema("card cache", ["CREATE TABLE IF NOT EXISTS cards (key TEXT NOT NULL UNIQUE, html TEXT NOT NULL);"],
-                hint="delete the file (it is a cache) and build again")
+SCHEMA = Schema("card cache", [
+    "CREATE TABLE IF NOT EXISTS cards (key TEXT NOT NULL UNIQUE, html TEXT NOT NULL);",
+    # Version 2 knows each card's product and channel: a new version of a card replaces the old one.
+    "DROP TABLE IF EXISTS cards; CREATE TABLE cards (key TEXT NOT NULL UNIQUE, product_id INTEGER NOT NULL, "
+    "channel TEXT NOT NULL, html TEXT NOT NULL, UNIQUE (product_id, channel));",
+], hint="delete the file (it is a cache) and build again")
+
+# The store may hold this many cards per page of the site (plus ROOM_SLACK) before `save` drops the cards
+# the site no longer shows; a site shows at most about one card per product page and channel.
+ROOM_PER_PAGE, ROOM_SLACK = 2, 1000
 
 
 _BATCH = 500  # keys per SELECT ... IN (...): well under SQLite's limit on parameters
@@ -54,8 +66,9 @@ class CardStore:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._stored: set[str] = set()  # keys of the stored cards
-        self._new: dict[str, str] = {}  # key -> html of every card this build prepared
+        self._new: dict[str, tuple[int, str, str]] = {}  # key -> (product id, channel, html) of the cards prepared
         self._shown: Callable[[], set[str]] = set  # the keys of every card the site shows, prepared or not
+        self._room = ROOM_SLACK  # how many cards the store may hold before `save` drops those not shown
         self._rendered_any = False
 
     @classmethod
@@ -77,6 +90,7 @@ class CardStore:
 
         needed = _card_views(rendering, template_for, templates)
         keys = {id(view): key_of(view.product, view.channel) for view in needed}
+        self._room = ROOM_PER_PAGE * len(pages) + ROOM_SLACK
         if len(rendering) == len(pages):
             self._shown = lambda: set(keys.values())
         else:  # the kept pages' cards too, without making their data (`lazydata`)
@@ -91,23 +105,25 @@ class CardStore:
             key = keys[id(view)]
             html = rendered[key] if key in rendered else known[key]
             if html is not None:  # None: this card fails to render; a page that shows it reports the error
-                self._new[key] = html
+                self._new[key] = (view.product.product_id, view.channel, html)
                 cards.preload(view, html)
 
     def save(self) -> None:
-        """Add the cards this build rendered; drop the stored ones the site no longer shows (best effort: it
-        is a cache). Only a build that rendered cards looks for stale ones, as only a new card (a changed
-        product, template or config) makes old ones stale in numbers: a content edit costs no walk over
-        the site. A removed product's card stays until then, one row each."""
+        """Add the cards this build rendered, each in place of its product's older card (best effort: it is
+        a cache). Only a build that rendered cards can leave more cards than before, so only such a build
+        checks the store's size; past its room it drops every card the site no longer shows."""
         if self.path is None or not self._rendered_any:
             return
-        new = [(key, html) for key, html in self._new.items() if key not in self._stored]
-        stale = [(key,) for key in self._stored - self._shown()]
+        new = [(key, *card) for key, card in self._new.items() if key not in self._stored]
         try:
             with closing(self._connect()) as conn:
                 conn.execute("BEGIN IMMEDIATE")
-                conn.executemany("DELETE FROM cards WHERE key = ?", stale)
-                conn.executemany("INSERT OR REPLACE INTO cards VALUES (?, ?)", new)
+                conn.executemany("INSERT OR REPLACE INTO cards (key, product_id, channel, html) VALUES (?, ?, ?, ?)",
+                                 new)
+                if conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0] > self._room:
+                    shown = self._shown()
+                    stale = [key for (key,) in conn.execute("SELECT key FROM cards") if key not in shown]
+                    conn.executemany("DELETE FROM cards WHERE key = ?", ((key,) for key in stale))
                 conn.execute("COMMIT")
         except (sqlite3.Error, OSError):
             pass

@@ -3,8 +3,9 @@
 A 10,000-product site shows every product on its own page, in up to eight
 related lists and on listing pages: about 100,000 cards, 10,000 of them
 distinct. Templates call `product_card(p, eager)` instead of including
-`partials/product-card.html`; the first call for a product view renders the
-partial, later calls reuse its HTML. That is why a card sees only `p`,
+`partials/product-card.html`, or `product_cards(products, eager=n)` for a
+whole grid in one call (a listing of thousands then costs no template loop);
+the first call for a product view renders the partial, later calls reuse its HTML. That is why a card sees only `p`,
 `eager` (load the image at once, for cards above the fold), `config` and the
 template globals, never the page it is on.
 
@@ -14,7 +15,7 @@ template calling `product_card` depends on the partial, as an include would.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from markupsafe import Markup
@@ -22,7 +23,7 @@ from markupsafe import Markup
 from .errors import ShelfpressError
 
 CARD_TEMPLATE = "partials/product-card.html"
-IMPLIED_TEMPLATES = {"product_card": CARD_TEMPLATE}
+IMPLIED_TEMPLATES = {"product_card": CARD_TEMPLATE, "product_cards": CARD_TEMPLATE}
 
 
 class ProductCards:
@@ -56,3 +57,9 @@ class ProductCards:
         html = Markup(self.render(CARD_TEMPLATE, {**self.context, "p": p, "eager": bool(eager)}, CARD_TEMPLATE))
         self._memo[key] = (p, html)  # holding `p` keeps its id from being reused
         return html
+
+    def many(self, products: Iterable[Any], eager: int = 0) -> Markup:
+        """The cards of `products` in one call (the `product_cards` global), the first `eager` of them loaded
+        at once: a Jinja loop calling `product_card` costs a template call per card, a large part of
+        rendering a listing of thousands."""
+        return Markup("".join([self(p, index < eager) for index, p in enumerate(products)]))

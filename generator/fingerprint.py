@@ -57,6 +57,7 @@ class DataDigests:
 
     def __init__(self) -> None:
         self._memo: dict[int, tuple[object, str]] = {}
+        self._views: dict[tuple[int, str], tuple[Product, str]] = {}
 
     def _remember(self, value: object, compute: Any) -> str:
         hit = self._memo.get(id(value))
@@ -70,8 +71,14 @@ class DataDigests:
         return product.digest or self._remember(product, lambda: digest(repr(product)))
 
     def view(self, product: Product, channel: str) -> str:
-        """The digest of a product's view: its record and the channel its link is signed with."""
-        return digest("view", self.product(product), channel)
+        """The digest of a product's view: its record and the channel its link is signed with. Memoised:
+        a product is on its own page, a listing, related lists and cards."""
+        hit = self._views.get((id(product), channel))
+        if hit is not None and hit[0] is product:
+            return hit[1]
+        found = digest("view", self.product(product), channel)
+        self._views[(id(product), channel)] = (product, found)  # holding `product` keeps its id from being reused
+        return found
 
     def value(self, value: Any) -> str:
         """A digest of `value` that changes exactly when what a template can read of it changes.

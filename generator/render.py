@@ -32,7 +32,7 @@ from .formatting import Formatter
 from .i18n import legacy_t, site_translations, template_callables
 from .navigation import category_menu
 from .safety import safe_url
-from .structured_data import breadcrumb_ld, product_ld
+from .structured_data import breadcrumb_ld, item_list_ld, product_ld
 from .undefined import undefined_class
 
 TEMPLATE_SUFFIXES = (".html", ".xml", ".txt", ".js", ".json")
@@ -135,9 +135,11 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
     env.globals.update(template_callables(ui))  # the same behaviour, without Jinja's wrappers
     env.globals.update(t=legacy_t(config.language, ui), url_for=urls.url, category_menu=category_menu,
                        product_ld=lambda p: product_ld(p, urls.absolute),
-                       breadcrumb_ld=lambda crumbs: breadcrumb_ld(crumbs, urls.absolute))
-    env.globals["product_card"] = ProductCards(
-        lambda name, context, owner: render_template(env, config, name, context, owner), {"config": config})
+                       breadcrumb_ld=lambda crumbs: breadcrumb_ld(crumbs, urls.absolute),
+                       item_list_ld=lambda products, first=1: item_list_ld(products, first, urls.absolute))
+    cards = ProductCards(lambda name, context, owner: render_template(env, config, name, context, owner),
+                         {"config": config})
+    env.globals.update(product_card=cards, product_cards=cards.many)
     return env
 
 

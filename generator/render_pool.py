@@ -70,7 +70,7 @@ def _die_with_parent() -> None:
 
 def _kept(page: Page, key: str, fingerprints: Fingerprints, writer: OutputWriter) -> Outcome | None:
     """`page`'s outcome when its live output is carried over as it is; None when it must be rendered."""
-    return (key, fingerprints.of(page), None) if fingerprints.unchanged(page) and writer.carry(key) else None
+    return (key, fingerprints.of(page, key), None) if fingerprints.unchanged(page, key) and writer.carry(key) else None
 
 
 def _settle(index: int) -> Outcome:
@@ -79,7 +79,7 @@ def _settle(index: int) -> Outcome:
     pages, keys, renderer, writer, fingerprints = _job
     page, key = pages[index], keys[index]
     return _kept(page, key, fingerprints, writer) or (
-        key, fingerprints.of(page), writer.files.put(key, renderer.render(page)))
+        key, fingerprints.of(page, key), writer.files.put(key, renderer.render(page)))
 
 
 def _settle_chunk(bounds: tuple[int, int]) -> list[Outcome] | str:

@@ -1,8 +1,8 @@
-"""schema.org JSON-LD of product and breadcrumb pages, as plain dicts for the `tojson` filter.
+"""schema.org JSON-LD of product, listing and breadcrumb pages, as plain dicts for the `tojson` filter.
 
 Built in Python rather than in the templates: assembling the dicts with Jinja's `{% set %}` and
 `{% do ... %}` cost about a tenth of a product page's render, on 10,000 pages. Templates call
-`product_ld(p)` and `breadcrumb_ld(crumbs)` and serialise with `| tojson` (HTML-safe JSON);
+`product_ld(p)`, `item_list_ld(products, first)` and `breadcrumb_ld(crumbs)` and serialise with `| tojson` (HTML-safe JSON);
 a theme can still build its own.
 """
 
@@ -30,6 +30,13 @@ def product_ld(p: ProductView, absolute: Callable[[str], str]) -> dict[str, Any]
     if p.gtin:
         ld["gtin"] = p.gtin
     return ld
+
+
+def item_list_ld(products: Iterable[ProductView], first: int, absolute: Callable[[str], str]) -> dict[str, Any]:
+    """An ItemList of a listing page's products, numbered from `first` (its place in the whole listing)."""
+    return {"@context": "https://schema.org", "@type": "ItemList", "itemListElement": [
+        {"@type": "ListItem", "position": position, "url": absolute(p.url), "name": p.name}
+        for position, p in enumerate(products, first)]}
 
 
 def breadcrumb_ld(crumbs: Iterable[tuple[str, str]], absolute: Callable[[str], str]) -> dict[str, Any]:

@@ -14,7 +14,9 @@ from generator.console import Reporter
 from generator.commands.build import build
 from generator.products.product_page import ProductPageData
 from tests.sites import tree
-from tests.test_incremental import NEW_NAME, TARGET, assert_same_tree, clean_tree, lamp, make_shop, upsert
+from generator import card_store
+from tests.test_incremental import (NEW_NAME, TARGET, assert_same_tree, clean_tree, delete, lamp, make_shop,
+                                    upsert)
 
 
 @pytest.fixture(autouse=True)
@@ -116,6 +118,30 @@ def test_clean_builds_render_every_card_and_the_store_keeps_only_the_live_ones(
     assert len(calls) == len(first)  # --clean trusts no cache
     after = stored(site)
     assert len(after) == len(first) and len(set(after) - set(first)) == 1  # the old card of the lamp is gone
+
+
+def test_cards_of_products_gone_from_the_site_go_once_the_store_outgrows_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A removed product's card may stay while the store has room (a rebuild then walks no site); past its
+    room, the next build that renders a card keeps exactly the cards the site shows."""
+    site = make_shop(tmp_path / "shop")
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    first = stored(site)
+    gone = next(pid for pid in range(100, 200) if pid != TARGET and any(f'data-id="{pid}"' in h for h in first.values()))
+    delete(site / "products.sqlite", gone)
+    upsert(site / "products.sqlite", lamp(TARGET, NEW_NAME, 87, regular=300))
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    roomy = stored(site)
+    assert len(roomy) == len(first) and any(f'data-id="{gone}"' in h for h in roomy.values())
+
+    monkeypatch.setattr(card_store, "ROOM_PER_PAGE", 0)
+    monkeypatch.setattr(card_store, "ROOM_SLACK", len(first) - 1)
+    upsert(site / "products.sqlite", lamp(TARGET, NEW_NAME, 88, regular=300))
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    swept = stored(site)
+    assert len(swept) == len(first) - 1 and not any(f'data-id="{gone}"' in h for h in swept.values())
+    assert any(NEW_NAME in h and "88" in h for h in swept.values())
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
 
 
 def test_a_product_change_makes_the_data_of_the_product_pages_it_renders_only(
