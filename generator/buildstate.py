@@ -45,10 +45,11 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import Config
-from .content import Page, read_page
+from .content import Page, output_path_for, read_page
 from .fingerprint import DataDigests, TemplateDigests, digest, file_signature, page_templates
 from .markup import MarkdownRenderer, Rendered
 from .output import OutputWriter, ShadowRecord
+from .products.carry import CarriedData, CarryOver, ProductPagesRecord
 from .render import theme_dirs
 from .site import ContentListing, Site, parent_url
 
@@ -162,6 +163,9 @@ class BuildState:
         self.template_references: dict[str, frozenset[str] | None] = {}
         self._templates: TemplateDigests | None = None
         self.last: LastBuild | None = None  # the dev server's last full build, for text edits (text_edit.py)
+        self.product_pages: ProductPagesRecord | None = None  # the live site's, to carry over (products/carry.py)
+        self._carry: CarryOver | None = None
+        self._shared: str | None = None  # see `_shared_digest`
 
     # -- persistence -------------------------------------------------------------------------------
     @classmethod
@@ -178,6 +182,8 @@ class BuildState:
                 state.warnings = saved["warnings"]
                 state.template_references = {digest_: None if refs is None else frozenset(refs)
                                              for digest_, refs in saved["templates"].items()}
+                pages = saved["product_pages"]
+                state.product_pages = ProductPagesRecord.from_json(pages) if pages else None
         except (OSError, ValueError, KeyError, TypeError):
             pass
         return state
@@ -189,7 +195,8 @@ class BuildState:
                 "outputs": self.outputs, "files": sorted(self.files), "warnings": self.warnings,
                 "shadow": dataclasses.asdict(self.shadow) if self.shadow else None,
                 "templates": {digest_: None if refs is None else sorted(refs)
-                              for digest_, refs in self.template_references.items()}}
+                              for digest_, refs in self.template_references.items()},
+                "product_pages": self.product_pages.to_json() if self.product_pages else None}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
         temp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
@@ -201,12 +208,14 @@ class BuildState:
         invalidates what depends on them."""
         secrets = digest(*sorted(f"{k}={v}" for k, v in config.secret_values().items()))  # a digest only
         key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), secrets)
-        self._committed = (self.key, self.outputs, self.signature)
+        self._committed = (self.key, self.outputs, self.signature, self.product_pages)
         self.last = None  # the site graph this build replaces: free it before making the next
         self.key_changed = clean or key != self.key
         if self.key_changed:  # (the code changed: how references are found may have too)
             self.sources, self.outputs, self.signature, self.template_references = {}, {}, "", {}
+            self.product_pages = None
         self.key = key
+        self._carry, self._shared = None, None
         self._seen = set()
         self._markdown = CachedMarkdown(self.markdown_html, config.base_path)
 
@@ -268,16 +277,39 @@ class BuildState:
         self._templates = TemplateDigests(env, dict(self.template_references))
         return self._templates
 
+    def _entries(self) -> dict[str, _Source]:
+        """URL -> the cached source of each content page this build read."""
+        return {entry.page.url: entry for path, entry in self.sources.items() if path in self._seen}
+
+    def _shared_digest(self, site: Site) -> str:
+        """What every page's fingerprint shares besides the site-wide data: the build key, the nav and,
+        when a template reads the whole page list, every content source. Known once content is read."""
+        if self._shared is None:
+            reads = self.reads = _template_reads(site.config)
+            whole_site = digest(*sorted(e.digest for e in self._entries().values())) if reads.whole_site else ""
+            nav = [(p.url, p.title, str(p.weight), p.kind) for p in site.nav]
+            self._shared = digest(self.key, whole_site, repr(nav))
+        return self._shared
+
+    def carry_over(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
+                   data: DataDigests, product_data: str) -> CarryOver:
+        """The product stage's link to the last build's product pages (`products/carry.py`), for a build
+        whose product data has a version: `product_data` digests it (products, co-purchase data). Call
+        after reading content; `committed` records what the stage made."""
+        product = templates.of(*page_templates(Page(url="/", title="", kind="product"), template_for))
+        self._carry = CarryOver(digest(self._shared_digest(site), product, product_data), data,
+                                self.product_pages, self.outputs, output_path_for)
+        return self._carry
+
     def fingerprint_pages(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
                           data: DataDigests) -> Fingerprints:
         """How to fingerprint a page of `site` against the last build (see the module docstring); what
-        every page shares is digested here, once."""
-        entries = {entry.page.url: entry for path, entry in self.sources.items() if path in self._seen}
+        every page shares is digested here, once. A page carried over (`CarriedData`) has its last one."""
+        entries = self._entries()
         digests = {url: entry.digest for url, entry in entries.items()}
-        reads = self.reads = _template_reads(site.config)
-        whole_site = digest(*sorted(digests.values())) if reads.whole_site else ""
-        nav = [(p.url, p.title, str(p.weight), p.kind) for p in site.nav]
-        common = digest(self.key, whole_site, repr(nav), data.value(site.data))
+        common = digest(self._shared_digest(site), data.value(site.data))
+        reads = self.reads
+        assert reads is not None  # read by _shared_digest
 
         no_front = digest(data.value({}), data.value({}))  # a generated page's: 10,000 product pages
 
@@ -306,6 +338,8 @@ class BuildState:
                                                                 else ""))
 
         def fingerprint(page: Page) -> str:
+            if type(page.data) is CarriedData:
+                return page.data.fingerprint
             listed = children.get(page.url, []) if page.kind in ("section", "home") else []
             return digest(common, templates.of(*page_templates(page, template_for)),
                           *described(page, digests.get(page.url, "")), data.value(page.data), *listed)
@@ -329,6 +363,7 @@ class BuildState:
         """The output dir now holds this build: remember it (and drop cache entries nobody uses)."""
         assert self.fingerprints is not None
         self.outputs = self.fingerprints.fingerprints
+        self.product_pages = self._carry.made if self._carry else None
         self.files = set(writer.owners)
         self.shadow = shadow
         self.warnings = list(warnings)
@@ -363,7 +398,8 @@ class BuildState:
 
     def aborted(self, shadow: ShadowRecord | None) -> None:
         """A failed build: the live site is unchanged, only the shadow moved on."""
-        self.key, self.outputs, self.signature = self._committed  # still what the live site was built from
+        # still what the live site was built from
+        self.key, self.outputs, self.signature, self.product_pages = self._committed
         self.shadow = shadow
         self.save()
 

@@ -41,6 +41,7 @@ from .content import Page
 from .database import DatabaseError, Schema, connect
 from .fingerprint import DataDigests, TemplateDigests, digest, page_templates
 from .lazydata import LazyData
+from .products.carry import CarriedData
 from .products.views import ProductView
 from .sources.models import Product
 from .render_pool import render_cards
@@ -67,7 +68,9 @@ class CardStore:
         self.path = path
         self._stored: set[str] = set()  # keys of the stored cards
         self._new: dict[str, tuple[int, str, str]] = {}  # key -> (product id, channel, html) of the cards prepared
-        self._shown: Callable[[], set[str]] = set  # the keys of every card the site shows, prepared or not
+        # The keys of every card the site shows, prepared or not; None when the site has product pages
+        # carried over from the last build (`products.carry`), whose cards are not known.
+        self._shown: Callable[[], set[str] | None] = set
         self._room = ROOM_SLACK  # how many cards the store may hold before `save` drops those not shown
         self._rendered_any = False
 
@@ -93,6 +96,8 @@ class CardStore:
         self._room = ROOM_PER_PAGE * len(pages) + ROOM_SLACK
         if len(rendering) == len(pages):
             self._shown = lambda: set(keys.values())
+        elif any(type(page.data) is CarriedData for page in pages):
+            self._shown = lambda: None
         else:  # the kept pages' cards too, without making their data (`lazydata`)
             self._shown = lambda: {key_of(product, channel) for product, channel in
                                    _card_products(pages, template_for, templates)}
@@ -111,7 +116,8 @@ class CardStore:
     def save(self) -> None:
         """Add the cards this build rendered, each in place of its product's older card (best effort: it is
         a cache). Only a build that rendered cards can leave more cards than before, so only such a build
-        checks the store's size; past its room it drops every card the site no longer shows."""
+        checks the store's size; past its room it drops every card the site no longer shows (when it knows them
+        all: not while product pages are carried over from the last build)."""
         if self.path is None or not self._rendered_any:
             return
         new = [(key, *card) for key, card in self._new.items() if key not in self._stored]
@@ -120,8 +126,8 @@ class CardStore:
                 conn.execute("BEGIN IMMEDIATE")
                 conn.executemany("INSERT OR REPLACE INTO cards (key, product_id, channel, html) VALUES (?, ?, ?, ?)",
                                  new)
-                if conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0] > self._room:
-                    shown = self._shown()
+                shown = self._shown() if conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0] > self._room else None
+                if shown is not None:
                     stale = [key for (key,) in conn.execute("SELECT key FROM cards") if key not in shown]
                     conn.executemany("DELETE FROM cards WHERE key = ?", ((key,) for key in stale))
                 conn.execute("COMMIT")

@@ -48,6 +48,11 @@ class Reporter:
         if self._kinds[group] <= GROUP_AFTER:
             self._line(f"WARNING: {message}")
 
+    def forget_warnings(self) -> None:
+        """Drop the warnings recorded so far (a build that starts over reports them again)."""
+        self.warnings.clear()
+        self._kinds.clear()
+
     def flush_groups(self) -> None:
         for kind, count in self._kinds.items():
             if count > GROUP_AFTER:

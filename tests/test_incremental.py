@@ -6,7 +6,7 @@ byte, the Pagefind bundle included (it is deterministic: the same HTML gives the
 1. a product's price and name change in the catalog: every output that shows it changes, nothing
    unrelated is rendered, and the result equals a clean build;
 2. the same through the loopback Shopello API (cache_ttl = 0, so the second build sees the change);
-3. a property test over random sequences of edits to content, templates, config and catalog;
+3. a property test over random sequences of edits to content (a menu page too), templates, config and catalog;
 4. `kill -9` at random points of an incremental build leaves the live site byte-identical, and the
    next build cleans up and equals a clean build;
 5. a rebuild with nothing changed says so, rewrites nothing and still fails under --strict.
@@ -496,12 +496,15 @@ PAGE_TEMPLATE = """\
 {{% if listing is defined and listing %}}{{% include "partials/listing.html" %}}{{% endif %}}{{% endblock %}}
 """
 CARD = ROOT / "generator/themes/default/templates/partials/product-card.html"
+PRODUCT = ROOT / "generator/themes/default/templates/product.html"
 
 edits = st.one_of(
     st.tuples(st.just("page"), st.integers(0, 2), st.integers(0, 3)),      # create or edit a content page
     st.tuples(st.just("delete page"), st.integers(0, 2)),
+    st.tuples(st.just("menu page"), st.sampled_from([None, 0, 1])),        # a top-level page: in every menu
     st.tuples(st.just("page template"), st.sampled_from([None, 0, 1])),     # None: no override
     st.tuples(st.just("card template"), st.sampled_from([None, 0, 1])),     # an included partial
+    st.tuples(st.just("product template"), st.sampled_from([None, 0, 1])),
     st.tuples(st.just("config"), st.sampled_from("ABC"), st.sampled_from([2, 3, 5]), st.sampled_from([0, 2])),
     st.tuples(st.just("product"), st.sampled_from(PROP_IDS), st.integers(50, 900), st.integers(0, 2),
               st.booleans()),                                             # price, name, on sale; re-adds
@@ -525,6 +528,9 @@ def apply_edit(site: Path, edit: tuple[Any, ...]) -> None:
         write(site / f"content/notes/n{n}.md", f"---\ntitle: Note {n}{v}\n---\n{body}\n")
     elif kind == "delete page":
         (site / f"content/notes/n{edit[1]}.md").unlink(missing_ok=True)
+    elif kind == "menu page":
+        path = site / "content/about.md"
+        path.unlink(missing_ok=True) if edit[1] is None else write(path, f"---\ntitle: About {edit[1]}\n---\nUs.\n")
     elif kind == "page template":
         path = site / "templates/page.html"
         path.unlink(missing_ok=True) if edit[1] is None else write(path, PAGE_TEMPLATE.format(v=edit[1]))
@@ -534,6 +540,12 @@ def apply_edit(site: Path, edit: tuple[Any, ...]) -> None:
             path.unlink(missing_ok=True)
         else:
             write(path, CARD.read_text() + f"<!-- card {edit[1]} -->\n")
+    elif kind == "product template":
+        path = site / "templates/product.html"
+        if edit[1] is None:
+            path.unlink(missing_ok=True)
+        else:
+            write(path, PRODUCT.read_text().replace("{% block main %}", f"{{% block main %}}<!-- product {edit[1]} -->"))
     elif kind == "config":
         _, title, per_page, related = edit
         write(site / "shelfpress.toml", PROP_CONFIG.format(title=title, per_page=per_page, related=related))

@@ -6,7 +6,8 @@
     read content    content files -> the site graph (`site.load_site`)
     fetch products  every product query of the site in one round, related products in a
                     second (`products.stage`); listing, product, taxonomy, widget pages join
-                    the graph with their data
+                    the graph with their data; product pages whose inputs did not change are
+                    carried over from the last build as stand-ins (`products.carry`)
     fingerprint     every output's inputs (`buildstate`): which must be rendered
     keep unchanged  an incremental build keeps each page whose fingerprint matches the last build
     product cards   the cards the pages left will show, from the card store or rendered (`card_store`)
@@ -38,9 +39,10 @@ from ..card_store import CardStore
 from ..config import Config
 from ..content import Page
 from ..errors import BuildError
-from ..fingerprint import DataDigests
+from ..fingerprint import DataDigests, digest
 from ..output import OutputWriter, WriteStats, check_output_dir
 from ..pages import PageRenderer
+from ..products.carry import CarriedData
 from ..products.recommendations import RecommendationStage, file_signature_text
 from ..signing import make_signer
 from ..products.stage import StageResult, feed_timestamp, run_stage
@@ -146,14 +148,16 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
             recommendations = RecommendationStage(site, reporter)
             if config.search:
                 add_search_page(site)
-        with timer("fetch products"):
-            products = run_stage(site, source, widgets.sign, reporter,
-                                 also_needed={**recommendations.needed_by(), **widgets.needed_by()})
-            widgets.add_pages(products.results)
-            recommendations.add_data(products.results, widgets.sign)
         env = make_environment(config, strict=strict)
         renderer = PageRenderer(site, env, markdown=state.markdown)
         templates, data = state.template_digests(env), DataDigests()
+        with timer("fetch products"):
+            carry = None if clean or data_version is None else state.carry_over(
+                site, templates, renderer.template_for, data, digest(data_version, recommendations.digest()))
+            products = run_stage(site, source, widgets.sign, reporter, carry=carry,
+                                 also_needed={**recommendations.needed_by(), **widgets.needed_by()})
+            widgets.add_pages(products.results)
+            recommendations.add_data(products.results, widgets.sign)
         with timer("fingerprint"):
             fingerprints = state.fingerprint_pages(site, templates, renderer.template_for, data)
     with timer("prepare output"):
@@ -162,6 +166,8 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     try:
         with timer("keep unchanged"):
             pending = keep_unchanged(site.pages, fingerprints, writer)
+        if any(type(page.data) is CarriedData for page in pending.pages):
+            raise _CarriedOutputGone
         with timer("product cards"):
             cards.prepare(site.pages, pending.pages, renderer.template_for, templates, data,
                           env.globals["product_card"], state.key, clean=clean)
@@ -182,6 +188,12 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         SecretGuard(config).check_all(writer.owners if state.key_changed else writer.written, writer.read)
         with timer("commit"):
             stats, shadow = writer.commit()
+    except _CarriedOutputGone:  # (someone deleted files of the live site): make the product pages anew
+        state.aborted(writer.abort())
+        state.product_pages = None
+        reporter.forget_warnings()
+        return build(config, drafts=drafts, strict=strict, output=output, reporter=reporter, cache_mode=cache_mode,
+                     state=state, serving=serving, changed=changed)
     except BaseException:
         state.aborted(writer.abort())
         raise
@@ -194,6 +206,10 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     return BuildReport(pages=len(site.pages), seconds=timer.elapsed, writes=stats, warnings=len(reporter.warnings),
                        details=_details(products, source), rendered=len(fingerprints.rendered),
                        search_stale=search_stale)
+
+
+class _CarriedOutputGone(Exception):
+    """A product page carried over from the last build (`products.carry`) has no live output to keep."""
 
 
 def refresh_search_index(config: Config, *, output: Path | None = None, state: BuildState,

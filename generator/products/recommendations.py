@@ -43,7 +43,7 @@ from ..console import Reporter
 from ..containment import SiteFiles
 from ..content import Page
 from ..errors import ContentError
-from ..fingerprint import file_signature
+from ..fingerprint import digest, file_signature
 from ..lazydata import LazyData
 from ..site import Site
 from ..sources.models import Product, ProductPage
@@ -97,6 +97,11 @@ class RecommendationStage:
         self.data: dict[str, Recommendation] = self._load()
         self.shortcodes: dict[tuple[str, int], tuple[tuple[int, ...], int]] = self._shortcodes()
         self.products: dict[int, Product] = {}
+
+    def digest(self) -> str:
+        """A digest of the co-purchase data product pages are given (`carry.py`: they are carried over
+        from the last build only when it is the same). By content: a file's time and size may not move."""
+        return digest(*(repr(self.data[key]) for key in sorted(self.data))) if self.data else ""
 
     def _load(self) -> dict[str, Recommendation]:
         path = recommendations_path(self.config)

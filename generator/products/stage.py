@@ -11,7 +11,8 @@
     category menu                     site.data["category_menu"]: top categories that kept a page
     product pages                     /p/<id>-<slug>/ for every listed product, with related products
                                       and links to its store and brand pages where they exist; their
-                                      data is made when they render (`product_page.py`)
+                                      data is made when they render (`product_page.py`); carried over
+                                      from the last build when nothing they show changed (`carry.py`)
     deals feed                        /deals.xml (Atom) of products with a reduction
 
 Everything here is data for templates (`page.data`), which is also what the
@@ -37,6 +38,7 @@ from ..site import Site
 from ..sources.base import ProductSource, fetch_planned
 from ..sources.models import Product, ProductPage
 from ..sources.query import ProductQuery
+from .carry import CarriedData, CarryOver
 from .listing_json import DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options
 from .product_page import ProductPageData
 from .query_plan import QueryPlan, channel_for, plan_queries
@@ -82,11 +84,13 @@ def page_urls(base: str, count: int) -> list[str]:
 
 
 class ProductStage:
-    def __init__(self, site: Site, source: ProductSource, sign: Signer, reporter: Reporter) -> None:
-        self.site, self.source, self.sign, self.reporter = site, source, sign, reporter
+    def __init__(self, site: Site, source: ProductSource, sign: Signer, reporter: Reporter,
+                 carry: CarryOver | None = None) -> None:
+        self.site, self.source, self.sign, self.reporter, self.carry = site, source, sign, reporter, carry
         self.config = site.config
         self.listed: dict[int, Product] = {}
         self._views: dict[tuple[int, str], ProductView] = {}
+        self._unsafe: list[int] = []  # products reported for an unsafe click URL, in order
 
     def views(self, products: Sequence[Product], channel: str, *, report: bool = True) -> list[ProductView]:
         return [self.view(product, channel, report=report) for product in products]
@@ -100,9 +104,13 @@ class ProductStage:
         if view is None or view.product is not product:
             view = self._views[(id(product), channel)] = ProductView(product, channel, self.sign)
             if report and not view.link_target:
-                self.reporter.warn(f"product {product.product_id} has no http(s) click URL; shown without "
-                                   "a link", kind="product without a safe click URL")
+                self._report_unsafe(product.product_id)
         return view
+
+    def _report_unsafe(self, product_id: int) -> None:
+        self._unsafe.append(product_id)
+        self.reporter.warn(f"product {product_id} has no http(s) click URL; shown without a link",
+                           kind="product without a safe click URL")
 
     def _quiet_views(self, products: Sequence[Product], channel: str) -> list[ProductView]:
         return self.views(products, channel, report=False)
@@ -190,20 +198,37 @@ class ProductStage:
         if not self.config.products.enabled:
             return 0
         products = sorted(self.listed.values(), key=lambda p: p.product_id)
+        carried = self.carry.pages(self.site, [p.product_id for p in products]) if self.carry else None
+        if carried is not None:
+            for url, title, fingerprint in carried:
+                self.site.add(Page(url=url, kind="product", title=title, data=CarriedData(fingerprint)))
+            assert self.carry is not None and self.carry.made is not None
+            for product_id in self.carry.made.unsafe:  # as making the pages would report them
+                self._report_unsafe(product_id)
+            return len(carried)
+        first_unsafe = len(self._unsafe)
+        pages = await self._make_product_pages(products)
+        if self.carry:
+            self.carry.record([(page.url, page.title) for page in pages], self._unsafe[first_unsafe:])
+        return len(pages)
+
+    async def _make_product_pages(self, products: list[Product]) -> list[Page]:
         related = await self._related(products)
         channel = self.config.links.channel
         categories = self.site.data.get("categories", {})
         for shown in {id(p): p for others in related.values() for p in others}.values():
             self.view(shown, channel)  # reported now, as its views on product pages are made later
+        pages = []
         for product in products:
             view = self.view(product, channel)
             first = product.categories[0].category_id if product.categories else None
             crumbs = [c for c in ancestors(categories, first) if c.url in self.site.by_url] if first else []
             data = ProductPageData(product=view, categories=tuple(crumbs), **self._taxonomy_links(product),
                                    related=related.get(product.product_id, ()), views=self._quiet_views)
-            self.site.add(Page(url=view.url, kind="product", title=view.name,
-                               description=plain_text_head(product.description, 155), data=LazyData(data)))
-        return len(products)
+            pages.append(self.site.add(Page(url=view.url, kind="product", title=view.name,
+                                            description=plain_text_head(product.description, 155),
+                                            data=LazyData(data))))
+        return pages
 
     def _taxonomy_links(self, product: Product) -> dict[str, str]:
         """The product's store and brand pages, where the site has them (page data: a page that
@@ -227,12 +252,13 @@ class ProductStage:
 
 
 def run_stage(site: Site, source: ProductSource, sign: Signer, reporter: Reporter, *,
-              also_needed: Mapping[ProductQuery, str] | None = None) -> StageResult:
-    """Run the product stage to completion in one event loop, then close the source."""
+              also_needed: Mapping[ProductQuery, str] | None = None, carry: CarryOver | None = None) -> StageResult:
+    """Run the product stage to completion in one event loop, then close the source. `carry`: the product
+    pages the last build made, to carry over when nothing they show changed (`carry.py`)."""
 
     async def go() -> StageResult:
         try:
-            return await ProductStage(site, source, sign, reporter).run(also_needed or {})
+            return await ProductStage(site, source, sign, reporter, carry).run(also_needed or {})
         finally:
             await source.aclose()
 
