@@ -292,13 +292,13 @@ class BuildState:
         return self._shared
 
     def carry_over(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
-                   data: DataDigests, product_data: str) -> CarryOver:
+                   data: DataDigests, data_version: str, co_purchase: str) -> CarryOver:
         """The product stage's link to the last build's product pages (`products/carry.py`), for a build
-        whose product data has a version: `product_data` digests it (products, co-purchase data). Call
+        whose product data has a version; `co_purchase` digests the co-purchase data ("" for none). Call
         after reading content; `committed` records what the stage made."""
         product = templates.of(*page_templates(Page(url="/", title="", kind="product"), template_for))
-        self._carry = CarryOver(digest(self._shared_digest(site), product, product_data), data,
-                                self.product_pages, self.outputs, output_path_for)
+        self._carry = CarryOver(digest(self._shared_digest(site), product, co_purchase), data_version,
+                                not co_purchase, data, self.product_pages, self.outputs, output_path_for)
         return self._carry
 
     def fingerprint_pages(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],

@@ -69,7 +69,7 @@ class CardStore:
         self._stored: set[str] = set()  # keys of the stored cards
         self._new: dict[str, tuple[int, str, str]] = {}  # key -> (product id, channel, html) of the cards prepared
         # The keys of every card the site shows, prepared or not; None when the site has product pages
-        # carried over from the last build (`products.carry`), whose cards are not known.
+        # carried over from the last build whose cards are not known (`products.carry`).
         self._shown: Callable[[], set[str] | None] = set
         self._room = ROOM_SLACK  # how many cards the store may hold before `save` drops those not shown
         self._rendered_any = False
@@ -96,7 +96,7 @@ class CardStore:
         self._room = ROOM_PER_PAGE * len(pages) + ROOM_SLACK
         if len(rendering) == len(pages):
             self._shown = lambda: set(keys.values())
-        elif any(type(page.data) is CarriedData for page in pages):
+        elif any(type(page.data) is CarriedData and page.data.cards is None for page in pages):
             self._shown = lambda: None
         else:  # the kept pages' cards too, without making their data (`lazydata`)
             self._shown = lambda: {key_of(product, channel) for product, channel in
@@ -117,7 +117,7 @@ class CardStore:
         """Add the cards this build rendered, each in place of its product's older card (best effort: it is
         a cache). Only a build that rendered cards can leave more cards than before, so only such a build
         checks the store's size; past its room it drops every card the site no longer shows (when it knows them
-        all: not while product pages are carried over from the last build)."""
+        all: not after product pages were carried over as a whole)."""
         if self.path is None or not self._rendered_any:
             return
         new = [(key, *card) for key, card in self._new.items() if key not in self._stored]
@@ -195,8 +195,9 @@ def _card_products(pages: list[Page], template_for: Callable[[Page], str],
     data not made yet is asked its recipe, not made."""
     found: dict[tuple[int, str], Product] = {}
     for page in _card_pages(pages, template_for, templates):
-        shown = page.data.recipe.products() if isinstance(page.data, LazyData) else (
-            (view.product, view.channel) for view in _views_in(page.data))
+        data = page.data
+        shown = data.recipe.products() if isinstance(data, LazyData) else (data.cards or ()) if isinstance(
+            data, CarriedData) else ((view.product, view.channel) for view in _views_in(data))
         for product, channel in shown:
             found.setdefault((id(product), channel), product)
     return ((product, channel) for (_, channel), product in found.items())

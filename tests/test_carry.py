@@ -1,9 +1,10 @@
 """Product pages carried over from the last build (generator/products/carry.py).
 
 A content edit on a catalog site carries every product page over without making it (no related products
-read, no page data, nothing rendered); anything a product page shows that changed makes them anew; a
-carried page whose live output is gone is made anew; a carried build reports the warnings a full one
-does. In every case the output equals a clean build's.
+read, no page data, nothing rendered); a product change makes only the pages that show the product; anything
+else a product page shows that changed makes them all anew; a carried page whose live output is gone is
+made anew; a carried build reports the warnings a full one does. In every case the output equals a clean
+build's.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from generator.config import load_config
 from generator.console import Reporter
 from generator.commands.build import build
 from generator.salesfile.recommend import Recommendation, write_recommendations
+from generator.content import Page
+from generator.products.stage import ProductStage
+from generator.products.views import ProductView
 from generator.sources.catalog import CatalogSource
+from generator.sources.models import Product
 from tests.products_support import CATALOG_CONFIG, catalog_site, product
 from tests.sites import tree
 from tests.test_incremental import (EPOCH, SECRET, TARGET, assert_same_tree, backdate, clean_tree, incremental, lamp,
@@ -62,6 +67,45 @@ def test_a_content_edit_carries_every_product_page_over(tmp_path: Path, related_
     _, rendered = incremental(site)
     assert LAMP in rendered and len(related_reads) == 3  # this build, and the clean one above
     assert b"95" in (site / "public" / LAMP).read_bytes()
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean2"))
+
+
+@pytest.fixture
+def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The output paths of the product pages a build made (the others it carried over)."""
+    pages: list[str] = []
+    original = ProductStage._product_page
+
+    def counting(self: ProductStage, view: ProductView, related: tuple[Product, ...]) -> Page:
+        page = original(self, view, related)
+        pages.append(page.output_path)
+        return page
+
+    monkeypatch.setattr(ProductStage, "_product_page", counting)
+    return pages
+
+
+def test_a_product_change_makes_only_the_pages_that_show_the_product(tmp_path: Path, made: list[str]) -> None:
+    site = make_shop(tmp_path / "shop")
+    incremental(site)
+    assert len(made) == 17
+    before = tree(site / "public")
+    made.clear()
+
+    upsert(site / "products.sqlite", lamp(TARGET, "Juno Brass Lamp", 95, regular=300))
+    _, rendered = incremental(site)
+    showing = {path for path in before if path.startswith("p/") and b"Juno Brass Lamp" in before[path]}
+    assert LAMP in made and set(made) == showing and len(made) < 17
+    assert set(made) == {path for path in rendered if path.startswith("p/")}
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
+
+    made.clear()  # with co-purchase data (added to product pages later) the pages are carried as a whole only
+    write_recommendations({"100": Recommendation("100", (str(TARGET),), ())}, site / RECOMMENDATIONS)
+    incremental(site)
+    made.clear()
+    upsert(site / "products.sqlite", lamp(TARGET, "Juno Brass Lamp", 96, regular=300))
+    incremental(site)
+    assert len(made) == 17
     assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean2"))
 
 

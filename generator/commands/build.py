@@ -39,7 +39,7 @@ from ..card_store import CardStore
 from ..config import Config
 from ..content import Page
 from ..errors import BuildError
-from ..fingerprint import DataDigests, digest
+from ..fingerprint import DataDigests
 from ..output import OutputWriter, WriteStats, check_output_dir
 from ..pages import PageRenderer
 from ..products.carry import CarriedData
@@ -153,7 +153,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         templates, data = state.template_digests(env), DataDigests()
         with timer("fetch products"):
             carry = None if clean or data_version is None else state.carry_over(
-                site, templates, renderer.template_for, data, digest(data_version, recommendations.digest()))
+                site, templates, renderer.template_for, data, data_version, recommendations.digest())
             products = run_stage(site, source, widgets.sign, reporter, carry=carry,
                                  also_needed={**recommendations.needed_by(), **widgets.needed_by()})
             widgets.add_pages(products.results)

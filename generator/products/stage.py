@@ -12,7 +12,8 @@
     product pages                     /p/<id>-<slug>/ for every listed product, with related products
                                       and links to its store and brand pages where they exist; their
                                       data is made when they render (`product_page.py`); carried over
-                                      from the last build when nothing they show changed (`carry.py`)
+                                      from the last build when nothing they show changed (`carry.py`):
+                                      all at once, or one by one when only product data changed
     deals feed                        /deals.xml (Atom) of products with a reduction
 
 Everything here is data for templates (`page.data`), which is also what the
@@ -24,6 +25,7 @@ build. The stage never knows which source answered.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -38,7 +40,7 @@ from ..site import Site
 from ..sources.base import ProductSource, fetch_planned
 from ..sources.models import Product, ProductPage
 from ..sources.query import ProductQuery
-from .carry import CarriedData, CarryOver
+from .carry import CarryOver
 from .listing_json import DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options
 from .product_page import ProductPageData
 from .query_plan import QueryPlan, channel_for, plan_queries
@@ -198,37 +200,37 @@ class ProductStage:
         if not self.config.products.enabled:
             return 0
         products = sorted(self.listed.values(), key=lambda p: p.product_id)
-        carried = self.carry.pages(self.site, [p.product_id for p in products]) if self.carry else None
-        if carried is not None:
-            for url, title, fingerprint in carried:
-                self.site.add(Page(url=url, kind="product", title=title, data=CarriedData(fingerprint)))
-            assert self.carry is not None and self.carry.made is not None
-            for product_id in self.carry.made.unsafe:  # as making the pages would report them
+        carry = self.carry
+        carried = carry.whole(self.site, [p.product_id for p in products]) if carry else None
+        if carried is not None:  # nothing they show changed: no related products to read, no views to make
+            for page in carried:
+                self.site.add(page)
+            assert carry is not None and carry.made is not None
+            for product_id in carry.made.unsafe:  # as making the pages would report them
                 self._report_unsafe(product_id)
             return len(carried)
         first_unsafe = len(self._unsafe)
-        pages = await self._make_product_pages(products)
-        if self.carry:
-            self.carry.record([(page.url, page.title) for page in pages], self._unsafe[first_unsafe:])
-        return len(pages)
-
-    async def _make_product_pages(self, products: list[Product]) -> list[Page]:
         related = await self._related(products)
         channel = self.config.links.channel
-        categories = self.site.data.get("categories", {})
         for shown in {id(p): p for others in related.values() for p in others}.values():
             self.view(shown, channel)  # reported now, as its views on product pages are made later
-        pages = []
         for product in products:
-            view = self.view(product, channel)
-            first = product.categories[0].category_id if product.categories else None
-            crumbs = [c for c in ancestors(categories, first) if c.url in self.site.by_url] if first else []
-            data = ProductPageData(product=view, categories=tuple(crumbs), **self._taxonomy_links(product),
-                                   related=related.get(product.product_id, ()), views=self._quiet_views)
-            pages.append(self.site.add(Page(url=view.url, kind="product", title=view.name,
-                                            description=plain_text_head(product.description, 155),
-                                            data=LazyData(data))))
-        return pages
+            others = related.get(product.product_id, ())
+            make = functools.partial(self._product_page, self.view(product, channel), others)
+            self.site.add(carry.page(product, others, channel, make) if carry else make())
+        if carry:
+            carry.finish(self._unsafe[first_unsafe:])
+        return len(products)
+
+    def _product_page(self, view: ProductView, related: tuple[Product, ...]) -> Page:
+        product = view.product
+        first = product.categories[0].category_id if product.categories else None
+        crumbs = [c for c in ancestors(self.site.data.get("categories", {}), first)
+                  if c.url in self.site.by_url] if first else []
+        data = ProductPageData(product=view, categories=tuple(crumbs), **self._taxonomy_links(product),
+                               related=related, views=self._quiet_views)
+        return Page(url=view.url, kind="product", title=view.name,
+                    description=plain_text_head(product.description, 155), data=LazyData(data))
 
     def _taxonomy_links(self, product: Product) -> dict[str, str]:
         """The product's store and brand pages, where the site has them (page data: a page that
