@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
     from .text_edit import LastBuild
 
-FORMAT = 3
+FORMAT = 4  # 4: with the product pages of the last build (products/carry.py)
 # Coarse file timestamps tick every few ms: a file modified this close to when it was read
 # may change again without its mtime moving, so such cache entries are never trusted.
 RACY_NS = 20_000_000

@@ -223,6 +223,7 @@ class ProductStage:
         return len(products)
 
     def _product_page(self, view: ProductView, related: tuple[Product, ...]) -> Page:
+        """The page of `view`'s product, showing `related`; its data is made when it renders."""
         product = view.product
         first = product.categories[0].category_id if product.categories else None
         crumbs = [c for c in ancestors(self.site.data.get("categories", {}), first)
