@@ -109,6 +109,20 @@ def test_a_product_change_makes_only_the_pages_that_show_the_product(tmp_path: P
     assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean2"))
 
 
+def test_a_clean_build_records_its_product_pages_for_the_next(tmp_path: Path, made: list[str]) -> None:
+    """`--clean` carries nothing over, yet the build after it can carry its pages (deploys run --clean)."""
+    site = make_shop(tmp_path / "shop")
+    incremental(site)
+    made.clear()
+    _, rendered = incremental(site, clean=True)
+    assert len(made) == 17 and LAMP in rendered
+    made.clear()
+    upsert(site / "products.sqlite", lamp(TARGET, "Juno Brass Lamp", 95, regular=300))
+    incremental(site)
+    assert LAMP in made and len(made) < 17
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
+
+
 def _nav_title(site: Path) -> None:
     (site / ABOUT).write_text("---\ntitle: About the shop\n---\nAbout us.\n")  # every page's menu shows it
 

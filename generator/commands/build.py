@@ -152,7 +152,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         renderer = PageRenderer(site, env, markdown=state.markdown)
         templates, data = state.template_digests(env), DataDigests()
         with timer("fetch products"):
-            carry = None if clean or data_version is None else state.carry_over(
+            carry = None if data_version is None else state.carry_over(  # --clean: records, carries nothing
                 site, templates, renderer.template_for, data, data_version, recommendations.digest())
             products = run_stage(site, source, widgets.sign, reporter, carry=carry,
                                  also_needed={**recommendations.needed_by(), **widgets.needed_by()})

@@ -30,7 +30,8 @@ the site had when product pages were made (breadcrumbs and store and brand
 links point only at pages that exist). Co-purchase partners are added to
 product pages after this stage, so a site with co-purchase data carries its
 product pages over only as a whole. A live API has no data version: its
-builds never carry pages over. Neither does `--clean`.
+builds never carry pages over. `--clean` carries nothing over but records
+what it made, for the next build.
 """
 
 from __future__ import annotations
