@@ -118,11 +118,14 @@ class CarryOver:
             if previous is not None and self.per_page and previous.scope == self._scope:
                 self._last = {pid: (url, title, shown) for pid, url, title, shown in previous.pages}
             return None
-        carried = [self._stand_in(url, title, None) for _, url, title, _ in previous.pages]
-        if any(page is None for page in carried):
-            return None
+        carried = []
+        for _, url, title, _ in previous.pages:
+            page = self._stand_in(url, title, None)
+            if page is None:
+                return None
+            carried.append(page)
         self.made = previous
-        return carried  # type: ignore[return-value]
+        return carried
 
     def page(self, product: Product, related: Sequence[Product], channel: str, make: Callable[[], Page]) -> Page:
         """The page of `product`, which shows `related` (their links signed with `channel`): carried over

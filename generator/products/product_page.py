@@ -41,8 +41,8 @@ class ProductPageData:
         """What the build state digests for this page's data: every field but `views` (a test checks that
         each one counts). Written out, not walked field by field: 10,000 product pages per build."""
         return (data.value(self.product), data.value(self.categories), self.store_url, self.brand_url,
-                *[p.digest or data.product(p) for p in self.related],
-                "recommendations", *([p.digest or data.product(p) for p in self.recommendations]
+                *[data.product(p) for p in self.related],
+                "recommendations", *([data.product(p) for p in self.recommendations]
                                      if self.recommendations is not None else ["none"]))
 
     def _others(self) -> tuple[Product, ...]:
