@@ -32,6 +32,7 @@ from .formatting import Formatter
 from .i18n import legacy_t, site_translations, template_callables
 from .navigation import category_menu
 from .safety import safe_url
+from .template_runtime import ShelfpressEnvironment
 from .structured_data import breadcrumb_ld, item_list_ld, product_ld
 from .undefined import undefined_class
 
@@ -104,8 +105,9 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
     Compiled templates are kept in the site's cache dir (Jinja's bytecode cache, keyed by each template's
     source): a rebuild, and every dev-server rebuild, loads them instead of compiling the theme again.
     The options below are the same for every environment, so compiled code never depends on them."""
-    env = jinja2.Environment(
+    env = ShelfpressEnvironment(
         loader=SiteTemplateLoader(config),
+        cache_size=-1,  # a plain dict: a site has a bounded set of templates, and an LRU's lock costs per include
         bytecode_cache=_bytecode_cache(config),
         undefined=undefined_class(strict=strict, show=functools.partial(display_path, config=config)),
         autoescape=True,
