@@ -62,4 +62,9 @@ class ProductCards:
         """The cards of `products` in one call (the `product_cards` global), the first `eager` of them loaded
         at once: a Jinja loop calling `product_card` costs a template call per card, a large part of
         rendering a listing of thousands."""
-        return Markup("".join([self(p, index < eager) for index, p in enumerate(products)]))
+        memo = self._memo
+        html = []
+        for index, p in enumerate(products):
+            hit = memo.get((id(p), index < eager))
+            html.append(hit[1] if hit is not None and hit[0] is p else self(p, index < eager))
+        return Markup("".join(html))

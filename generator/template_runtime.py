@@ -2,30 +2,55 @@
 
 A 10,000-product build creates about 60,000 template contexts (a page, each
 include, each card) and makes about 200,000 calls from templates (`_()`,
-`p.image(440)`, `product_cards(...)`). Two pieces of Jinja's generic runtime
-cost more there than the work they wrap:
+`p.image(440)`, `product_cards(...)`). Three pieces of Jinja's generic
+runtime cost more there than the work they wrap:
 
 - each template's globals are a `collections.ChainMap` over the
   environment's, which every context walks in Python code, name by name, to
   list and to copy them (`ShelfpressEnvironment.make_globals` merges them
   into a plain dict once);
+- every `{{ value }}` passes through `markupsafe.escape`, whose `Markup(...)`
+  result is made by Python code (`Markup.__new__`): about fifty times on a
+  product page (`escape` here makes the same Markup in C);
 - `Context.call` asks each callable, and its `__call__`, whether it wants the
   context passed (`jinja_pass_arg`, set by `pass_context` and its kin),
   through attribute lookups that fail for nearly every callable
   (`FastContext.call` reads that from a function's or method's `__dict__`,
   and leaves callable objects and `pass_context` functions to Jinja).
 
-Everything else is Jinja's own.
+The `tojson` filter (JSON-LD on every product page) gets its default
+options from one JSON encoder made once: `json.dumps` makes a new encoder for
+each call given any option. Everything else is Jinja's own.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import MutableMapping
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 import jinja2
+import markupsafe
 from jinja2.runtime import Context
+from markupsafe import Markup
+
+try:
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # markupsafe without its C speedups (or another layout): its own escape, as Jinja calls it
+    _escape_inner = None
+
+_new_str = str.__new__
+
+
+def escape(value: Any) -> Markup:
+    """`markupsafe.escape(value)`, for a str or Markup without a Python-level `Markup(...)` call."""
+    kind = type(value)
+    if kind is str and _escape_inner is not None:
+        return _new_str(Markup, _escape_inner(value))
+    if kind is Markup:
+        return value
+    return markupsafe.escape(value)
 
 
 _UNKNOWN = object()
@@ -66,8 +91,26 @@ class FastContext(Context):
                                                 "exception")
 
 
+_SORTED_JSON = json.JSONEncoder(sort_keys=True).encode
+
+
+def json_dumps(obj: Any, **options: Any) -> str:
+    """`json.dumps` for the `tojson` filter: Jinja's default options (sorted keys) through `_SORTED_JSON`."""
+    return _SORTED_JSON(obj) if options == {"sort_keys": True} else json.dumps(obj, **options)
+
+
+class ShelfpressTemplate(jinja2.Template):
+    """A compiled template whose `{{ value }}` outputs call `escape` above instead of markupsafe's."""
+
+    @classmethod
+    def _from_namespace(cls, environment: jinja2.Environment, namespace: dict[str, Any],
+                        globals: MutableMapping[str, Any]) -> jinja2.Template:  # noqa: A002 - Jinja's name
+        namespace["escape"] = escape  # the name the compiled code imported from jinja2.runtime
+        return super()._from_namespace(environment, namespace, globals)  # type: ignore[misc]
+
+
 class ShelfpressEnvironment(jinja2.Environment):
-    """`jinja2.Environment` with the cheaper context above, and each template's globals in a plain dict.
+    """`jinja2.Environment` with the cheaper pieces above, and each template's globals in a plain dict.
 
     Jinja lays a template's globals over the environment's in a `collections.ChainMap`, and merges that
     into a dict for every render (`dict(globals, **vars)`): Python code for each name, each time. Here the
@@ -76,6 +119,11 @@ class ShelfpressEnvironment(jinja2.Environment):
     earlier would not see it."""
 
     context_class = FastContext
+    template_class = ShelfpressTemplate
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.policies["json.dumps_function"] = json_dumps
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return {**self.globals, **(d or {})}
