@@ -19,12 +19,9 @@ available, or the machine has one core, pages render in this process.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import multiprocessing
 import os
-import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -33,6 +30,7 @@ from .buildstate import Fingerprints
 from .cards import ProductCards
 from .content import Page
 from .errors import ShelfpressError
+from .forked import can_fork, die_with_parent
 from .output import OutputWriter
 from .pages import PageRenderer
 
@@ -51,21 +49,12 @@ def workers_available() -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:
         cores = os.cpu_count() or 1
-    return cores if "fork" in multiprocessing.get_all_start_methods() else 1
+    return cores if can_fork() else 1
 
 
 def _worth_forking(count: int) -> bool:
     """Whether `count` items of work go to forked workers rather than this process."""
     return count >= PARALLEL_MIN and workers_available() >= 2
-
-
-def _die_with_parent() -> None:
-    """A killed build must not leave workers writing into the shadow (or holding the build lock)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def _kept(page: Page, key: str, fingerprints: Fingerprints, writer: OutputWriter) -> Outcome | None:
@@ -186,7 +175,7 @@ def _in_workers(work: Callable[[tuple[int, int]], T], count: int) -> Iterator[T]
     frozen_before = gc.get_freeze_count() > 0  # the build froze its site graph (commands.build); it stays so
     gc.freeze()  # the collector must not touch (and so copy) the inherited site graph in every worker
     try:
-        with multiprocessing.get_context("fork").Pool(workers_available(), initializer=_die_with_parent) as pool:
+        with multiprocessing.get_context("fork").Pool(workers_available(), initializer=die_with_parent) as pool:
             yield from pool.imap(work, chunks)
     finally:
         if not frozen_before:

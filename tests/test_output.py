@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import BuildError, ContentError
-from generator.output import INCOMPLETE, OutputWriter, ShadowRecord
+from generator.output import FOLDERS_AHEAD_MIN, INCOMPLETE, OutputWriter, ShadowRecord
 from tests.sites import tree
 
 LIVE = {"index.html": b"<h1>Home</h1>", "a/index.html": b"<h1>A</h1>", "style.css": b"body{}"}
@@ -190,3 +190,43 @@ def test_leftovers_of_an_interrupted_run_are_cleaned_by_the_next_writer(out: Pat
     assert (parent / ".public.shadow-unrelated").exists()
     writer.abort()
     assert tree(out) == LIVE
+
+
+MANY = {f"p/{n}-product/index.html": f"<h1>{n}</h1>".encode() for n in range(FOLDERS_AHEAD_MIN)}
+
+
+def test_a_fresh_shadow_gets_its_folders_made_ahead_by_a_child_process(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    writer = writer_for(out)
+    keys = [writer.claim(rel, f"product {rel}") for rel in MANY]
+    writer.make_folders_ahead(keys)
+    writer.folders_ready()
+    made = sorted(p.relative_to(writer.shadow).as_posix() for p in (writer.shadow / "p").iterdir())
+    assert made == sorted(rel.rsplit("/", 1)[0] for rel in MANY)  # by the child, before any page is written
+    for key in keys:
+        writer.files.put(key, MANY[key])
+        writer.record(key, True)
+    writer.commit()
+    assert tree(out) == MANY
+
+
+def test_a_failed_build_waits_for_the_folder_maker_and_leaves_the_live_site_as_it_was(out: Path) -> None:
+    writer = writer_for(out)  # no record of the last build: a fresh shadow
+    writer.make_folders_ahead([writer.claim(rel, rel) for rel in MANY])
+    writer.abort()  # while the child may still be making folders
+    assert tree(out) == LIVE
+    assert not writer.shadow.exists()
+
+
+def test_a_folder_maker_that_fails_leaves_the_folders_to_the_writer(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("generator.output._make_folders", lambda folders: os._exit(3))
+    out = tmp_path / "public"
+    writer = writer_for(out)
+    keys = [writer.claim(rel, rel) for rel in MANY]
+    writer.make_folders_ahead(keys)
+    writer.folders_ready()
+    for key in keys:
+        writer.files.put(key, MANY[key])
+        writer.record(key, True)
+    writer.commit()
+    assert tree(out) == MANY

@@ -9,7 +9,8 @@
                     the graph with their data; product pages whose inputs did not change are
                     carried over from the last build as stand-ins (`products.carry`)
     fingerprint     every output's inputs (`buildstate`): which must be rendered
-    keep unchanged  an incremental build keeps each page whose fingerprint matches the last build
+    keep unchanged  an incremental build keeps each page whose fingerprint matches the last build;
+                    a child process starts making the folders of a fresh output tree
     product cards   the cards the pages left will show, from the card store or rendered (`card_store`)
     render          the changed pages, on every core (`render_pool`)
     write           widget files, static files, sitemap, robots.txt, 404 page
@@ -166,12 +167,14 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     try:
         with timer("keep unchanged"):
             pending = keep_unchanged(site.pages, fingerprints, writer)
+        writer.make_folders_ahead(pending.keys)  # in a child process, while product cards render
         if any(type(page.data) is CarriedData for page in pending.pages):
             raise _CarriedOutputGone
         with timer("product cards"):
             cards.prepare(site.pages, pending.pages, renderer.template_for, templates, data,
                           env.globals["product_card"], state.key, clean=clean)
         with timer("render"):
+            writer.folders_ready()
             settle_pages(pending, fingerprints, renderer, writer,
                          lambda done, total: reporter.progress("Rendering", done, total))
         with timer("write"):
