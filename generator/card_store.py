@@ -10,9 +10,12 @@ its link is signed with. A digest of those is the card's key in
 Before pages render (and after the unchanged ones are kept), `prepare` finds
 the cards the pages to render will show: the product views in the page data
 of pages whose template reaches the card template. Known cards come from the
-store; the others are rendered once each,
-on every core when there are many (`render_pool.render_cards`), instead of
-once per render worker. The render workers inherit them all. A build that
+store; the others are rendered once each, in this process, instead of once
+per render worker: the render workers inherit them all. (Rendering them in
+forked workers too cost more than it saved: 10,000 cards render in a third
+of a second, while a pool's workers copy much of the build's memory as they
+touch it, and a child process making the output's folders, `output.py`,
+has the other core meanwhile.) A build that
 re-renders a home page listing 10,000 products after one of them changed
 renders one card and reuses 9,999.
 
@@ -44,7 +47,6 @@ from .lazydata import LazyData
 from .products.carry import CarriedData
 from .products.views import ProductView
 from .sources.models import Product
-from .render_pool import render_cards
 
 SCHEMA = Schema("card cache", [
     "CREATE TABLE IF NOT EXISTS cards (key TEXT NOT NULL UNIQUE, html TEXT NOT NULL);",
@@ -104,7 +106,7 @@ class CardStore:
         # --clean renders every card again (reading no stored HTML); `save` still drops the stale ones.
         self._stored, known = self._load(set() if clean else set(keys.values()))
         missing = [view for view in needed if keys[id(view)] not in known]
-        rendered = dict(zip((keys[id(view)] for view in missing), render_cards(missing, cards)))
+        rendered = {keys[id(view)]: cards.render_card(view) for view in missing}
         self._rendered_any = bool(rendered)
         for view in needed:
             key = keys[id(view)]

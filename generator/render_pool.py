@@ -24,10 +24,9 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from .buildstate import Fingerprints
-from .cards import ProductCards
 from .content import Page
 from .errors import ShelfpressError
 from .forked import can_fork, die_with_parent
@@ -41,7 +40,6 @@ Progress = Callable[[int, int], None]
 Outcome = tuple[str, str, bool | None]  # (output key, fingerprint, changed on disk; None: kept as it was)
 T = TypeVar("T")
 _job: tuple[Sequence[Page], Sequence[str], PageRenderer, OutputWriter, Fingerprints] | None = None  # set before fork
-_cards_job: tuple[Sequence[Any], ProductCards] | None = None
 
 
 def workers_available() -> int:
@@ -147,25 +145,6 @@ def _settle_in_workers(pages: Sequence[Page], writer: OutputWriter, fingerprints
         done += len(outcome)
         progress(done, len(pages))
     writer.untracked_writes = False
-
-
-def render_cards(views: Sequence[Any], cards: ProductCards) -> list[str | None]:
-    """The card HTML of each view (None for one that fails to render), each rendered once, on every core
-    when there are many: otherwise each render worker would render every card its pages show."""
-    global _cards_job
-    if not _worth_forking(len(views)):
-        return [cards.render_card(view) for view in views]
-    _cards_job = (views, cards)
-    try:
-        return [html for chunk in _in_workers(_card_chunk, len(views)) for html in chunk]
-    finally:
-        _cards_job = None
-
-
-def _card_chunk(bounds: tuple[int, int]) -> list[str | None]:
-    assert _cards_job is not None
-    views, cards = _cards_job
-    return [cards.render_card(views[i]) for i in range(*bounds)]
 
 
 def _in_workers(work: Callable[[tuple[int, int]], T], count: int) -> Iterator[T]:
