@@ -239,8 +239,10 @@ def test_product_change_reaches_every_output_that_shows_it(tmp_path: Path) -> No
 @pytest.mark.parametrize("parallel", [False, True], ids=["one process", "forked workers"])
 def test_settling_pages_in_workers_gives_what_one_process_gives(tmp_path: Path, parallel: bool,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """Workers fingerprint, keep and render chunks of pages: the bytes, what is rendered and the recorded
-    fingerprints are those of one process, on a first build and after a product change."""
+    """Workers fingerprint, keep and render chunks of pages (into folders a forked child made ahead, on the
+    first build): the bytes, what is rendered and the recorded fingerprints are those of one process, on a
+    first build and after a product change."""
+    import generator.output as output
     import generator.render_pool as render_pool
 
     runs = {}
@@ -248,6 +250,7 @@ def test_settling_pages_in_workers_gives_what_one_process_gives(tmp_path: Path, 
         monkeypatch.setattr(render_pool, "PARALLEL_MIN", 1)
         monkeypatch.setattr(render_pool, "CHUNK", 3)
         monkeypatch.setattr(render_pool, "workers_available", lambda mode=mode: 2 if mode == "parallel" else 1)
+        monkeypatch.setattr(output, "FOLDERS_AHEAD_MIN", 1 if mode == "parallel" else 10**9)
         shutil.rmtree(tmp_path / "shop", ignore_errors=True)  # one path: the fingerprints include the site's
         site = make_shop(tmp_path / "shop")
         config = load_config(site)
