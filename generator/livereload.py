@@ -100,6 +100,11 @@ class BuildEpochs:
                 self._cond.wait(0.2)
             return None if stop.is_set() else self.wanted
 
+    def wanted_after(self, built: int) -> bool:
+        """Whether a build newer than `built` is wanted: a change came in since."""
+        with self._cond:
+            return self.wanted > built
+
     def quiet_for(self, built: int, seconds: float, stop: threading.Event) -> bool:
         """Whether `seconds` pass with no build newer than `built` wanted (and no stop)."""
         deadline = time.monotonic() + seconds

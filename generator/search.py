@@ -15,6 +15,7 @@ import json
 import subprocess
 import tempfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -32,27 +33,45 @@ def add_search_page(site: Site) -> None:
     site.add(Page(url="/search/", kind="search", title=title, template="search.html"))
 
 
-def _index(site: Path, bundle: Path) -> None:
+Cancelled = Callable[[], bool]  # asked while Pagefind runs: True stops it (SearchCancelled)
+_POLL_SECONDS = 0.05
+
+
+def _index(site: Path, bundle: Path, cancelled: Cancelled | None = None) -> None:
     """Index `site` into `bundle` with Pagefind's own command, which exits once its files are written.
 
     (Its Python API stops the indexing service as soon as the service reports the files written, which
     left a cut-off file in the bundle now and then.) It runs in an empty folder, so no pagefind.yml of
-    the user's is read, and raises PagefindFailed with Pagefind's last words when it fails."""
+    the user's is read, and raises PagefindFailed with Pagefind's last words when it fails. When
+    `cancelled()` turns True while it runs, Pagefind is stopped and SearchCancelled raised."""
     from pagefind.service import get_executable
 
     executable = get_executable()
     if executable is None:
         raise PagefindFailed("Pagefind is not installed")
-    with tempfile.TemporaryDirectory(prefix="shelfpress-pagefind-") as empty:
-        done = subprocess.run([str(executable), "--site", str(site), "--output-path", str(bundle)], cwd=empty,
-                              capture_output=True, text=True, errors="replace", check=False)
-    if done.returncode != 0:
-        last = (done.stderr.strip() or done.stdout.strip() or f"exit status {done.returncode}").splitlines()[-1]
-        raise PagefindFailed(last)
+    with tempfile.TemporaryDirectory(prefix="shelfpress-pagefind-") as empty, tempfile.TemporaryFile("w+") as said:
+        with subprocess.Popen([str(executable), "--site", str(site), "--output-path", str(bundle)], cwd=empty,
+                              stdout=said, stderr=subprocess.STDOUT, text=True, errors="replace") as pagefind:
+            while True:
+                try:
+                    code = pagefind.wait(_POLL_SECONDS)
+                    break
+                except subprocess.TimeoutExpired:
+                    if cancelled is not None and cancelled():
+                        pagefind.kill()
+                        raise SearchCancelled from None
+        if code != 0:
+            said.seek(0)
+            last = (said.read().strip() or f"exit status {code}").splitlines()[-1]
+            raise PagefindFailed(last)
 
 
 class PagefindFailed(Exception):
     """Pagefind could not index the site."""
+
+
+class SearchCancelled(Exception):
+    """The caller stopped Pagefind (`cancelled`): the dev server has a newer edit to build first."""
 
 
 class BrokenBundle(Exception):
@@ -107,14 +126,15 @@ def _keep_previous_bundle(writer: OutputWriter) -> bool:
 
 
 def write_search_index(writer: OutputWriter, reporter: Reporter, *,
-                       when: Literal["changed", "later", "now"] = "changed") -> bool:
+                       when: Literal["changed", "later", "now"] = "changed", cancelled: Cancelled | None = None) -> bool:
     """Index the next site's HTML pages and put the Pagefind bundle into it; warn (never fail) without Pagefind.
 
     Runs after every other file is in place (the shadow tree is then the complete next site, which
     Pagefind reads directly). `when`: "changed" indexes only when an HTML page was written or removed
     (else the previous bundle is still right); "later" keeps the previous bundle even then and returns
     True (the index is stale: the dev server re-indexes once the browser has reloaded, see
-    `commands.build.refresh_search_index`); "now" always indexes.
+    `commands.build.refresh_search_index`); "now" always indexes. `cancelled` may stop Pagefind midway
+    (SearchCancelled, the one failure that is raised, not warned about).
     """
     pages_changed = writer.changed(_is_page)
     if when != "now" and (not pages_changed or when == "later") and _keep_previous_bundle(writer):
@@ -124,8 +144,10 @@ def write_search_index(writer: OutputWriter, reporter: Reporter, *,
         with tempfile.TemporaryDirectory(dir=writer.out_dir.parent, prefix=f".{writer.out_dir.name}.pagefind-") as temp:
             bundle = Path(temp) / BUNDLE
             try:
-                _index(writer.shadow, bundle)
+                _index(writer.shadow, bundle, cancelled)
                 files = _check_bundle(bundle)
+            except SearchCancelled:
+                raise
             except BrokenBundle as exc:
                 if attempt == 1:
                     continue

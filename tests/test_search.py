@@ -1,14 +1,15 @@
-"""The Pagefind bundle check: a bundle that cannot be served never reaches the site."""
+"""Running Pagefind, and the bundle check: a bundle that cannot be served never reaches the site."""
 
 from __future__ import annotations
 
 import gzip
 import random
+import time
 from pathlib import Path
 
 import pytest
 
-from generator.search import BrokenBundle, _check_bundle
+from generator.search import BrokenBundle, PagefindFailed, SearchCancelled, _check_bundle, _index
 
 
 FRAGMENT = gzip.compress(b"pagefind_dcd" + b"fragment " * 100)
@@ -43,3 +44,36 @@ def test_a_complete_bundle_passes(tmp_path: Path) -> None:
 def test_a_broken_bundle_is_refused(tmp_path: Path, files: dict[str, bytes]) -> None:
     with pytest.raises(BrokenBundle):
         _check_bundle(bundle(tmp_path, files))
+
+
+def fake_pagefind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> Path:
+    """Pagefind replaced by a shell script; returns the file it touches when it starts."""
+    started = tmp_path / "started"
+    executable = tmp_path / "pagefind"
+    executable.write_text(f"#!/bin/sh\ntouch {started}\n{script}\n")
+    executable.chmod(0o755)
+    monkeypatch.setattr("pagefind.service.get_executable", lambda: executable)
+    return started
+
+
+def test_a_failing_pagefind_is_reported_with_its_last_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_pagefind(tmp_path, monkeypatch, "echo indexing\necho 'Error: no pages found' >&2\nexit 3")
+    with pytest.raises(PagefindFailed, match="^Error: no pages found$"):
+        _index(tmp_path, tmp_path / "bundle")
+
+
+def test_a_cancelled_index_stops_pagefind_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dev server stops a search refresh when an edit arrives: the edit's reload must not wait."""
+    started = fake_pagefind(tmp_path, monkeypatch, "exec sleep 30.123")
+    began = time.monotonic()
+    with pytest.raises(SearchCancelled):
+        _index(tmp_path, tmp_path / "bundle", cancelled=lambda: started.exists() and time.monotonic() - began > 0.3)
+    assert time.monotonic() - began < 5
+    assert not any(b"30.123" in command_line(proc) for proc in Path("/proc").glob("[0-9]*")), "Pagefind left running"
+
+
+def command_line(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:  # it ended meanwhile
+        return b""

@@ -269,3 +269,34 @@ def test_reload_does_not_wait_for_search_which_catches_up_when_edits_pause(serve
     wait_for(lambda: fragments() != first, timeout=60)  # then the index caught up, in a swap of its own
     assert b"A quite different about text." in get(server, "/repo/about/").body  # type: ignore[attr-defined]
     assert get(server, "/repo/pagefind/pagefind.js").status == 200
+
+
+@pytest.mark.server
+@WITH_SHOP
+def test_an_edit_stops_a_search_refresh_instead_of_waiting_for_it(site: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pagefind takes seconds on a big site: an edit made while it re-indexes is built at once, and the
+    index catches up at the next pause."""
+    from pagefind.service import get_executable
+
+    real, slow, started = get_executable(), tmp_path / "slow-pagefind", tmp_path / "slow-started"
+    slow.write_text(f"#!/bin/sh\ntouch {started}\nexec sleep 60\n")
+    slow.chmod(0o755)
+    chosen = {"executable": real}
+    monkeypatch.setattr("pagefind.service.get_executable", lambda: chosen["executable"])
+    dev = DevServer(load_config(site), port=0, reporter=Reporter(verbosity=0))
+    dev.start()
+    try:
+        chosen["executable"] = slow  # every index from now on hangs until stopped
+        about = site / "content/about.md"
+        about.write_text("---\ntitle: About\n---\nFirst edit.\n")
+        wait_for(lambda: dev.epochs.visible >= 1)
+        wait_for(started.exists, timeout=30)  # the edits paused: the refresh runs (and hangs)
+        edited = time.monotonic()
+        about.write_text("---\ntitle: About\n---\nSecond edit.\n")
+        wait_for(lambda: b"Second edit." in get(dev, "/repo/about/").body, timeout=30)  # type: ignore[attr-defined]
+        assert time.monotonic() - edited < 10, "the edit waited for Pagefind"
+        chosen["executable"] = real
+        wait_for(lambda: not dev._search_stale, timeout=60)  # indexed at the next pause
+    finally:
+        dev.close()

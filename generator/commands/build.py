@@ -51,7 +51,7 @@ from ..render import UrlBuilder, check_theme, make_environment, render_template
 from ..render_pool import keep_unchanged, settle_pages
 from ..console import Reporter
 from ..search import BUNDLE as SEARCH_BUNDLE
-from ..search import add_search_page, write_search_index
+from ..search import Cancelled, add_search_page, write_search_index
 from ..secretguard import SecretGuard
 from ..seo import robots, sitemap
 from ..site import Site, load_site
@@ -216,11 +216,12 @@ class _CarriedOutputGone(Exception):
 
 
 def refresh_search_index(config: Config, *, output: Path | None = None, state: BuildState,
-                         reporter: Reporter) -> None:
+                         reporter: Reporter, cancelled: Cancelled | None = None) -> None:
     """Index the live site's pages again and swap the new bundle in, every other file kept as it is.
 
     The dev server's second step after a `serving` build: the browser reloads without
     waiting for Pagefind (seconds on a big site), and search catches up when the edits pause.
+    `cancelled()` turning True (a new edit) stops it: search.SearchCancelled, the live site as it was.
     """
     out_dir = (output or config.output_path).resolve()
     writer = state.writer(out_dir)
@@ -228,7 +229,7 @@ def refresh_search_index(config: Config, *, output: Path | None = None, state: B
         for key in sorted(state.files):
             if not key.startswith(f"{SEARCH_BUNDLE}/"):
                 writer.keep(key, "unchanged")
-        write_search_index(writer, reporter, when="now")
+        write_search_index(writer, reporter, when="now", cancelled=cancelled)
         stats, shadow = writer.commit()
     except BaseException:
         state.aborted(writer.abort())

@@ -12,7 +12,8 @@ into the next one. The build state stays in memory between rebuilds, so a
 one-page edit re-renders that page (and what lists it) only. The browser
 reloads as soon as the pages are in; the search index (Pagefind: seconds on
 a big site) is brought up to date once the edits pause for a second, in a
-second atomic swap, so a reload never waits for it. A failed rebuild
+second atomic swap, so a reload never waits for it; an edit that arrives
+while Pagefind runs stops it, and indexing starts over at the next pause. A failed rebuild
 (config included) keeps the last good site and shows its error in the
 terminal and, as an overlay, in the browser. Product data comes through the
 build's normal (cached) sources: serving never forces a re-fetch. Responses
@@ -42,6 +43,7 @@ from ..console import Reporter
 from ..errors import ServeError, ShelfpressError
 from ..livereload import BuildEpochs, LiveReloadServer
 from ..products.recommendations import recommendations_path
+from ..search import SearchCancelled
 from .build import build, refresh_search_index
 
 WATCHED = ("content", "templates", "themes", "static", "data", CONFIG_FILE)
@@ -132,12 +134,17 @@ class DevServer:
         self._search_stale = self._search_stale or report.search_stale
         self.reporter.info(report.summary())
 
-    def _refresh_search(self) -> None:
+    def _refresh_search(self, built: int) -> None:
+        """Index search again, unless an edit after build `built` arrives first: Pagefind is then stopped
+        (seconds on a big site that edit's reload must not wait for) and runs at the next pause."""
         try:
             refresh_search_index(self.config, output=self.out_dir, state=self.state,
-                                 reporter=Reporter(self.reporter.verbosity, self.reporter.stream))
+                                 reporter=Reporter(self.reporter.verbosity, self.reporter.stream),
+                                 cancelled=lambda: self.epochs.wanted_after(built))
             self._search_stale = False
             self.reporter.debug("Search index updated")
+        except SearchCancelled:
+            self.reporter.debug("Search index update stopped for a newer edit")
         except Exception as exc:  # noqa: BLE001 - search stays stale; the next rebuild tries again
             message = exc.format_message() if isinstance(exc, ShelfpressError) else f"{type(exc).__name__}: {exc}"
             self.reporter.error(f"search index not updated: {message}")
@@ -183,7 +190,7 @@ class DevServer:
             self.epochs.publish(epoch, self.rebuild(changed), css_only=is_css_only(changed))
             built = epoch
             if self._search_stale and self.epochs.quiet_for(built, SEARCH_AFTER_QUIET_SECONDS, self.stop_event):
-                self._refresh_search()
+                self._refresh_search(built)
 
     def rebuild(self, changed: set[str]) -> str | None:
         """Rebuild after `changed` (site-relative paths); return the error line, or None on success."""
