@@ -48,7 +48,7 @@ from .config import Config
 from .content import Page, output_path_for, read_page
 from .fingerprint import DataDigests, TemplateDigests, digest, file_signature, page_templates
 from .markup import MarkdownRenderer, Rendered
-from .output import OutputWriter, ShadowRecord
+from .output import OutputWriter, ShadowRecord, shadow_path
 from .products.carry import CarriedData, CarryOver, ProductPagesRecord
 from .render import theme_dirs
 from .site import ContentListing, Site, parent_url
@@ -354,9 +354,15 @@ class BuildState:
         against the live tree (inodes, the incomplete marker) before trusting it, so only what differs is
         written."""
         reuse = out_dir.resolve() == self.out_dir
-        shadow = self.path.with_name(self.path.stem.replace("build-", "shadow-")) if self.path else None
-        return OutputWriter(out_dir, shadow=shadow, previous_files=self.files if reuse else None,
+        return OutputWriter(out_dir, shadow=self._preferred_shadow(), previous_files=self.files if reuse else None,
                             record=self.shadow if reuse else None)
+
+    def shadow_dir(self, out_dir: Path) -> Path:
+        """Where the shadow tree of `out_dir` is kept (see `output.shadow_path`)."""
+        return shadow_path(out_dir.resolve(), self._preferred_shadow())
+
+    def _preferred_shadow(self) -> Path | None:
+        return self.path.with_name(self.path.stem.replace("build-", "shadow-")) if self.path else None
 
     def committed(self, writer: OutputWriter, shadow: ShadowRecord | None, signature: str | None,
                   warnings: list[str]) -> None:
@@ -391,7 +397,8 @@ class BuildState:
         self.save()
 
     def reindexed(self, writer: OutputWriter, shadow: ShadowRecord | None) -> None:
-        """Only the search bundle changed (`refresh_search_index`): the fingerprints still hold."""
+        """Only the search bundle changed (`refresh_search_index`), or nothing but the shadow
+        (`prepare_shadow`): the fingerprints still hold."""
         self.files = set(writer.owners)
         self.shadow = shadow
         self.save()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import socket
 import threading
 import time
@@ -298,5 +299,22 @@ def test_an_edit_stops_a_search_refresh_instead_of_waiting_for_it(site: Path, tm
         assert time.monotonic() - edited < 10, "the edit waited for Pagefind"
         chosen["executable"] = real
         wait_for(lambda: not dev._search_stale, timeout=60)  # indexed at the next pause
+    finally:
+        dev.close()
+
+
+@pytest.mark.server
+def test_the_shadow_tree_for_the_first_edit_is_made_before_the_edit(site: Path) -> None:
+    """A first build into a new output folder leaves no shadow tree (it became the live site); the server
+    makes the next one while it waits, so the first edit's build does not link every file first."""
+    dev = DevServer(load_config(site), port=0, reporter=Reporter(verbosity=0))
+    dev.start()
+    try:
+        wait_for(lambda: dev.state.shadow is not None)
+        live = {p.relative_to(dev.out_dir): p.stat().st_ino for p in dev.out_dir.rglob("*") if p.is_file()}
+        shadow = dev.state.shadow_dir(dev.out_dir)
+        assert os.stat(shadow).st_ino == dev.state.shadow.shadow_inode  # the one the next build trusts
+        linked = {p.relative_to(shadow): p.stat().st_ino for p in shadow.rglob("*") if p.is_file()}
+        assert linked == live  # the same files, as hard links of the live ones
     finally:
         dev.close()

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,13 +223,28 @@ def refresh_search_index(config: Config, *, output: Path | None = None, state: B
     waiting for Pagefind (seconds on a big site), and search catches up when the edits pause.
     `cancelled()` turning True (a new edit) stops it: search.SearchCancelled, the live site as it was.
     """
-    out_dir = (output or config.output_path).resolve()
-    writer = state.writer(out_dir)
+    _keep_live_site(config, output, state, lambda key: not key.startswith(f"{SEARCH_BUNDLE}/"),
+                    lambda writer: write_search_index(writer, reporter, when="now", cancelled=cancelled))
+
+
+def prepare_shadow(config: Config, *, output: Path | None = None, state: BuildState) -> None:
+    """Make the shadow tree the next build works in, when the last build left none: its output folder was
+    new, so its shadow became the live site. The dev server calls this while it waits for the first edit,
+    which would otherwise first link every file of the site into a new shadow (a second at 10,000 pages)."""
+    if state.shadow is None:
+        _keep_live_site(config, output, state, lambda key: True, lambda writer: None)
+
+
+def _keep_live_site(config: Config, output: Path | None, state: BuildState, keep: Callable[[str], bool],
+                    then: Callable[[OutputWriter], object]) -> None:
+    """A writer over the live site that keeps each file `keep` accepts, lets `then` add files, and commits;
+    the page fingerprints of the last build still hold."""
+    writer = state.writer((output or config.output_path).resolve())
     try:
         for key in sorted(state.files):
-            if not key.startswith(f"{SEARCH_BUNDLE}/"):
+            if keep(key):
                 writer.keep(key, "unchanged")
-        write_search_index(writer, reporter, when="now", cancelled=cancelled)
+        then(writer)
         stats, shadow = writer.commit()
     except BaseException:
         state.aborted(writer.abort())

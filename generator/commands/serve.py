@@ -44,7 +44,7 @@ from ..errors import ServeError, ShelfpressError
 from ..livereload import BuildEpochs, LiveReloadServer
 from ..products.recommendations import recommendations_path
 from ..search import SearchCancelled
-from .build import build, refresh_search_index
+from .build import build, prepare_shadow, refresh_search_index
 
 WATCHED = ("content", "templates", "themes", "static", "data", CONFIG_FILE)
 WATCH_STEP_MS = 50
@@ -134,6 +134,14 @@ class DevServer:
         self._search_stale = self._search_stale or report.search_stale
         self.reporter.info(report.summary())
 
+    def _prepare_shadow(self) -> None:
+        """While no edit has come yet: the shadow tree the first edit's build needs, if the first build
+        (into a new output folder) left none. Failing only costs that build the time."""
+        try:
+            prepare_shadow(self.config, output=self.out_dir, state=self.state)
+        except Exception as exc:  # noqa: BLE001 - the next build makes the shadow itself
+            self.reporter.debug(f"shadow tree not prepared: {exc}")
+
     def _refresh_search(self, built: int) -> None:
         """Index search again, unless an edit after build `built` arrives first: Pagefind is then stopped
         (seconds on a big site that edit's reload must not wait for) and runs at the next pause."""
@@ -183,6 +191,7 @@ class DevServer:
     def _rebuild_loop(self) -> None:
         """Rebuild on every batch of changes and publish it (the browsers reload); re-index search only
         once the edits pause, so a reload never waits for Pagefind."""
+        self._prepare_shadow()
         built = 0
         while (epoch := self.epochs.next_wanted(built, self.stop_event)) is not None:
             with self._lock:
