@@ -49,9 +49,10 @@ def _index(site: Path, bundle: Path, cancelled: Cancelled | None = None) -> None
     executable = get_executable()
     if executable is None:
         raise PagefindFailed("Pagefind is not installed")
-    with tempfile.TemporaryDirectory(prefix="shelfpress-pagefind-") as empty, tempfile.TemporaryFile("w+") as said:
+    with (tempfile.TemporaryDirectory(prefix="shelfpress-pagefind-") as empty,
+          tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as said):
         with subprocess.Popen([str(executable), "--site", str(site), "--output-path", str(bundle)], cwd=empty,
-                              stdout=said, stderr=subprocess.STDOUT, text=True, errors="replace") as pagefind:
+                              stdout=said, stderr=subprocess.STDOUT) as pagefind:
             while True:
                 try:
                     code = pagefind.wait(_POLL_SECONDS)

@@ -57,7 +57,7 @@ def fake_pagefind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) 
 
 
 def test_a_failing_pagefind_is_reported_with_its_last_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_pagefind(tmp_path, monkeypatch, "echo indexing\necho 'Error: no pages found' >&2\nexit 3")
+    fake_pagefind(tmp_path, monkeypatch, "printf 'indexing \\377\\n'\necho 'Error: no pages found' >&2\nexit 3")
     with pytest.raises(PagefindFailed, match="^Error: no pages found$"):
         _index(tmp_path, tmp_path / "bundle")
 

@@ -167,9 +167,9 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     try:
         with timer("keep unchanged"):
             pending = keep_unchanged(site.pages, fingerprints, writer)
-        writer.make_folders_ahead(pending.keys)  # in a child process, while product cards render
         if any(type(page.data) is CarriedData for page in pending.pages):
             raise _CarriedOutputGone
+        writer.make_folders_ahead(pending.keys)  # in a child process, while product cards render
         with timer("product cards"):
             cards.prepare(site.pages, pending.pages, renderer.template_for, templates, data,
                           env.globals["product_card"], state.key, clean=clean)
