@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from generator.commands.build import build
-from generator.config import load_config
-from generator.console import Reporter
+from generator.config.schema import load_config
+from generator.core.console import Reporter
 
 WORDS = ("lampa pendel ljus design mässing glas vardagsrum sovrum belysning dimmer varmvit "
          "klassisk modern skandinavisk industriell tak vägg golv bord").split()

@@ -27,7 +27,7 @@ CHILD = """
 import sys, resource
 from pathlib import Path
 from generator.commands.importer import import_wordpress
-from generator.console import Reporter
+from generator.core.console import Reporter
 report = import_wordpress(Path(sys.argv[1]), Path(sys.argv[2]), reporter=Reporter(verbosity=0))
 print(report.posts)
 """

@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from generator.commands.build import build  # noqa: E402
-from generator.config import load_config  # noqa: E402
-from generator.console import Reporter  # noqa: E402
+from generator.config.schema import load_config  # noqa: E402
+from generator.core.console import Reporter  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")

@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic  # noqa: E402
 
 from generator.commands.build import BuildReport, build  # noqa: E402
-from generator.config import load_config  # noqa: E402
-from generator.console import Reporter  # noqa: E402
+from generator.config.schema import load_config  # noqa: E402
+from generator.core.console import Reporter  # noqa: E402
 from generator.sources.catalog import CatalogSource  # noqa: E402
 from generator.sources.catalog_import import upsert_categories, upsert_stores  # noqa: E402
 from generator.sources.catalog_schema import transaction  # noqa: E402

@@ -23,8 +23,8 @@ from playwright.sync_api import sync_playwright
 
 from bench_build import make_site
 from generator.commands.serve import DevServer
-from generator.config import load_config
-from generator.console import Reporter
+from generator.config.schema import load_config
+from generator.core.console import Reporter
 
 REPO = Path(__file__).resolve().parent.parent
 EDITS = 20

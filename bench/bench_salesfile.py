@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.salesfile import RecommendOptions, build_sales_file, compute_recommendations, write_recommendations
+from generator.affiliate.salesfile import RecommendOptions, build_sales_file, compute_recommendations, write_recommendations
 
 
 def generate_orders(path: Path, orders: int, products: int, seed: int) -> int:

@@ -9,7 +9,7 @@ authors, and nothing else:
     build, BuildReport             build a site, as `shelfpress build` does
     ProductQuery, ProductPage,     one product query, its answer, one product
     Product
-    ShelfpressError and the        the errors a script may catch (generator.errors
+    ShelfpressError and the        the errors a script may catch (generator.core.errors
     errors under it                draws the whole tree)
 
     >>> import generator
@@ -30,19 +30,19 @@ __version__ = "0.1.0"
 
 # Public name -> the module that defines it.
 _EXPORTS = {
-    "load_config": "generator.config",
-    "Config": "generator.config",
+    "load_config": "generator.config.schema",
+    "Config": "generator.config.schema",
     "build": "generator.commands.build",
     "BuildReport": "generator.commands.build",
     "ProductQuery": "generator.sources.query",
     "ProductPage": "generator.sources.models",
     "Product": "generator.sources.models",
-    "ShelfpressError": "generator.errors",
-    "ConfigError": "generator.errors",
-    "ContentError": "generator.errors",
-    "QueryError": "generator.errors",
-    "BuildError": "generator.errors",
-    "SourceError": "generator.errors",
+    "ShelfpressError": "generator.core.errors",
+    "ConfigError": "generator.core.errors",
+    "ContentError": "generator.core.errors",
+    "QueryError": "generator.core.errors",
+    "BuildError": "generator.core.errors",
+    "SourceError": "generator.core.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -50,11 +50,11 @@ __all__ = ["__version__", *_EXPORTS]
 if TYPE_CHECKING:  # type checkers and IDEs see plain imports
     from typing import Any
 
-    from .commands.build import BuildReport, build
-    from .config import Config, load_config
-    from .errors import BuildError, ConfigError, ContentError, QueryError, ShelfpressError, SourceError
-    from .sources.models import Product, ProductPage
-    from .sources.query import ProductQuery
+    from generator.commands.build import BuildReport, build
+    from generator.config.schema import Config, load_config
+    from generator.core.errors import BuildError, ConfigError, ContentError, QueryError, ShelfpressError, SourceError
+    from generator.sources.models import Product, ProductPage
+    from generator.sources.query import ProductQuery
 
 
 def __getattr__(name: str) -> Any:

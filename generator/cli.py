@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from . import __version__
+from generator import __version__
 
 
 def site_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -32,8 +32,8 @@ def verbosity_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, quiet: bool, verbose: bool, **kwargs: Any) -> Any:
-        from .console import Reporter
-        from .logforward import forward_logging
+        from generator.core.console import Reporter
+        from generator.core.logforward import forward_logging
 
         reporter = Reporter(verbosity=0 if quiet else 2 if verbose else 1)
         with forward_logging(reporter):  # library logging is counted and shown like every other warning
@@ -95,7 +95,7 @@ def cli() -> None:
               help="Cron schedule (UTC) of the rebuild in .github/workflows/pages.yml  [default: 0 */6 * * *]")
 def new(directory: Path, schedule: str) -> None:
     """Create a new site in DIRECTORY (which must not exist or be empty)."""
-    from .commands.new import new_site
+    from generator.commands.new import new_site
 
     created = new_site(directory, schedule=schedule)
     click.echo(f"Created a new site in {directory} ({created} files). Next: cd {directory} && shelfpress serve")
@@ -114,9 +114,9 @@ def new(directory: Path, schedule: str) -> None:
 def build(site_dir: Path, output: Path | None, clean: bool, strict: bool, drafts: bool, offline: bool,
           refresh: bool, reporter: Any) -> None:
     """Build the site into its output directory (atomically)."""
-    from .commands.build import build as run_build
-    from .config import load_config
-    from .sources.cache import CacheMode
+    from generator.commands.build import build as run_build
+    from generator.config.schema import load_config
+    from generator.sources.cache import CacheMode
 
     if offline and refresh:
         raise click.UsageError("--offline and --refresh contradict each other; pick one")
@@ -134,8 +134,8 @@ def build(site_dir: Path, output: Path | None, clean: bool, strict: bool, drafts
 @verbosity_options
 def check(site_dir: Path, drafts: bool, strict: bool, reporter: Any) -> None:
     """Validate everything a build would, without fetching products or writing anything."""
-    from .commands.check import check_site
-    from .config import load_config
+    from generator.commands.check import check_site
+    from generator.config.schema import load_config
 
     pages = check_site(load_config(site_dir), drafts=drafts, strict=strict, reporter=reporter)
     reporter.info(f"OK: configuration and {pages} pages are valid.")
@@ -153,8 +153,8 @@ def check(site_dir: Path, drafts: bool, strict: bool, reporter: Any) -> None:
 def serve(site_dir: Path, host: str, port: int, drafts: bool, open_browser: bool, poll: bool,
           reporter: Any) -> None:
     """Serve the site locally, rebuilding and reloading the browser on every change."""
-    from .commands.serve import serve as run_serve
-    from .config import load_config
+    from generator.commands.serve import serve as run_serve
+    from generator.config.schema import load_config
 
     run_serve(load_config(site_dir), host=host, port=port, drafts=drafts, open_browser=open_browser, poll=poll,
               reporter=reporter)
@@ -178,8 +178,8 @@ def deploy(site_dir: Path, remote: str | None, branch: str | None, message: str 
            ignore_version: bool, target: Path | None, no_build: bool, dry_run: bool, strict: bool,
            reporter: Any) -> None:
     """Build, then publish to the gh-pages branch (and push) or into --target DIR."""
-    from .commands.deploy import GitOptions, deploy as run_deploy
-    from .config import load_config
+    from generator.commands.deploy import GitOptions, deploy as run_deploy
+    from generator.config.schema import load_config
 
     git = GitOptions(remote=remote, branch=branch, message=message, force=force, ignore_version=ignore_version)
     run_deploy(load_config(site_dir), git=git, target=target, no_build=no_build, dry_run=dry_run, strict=strict,

@@ -1,4 +1,4 @@
-"""generator/asyncrun.py: the one bridge from synchronous code into async code."""
+"""generator/core/asyncrun.py: the one bridge from synchronous code into async code."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 import generator
-from generator.asyncrun import LoopRunner, run_sync
+from generator.core.asyncrun import LoopRunner, run_sync
 
 
 def test_nothing_else_calls_asyncio_run() -> None:

@@ -1,4 +1,4 @@
-"""generator/atomic.py: a write either replaces the file whole or leaves it as it was."""
+"""generator/core/atomic.py: a write either replaces the file whole or leaves it as it was."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.atomic import atomic_write, atomic_writer
+from generator.core.atomic import atomic_write, atomic_writer
 
 
 def test_text_and_bytes_replace_the_file(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Incremental builds: what a rebuild renders, keeps and rewrites (generator/buildstate.py)."""
+"""Incremental builds: what a rebuild renders, keeps and rewrites (generator/engine/buildstate.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.buildstate import BuildState
+from generator.engine.buildstate import BuildState
 from generator.commands.build import BuildReport, build
-from generator.config import load_config
-from generator.console import Reporter
-from generator.errors import ContentError
+from generator.config.schema import load_config
+from generator.core.console import Reporter
+from generator.core.errors import ContentError
 from tests.sites import BASIC_CONFIG, add_files, tree, write_site
 
 PAGES = {

@@ -1,4 +1,4 @@
-"""Tests for generator/card_store.py: cards made once, kept between builds, never stale."""
+"""Tests for generator/engine/card_store.py: cards made once, kept between builds, never stale."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from generator.buildstate import BuildState
-from generator.cards import ProductCards
-from generator.config import load_config
-from generator.console import Reporter
+from generator.engine.buildstate import BuildState
+from generator.render.cards import ProductCards
+from generator.config.schema import load_config
+from generator.core.console import Reporter
 from generator.commands.build import build
 from generator.products.product_page import ProductPageData
 from tests.sites import tree
-from generator import card_store
+from generator.engine import card_store
 from tests.test_incremental import (NEW_NAME, TARGET, assert_same_tree, clean_tree, delete, lamp, make_shop,
                                     upsert)
 
@@ -84,7 +84,7 @@ def test_a_build_reads_only_the_cards_of_the_pages_it_renders_and_keeps_the_othe
 def test_an_edited_card_template_renders_every_card_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = make_shop(tmp_path / "shop")
     build(load_config(site), reporter=Reporter(verbosity=0))
-    card = Path(__file__).resolve().parent.parent / "generator/themes/default/templates/partials/product-card.html"
+    card = Path(__file__).resolve().parent.parent / "generator/assets/themes/default/templates/partials/product-card.html"
     (site / "templates/partials").mkdir(parents=True)
     (site / "templates/partials/product-card.html").write_text(
         card.read_text(encoding="utf-8").replace('class="product-card"', 'class="product-card edited"'))

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
-from generator.console import Reporter
+from generator.config.schema import load_config
+from generator.core.console import Reporter
 from generator.commands.build import build
-from generator.salesfile.recommend import Recommendation, write_recommendations
-from generator.content import Page
+from generator.affiliate.salesfile.recommend import Recommendation, write_recommendations
+from generator.content.page import Page
 from generator.products.stage import ProductStage
 from generator.products.views import ProductView
 from generator.sources.catalog import CatalogSource
@@ -128,7 +128,7 @@ def _nav_title(site: Path) -> None:
 
 
 def _product_template(site: Path) -> None:
-    theme = Path(__file__).resolve().parent.parent / "generator/themes/default/templates/product.html"
+    theme = Path(__file__).resolve().parent.parent / "generator/assets/themes/default/templates/product.html"
     (site / "templates").mkdir(exist_ok=True)
     (site / "templates/product.html").write_text(theme.read_text().replace("{% block main %}",
                                                                            "{% block main %}<p>Edited</p>"))

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.commands.catalog import catalog_group
-from generator.errors import ShelfpressError
+from generator.core.errors import ShelfpressError
 from generator.sources.catalog import CatalogSource
 from generator.sources.catalog_import import upsert_products
 from generator.sources.catalog_query import disseminate

@@ -1,4 +1,4 @@
-"""generator/channelmap.py: the read-only channel map `channels sync` writes and the build reads."""
+"""generator/config/channelmap.py: the read-only channel map `channels sync` writes and the build reads."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.channelmap import ChannelMap, read_channel_map, write_channel_map
-from generator.config import load_config
-from generator.errors import ConfigError
-from generator.signing import verify_url
-from generator.widgets.spec import widget_specs
+from generator.config.channelmap import ChannelMap, read_channel_map, write_channel_map
+from generator.config.schema import load_config
+from generator.core.errors import ConfigError
+from generator.affiliate.signing import verify_url
+from generator.products.widgets.spec import widget_specs
 from tests.sites import BASIC_CONFIG, run, write_site
 
 WIDGETS = BASIC_CONFIG + """
@@ -74,7 +74,7 @@ def test_widget_links_are_signed_with_the_widget_channel(tmp_path: Path, monkeyp
 
 
 def test_products_plan_does_not_import_the_revenue_package() -> None:
-    code = ("import sys, generator.products.query_plan, generator.widgets.spec; "
-            "print(sorted(m for m in sys.modules if m.startswith('generator.revenue')))")
+    code = ("import sys, generator.products.query_plan, generator.products.widgets.spec; "
+            "print(sorted(m for m in sys.modules if m.startswith('generator.affiliate.revenue')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

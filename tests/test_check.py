@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
+from generator.config.schema import load_config
 from tests import sites
 from tests.sites import BASIC_CONFIG, run, write_site
 

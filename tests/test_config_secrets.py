@@ -1,4 +1,4 @@
-"""Secrets are read only through generator/config.py (Config.secret, secret_from_env)."""
+"""Secrets are read only through generator/config/schema.py (Config.secret, secret_from_env)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import generator
-from generator.config import read_secret, secret_from_env
-from generator.errors import ConfigError
+from generator.config.schema import read_secret, secret_from_env
+from generator.core.errors import ConfigError
 
 # os.environ uses that are not secrets: git's environment, SOURCE_DATE_EPOCH.
 NOT_SECRETS = {"config.py", "gitpages.py", "products/stage.py"}

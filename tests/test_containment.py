@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.containment import SiteFiles
-from generator.errors import ContentError
+from generator.content.containment import SiteFiles
+from generator.core.errors import ContentError
 from tests.sites import SMALL_CONFIG, fails, run, tree, write_site
 
 PAGES = {"content/index.md": "---\ntitle: Home\n---\nHi\n", "static/robots-note.txt": "inside\n"}

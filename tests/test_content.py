@@ -1,4 +1,4 @@
-"""Tests for generator/content.py front matter keys: a key that would silently do nothing is one line with the fix
+"""Tests for generator/content/page.py front matter keys: a key that would silently do nothing is one line with the fix
 (issue 16 §1), under both `check` and `build`; free-form keys still reach templates."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.content import FRONT_MATTER, KNOWN_KEYS, MISPLACED_KEYS, read_page
+from generator.content.page import FRONT_MATTER, KNOWN_KEYS, MISPLACED_KEYS, read_page
 from tests.sites import fails, write_site
 
 HOME = {"content/index.md": "---\ntitle: Home\n---\nHi\n"}

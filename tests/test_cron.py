@@ -1,10 +1,10 @@
-"""Cron schedules are checked field by field before they reach a workflow file (generator/cron.py)."""
+"""Cron schedules are checked field by field before they reach a workflow file (generator/core/cron.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from generator.cron import cron_problem
+from generator.core.cron import cron_problem
 
 
 @pytest.mark.parametrize("expression", ["0 */6 * * *", "15 3 * * 1-5", "0,30 8-18/2 1 jan-mar MON-FRI",

@@ -1,4 +1,4 @@
-"""generator/database.py: one connect() with pragmas and numbered migrations for every database."""
+"""generator/core/database.py: one connect() with pragmas and numbered migrations for every database."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.database import DatabaseError, Schema, connect
-from generator.errors import ShelfpressError
-from generator.revenue.ledger import Ledger
+from generator.core.database import DatabaseError, Schema, connect
+from generator.core.errors import ShelfpressError
+from generator.affiliate.revenue.ledger import Ledger
 from generator.sources import catalog_schema
 from generator.sources.cache import ResponseCache
 from generator.sources.catalog_schema import CatalogError
@@ -88,7 +88,7 @@ def _main_catalog_connect():
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("the pre-migration catalog schema is not in this checkout's history")
     module = types.ModuleType("old_catalog_schema")
-    exec(compile(old.replace("from ..errors", "from generator.errors"), "old", "exec"), module.__dict__)
+    exec(compile(old.replace("from ..errors", "from generator.core.errors"), "old", "exec"), module.__dict__)
     return module.connect
 
 

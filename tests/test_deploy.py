@@ -16,8 +16,8 @@ import pytest
 from generator import __version__
 from generator.commands import deploy as deploy_module
 from generator.commands.deploy import GitOptions, publish_folder
-from generator.gitpages import _reason
-from generator.output import OutputWriter
+from generator.publish.gitpages import _reason
+from generator.engine.output import OutputWriter
 from tests.sites import SMALL_CONFIG, run, tree, write_site
 
 PAGES = {
@@ -307,9 +307,9 @@ def test_placeholder_base_url_warns_and_fails_under_strict(site: Path, remote: P
 
 def test_starter_base_url_is_a_placeholder(tmp_path: Path) -> None:
     from generator.commands.deploy import _check_base_url
-    from generator.config import load_config
-    from generator.console import Reporter
-    from generator.errors import DeployError
+    from generator.config.schema import load_config
+    from generator.core.console import Reporter
+    from generator.core.errors import DeployError
 
     assert run("new", str(tmp_path / "mysite")).exit_code == 0
     config = load_config(tmp_path / "mysite")

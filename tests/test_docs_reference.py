@@ -1,4 +1,4 @@
-"""Tests for generator/docs_reference.py: the option reference in docs/ is generated from the schemas, every option
+"""Tests for generator/commands/docs_reference.py: the option reference in docs/ is generated from the schemas, every option
 is described, and the committed pages are what the schemas generate now (issue 16 §1)."""
 
 from __future__ import annotations
@@ -9,19 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from generator import docs_reference as ref
-from generator.config import Config, opt
-from generator.content import FRONT_MATTER
+from generator.commands import docs_reference as ref
+from generator.config.schema import Config, opt
+from generator.content.page import FRONT_MATTER
 from generator.products.query_plan import LISTING_KEYS, SHORTCODE_KEYS
 from generator.sources.query import ProductQuery
-from generator.widgets.spec import WIDGET_KEYS
+from generator.products.widgets.spec import WIDGET_KEYS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def test_committed_reference_is_up_to_date() -> None:
     stale = ref.out_of_date()
-    assert not stale, f"{stale} out of date: run `python -m generator.docs_reference` and commit the result"
+    assert not stale, f"{stale} out of date: run `python -m generator.commands.docs_reference` and commit the result"
 
 
 def test_every_option_key_and_parameter_appears_in_the_reference() -> None:

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from generator.config import load_config
-from generator.i18n import site_translations
-from generator.widgets.spec import widget_specs
+from generator.config.schema import load_config
+from generator.render.i18n import site_translations
+from generator.products.widgets.spec import widget_specs
 from tests.sites import BASIC_CONFIG, run, write_site
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -1,4 +1,4 @@
-"""Tests for generator/formatting.py: prices as Babel writes them, however they are computed."""
+"""Tests for generator/render/formatting.py: prices as Babel writes them, however they are computed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from babel.numbers import format_currency
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.formatting import Formatter
+from generator.render.formatting import Formatter
 
 LOCALES = ["sv_SE", "da_DK", "nb_NO", "fi_FI", "en_US", "de_DE", "de_CH", "fr_FR", "es_ES", "nl_NL", "pl_PL",
            "pt_BR", "ja_JP", "en_IN", "ar_EG"]

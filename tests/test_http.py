@@ -1,4 +1,4 @@
-"""generator/net: the pure parts (backoff, Retry-After, redaction, error text) and the blocking facade."""
+"""generator/core/net: the pure parts (backoff, Retry-After, redaction, error text) and the blocking facade."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from generator.errors import SourceError
-from generator.net import AuthError, BlockingClient, Redactor, RetryPolicy, ServerError, parse_retry_after
+from generator.core.errors import SourceError
+from generator.core.net import AuthError, BlockingClient, Redactor, RetryPolicy, ServerError, parse_retry_after
 from tests.support.loopback import LoopbackServer
 
 

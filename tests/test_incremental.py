@@ -31,11 +31,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.buildstate import BuildState
+from generator.engine.buildstate import BuildState
 from generator.commands.build import BuildReport, build
-from generator.config import load_config
-from generator.console import Reporter
-from generator.output import INCOMPLETE
+from generator.config.schema import load_config
+from generator.core.console import Reporter
+from generator.engine.output import INCOMPLETE
 from generator.sources.catalog import CatalogSource
 from generator.sources.catalog_import import delete_products
 from generator.sources.catalog_related import refresh_related
@@ -242,8 +242,8 @@ def test_settling_pages_in_workers_gives_what_one_process_gives(tmp_path: Path, 
     """Workers fingerprint, keep and render chunks of pages (into folders a forked child made ahead, on the
     first build): the bytes, what is rendered and the recorded fingerprints are those of one process, on a
     first build and after a product change."""
-    import generator.output as output
-    import generator.render_pool as render_pool
+    import generator.engine.output as output
+    import generator.engine.render_pool as render_pool
 
     runs = {}
     for mode in ("serial", "parallel" if parallel else "serial again"):
@@ -295,7 +295,7 @@ def test_template_references_learnt_by_an_earlier_build_stay_right(tmp_path: Pat
     """What each template includes is kept in the build state, keyed by the template's text: a later build
     parses only templates whose text it has not seen, and a template edited to include a new partial makes
     the pages that use it depend on that partial (editing it renders them again), as a clean build does."""
-    from generator import fingerprint
+    from generator.engine import fingerprint
 
     site = write_site(tmp_path / "site", {"content/about.md": "---\ntitle: About\n---\nAbout us.\n",
                                           "templates/partials/note.html": "<p>note one</p>"}, config=SMALL_CONFIG)
@@ -498,8 +498,8 @@ PAGE_TEMPLATE = """\
 {{% block main %}}<article class="prose"><h1>{{{{ page.title }}}}</h1><p>variant {v}</p>{{{{ content }}}}</article>
 {{% if listing is defined and listing %}}{{% include "partials/listing.html" %}}{{% endif %}}{{% endblock %}}
 """
-CARD = ROOT / "generator/themes/default/templates/partials/product-card.html"
-PRODUCT = ROOT / "generator/themes/default/templates/product.html"
+CARD = ROOT / "generator/assets/themes/default/templates/partials/product-card.html"
+PRODUCT = ROOT / "generator/assets/themes/default/templates/product.html"
 
 edits = st.one_of(
     st.tuples(st.just("page"), st.integers(0, 2), st.integers(0, 3)),      # create or edit a content page
@@ -726,12 +726,12 @@ def test_kill_9_leaves_the_live_site_as_it_was(tmp_path: Path) -> None:
 
 def test_a_new_shelfpress_version_is_a_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After an upgrade nothing in the site moved, but its pages may come out differently: build them."""
-    import generator.buildstate
+    import generator.engine.buildstate
 
     site = make_shop(tmp_path / "shop")
     backdate(site)
     incremental(site)
     assert incremental(site)[0].nothing_changed
-    monkeypatch.setattr(generator.buildstate, "__version__", "99.0")
+    monkeypatch.setattr(generator.engine.buildstate, "__version__", "99.0")
     report, rendered = incremental(site)
     assert not report.nothing_changed and rendered

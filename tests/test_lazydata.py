@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from generator.fingerprint import DataDigests
-from generator.lazydata import LazyData
+from generator.engine.fingerprint import DataDigests
+from generator.content.lazydata import LazyData
 from generator.products.product_page import ProductPageData
 from generator.products.views import ProductView
 from generator.sources.models import Category

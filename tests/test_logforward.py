@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.console import Reporter
-from generator.logforward import forward_logging
+from generator.core.console import Reporter
+from generator.core.logforward import forward_logging
 from tests.sites import BASIC_CONFIG, run, write_site
 
 log = logging.getLogger("generator.sources.shopello")

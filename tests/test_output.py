@@ -1,4 +1,4 @@
-"""Tests for generator/output.py: the OutputWriter assembles the next site in a shadow tree and swaps it in.
+"""Tests for generator/engine/output.py: the OutputWriter assembles the next site in a shadow tree and swaps it in.
 
 What the module docstring promises, checked on a tiny output dir: nothing reaches the live site before
 `commit`; an identical file is carried over as the same inode; `abort` leaves the live tree as it was;
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import BuildError, ContentError
-from generator.output import FOLDERS_AHEAD_MIN, INCOMPLETE, OutputWriter, ShadowRecord
+from generator.core.errors import BuildError, ContentError
+from generator.engine.output import FOLDERS_AHEAD_MIN, INCOMPLETE, OutputWriter, ShadowRecord
 from tests.sites import tree
 
 LIVE = {"index.html": b"<h1>Home</h1>", "a/index.html": b"<h1>A</h1>", "style.css": b"body{}"}
@@ -219,7 +219,7 @@ def test_a_failed_build_waits_for_the_folder_maker_and_leaves_the_live_site_as_i
 
 
 def test_a_folder_maker_that_fails_leaves_the_folders_to_the_writer(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("generator.output._make_folders", lambda folders: os._exit(3))
+    monkeypatch.setattr("generator.engine.output._make_folders", lambda folders: os._exit(3))
     out = tmp_path / "public"
     writer = writer_for(out)
     keys = [writer.claim(rel, rel) for rel in MANY]

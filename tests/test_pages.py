@@ -1,4 +1,4 @@
-"""Tests for generator/pages.py: relative links to Markdown files become the linked page's URL, the template
+"""Tests for generator/render/page.py: relative links to Markdown files become the linked page's URL, the template
 chosen per page, shortcodes rendered through their templates."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
-from generator.errors import ContentError
-from generator.pages import PageRenderer
-from generator.render import make_environment
-from generator.site import load_site
+from generator.config.schema import load_config
+from generator.core.errors import ContentError
+from generator.render.page import PageRenderer
+from generator.render.environment import make_environment
+from generator.content.site import load_site
 from tests.sites import SMALL_CONFIG, run, write_site
 
 FILES = {

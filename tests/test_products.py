@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.signing import verify_url
+from generator.affiliate.signing import verify_url
 from tests.products_support import catalog_site, product
 from tests.sites import run, write_site
 from tests.support.memory_backend import MemoryBackend

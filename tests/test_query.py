@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.errors import QueryError
+from generator.core.errors import QueryError
 from generator.sources.query import IdFilter, ProductQuery
 
 

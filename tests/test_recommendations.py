@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.salesfile.recommend import compute_recommendations, write_recommendations
+from generator.affiliate.salesfile.recommend import compute_recommendations, write_recommendations
 from tests.sites import fails, tree
 from tests.test_incremental import EPOCH, SECRET, backdate, clean_tree, incremental, make_shop
 

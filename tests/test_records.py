@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.formatting import Formatter
+from generator.render.formatting import Formatter
 from generator.sources.models import PayloadError, Product, parse_product, parse_products
 from generator.sources.records import (DESCRIPTION_CHARS, MAX_PRICE, NAME_CHARS, PRODUCT, TEXT_CHARS, URL_CHARS,
                                        RecordError, RecordIssue)

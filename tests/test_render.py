@@ -1,4 +1,4 @@
-"""generator/render.py: a template failure becomes one ContentError line naming the template file and line.
+"""generator/render/environment.py: a template failure becomes one ContentError line naming the template file and line.
 
 Each case renders a page template of a scratch site through `render_template`, the one place every page,
 widget and product card is rendered, and checks the message as the CLI would print it: `file:line: ...`,
@@ -12,9 +12,9 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from generator.config import Config, load_config
-from generator.errors import ContentError
-from generator.render import make_environment, render_template
+from generator.config.schema import Config, load_config
+from generator.core.errors import ContentError
+from generator.render.environment import make_environment, render_template
 from tests.sites import write_site
 
 OWNER = "content/index.md"

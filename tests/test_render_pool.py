@@ -1,4 +1,4 @@
-"""Tests for generator/render_pool.py: a page that fails to render fails the build with that page's error,
+"""Tests for generator/engine/render_pool.py: a page that fails to render fails the build with that page's error,
 the first failing page's as in one process, whether pages settle in this process or in forked workers;
 the live site is left as it was, and so is the next build's view of it."""
 
@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-import generator.render_pool as render_pool
-from generator.buildstate import BuildState
+import generator.engine.render_pool as render_pool
+from generator.engine.buildstate import BuildState
 from generator.commands.build import build
-from generator.config import load_config
-from generator.console import Reporter
-from generator.errors import ShelfpressError
-from generator.output import INCOMPLETE
+from generator.config.schema import load_config
+from generator.core.console import Reporter
+from generator.core.errors import ShelfpressError
+from generator.engine.output import INCOMPLETE
 from tests.sites import SMALL_CONFIG, add_files, tree, write_site
 
 PAGES = {f"content/p{i}.md": f"---\ntitle: Page {i}\n---\nText {i}.\n" for i in range(1, 10)}

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from generator.config import load_config
-from generator.channelmap import load_channel_map
+from generator.config.schema import load_config
+from generator.config.channelmap import load_channel_map
 from tests.sites import run, write_site
 from tests.support.partner_server import PartnerServer
 

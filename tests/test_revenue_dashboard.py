@@ -1,4 +1,4 @@
-"""The revenue dashboard (generator/revenue/dashboard.py): statuses kept apart, every table adds up to the
+"""The revenue dashboard (generator/affiliate/revenue/dashboard.py): statuses kept apart, every table adds up to the
 same totals, two labelled charts, a Jinja template, atomic writes, and `--demo` from bundled sample data."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.revenue import dashboard as dashboard_module
-from generator.revenue.dashboard import dashboard_data, demo_ledger, render_dashboard, status_of, write_dashboard
-from generator.revenue.ledger import Ledger
-from generator.revenue.models import Sale, TrafficRow
-from generator.revenue.periods import Period
+from generator.affiliate.revenue import dashboard as dashboard_module
+from generator.affiliate.revenue.dashboard import dashboard_data, demo_ledger, render_dashboard, status_of, write_dashboard
+from generator.affiliate.revenue.ledger import Ledger
+from generator.affiliate.revenue.models import Sale, TrafficRow
+from generator.affiliate.revenue.periods import Period
 from tests.sites import run
 
 FEB = Period(dt.date(2024, 2, 1), dt.date(2024, 2, 29))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from generator.revenue import summary
-from generator.revenue.ledger import Ledger
-from generator.revenue.models import Sale, TrafficRow
-from generator.revenue.periods import Period
+from generator.affiliate.revenue import summary
+from generator.affiliate.revenue.ledger import Ledger
+from generator.affiliate.revenue.models import Sale, TrafficRow
+from generator.affiliate.revenue.periods import Period
 
 FEB = Period(dt.date(2024, 2, 1), dt.date(2024, 2, 29))
 DAY = dt.date(2024, 2, 10)

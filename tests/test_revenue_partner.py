@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from generator.revenue.partner import PartnerClient
-from generator.revenue.periods import NAMED_RANGES, Period, PeriodError, resolve
-from generator.revenue.settings import PartnerSettings
-from generator.net import AuthError, DecodeError, NotFoundError, ServerError
+from generator.affiliate.revenue.partner import PartnerClient
+from generator.affiliate.revenue.periods import NAMED_RANGES, Period, PeriodError, resolve
+from generator.affiliate.revenue.settings import PartnerSettings
+from generator.core.net import AuthError, DecodeError, NotFoundError, ServerError
 from tests.support.partner_server import PartnerServer
 
 pytestmark = pytest.mark.server

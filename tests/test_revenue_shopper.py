@@ -10,13 +10,13 @@ from typing import Any, TypeVar
 
 import pytest
 
-from generator.errors import QueryError
-from generator.revenue.ledger import Ledger
-from generator.revenue.periods import Period
-from generator.revenue.settings import ShopperSettings
-from generator.revenue.shopper import SalesQuery, ShopperClient
-from generator.revenue.sync import sync
-from generator.net import (AuthError, BadRequestError, DecodeError, MethodNotAllowedError,
+from generator.core.errors import QueryError
+from generator.affiliate.revenue.ledger import Ledger
+from generator.affiliate.revenue.periods import Period
+from generator.affiliate.revenue.settings import ShopperSettings
+from generator.affiliate.revenue.shopper import SalesQuery, ShopperClient
+from generator.affiliate.revenue.sync import sync
+from generator.core.net import (AuthError, BadRequestError, DecodeError, MethodNotAllowedError,
                                     ServerError)
 from tests.support.shopper_server import SEED_SAMPLE, ShopperServer, sale
 

@@ -1,4 +1,4 @@
-"""Tests for generator/safety.py: only http(s) and site-relative URLs pass, however they are written."""
+"""Tests for generator/core/safety.py: only http(s) and site-relative URLs pass, however they are written."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator.safety import _checked_url, plain_text, plain_text_head, safe_url
+from generator.core.safety import _checked_url, plain_text, plain_text_head, safe_url
 
 HOSTILE = ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "&#106;avascript:alert(1)",
            "data:text/html,<script>", "vbscript:x", "//evil.example/x", "http://", "http:///path", "https:",

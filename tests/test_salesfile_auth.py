@@ -8,7 +8,7 @@ import hmac
 
 import pytest
 
-from generator.salesfile import shoptimiza_auth_header, verify_shoptimiza_auth
+from generator.affiliate.salesfile import shoptimiza_auth_header, verify_shoptimiza_auth
 
 URL = "https://api.shoptimiza.com/v1/sites/KEY/sales-file"
 NOW = 1_700_000_000

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.salesfile import CsvColumns, SalesFileError, SalesFileReport, build_sales_file
-from generator.salesfile.build import window_start
-from generator.salesfile.grouping import sorted_rows
+from generator.affiliate.salesfile import CsvColumns, SalesFileError, SalesFileReport, build_sales_file
+from generator.affiliate.salesfile.build import window_start
+from generator.affiliate.salesfile.grouping import sorted_rows
 
 # The seed's sample: orders 122, 139, 144 and 155; order 122 has 508, 563, 572 and 807.
 SEED_SAMPLE = (

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.commands.salesfile import salesfile_group
-from generator.salesfile import (
+from generator.affiliate.salesfile import (
     Recommendation,
     RecommendOptions,
     SalesFileError,

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.commands.salesfile import salesfile_group
-from generator.errors import Abort
-from generator.salesfile import (
+from generator.core.errors import Abort
+from generator.affiliate.salesfile import (
     UploadError,
     UploadTarget,
     publish_sales_file,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.search import BrokenBundle, PagefindFailed, SearchCancelled, _check_bundle, _index
+from generator.publish.search import BrokenBundle, PagefindFailed, SearchCancelled, _check_bundle, _index
 
 
 FRAGMENT = gzip.compress(b"pagefind_dcd" + b"fragment " * 100)

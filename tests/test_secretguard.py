@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 import pytest
 
-from generator.config import Config
-from generator.errors import BuildError
-from generator.secretguard import SecretGuard
+from generator.config.schema import Config
+from generator.core.errors import BuildError
+from generator.publish.secretguard import SecretGuard
 from tests.sites import fails, run, tree, write_site
 
 SECRET = 'sig"n&ing/secret+1 2'

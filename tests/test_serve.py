@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from generator.commands.serve import DevServer, is_css_only
-from generator.config import load_config
-from generator.console import Reporter
-from generator.errors import ServeError, ShelfpressError
-from generator.livereload import BuildEpochs, inject
+from generator.config.schema import load_config
+from generator.core.console import Reporter
+from generator.core.errors import ServeError, ShelfpressError
+from generator.publish.livereload import BuildEpochs, inject
 from tests.sites import BASIC_CONFIG, SMALL_CONFIG, add_files, run, tree, write_site
 
 PAGES = {

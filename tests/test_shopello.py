@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 import pytest
 
 from generator import __version__
-from generator.errors import ConfigError
+from generator.core.errors import ConfigError
 from generator.sources.cache import OfflineMissError
-from generator.net import (APIError, AuthError, DecodeError, RateLimitedError, RequestError,
+from generator.core.net import (APIError, AuthError, DecodeError, RateLimitedError, RequestError,
                                     ServerError)
 from generator.sources.models import Category, build_category_tree
 from generator.sources.query import ProductQuery

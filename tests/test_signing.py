@@ -1,4 +1,4 @@
-"""generator/signing.py: byte-compatibility with the PHP library, verification, the build's signer, the CLI."""
+"""generator/affiliate/signing.py: byte-compatibility with the PHP library, verification, the build's signer, the CLI."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from generator.commands.links import links_group, verify_command
-from generator.config import LinksConfig, load_config
-from generator.console import Reporter
-from generator.signing import DEFAULT_SECRET_ENV, make_signer, php_json_encode, sign_url, verify_url
+from generator.config.schema import LinksConfig, load_config
+from generator.core.console import Reporter
+from generator.affiliate.signing import DEFAULT_SECRET_ENV, make_signer, php_json_encode, sign_url, verify_url
 from tests.sites import BASIC_CONFIG, write_site
 
 SECRET = "123456789"

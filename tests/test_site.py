@@ -1,4 +1,4 @@
-"""Tests for generator/site.py: `load_site` turns content/ into the site graph (pages, sections, aliases, nav)."""
+"""Tests for generator/content/site.py: `load_site` turns content/ into the site graph (pages, sections, aliases, nav)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
-from generator.errors import ContentError
-from generator.site import Site, load_site
+from generator.config.schema import load_config
+from generator.core.errors import ContentError
+from generator.content.site import Site, load_site
 from tests.sites import SMALL_CONFIG, write_site
 
 

@@ -7,7 +7,7 @@ import pytest
 from markupsafe import Markup
 from markupsafe import escape as markupsafe_escape
 
-from generator.template_runtime import ShelfpressEnvironment, escape
+from generator.render.runtime import ShelfpressEnvironment, escape
 
 
 @jinja2.pass_eval_context

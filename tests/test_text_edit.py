@@ -1,4 +1,4 @@
-"""Tests for generator/text_edit.py: the dev server's short way for text-only edits, never stale."""
+"""Tests for generator/publish/text_edit.py: the dev server's short way for text-only edits, never stale."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.buildstate import BuildState
+from generator.engine.buildstate import BuildState
 from generator.commands.build import BuildReport, build, refresh_search_index
-from generator.config import load_config
-from generator.console import Reporter
-from generator.errors import ContentError
+from generator.config.schema import load_config
+from generator.core.console import Reporter
+from generator.core.errors import ContentError
 from tests.sites import tree
 from tests.test_incremental import (PROP_CONFIG, PROP_IDS, PROP_PAGES, apply_edit, assert_same_tree, clean_tree,
                                     edits, make_shop, prop_product, upsert, write)

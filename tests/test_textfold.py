@@ -1,4 +1,4 @@
-"""generator/textfold.py, and the widget script's `fold` agreeing with it (run by node, else Chromium)."""
+"""generator/core/textfold.py, and the widget script's `fold` agreeing with it (run by node, else Chromium)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import generator
-from generator.textfold import fold, slugify, tokens, words
+from generator.core.textfold import fold, slugify, tokens, words
 
 WIDGET_JS = Path(generator.__file__).parent / "themes" / "default" / "static" / "js" / "widget.js"
 

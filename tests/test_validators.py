@@ -1,10 +1,10 @@
-"""generator/validators.py: one wording per problem, whichever schema finds it."""
+"""generator/core/validators.py: one wording per problem, whichever schema finds it."""
 
 from __future__ import annotations
 
 import pytest
 
-from generator.validators import at_least, choice, number, whole_number
+from generator.core.validators import at_least, choice, number, whole_number
 
 
 @pytest.mark.parametrize(("call", "message"), [

@@ -1,4 +1,4 @@
-"""Widget definitions, payloads and build outputs (generator/widgets/), without a browser."""
+"""Widget definitions, payloads and build outputs (generator/products/widgets/), without a browser."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.widgets.payload import name_width, tokens
+from generator.products.widgets.payload import name_width, tokens
 from tests.sites import BASIC_CONFIG, run, write_site
 
 ROOT = Path(__file__).parent.parent
-SCRIPT = ROOT / "generator/themes/default/static/js/widget.js"
+SCRIPT = ROOT / "generator/assets/themes/default/static/js/widget.js"
 SIZE_DOCS = (ROOT / "README.md", ROOT / "docs/content/products.md")
 WIDGETS = BASIC_CONFIG + """
 [links]
@@ -80,7 +80,7 @@ def test_context_widget_ranks_its_own_query_without_stop_words(tmp_path: Path) -
 
 
 def test_search_words_drop_stop_words_of_every_language() -> None:
-    from generator.widgets.payload import search_words
+    from generator.products.widgets.payload import search_words
 
     assert search_words("Lampor till hallen och köket") == ["lampor", "hallen", "koket"]
     assert search_words("Lamper til stuen og køkkenet") == ["lamper", "stuen", "kokkenet"]

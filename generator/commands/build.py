@@ -34,35 +34,35 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from ..asyncrun import run_sync
-from ..buildstate import BuildState, inputs_signature
-from ..card_store import CardStore
-from ..config import Config
-from ..content import Page
-from ..errors import BuildError
-from ..fingerprint import DataDigests
-from ..output import OutputWriter, WriteStats, check_output_dir
-from ..pages import PageRenderer
-from ..products.carry import CarriedData
-from ..products.recommendations import RecommendationStage, file_signature_text
-from ..signing import make_signer
-from ..products.stage import StageResult, feed_timestamp, run_stage
-from ..render import UrlBuilder, check_theme, make_environment, render_template
-from ..render_pool import keep_unchanged, settle_pages
-from ..console import Reporter
-from ..search import BUNDLE as SEARCH_BUNDLE
-from ..search import Cancelled, add_search_page, write_search_index
-from ..secretguard import SecretGuard
-from ..seo import robots, sitemap
-from ..site import Site, load_site
-from ..sources.base import ProductSource
-from ..sources.cache import CacheMode
-from ..sources.factory import open_source
-from ..text_edit import LastBuild, edited_pages, render_edited
-from ..widgets import WidgetStage
+from generator.core.asyncrun import run_sync
+from generator.engine.buildstate import BuildState, inputs_signature
+from generator.engine.card_store import CardStore
+from generator.config.schema import Config
+from generator.content.page import Page
+from generator.core.errors import BuildError
+from generator.engine.fingerprint import DataDigests
+from generator.engine.output import OutputWriter, WriteStats, check_output_dir
+from generator.render.page import PageRenderer
+from generator.products.carry import CarriedData
+from generator.products.recommendations import RecommendationStage, file_signature_text
+from generator.affiliate.signing import make_signer
+from generator.products.stage import StageResult, feed_timestamp, run_stage
+from generator.render.environment import UrlBuilder, check_theme, make_environment, render_template
+from generator.engine.render_pool import keep_unchanged, settle_pages
+from generator.core.console import Reporter
+from generator.publish.search import BUNDLE as SEARCH_BUNDLE
+from generator.publish.search import Cancelled, add_search_page, write_search_index
+from generator.publish.secretguard import SecretGuard
+from generator.publish.seo import robots, sitemap
+from generator.content.site import Site, load_site
+from generator.sources.base import ProductSource
+from generator.sources.cache import CacheMode
+from generator.sources.factory import open_source
+from generator.publish.text_edit import LastBuild, edited_pages, render_edited
+from generator.products.widgets import WidgetStage
 
 if TYPE_CHECKING:
-    from ..sources.shopello import ProgressHook
+    from generator.sources.shopello import ProgressHook
 
 
 @dataclass

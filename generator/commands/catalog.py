@@ -6,7 +6,7 @@ Every command works on the catalog the site builds from: `-C/--site DIR`
 (default `.`) names the site, whose `[source] catalog` is the file, or, without
 one, the embedded demo catalog (read-only here: importing into the demo would
 write into a cache). `--catalog PATH` names another file instead. Errors are
-generator.errors subclasses, printed by click as one line.
+generator.core.errors subclasses, printed by click as one line.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from typing import Any
 
 import click
 
-from ..config import load_config
-from ..console import Reporter
-from ..errors import ConfigError
-from ..sources.catalog import CatalogSource
-from ..sources.demo import demo_catalog
-from ..sources.factory import catalog_path as site_catalog_path
-from ..sources.feeds import DEFAULT_BASE_URL, FeedError, FeedFetcher, FeedSyncReport, sync_feeds
-from ..sources.models import Product
-from ..sources.query import ProductQuery
+from generator.config.schema import load_config
+from generator.core.console import Reporter
+from generator.core.errors import ConfigError
+from generator.sources.catalog import CatalogSource
+from generator.sources.demo import demo_catalog
+from generator.sources.factory import catalog_path as site_catalog_path
+from generator.sources.feeds import DEFAULT_BASE_URL, FeedError, FeedFetcher, FeedSyncReport, sync_feeds
+from generator.sources.models import Product
+from generator.sources.query import ProductQuery
 
 SUGGESTED_CATALOG = ".shelfpress/catalog.sqlite"
 

@@ -1,8 +1,8 @@
 """`shelfpress channels ...`: list the Shopello channels, sync one per section and widget.
 
 The click group `channels_group` (registered by `generator.cli`) parses
-options; the sync actions are worked out in `generator.revenue.channels`, the channel map it
-writes (and the build reads) in `generator.channelmap`.
+options; the sync actions are worked out in `generator.affiliate.revenue.channels`, the channel map it
+writes (and the build reads) in `generator.config.channelmap`.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from pathlib import Path
 
 import click
 
-from .. import asyncrun
-from ..config import Config, load_config
-from ..channelmap import channel_map_path, read_channel_map
-from ..revenue.channels import ChannelAction, apply, site_places, sync_actions, write_state
-from ..revenue.models import Channel
-from ..revenue.partner import PartnerClient
-from ..revenue.settings import partner_settings
-from ..site import load_site
-from .revenue import site_option
+from generator.core import asyncrun
+from generator.config.schema import Config, load_config
+from generator.config.channelmap import channel_map_path, read_channel_map
+from generator.affiliate.revenue.channels import ChannelAction, apply, site_places, sync_actions, write_state
+from generator.affiliate.revenue.models import Channel
+from generator.affiliate.revenue.partner import PartnerClient
+from generator.affiliate.revenue.settings import partner_settings
+from generator.content.site import load_site
+from generator.commands.revenue import site_option
 
 
 async def _list(config: Config) -> list[Channel]:

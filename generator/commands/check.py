@@ -15,20 +15,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..config import Config
-from ..console import Reporter
-from ..errors import BuildError, ShelfpressError
-from ..output import check_output_dir
-from ..pages import PageRenderer
-from ..products.query_plan import channel_for, page_queries
-from ..signing import unsigned_warning
-from ..render import check_theme, make_environment
-from ..search import add_search_page
-from ..site import load_site
-from ..sources.factory import check_source
-from ..templatecheck import check_templates
-from ..products.recommendations import RecommendationStage
-from ..widgets import widget_specs
+from generator.config.schema import Config
+from generator.core.console import Reporter
+from generator.core.errors import BuildError, ShelfpressError
+from generator.engine.output import check_output_dir
+from generator.render.page import PageRenderer
+from generator.products.query_plan import channel_for, page_queries
+from generator.affiliate.signing import unsigned_warning
+from generator.render.environment import check_theme, make_environment
+from generator.publish.search import add_search_page
+from generator.content.site import load_site
+from generator.sources.factory import check_source
+from generator.render.templatecheck import check_templates
+from generator.products.recommendations import RecommendationStage
+from generator.products.widgets import widget_specs
 
 
 class Problems:

@@ -2,9 +2,9 @@
 
 Two destinations:
 - the `gh-pages` branch (configurable) of the site's git repository, pushed to
-  a remote, through `generator.gitpages` (the user's checkout is never touched);
+  a remote, through `generator.publish.gitpages` (the user's checkout is never touched);
 - a plain folder (`--target DIR`, for rsync or any static host), swapped in
-  atomically by `generator.output.OutputWriter`.
+  atomically by `generator.engine.output.OutputWriter`.
 
 Only the output folder is published (plus `.nojekyll` and `CNAME` on the git
 branch). Refusals come before the build where they can (not a repository, no
@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .. import __version__
-from ..config import Config
-from ..console import Reporter
-from ..errors import DeployError
-from ..gitpages import SOURCE_TRAILER, VERSION_TRAILER, Changes, GitRepo, Publication
-from ..output import OutputWriter, check_output_dir
-from .build import build
+from generator import __version__
+from generator.config.schema import Config
+from generator.core.console import Reporter
+from generator.core.errors import DeployError
+from generator.publish.gitpages import SOURCE_TRAILER, VERSION_TRAILER, Changes, GitRepo, Publication
+from generator.engine.output import OutputWriter, check_output_dir
+from generator.commands.build import build
 
 LIST_AT_MOST = 50
 PLACEHOLDER_HOSTS = ("example.github.io", "example.com", "example.org", "example.net", "localhost", "127.0.0.1")

@@ -18,16 +18,16 @@ from urllib.parse import urlsplit
 from pathlib import Path
 import click
 
-from ..console import Reporter
-from ..errors import ConfigError
-from ..importers.manifest import SiteWriter
-from ..importers.media import download, place_media
-from ..importers.page_file import PageInputs, page_file
-from ..importers.placement import aliases, place, scan_export
-from ..importers.report import ImportReport
-from ..importers.rewrite import LinkRewriter
-from ..importers.shopello_lists import load_lists
-from ..importers.wxr import read_wxr
+from generator.core.console import Reporter
+from generator.core.errors import ConfigError
+from generator.importers.manifest import SiteWriter
+from generator.importers.media import download, place_media
+from generator.importers.page_file import PageInputs, page_file
+from generator.importers.placement import aliases, place, scan_export
+from generator.importers.report import ImportReport
+from generator.importers.rewrite import LinkRewriter
+from generator.importers.shopello_lists import load_lists
+from generator.importers.wxr import read_wxr
 
 REPORT = "content/.wordpress-import/report.md"
 ID_MAP = "static/wordpress-ids.json"

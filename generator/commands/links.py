@@ -1,8 +1,8 @@
 """`shelfpress links ...`: check signed click links from the command line.
 
 Owns: option parsing and printing for the `links` group, nothing else. Signing
-and verifying live in `generator.signing` (which reads the secret through
-`generator.config`); the default variable name is the config schema's
+and verifying live in `generator.affiliate.signing` (which reads the secret through
+`generator.config.schema`); the default variable name is the config schema's
 `[links] secret_env`. The secret is never printed.
 """
 
@@ -12,7 +12,7 @@ import json
 
 import click
 
-from generator.signing import DEFAULT_PARAM, DEFAULT_SECRET_ENV, verify_link
+from generator.affiliate.signing import DEFAULT_PARAM, DEFAULT_SECRET_ENV, verify_link
 
 
 @click.group("links")

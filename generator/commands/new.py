@@ -10,11 +10,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .. import __version__
-from ..cron import cron_problem
-from ..errors import Abort
+from generator import __version__
+from generator.core.cron import cron_problem
+from generator.core.errors import Abort
+from generator.assets import STARTER
 
-STARTER = Path(__file__).resolve().parent.parent / "starter"
 WORKFLOW = Path(".github/workflows/pages.yml")
 DEFAULT_SCHEDULE = "0 */6 * * *"
 PINNED_PLACEHOLDER = "0.0.0"  # the starter's workflow installs this; a new site gets the running version

@@ -2,8 +2,8 @@
 show or regenerate the consumer secret.
 
 The click group `revenue_group` (registered by `generator.cli`) parses
-options and calls plain functions in `generator.revenue`; nothing here
-knows an API path or a table. Errors are generator.errors subclasses,
+options and calls plain functions in `generator.affiliate.revenue`; nothing here
+knows an API path or a table. Errors are generator.core.errors subclasses,
 printed by click as one line.
 """
 
@@ -16,18 +16,18 @@ from typing import Any
 
 import click
 
-from .. import asyncrun
-from ..channelmap import load_channel_map
-from ..config import Config, load_config
-from ..errors import Abort
-from ..revenue import summary
-from ..revenue.dashboard import demo_ledger, write_dashboard
-from ..revenue.ledger import Ledger
-from ..revenue.partner import PartnerClient
-from ..revenue.periods import NAMED_RANGES, Period, choose
-from ..revenue.settings import ledger_path, partner_settings, shopper_settings
-from ..revenue.shopper import ShopperClient
-from ..revenue.sync import SyncReport, sync
+from generator.core import asyncrun
+from generator.config.channelmap import load_channel_map
+from generator.config.schema import Config, load_config
+from generator.core.errors import Abort
+from generator.affiliate.revenue import summary
+from generator.affiliate.revenue.dashboard import demo_ledger, write_dashboard
+from generator.affiliate.revenue.ledger import Ledger
+from generator.affiliate.revenue.partner import PartnerClient
+from generator.affiliate.revenue.periods import NAMED_RANGES, Period, choose
+from generator.affiliate.revenue.settings import ledger_path, partner_settings, shopper_settings
+from generator.affiliate.revenue.shopper import ShopperClient
+from generator.affiliate.revenue.sync import SyncReport, sync
 
 site_option = click.option("-C", "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path),
                            default=".", show_default=True, help="The site folder (holds shelfpress.toml).")

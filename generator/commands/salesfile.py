@@ -1,7 +1,7 @@
 """`shelfpress sales-file ...`: build, upload, publish, recommend.
 
 Owns option parsing, reading the Shoptimiza key and secret (through
-`generator.config`), and printing summaries. Logic lives in `generator.salesfile`.
+`generator.config.schema`), and printing summaries. Logic lives in `generator.affiliate.salesfile`.
 The secret is never printed.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from generator.config import secret_from_env
-from generator.salesfile import (
+from generator.config.schema import secret_from_env
+from generator.affiliate.salesfile import (
     CsvColumns,
     RecommendOptions,
     UploadTarget,
@@ -24,9 +24,9 @@ from generator.salesfile import (
     upload_sales_file,
     write_recommendations,
 )
-from generator.salesfile.publish import STATIC_HOST_WARNING
-from generator.salesfile.recommend import MEASURES
-from generator.salesfile.upload import DEFAULT_BASE_URL
+from generator.affiliate.salesfile.publish import STATIC_HOST_WARNING
+from generator.affiliate.salesfile.recommend import MEASURES
+from generator.affiliate.salesfile.upload import DEFAULT_BASE_URL
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _OUT = click.Path(dir_okay=False, path_type=Path)

@@ -37,14 +37,14 @@ from pathlib import Path
 
 import watchfiles
 
-from ..buildstate import BuildState
-from ..config import CONFIG_FILE, Config, load_config
-from ..console import Reporter
-from ..errors import ServeError, ShelfpressError
-from ..livereload import BuildEpochs, LiveReloadServer
-from ..products.recommendations import recommendations_path
-from ..search import SearchCancelled
-from .build import build, prepare_shadow, refresh_search_index
+from generator.engine.buildstate import BuildState
+from generator.config.schema import CONFIG_FILE, Config, load_config
+from generator.core.console import Reporter
+from generator.core.errors import ServeError, ShelfpressError
+from generator.publish.livereload import BuildEpochs, LiveReloadServer
+from generator.products.recommendations import recommendations_path
+from generator.publish.search import SearchCancelled
+from generator.commands.build import build, prepare_shadow, refresh_search_index
 
 WATCHED = ("content", "templates", "themes", "static", "data", CONFIG_FILE)
 WATCH_STEP_MS = 50

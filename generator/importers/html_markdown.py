@@ -22,7 +22,7 @@ from typing import Any
 from bs4 import Tag
 from markdownify import MarkdownConverter
 
-from .wp_shortcodes import ShortcodeContext, convert, embed, figure, find_shortcodes
+from generator.importers.wp_shortcodes import ShortcodeContext, convert, embed, figure, find_shortcodes
 
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->|<!--\s*(?:more|nextpage|noteaser)\b.*?-->", re.S)
 _BLOCK_START = re.compile(r"\s*(?:<(?:p|div|h[1-6]|ul|ol|li|table|figure|blockquote|pre|iframe|hr|dl|form|"

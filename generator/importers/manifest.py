@@ -21,7 +21,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..errors import Abort
+from generator.core.errors import Abort
 
 MANIFEST = "content/.wordpress-import/manifest.json"
 ROOTS = ("content", "static")

@@ -23,8 +23,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
-from ..asyncrun import run_sync
-from .manifest import SiteWriter, file_sha256
+from generator.core.asyncrun import run_sync
+from generator.importers.manifest import SiteWriter, file_sha256
 
 CONCURRENCY = 6
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)

@@ -18,11 +18,11 @@ from typing import Any
 
 import yaml
 
-from .html_markdown import to_markdown
-from .placement import Entry
-from .shopello_lists import listing_from_list, listing_from_page
-from .wp_shortcodes import Attachment, ShortcodeContext
-from .wxr import WxrItem
+from generator.importers.html_markdown import to_markdown
+from generator.importers.placement import Entry
+from generator.importers.shopello_lists import listing_from_list, listing_from_page
+from generator.importers.wp_shortcodes import Attachment, ShortcodeContext
+from generator.importers.wxr import WxrItem
 
 # libyaml's emitter: a third of the time per post with the pure-Python one; same output.
 _YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

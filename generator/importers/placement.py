@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .wp_shortcodes import Attachment
-from .wxr import WxrChannel, WxrItem, read_wxr
+from generator.importers.wp_shortcodes import Attachment
+from generator.importers.wxr import WxrChannel, WxrItem, read_wxr
 
 CONTENT_TYPES = ("post", "page")
 IMPORTED_STATUSES = ("publish", "draft", "pending", "private", "future")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import parse_qs, urlsplit
 
-from .placement import ExportIndex, old_path
+from generator.importers.placement import ExportIndex, old_path
 
 
 class LinkRewriter:

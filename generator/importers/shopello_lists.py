@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from generator.core.errors import ConfigError
 
 SORTS = {"price": "price", "reduction": "reduction_percent", "reduction_percent": "reduction_percent",
          "relevance": "relevance"}

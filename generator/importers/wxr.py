@@ -23,7 +23,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from ..errors import ShelfpressError
+from generator.core.errors import ShelfpressError
 
 WXR_VERSIONS = ("1.0", "1.1", "1.2")
 _NAMESPACES = {

@@ -40,10 +40,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..content import Page
-from ..fingerprint import DataDigests, digest
-from ..site import Site
-from ..sources.models import Product
+from generator.content.page import Page
+from generator.engine.fingerprint import DataDigests, digest
+from generator.content.site import Site
+from generator.sources.models import Product
 
 
 class CarriedData(Mapping[str, Any]):

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 import jinja2
 from markupsafe import Markup
 
-from .views import ProductView
+from generator.products.views import ProductView
 
 Url = Callable[[str], str]
 Price = Callable[[float, str], str]

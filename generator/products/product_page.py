@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..sources.models import Product
-from .views import ProductView
+from generator.sources.models import Product
+from generator.products.views import ProductView
 
 if TYPE_CHECKING:
-    from ..fingerprint import DataDigests
+    from generator.engine.fingerprint import DataDigests
 
 ViewsOf = Callable[[Sequence[Product], str], list[ProductView]]
 

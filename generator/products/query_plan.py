@@ -17,19 +17,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import validators
-from ..channelmap import load_channel_map
-from ..config import Config
-from ..content import Page, front_matter_error
-from ..errors import ContentError, QueryError
-from ..shortcodes import Shortcode
-from ..site import Site
-from ..sources.query import ProductQuery
+from generator.core import validators
+from generator.config.channelmap import load_channel_map
+from generator.config.schema import Config
+from generator.content.page import Page, front_matter_error
+from generator.core.errors import ContentError, QueryError
+from generator.content.shortcodes import Shortcode
+from generator.content.site import Site
+from generator.sources.query import ProductQuery
 
 LISTING_KEYS = ("per_page", "max_pages", "title", "filters")
 SHORTCODE_KEYS = ("title", "layout", "columns")
 DEFAULT_SHORTCODE_LIMIT = 8
-# (type, default, description) of the keys beside the query, for `generator/docs_reference.py` (whose test
+# (type, default, description) of the keys beside the query, for `generator/commands/docs_reference.py` (whose test
 # fails when a key above has no entry).
 LISTING_KEY_DOCS: dict[str, tuple[str, str, str]] = {
     "per_page": ("int", "`per_page` of the config (24)", "Products per page; page 2 is `<url>page/2/`."),

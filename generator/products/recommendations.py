@@ -38,23 +38,23 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import Config
-from ..console import Reporter
-from ..containment import SiteFiles
-from ..content import Page
-from ..errors import ContentError
-from ..fingerprint import digest, file_signature
-from ..lazydata import LazyData
-from ..site import Site
-from ..sources.models import Product, ProductPage
-from ..sources.query import IdFilter, ProductQuery
-from .query_plan import channel_for
-from ..signing import Signer
-from .product_page import ProductPageData
-from .views import ProductView
+from generator.config.schema import Config
+from generator.core.console import Reporter
+from generator.content.containment import SiteFiles
+from generator.content.page import Page
+from generator.core.errors import ContentError
+from generator.engine.fingerprint import digest, file_signature
+from generator.content.lazydata import LazyData
+from generator.content.site import Site
+from generator.sources.models import Product, ProductPage
+from generator.sources.query import IdFilter, ProductQuery
+from generator.products.query_plan import channel_for
+from generator.affiliate.signing import Signer
+from generator.products.product_page import ProductPageData
+from generator.products.views import ProductView
 
 if TYPE_CHECKING:
-    from ..salesfile.recommend import Recommendation
+    from generator.affiliate.salesfile.recommend import Recommendation
 
 SHORTCODE = "recommendations"
 SHORTCODE_KEYS = ("product_id", "limit", "title")
@@ -109,7 +109,7 @@ class RecommendationStage:
             return {}
         if not Path(self.config.products.recommendations).is_absolute():
             SiteFiles(self.config.site_dir).check(path)
-        from ..salesfile.recommend import load_recommendations
+        from generator.affiliate.salesfile.recommend import load_recommendations
 
         return load_recommendations(path)  # a bad line is a ContentError naming file:line
 

@@ -31,21 +31,21 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..asyncrun import run_sync
-from ..console import Reporter
-from ..content import Page
-from ..lazydata import LazyData
-from ..safety import plain_text_head
-from ..site import Site
-from ..sources.base import ProductSource, fetch_planned
-from ..sources.models import Product, ProductPage
-from ..sources.query import ProductQuery
-from .carry import CarryOver
-from .listing_json import DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options
-from .product_page import ProductPageData
-from .query_plan import QueryPlan, channel_for, plan_queries
-from .taxonomy import ancestors, brand_url, store_url, taxonomy_pages, top_categories
-from .views import ProductView, Signer
+from generator.core.asyncrun import run_sync
+from generator.core.console import Reporter
+from generator.content.page import Page
+from generator.content.lazydata import LazyData
+from generator.core.safety import plain_text_head
+from generator.content.site import Site
+from generator.sources.base import ProductSource, fetch_planned
+from generator.sources.models import Product, ProductPage
+from generator.sources.query import ProductQuery
+from generator.products.carry import CarryOver
+from generator.products.listing_json import DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options
+from generator.products.product_page import ProductPageData
+from generator.products.query_plan import QueryPlan, channel_for, plan_queries
+from generator.products.taxonomy import ancestors, brand_url, store_url, taxonomy_pages, top_categories
+from generator.products.views import ProductView, Signer
 
 DEALS_QUERY = ProductQuery(reduction_percent_min=1, order_by="reduction_percent", order="DESC", limit=50)
 

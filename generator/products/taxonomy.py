@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import TaxonomyConfig
-from ..content import Page
-from ..site import Site
-from ..sources.base import ProductSource
-from ..sources.models import CategoryNode
-from ..sources.query import ProductQuery
-from .query_plan import Listing
-from .views import slugify
+from generator.config.schema import TaxonomyConfig
+from generator.content.page import Page
+from generator.content.site import Site
+from generator.sources.base import ProductSource
+from generator.sources.models import CategoryNode
+from generator.sources.query import ProductQuery
+from generator.products.query_plan import Listing
+from generator.products.views import slugify
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from ..safety import plain_text, safe_url
-from ..signing import Signer
-from ..textfold import slugify
-from ..sources.models import IMAGE_SIZES, Product
+from generator.core.safety import plain_text, safe_url
+from generator.affiliate.signing import Signer
+from generator.core.textfold import slugify
+from generator.sources.models import IMAGE_SIZES, Product
 
 # Image hosts known to serve the same file over https (the Shopello plugin rewrites cdn.203.se the same way).
 HTTPS_IMAGE_HOSTS = ("cdn.203.se",)

@@ -16,9 +16,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from .cache import OfflineMissError
-from .models import Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store
-from .query import ProductQuery
+from generator.sources.cache import OfflineMissError
+from generator.sources.models import Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store
+from generator.sources.query import ProductQuery
 
 
 @dataclass

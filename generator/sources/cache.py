@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from ..database import Schema, connect
-from ..errors import SourceError
+from generator.core.database import Schema, connect
+from generator.core.errors import SourceError
 
 SCHEMA = Schema("response cache", [
     "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, body TEXT NOT NULL, stored_at REAL NOT NULL);",

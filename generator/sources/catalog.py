@@ -16,15 +16,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
-from .base import FetchStats
-from .catalog_import import ImportReport, import_files, upsert_products
-from .catalog_query import CatalogQuery, load_products
-from .catalog_related import refresh_related, related_many
-from .catalog_schema import connect, generation, transaction
-from .models import (Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store,
+from generator.sources.base import FetchStats
+from generator.sources.catalog_import import ImportReport, import_files, upsert_products
+from generator.sources.catalog_query import CatalogQuery, load_products
+from generator.sources.catalog_related import refresh_related, related_many
+from generator.sources.catalog_schema import connect, generation, transaction
+from generator.sources.models import (Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store,
                      build_category_tree)
-from .query import ProductQuery
-from .records import IssueWarnings, WarningSink
+from generator.sources.query import ProductQuery
+from generator.sources.records import IssueWarnings, WarningSink
 
 
 class CatalogSource:

@@ -29,9 +29,9 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from .catalog_related import mark_changed, refresh_related
-from .catalog_schema import CatalogError, brand_key, transaction
-from .models import PAYLOAD_FORMAT, Brand, Category, Product, Store, parse_product
+from generator.sources.catalog_related import mark_changed, refresh_related
+from generator.sources.catalog_schema import CatalogError, brand_key, transaction
+from generator.sources.models import PAYLOAD_FORMAT, Brand, Category, Product, Store, parse_product
 
 BATCH = 2000
 DOCUMENT_KEYS = ("data", "product_id", "categories", "stores", "brands")

@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any
 
-from ..textfold import words
-from .catalog_schema import brand_key
-from .models import PAYLOAD_FORMAT, Facets, FacetCount, Product, ProductPage, parse_product
-from .query import ProductQuery
-from .records import IssueSink
+from generator.core.textfold import words
+from generator.sources.catalog_schema import brand_key
+from generator.sources.models import PAYLOAD_FORMAT, Facets, FacetCount, Product, ProductPage, parse_product
+from generator.sources.query import ProductQuery
+from generator.sources.records import IssueSink
 
 WEIGHTS = (10.0, 4.0, 2.0, 1.0)  # name, brand, categories, description
 DISSEMINATE_STORES = 3

@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from .catalog_query import words
+from generator.sources.catalog_query import words
 
 if TYPE_CHECKING:
     import numpy as np

@@ -1,7 +1,7 @@
 """The catalog's SQLite schema and connection: tables, indexes, FTS5, pragmas.
 
 Owns the on-disk layout of a catalog file, as numbered migrations opened
-through `generator.database.connect` (WAL, a busy timeout, a bigger page
+through `generator.core.database.connect` (WAL, a busy timeout, a bigger page
 cache). It must not know about
 ProductQuery, imports or feeds; those modules only read and write the tables
 declared here.
@@ -38,9 +38,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..database import Schema
-from ..database import connect as open_database
-from ..errors import SourceError
+from generator.core.database import Schema
+from generator.core.database import connect as open_database
+from generator.core.errors import SourceError
 
 FTS_COLUMNS = ("name", "brand", "categories", "description")
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import Config
-from .base import ProductSource
-from .cache import CacheMode
-from .catalog import CatalogSource
-from .demo import demo_catalog
-from .records import WarningSink
+from generator.config.schema import Config
+from generator.sources.base import ProductSource
+from generator.sources.cache import CacheMode
+from generator.sources.catalog import CatalogSource
+from generator.sources.demo import demo_catalog
+from generator.sources.records import WarningSink
 
 if TYPE_CHECKING:  # the API client (httpx) loads only for a site that uses it: a catalog build starts sooner
-    from .shopello import ProgressHook, ShopelloSettings
+    from generator.sources.shopello import ProgressHook, ShopelloSettings
 
 
 def catalog_path(config: Config) -> Path:
@@ -40,7 +40,7 @@ def _configured_catalog(config: Config) -> Path | None:
 
 
 def _shopello_settings(config: Config, cache_mode: CacheMode) -> ShopelloSettings:
-    from .shopello import ShopelloSettings
+    from generator.sources.shopello import ShopelloSettings
 
     source = config.source
     return ShopelloSettings(
@@ -74,6 +74,6 @@ def open_source(config: Config, *, cache_mode: CacheMode = CacheMode.NORMAL,
         path = catalog_path(config)
         path.parent.mkdir(parents=True, exist_ok=True)
         return demo_catalog(path, on_warning=on_warning)
-    from .shopello import ShopelloSource
+    from generator.sources.shopello import ShopelloSource
 
     return ShopelloSource(_shopello_settings(config, cache_mode), on_progress=on_progress, on_warning=on_warning)

@@ -69,14 +69,14 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from ..errors import SourceError
-from ..net import APIError, APIStatusError, BlockingClient, Redactor, RetryPolicy
-from .catalog import CatalogSource
-from .catalog_related import refresh_related
-from .catalog_import import delete_products, reduction_of, upsert_categories, upsert_products, upsert_stores
-from .catalog_query import descendants
-from .catalog_schema import transaction
-from .models import Category, PayloadError, Product, Store
+from generator.core.errors import SourceError
+from generator.core.net import APIError, APIStatusError, BlockingClient, Redactor, RetryPolicy
+from generator.sources.catalog import CatalogSource
+from generator.sources.catalog_related import refresh_related
+from generator.sources.catalog_import import delete_products, reduction_of, upsert_categories, upsert_products, upsert_stores
+from generator.sources.catalog_query import descendants
+from generator.sources.catalog_schema import transaction
+from generator.sources.models import Category, PayloadError, Product, Store
 
 DEFAULT_BASE_URL = "https://se.shopelloapi.com"
 ALIASES = {
@@ -224,7 +224,7 @@ def _images(element: ET.Element, f: dict[str, str]) -> dict[str, str]:
 class FeedFetcher:
     """Downloads the control feed and store feeds from `base_url` with the given filters.
 
-    Requests go through `generator.net` (retries on 429, 5xx and transport
+    Requests go through `generator.core.net` (retries on 429, 5xx and transport
     errors); the API key, which is part of every feed URL, shows as
     `<api-key>` in messages."""
 

@@ -12,7 +12,7 @@ the endpoint. `to_api()` writes the API's own shape back, so the catalog can
 serve the loopback test API and widgets can embed products as JSON.
 
 Values are kept as the API sent them (untrusted text); escaping is the
-renderer's job, and URL scheme checks live in `generator.safety`.
+renderer's job, and URL scheme checks live in `generator.core.safety`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import records
-from .records import (DESCRIPTION_CHARS, MAX_ENTRIES, BadValue, FieldReader, IssueSink, PayloadError, RecordError,
+from generator.sources import records
+from generator.sources.records import (DESCRIPTION_CHARS, MAX_ENTRIES, BadValue, FieldReader, IssueSink, PayloadError, RecordError,
                       missing)
 
 IMAGE_SIZES = (160, 220, 320, 440)

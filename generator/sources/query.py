@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from .. import validators
-from ..errors import QueryError, did_you_mean
+from generator.core import validators
+from generator.core.errors import QueryError, did_you_mean
 
 MODES = ("pre", "or", "fill")
 ORDERS = ("ASC", "DESC")
@@ -239,7 +239,7 @@ class ProductQuery:
         return self.key or "(all products)"
 
 
-# What each parameter means, as (type, default, description): for `generator/docs_reference.py`, whose test
+# What each parameter means, as (type, default, description): for `generator/commands/docs_reference.py`, whose test
 # fails when a parameter of ProductQuery has no entry here.
 PARAMETER_DOCS: dict[str, tuple[str, str, str]] = {
     "query": ("string", "none", "Search words, e.g. `lampa` or `golvlampa mässing`. Every word must match "

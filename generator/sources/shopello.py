@@ -3,7 +3,7 @@
 Owns the v1 endpoints and their envelope (`{"status": true, "data": ...}`),
 paging beyond the API page size, dedupe of identical requests, the cache
 flow (fresh hit, offline miss, stale-on-error) and the fetch statistics and
-progress hook. Retries, timeouts and error types come from `generator.net`,
+progress hook. Retries, timeouts and error types come from `generator.core.net`,
 storage from `cache.py`, parsing from `models.py`.
 
 Must not: print, read the environment (the config layer resolves the API
@@ -25,16 +25,16 @@ from typing import Any, TypeVar
 
 import httpx
 
-from .. import __version__
-from ..errors import ConfigError, SourceError
-from .base import FetchStats
-from .cache import CacheMode, OfflineMissError, ResponseCache, request_key
-from ..net import (APIError, AuthError, DecodeError, HTTPClient, NotFoundError, RateLimitedError, RequestError,
+from generator import __version__
+from generator.core.errors import ConfigError, SourceError
+from generator.sources.base import FetchStats
+from generator.sources.cache import CacheMode, OfflineMissError, ResponseCache, request_key
+from generator.core.net import (APIError, AuthError, DecodeError, HTTPClient, NotFoundError, RateLimitedError, RequestError,
                    RetryPolicy, ServerError)
-from .models import (Brand, Category, CategoryNode, PayloadError, PricePoint, Product, ProductPage, Store,
+from generator.sources.models import (Brand, Category, CategoryNode, PayloadError, PricePoint, Product, ProductPage, Store,
                      build_category_tree, parse_product, parse_products)
-from .query import ProductQuery
-from .records import IssueWarnings, WarningSink
+from generator.sources.query import ProductQuery
+from generator.sources.records import IssueWarnings, WarningSink
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from generator.errors import QueryError
+from generator.core.errors import QueryError
 from generator.sources.query import ProductQuery
 from tests.support.loopback import LoopbackServer
 

@@ -1,0 +1,161 @@
+"""Settle every page on every core: fingerprint it, then keep its live output or render it anew.
+
+Fingerprinting and rendering are pure CPU (digests, Jinja, Markdown); one
+Python process uses one core. An incremental build first keeps, in this
+process, every page whose fingerprint matches the last build
+(`keep_unchanged`); the build then prepares the product cards of the pages
+left, and `settle_pages` renders them. Past
+`PARALLEL_MIN` pages, the pages left (all of them in a first or clean build)
+are split into chunks and settled by forked workers, which inherit the whole
+site graph (nothing is pickled on the way in) and put their files into the
+output writer's shadow tree themselves; only (path, fingerprint, changed)
+come back. Each page is settled by exactly the code a single process would
+run, so the bytes are the same.
+
+Output paths are claimed by the parent before any worker starts, so the
+one-owner-per-path rule holds as in a serial build. Where `fork` is not
+available, or the machine has one core, pages render in this process.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from generator.engine.buildstate import Fingerprints
+from generator.content.page import Page
+from generator.core.errors import ShelfpressError
+from generator.core.forked import can_fork, die_with_parent
+from generator.engine.output import OutputWriter
+from generator.render.page import PageRenderer
+
+PARALLEL_MIN = 400
+CHUNK = 64
+
+Progress = Callable[[int, int], None]
+Outcome = tuple[str, str, bool | None]  # (output key, fingerprint, changed on disk; None: kept as it was)
+T = TypeVar("T")
+_job: tuple[Sequence[Page], Sequence[str], PageRenderer, OutputWriter, Fingerprints] | None = None  # set before fork
+
+
+def workers_available() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return cores if can_fork() else 1
+
+
+def _worth_forking(count: int) -> bool:
+    """Whether `count` items of work go to forked workers rather than this process."""
+    return count >= PARALLEL_MIN and workers_available() >= 2
+
+
+def _kept(page: Page, key: str, fingerprints: Fingerprints, writer: OutputWriter) -> Outcome | None:
+    """`page`'s outcome when its live output is carried over as it is; None when it must be rendered."""
+    return (key, fingerprints.of(page, key), None) if fingerprints.unchanged(page, key) and writer.carry(key) else None
+
+
+def _settle(index: int) -> Outcome:
+    """Fingerprint page `index`; keep its live output when the fingerprint matches, else render it."""
+    assert _job is not None
+    pages, keys, renderer, writer, fingerprints = _job
+    page, key = pages[index], keys[index]
+    return _kept(page, key, fingerprints, writer) or (
+        key, fingerprints.of(page, key), writer.files.put(key, renderer.render(page)))
+
+
+def _settle_chunk(bounds: tuple[int, int]) -> list[Outcome] | str:
+    """In a worker: settle pages[start:end]; an error comes back as its message."""
+    try:
+        return [_settle(i) for i in range(*bounds)]
+    except ShelfpressError as exc:
+        return exc.format_message()
+
+
+def _account(outcomes: Iterable[Outcome], writer: OutputWriter, fingerprints: Fingerprints) -> None:
+    for key, fingerprint, changed in outcomes:
+        fingerprints.record(key, fingerprint, rendered=changed is not None)
+        if changed is None:
+            writer.record_kept(key)
+        else:
+            writer.record(key, changed)
+
+
+@dataclass
+class Pending:
+    """The pages left to render after the unchanged ones were kept, with their output keys."""
+
+    pages: list[Page]
+    keys: list[str]
+
+
+def keep_unchanged(pages: Sequence[Page], fingerprints: Fingerprints, writer: OutputWriter) -> Pending:
+    """Claim every page's output path, and keep each page whose fingerprint matches the last build.
+
+    An incremental build keeps most pages: they are fingerprinted here, as forking a big process (a dev
+    server's) for that costs more than the digests. A first or clean build has nothing to compare with:
+    every page is pending, and is fingerprinted where it renders."""
+    keys = [writer.claim(page.output_path, str(page.source or page.url)) for page in pages]
+    if not fingerprints.previous:
+        return Pending(list(pages), keys)
+    pending = Pending([], [])
+    for page, key in zip(pages, keys):
+        kept = _kept(page, key, fingerprints, writer)
+        if kept is None:
+            pending.pages.append(page)
+            pending.keys.append(key)
+        else:
+            _account([kept], writer, fingerprints)
+    return pending
+
+
+def settle_pages(pending: Pending, fingerprints: Fingerprints, renderer: PageRenderer, writer: OutputWriter,
+                 progress: Progress) -> None:
+    """Settle every pending page (`keep_unchanged`): keep it if its fingerprint matches after all, else
+    render and put it, on every core when there are many.
+
+    Raises the first page's error, as a serial build would."""
+    global _job
+    pages = pending.pages
+    _job = (pages, pending.keys, renderer, writer, fingerprints)
+    try:
+        if not _worth_forking(len(pages)):
+            for start in range(0, len(pages), CHUNK):
+                _account((_settle(i) for i in range(start, min(start + CHUNK, len(pages)))), writer, fingerprints)
+                progress(min(start + CHUNK, len(pages)), len(pages))
+            return
+        _settle_in_workers(pages, writer, fingerprints, progress)
+    finally:
+        _job = None
+
+
+def _settle_in_workers(pages: Sequence[Page], writer: OutputWriter, fingerprints: Fingerprints,
+                       progress: Progress) -> None:
+    writer.untracked_writes = True  # until every worker's files are accounted for
+    done = 0
+    for outcome in _in_workers(_settle_chunk, len(pages)):
+        if isinstance(outcome, str):
+            raise ShelfpressError(outcome)
+        _account(outcome, writer, fingerprints)
+        done += len(outcome)
+        progress(done, len(pages))
+    writer.untracked_writes = False
+
+
+def _in_workers(work: Callable[[tuple[int, int]], T], count: int) -> Iterator[T]:
+    """`work` over chunks of range(count) in forked workers, results in order. The job is in a module
+    global set before the fork: the workers inherit it, nothing is pickled on the way in."""
+    chunks = [(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
+    frozen_before = gc.get_freeze_count() > 0  # the build froze its site graph (commands.build); it stays so
+    gc.freeze()  # the collector must not touch (and so copy) the inherited site graph in every worker
+    try:
+        with multiprocessing.get_context("fork").Pool(workers_available(), initializer=die_with_parent) as pool:
+            yield from pool.imap(work, chunks)
+    finally:
+        if not frozen_before:
+            gc.unfreeze()
