@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import subprocess
 import sys
@@ -155,3 +156,18 @@ def test_numpy_is_loaded_only_to_compute_related_products_or_recommendations(tmp
     assert not _numpy_loaded(cli("build", "-q", "-C", str(demo)))  # the demo data re-imported, unchanged
     assert not _numpy_loaded("import generator.affiliate.salesfile, generator.sources.catalog")  # reading files
     assert _numpy_loaded("from generator.affiliate.salesfile.copurchase import count_and_rank")  # the test can fail
+
+
+def test_help_lists_every_command_without_loading_their_dependencies() -> None:
+    """`shelfpress --help` names each lazy group by the line cli.py keeps, which must be the group's own help;
+    it loads no HTTP client, HTML parser, numpy or Jinja (issue 29)."""
+    from generator.cli import LAZY_GROUPS
+
+    for name, (target, line) in LAZY_GROUPS.items():
+        module, attr = target.split(":")
+        assert getattr(importlib.import_module(module), attr).help == line, name
+    code = ("import sys\nfrom generator.cli import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'httpx', 'bs4', 'numpy', 'jinja2', 'markdown'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert "sales-file  Shoptimiza sales file" in out and "revenue     Clicks, revenue" in out
+    assert out.strip().splitlines()[-1] == "[]"

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from generator.config.schema import load_config
-from generator.render.i18n import site_translations
+from generator.config.i18n import site_translations
 from generator.products.widgets.spec import widget_specs
 from tests.sites import BASIC_CONFIG, run, write_site
 

@@ -1,4 +1,4 @@
-"""UI strings (generator/render/i18n.py): the gettext catalogs, plural forms, `[params.strings]` overrides, the
+"""UI strings (generator/config/i18n.py): the gettext catalogs, plural forms, `[params.strings]` overrides, the
 `t()` of older themes, and the extraction check: every string a template asks for is translated in every
 shipped catalog, and the maintainer commands in the module docstring work."""
 
@@ -20,10 +20,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-import generator.render.i18n
+import generator.config.i18n
 from generator.config.schema import load_config
 from generator.core.errors import ConfigError
-from generator.render.i18n import (CATALOGS, LOCALE_DIR, catalog_path, form_categories, legacy_t, read_catalog,
+from generator.config.i18n import (CATALOGS, LOCALE_DIR, catalog_path, form_categories, legacy_t, read_catalog,
                             template_callables, translations)
 from generator.render.environment import make_environment
 from tests.sites import BASIC_CONFIG, fails, write_site
@@ -214,7 +214,7 @@ def test_every_ui_string_is_translated_in_every_catalog(language: str) -> None:
     problems = missing_translations(catalog, package_strings())
     problems += [f"{language}: {msgid!r}: {', '.join(map(str, errors))}" for _, msgid, errors in
                  ((m, m.id, e) for m, e in catalog.check())]
-    assert not problems, "untranslated UI strings; see generator/render/i18n.py for the commands:\n" + "\n".join(problems)
+    assert not problems, "untranslated UI strings; see generator/config/i18n.py for the commands:\n" + "\n".join(problems)
 
 
 def test_the_check_names_the_string_and_the_language() -> None:
@@ -244,7 +244,7 @@ def test_no_package_template_calls_the_old_t() -> None:
 
 def test_the_maintainer_commands_in_the_docstring_work(tmp_path: Path) -> None:
     """Run the documented pybabel commands on a copy of the package: the catalogs come out as shipped."""
-    block = re.search(r"^Maintainers.*?\n\n((?: {4}[^\n]*\n)+)", generator.render.i18n.__doc__ or "", re.M | re.S)
+    block = re.search(r"^Maintainers.*?\n\n((?: {4}[^\n]*\n)+)", generator.config.i18n.__doc__ or "", re.M | re.S)
     assert block, "the module docstring lost its maintainer commands"
     commands = [shlex.split(line) for line in block[1].replace("\\\n", " ").splitlines()]
     assert [c[1] for c in commands] == ["extract", "update"]

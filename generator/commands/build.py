@@ -47,7 +47,8 @@ from generator.products.carry import CarriedData
 from generator.products.recommendations import RecommendationStage, file_signature_text
 from generator.affiliate.signing import make_signer
 from generator.products.stage import StageResult, feed_timestamp, run_stage
-from generator.render.environment import UrlBuilder, check_theme, make_environment, render_template
+from generator.config.themes import check_theme
+from generator.render.environment import UrlBuilder, make_environment, render_template
 from generator.engine.render_pool import keep_unchanged, settle_pages
 from generator.core.console import Reporter
 from generator.publish.search import BUNDLE as SEARCH_BUNDLE

@@ -22,7 +22,8 @@ from generator.engine.output import check_output_dir
 from generator.render.page import PageRenderer
 from generator.products.query_plan import channel_for, page_queries
 from generator.affiliate.signing import unsigned_warning
-from generator.render.environment import check_theme, make_environment
+from generator.config.themes import check_theme
+from generator.render.environment import make_environment
 from generator.publish.search import add_search_page
 from generator.content.site import load_site
 from generator.sources.factory import check_source

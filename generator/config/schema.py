@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from generator.core import validators
 from generator.core.errors import ConfigError, did_you_mean
-from generator.render.i18n import LANGUAGES
+from generator.config.i18n import LANGUAGES
 
 CONFIG_FILE = "shelfpress.toml"
 # People write the country (the Shopello subdomain) where the language belongs.

@@ -22,6 +22,7 @@ from generator.config.schema import Config
 from generator.content.page import Page
 from generator.core.errors import ContentError
 from generator.content.shortcodes import template_name
+from generator.content.template_loader import SiteTemplateLoader
 
 
 def check_closed(pages: Iterable[Page], config: Config) -> None:
@@ -40,8 +41,6 @@ def check_closed(pages: Iterable[Page], config: Config) -> None:
 
 def _inner_readers(config: Config) -> Callable[[str], bool]:
     """A cached test: does the theme chain's template of this shortcode use `inner`?"""
-    from generator.render.environment import SiteTemplateLoader
-
     env = jinja2.Environment(loader=SiteTemplateLoader(config), extensions=["jinja2.ext.do"])
 
     @functools.cache

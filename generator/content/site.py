@@ -23,6 +23,7 @@ from generator.content.containment import SiteFiles
 from generator.content.page import Page, content_files, read_page
 from generator.core.errors import ContentError
 from generator.content.shortcode_closing import check_closed
+from generator.config.themes import theme_dirs
 
 
 @dataclass
@@ -79,8 +80,6 @@ def parent_url(url: str) -> str:
 
 def static_files(config: Config) -> list[tuple[str, Path]]:
     """(output path, source file) for theme static files then site static/, site winning on clashes."""
-    from generator.render.environment import theme_dirs
-
     files = SiteFiles(config.site_dir)
     chosen: dict[str, Path] = {}
     layers = list(reversed(theme_dirs(config, "static"))) + [config.site_dir / "static"]
@@ -95,7 +94,6 @@ def check_read_paths(config: Config, files: SiteFiles) -> None:
 
     (An absolute `source.catalog` is the owner's explicit choice, e.g. a catalog shared by several sites.)
     """
-    from generator.render.environment import theme_dirs
     from generator.config.channelmap import channel_map_path
     from generator.sources.factory import catalog_path
 

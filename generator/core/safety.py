@@ -51,10 +51,6 @@ def _checked_url(text: str) -> str:
     return ""
 
 
-def is_safe_url(value: object) -> bool:
-    return bool(safe_url(value))
-
-
 def plain_text(value: object) -> str:
     """Entities decoded once, tags and comments removed (markupsafe's striptags), whitespace collapsed:
     text to be autoescaped."""

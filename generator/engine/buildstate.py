@@ -46,11 +46,12 @@ from typing import TYPE_CHECKING
 from generator import __version__
 from generator.config.schema import Config
 from generator.content.page import Page, output_path_for, read_page
-from generator.engine.fingerprint import DataDigests, TemplateDigests, digest, file_signature, page_templates
+from generator.core.digest import digest, file_signature
+from generator.engine.fingerprint import DataDigests, TemplateDigests, page_templates
 from generator.content.markup import MarkdownRenderer, Rendered
 from generator.engine.output import OutputWriter, ShadowRecord, shadow_path
 from generator.products.carry import CarriedData, CarryOver, ProductPagesRecord
-from generator.render.environment import theme_dirs
+from generator.config.themes import theme_dirs
 from generator.content.site import ContentListing, Site, parent_url
 
 if TYPE_CHECKING:

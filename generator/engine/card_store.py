@@ -42,7 +42,8 @@ from generator.render.cards import CARD_TEMPLATE, ProductCards
 from generator.config.schema import Config
 from generator.content.page import Page
 from generator.core.database import DatabaseError, Schema, connect
-from generator.engine.fingerprint import DataDigests, TemplateDigests, digest, page_templates
+from generator.core.digest import digest
+from generator.engine.fingerprint import DataDigests, TemplateDigests, page_templates
 from generator.content.lazydata import LazyData
 from generator.products.carry import CarriedData
 from generator.products.views import ProductView

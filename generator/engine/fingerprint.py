@@ -26,10 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
-import os
-from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jinja2
@@ -39,17 +36,8 @@ from generator.render.cards import IMPLIED_TEMPLATES
 from generator.content.page import Page
 from generator.content.lazydata import LazyData
 from generator.products.views import ProductView
+from generator.core.digest import digest
 from generator.sources.models import Product
-
-
-def digest(*parts: str | bytes) -> str:
-    """A digest of `parts`, each ended by a NUL. Text is joined and hashed in one call: a build digests
-    every page five or six times, and one update per part was a third of fingerprinting."""
-    try:
-        data = ("\0".join(parts) + "\0" if parts else "").encode("utf-8", "surrogatepass")  # type: ignore[arg-type]
-    except TypeError:  # bytes among the parts
-        data = b"".join((p if isinstance(p, bytes) else p.encode("utf-8", "surrogatepass")) + b"\0" for p in parts)
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 class DataDigests:
@@ -203,23 +191,3 @@ class TemplateDigests:
 def page_templates(page: Page, template_for: Callable[[Page], str]) -> tuple[str, ...]:
     """The templates `page` renders with: its own and those of its shortcodes."""
     return (template_for(page), *(shortcode.template for shortcode in page.shortcodes))
-
-
-def file_signature(paths: Iterable[Path]) -> list[tuple[str, int, int]]:
-    """(path, mtime_ns, size) of each existing file, sorted; what "did any of these change" compares.
-
-    A symbolic link that leads nowhere counts by the link itself (size -1): a build must not find
-    "nothing changed" when a broken link, which it refuses, was added."""
-    out = []
-    for path in paths:
-        try:
-            stat = os.stat(path)
-        except OSError:
-            try:
-                stat = os.lstat(path)
-            except OSError:
-                continue  # gone since it was listed
-            out.append((str(path), stat.st_mtime_ns, -1))
-            continue
-        out.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return sorted(out)

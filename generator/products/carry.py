@@ -38,12 +38,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.content.page import Page
-from generator.engine.fingerprint import DataDigests, digest
+from generator.core.digest import digest
 from generator.content.site import Site
 from generator.sources.models import Product
+
+if TYPE_CHECKING:
+    from generator.engine.fingerprint import DataDigests
 
 
 class CarriedData(Mapping[str, Any]):

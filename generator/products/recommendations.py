@@ -43,7 +43,7 @@ from generator.core.console import Reporter
 from generator.content.containment import SiteFiles
 from generator.content.page import Page
 from generator.core.errors import ContentError
-from generator.engine.fingerprint import digest, file_signature
+from generator.core.digest import digest, file_signature
 from generator.content.lazydata import LazyData
 from generator.content.site import Site
 from generator.sources.models import Product, ProductPage

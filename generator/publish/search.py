@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from generator.content.page import Page
-from generator.render.i18n import site_translations
+from generator.config.i18n import site_translations
 from generator.engine.output import OutputWriter
 from generator.core.console import Reporter
 from generator.content.site import Site

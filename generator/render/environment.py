@@ -26,10 +26,11 @@ import jinja2
 
 from generator.render.cards import ProductCards
 from generator.config.schema import Config
-from generator.content.containment import BUILTIN_THEMES, SiteFiles
+from generator.config.themes import check_theme, theme_dirs
+from generator.content.template_loader import SiteTemplateLoader
 from generator.core.errors import ConfigError, ContentError
 from generator.render.formatting import Formatter
-from generator.render.i18n import legacy_t, site_translations, template_callables
+from generator.config.i18n import legacy_t, site_translations, template_callables
 from generator.content.navigation import category_menu
 from generator.core.safety import safe_url
 from generator.render.runtime import ShelfpressEnvironment
@@ -37,45 +38,6 @@ from generator.render.structured_data import breadcrumb_ld, item_list_ld, produc
 from generator.render.undefined import undefined_class
 
 TEMPLATE_SUFFIXES = (".html", ".xml", ".txt", ".js", ".json")
-
-
-def theme_dirs(config: Config, sub: str) -> list[Path]:
-    """Existing `sub` (templates or static) folders of the theme chain, highest precedence first."""
-    candidates = [
-        config.site_dir / sub if sub == "templates" else None,
-        config.site_dir / "themes" / config.theme / sub,
-        BUILTIN_THEMES / config.theme / sub,
-        BUILTIN_THEMES / "default" / sub,
-    ]
-    seen: list[Path] = []
-    for path in candidates:
-        if path is not None and path.is_dir() and path.resolve() not in seen:
-            seen.append(path.resolve())
-    return seen
-
-
-def check_theme(config: Config) -> None:
-    known = (config.site_dir / "themes" / config.theme).is_dir() or (BUILTIN_THEMES / config.theme).is_dir()
-    if not known:
-        raise ConfigError(f"theme {config.theme!r} not found in themes/ or the built-in themes; "
-                          f"use \"default\" or add themes/{config.theme}/", file=config.config_file, key="theme")
-
-
-class SiteTemplateLoader(jinja2.FileSystemLoader):
-    """The theme chain's loader, refusing a template whose real path leaves the site (a symbolic link
-    to /etc/passwd must not become a page) and naming a dangling link instead of skipping it."""
-
-    def __init__(self, config: Config) -> None:
-        super().__init__([str(p) for p in theme_dirs(config, "templates")])
-        self.files = SiteFiles(config.site_dir)
-
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
-        pieces = jinja2.loaders.split_template_path(template)
-        found = next((path for folder in self.searchpath
-                      if os.path.lexists(path := os.path.join(folder, *pieces))), None)
-        if found is not None:
-            self.files.check(found)
-        return super().get_source(environment, template)
 
 
 class UrlBuilder:

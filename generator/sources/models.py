@@ -158,10 +158,6 @@ class Product:
     def brand(self) -> str:
         return self.attributes.brand
 
-    @property
-    def image_map(self) -> dict[int, str]:
-        return dict(self.images)
-
     def image(self, size: int = 220) -> str:
         """The image closest to `size` pixels (at least as large when possible)."""
         if not self.images:

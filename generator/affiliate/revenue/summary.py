@@ -56,17 +56,6 @@ def _days(ledger: Ledger, span: tuple[str, str]) -> list[SummaryRow]:
             for day in sorted(set(clicks) | set(sales))]
 
 
-def sales_by(ledger: Ledger, period: Period, column: str) -> list[SummaryRow]:
-    """Shopper sales grouped by `subid`, `commission_status` or `collection_name`."""
-    if column not in ("subid", "commission_status", "collection_name"):
-        raise ValueError(f"cannot group sales by {column!r}")
-    found = ledger.db.execute(
-        f"SELECT {column} AS label, COUNT(*) AS sales, SUM(commission_amount) AS commission FROM sales "
-        "WHERE transaction_date BETWEEN ? AND ? GROUP BY label ORDER BY commission DESC, label",
-        (period.start.isoformat(), period.end.isoformat())).fetchall()
-    return [SummaryRow(row["label"] or "(none)", "", 0, 0.0, row["sales"], row["commission"]) for row in found]
-
-
 def table(rows: Sequence[SummaryRow], first: str) -> str:
     header = (first.upper(), "NAME", "CLICKS", "REVENUE", "SALES", "COMMISSION")
     cells = [(r.label, r.name, str(r.clicks), f"{r.revenue:.2f}", str(r.sales), f"{r.commission:.2f}")

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from generator.affiliate.salesfile.errors import SalesFileError
-from generator.affiliate.salesfile.recommend import Recommendation, RecommendOptions, RecommendReport
+from generator.affiliate.salesfile.recommendation import Recommendation, RecommendOptions, RecommendReport
 
 _PAIR_SHIFT = np.int64(32)
 _CHUNK_ORDERS = 100_000

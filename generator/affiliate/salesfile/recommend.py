@@ -37,44 +37,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core.atomic import atomic_writer
 from generator.affiliate.salesfile.errors import SalesFileError
+from generator.affiliate.salesfile.recommendation import Recommendation, RecommendOptions, RecommendReport
 
 MEASURES = ("cosine", "lift")
-
-
-@dataclass(frozen=True)
-class RecommendOptions:
-    measure: str = "cosine"
-    min_support: int = 3
-    also_bought: int = 10
-    bundle_size: int = 3
-    max_basket: int = 50
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """Recommendations for one product, in the Shoptimiza response shape."""
-
-    key: str
-    also_bought: tuple[str, ...]
-    bought_together: tuple[str, ...]
-
-    def to_json(self) -> str:
-        return json.dumps({"key": self.key, "alsoBought": list(self.also_bought),
-                           "boughtTogether": list(self.bought_together)}, ensure_ascii=False,
-                          separators=(",", ":"))
-
-
-@dataclass(frozen=True)
-class RecommendReport:
-    orders: int
-    products: int
-    pairs: int
-    products_with_recommendations: int
 
 
 def compute_recommendations(sales_file: Path, options: RecommendOptions = RecommendOptions()

@@ -15,14 +15,14 @@ it loads the JSON next to itself. This module does not render templates.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from generator.core.console import Reporter
 from generator.content.page import Page
 from generator.core.errors import BuildError
-from generator.render.i18n import site_translations
-from generator.engine.output import OutputWriter
+from generator.config.i18n import site_translations
 from generator.products.views import ProductView
 from generator.affiliate.signing import Signer
 from generator.content.site import Site
@@ -30,6 +30,9 @@ from generator.sources.models import ProductPage
 from generator.sources.query import ProductQuery
 from generator.products.widgets.payload import preview_numbers, widget_payload
 from generator.products.widgets.spec import WidgetSpec, widget_specs
+
+if TYPE_CHECKING:
+    from generator.engine.output import OutputWriter
 
 SCRIPT = "js/widget.js"
 HIDDEN = {"sitemap": False}
