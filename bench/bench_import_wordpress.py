@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.test_import_wordpress_scale import reader_peak, write_export  # noqa: E402
+from tests.importers.test_import_wordpress_scale import reader_peak, write_export  # noqa: E402
 
 CHILD = """
 import sys, resource

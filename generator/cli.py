@@ -47,7 +47,7 @@ INTERRUPTED = 130  # 128 + SIGINT, as shells and other CLIs report Ctrl+C
 
 # Command groups in their own modules, imported only when used: `shelfpress build` (and every
 # no-change rebuild) never pays for loading the revenue, catalog or sales-file code, and `--help` lists
-# them by the one line kept here (tests/test_cli.py holds it to each group's own help text).
+# them by the one line kept here (tests/commands/test_cli.py holds it to each group's own help text).
 LAZY_GROUPS = {
     "catalog": ("generator.commands.catalog:catalog_group",
                 "The local product catalog (SQLite): import data, inspect it, sync static feeds."),

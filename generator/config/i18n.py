@@ -22,7 +22,7 @@ The .po files are read at run time (parsed once per process, a few milliseconds)
 compiled copy that can fall behind its source. They ship as package data (`generator = ["**/*"]`).
 
 Maintainers, after adding or changing a UI string (from the repository root; the commands are the ones
-tests/test_i18n.py checks against):
+tests/config/test_i18n.py checks against):
 
     .venv/bin/pybabel extract -F generator/assets/locale/babel.cfg -o generator/assets/locale/messages.pot \\
         --no-location --sort-output --project shelfpress --copyright-holder shelfpress generator

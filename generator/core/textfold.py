@@ -5,7 +5,7 @@
 "bebe"). Letters without a decomposition (ø, æ, ß, œ) are kept as they are,
 except in widget `tokens`, which spell them o, ae, ss, oe.
 The widget script (themes/default/static/js/widget.js, `fold`) does the same
-in the browser for context widgets; tests/test_textfold.py runs both on one
+in the browser for context widgets; tests/core/test_textfold.py runs both on one
 table of strings. Change them together.
 
 Must not know where its output is used.

@@ -1,0 +1,181 @@
+"""Product pages carried over from the last build (generator/products/carry.py).
+
+A content edit on a catalog site carries every product page over without making it (no related products
+read, no page data, nothing rendered); a product change makes only the pages that show the product; anything
+else a product page shows that changed makes them all anew; a carried page whose live output is gone is
+made anew; a carried build reports the warnings a full one does. In every case the output equals a clean
+build's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.config.schema import load_config
+from generator.core.console import Reporter
+from generator.commands.build import build
+from generator.affiliate.salesfile.recommend import Recommendation, write_recommendations
+from generator.content.page import Page
+from generator.products.stage import ProductStage
+from generator.products.views import ProductView
+from generator.sources.catalog import CatalogSource
+from generator.sources.models import Product
+from tests.support.products import CATALOG_CONFIG, catalog_site, product
+from tests.support.sites import tree
+from tests.site.test_incremental import (EPOCH, SECRET, TARGET, assert_same_tree, backdate, clean_tree, incremental, lamp,
+                                    make_shop, upsert)
+
+ABOUT = "content/about.md"
+LAMP = f"p/{TARGET}-juno-brass-lamp/index.html"
+RECOMMENDATIONS = "data/recommendations.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setenv("SHOPELLO_SIGNING_SECRET", SECRET)
+
+
+@pytest.fixture
+def related_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times a build read related products (making product pages does, carrying them does not)."""
+    reads: list[int] = []
+    original = CatalogSource.related_many
+
+    async def counting(self: CatalogSource, *args: object, **kwargs: object) -> object:
+        reads.append(1)
+        return await original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CatalogSource, "related_many", counting)
+    return reads
+
+
+def test_a_content_edit_carries_every_product_page_over(tmp_path: Path, related_reads: list[int]) -> None:
+    site = make_shop(tmp_path / "shop")
+    first, _ = incremental(site)
+    assert related_reads == [1]
+
+    (site / ABOUT).write_text("---\ntitle: About\n---\nAbout us, edited.\n")
+    report, rendered = incremental(site)
+    assert related_reads == [1]  # carried: no product page was made
+    assert rendered == ["about/index.html"] and report.details[0] == first.details[0] == "17 product pages"
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
+
+    upsert(site / "products.sqlite", lamp(TARGET, "Juno Brass Lamp", 95, regular=300))  # after a carried build
+    _, rendered = incremental(site)
+    assert LAMP in rendered and len(related_reads) == 3  # this build, and the clean one above
+    assert b"95" in (site / "public" / LAMP).read_bytes()
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean2"))
+
+
+@pytest.fixture
+def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The output paths of the product pages a build made (the others it carried over)."""
+    pages: list[str] = []
+    original = ProductStage._product_page
+
+    def counting(self: ProductStage, view: ProductView, related: tuple[Product, ...]) -> Page:
+        page = original(self, view, related)
+        pages.append(page.output_path)
+        return page
+
+    monkeypatch.setattr(ProductStage, "_product_page", counting)
+    return pages
+
+
+def test_a_product_change_makes_only_the_pages_that_show_the_product(tmp_path: Path, made: list[str]) -> None:
+    site = make_shop(tmp_path / "shop")
+    incremental(site)
+    assert len(made) == 17
+    before = tree(site / "public")
+    made.clear()
+
+    upsert(site / "products.sqlite", lamp(TARGET, "Juno Brass Lamp", 95, regular=300))
+    _, rendered = incremental(site)
+    showing = {path for path in before if path.startswith("p/") and b"Juno Brass Lamp" in before[path]}
+    assert LAMP in made and set(made) == showing and len(made) < 17
+    assert set(made) == {path for path in rendered if path.startswith("p/")}
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
+
+    made.clear()  # with co-purchase data (added to product pages later) the pages are carried as a whole only
+    write_recommendations({"100": Recommendation("100", (str(TARGET),), ())}, site / RECOMMENDATIONS)
+    incremental(site)
+    made.clear()
+    upsert(site / "products.sqlite", lamp(TARGET, "Juno Brass Lamp", 96, regular=300))
+    incremental(site)
+    assert len(made) == 17
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean2"))
+
+
+def test_a_clean_build_records_its_product_pages_for_the_next(tmp_path: Path, made: list[str]) -> None:
+    """`--clean` carries nothing over, yet the build after it can carry its pages (deploys run --clean)."""
+    site = make_shop(tmp_path / "shop")
+    incremental(site)
+    made.clear()
+    _, rendered = incremental(site, clean=True)
+    assert len(made) == 17 and LAMP in rendered
+    made.clear()
+    upsert(site / "products.sqlite", lamp(TARGET, "Juno Brass Lamp", 95, regular=300))
+    incremental(site)
+    assert LAMP in made and len(made) < 17
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
+
+
+def _nav_title(site: Path) -> None:
+    (site / ABOUT).write_text("---\ntitle: About the shop\n---\nAbout us.\n")  # every page's menu shows it
+
+
+def _product_template(site: Path) -> None:
+    theme = Path(__file__).resolve().parents[2] / "generator/assets/themes/default/templates/product.html"
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates/product.html").write_text(theme.read_text().replace("{% block main %}",
+                                                                           "{% block main %}<p>Edited</p>"))
+
+
+def _co_purchase_data(site: Path) -> None:
+    write_recommendations({str(TARGET): Recommendation(str(TARGET), ("201",), ())}, site / RECOMMENDATIONS)
+
+
+@pytest.mark.parametrize("edit", [_nav_title, _product_template, _co_purchase_data])
+def test_what_product_pages_show_changing_makes_them_anew(tmp_path: Path, edit: object,
+                                                          related_reads: list[int]) -> None:
+    site = make_shop(tmp_path / "shop")
+    write_recommendations({str(TARGET): Recommendation(str(TARGET), ("200",), ())}, site / RECOMMENDATIONS)
+    backdate(site)
+    incremental(site)
+    before = (site / "public" / LAMP).read_bytes()
+    edit(site)  # type: ignore[operator]
+    _, rendered = incremental(site)
+    assert len(related_reads) == 2 and LAMP in rendered  # made anew
+    assert (site / "public" / LAMP).read_bytes() != before
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
+
+
+def test_a_carried_page_whose_output_is_gone_is_made_anew(tmp_path: Path) -> None:
+    site = make_shop(tmp_path / "shop")
+    incremental(site)
+    (site / "public" / LAMP).unlink()
+    (site / ABOUT).write_text("---\ntitle: About\n---\nAbout us, edited.\n")
+    report, rendered = incremental(site)
+    assert (site / "public" / LAMP).is_file() and LAMP in rendered and report.warnings == 0
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
+
+
+def test_a_carried_build_reports_what_a_full_build_reports(tmp_path: Path, related_reads: list[int]) -> None:
+    """Products without a safe click URL that only their own pages show (the listing shows one of them) are
+    reported by a build that carries those pages over too."""
+    lamps = [product(300 + i, f"Lamp {i}", 100 + i, url="javascript:alert(1)") for i in range(3)]
+    config = CATALOG_CONFIG + "[categories]\nenabled = false\n[stores]\nenabled = false\n[brands]\nenabled = false\n"
+    site = catalog_site(tmp_path / "shop", lamps, {
+        "content/lamps.md": "---\ntitle: Lamps\nlisting:\n  query: lamp\n  per_page: 1\n  max_pages: 1\n---\n",
+        "content/about.md": "---\ntitle: About\n---\nAbout us.\n"}, config=config)
+    first = Reporter(verbosity=0)
+    build(load_config(site), reporter=first)
+    assert sum("no http(s) click URL" in w for w in first.warnings) == 3
+
+    (site / ABOUT).write_text("---\ntitle: About\n---\nAbout us, edited.\n")
+    carried = Reporter(verbosity=0)
+    build(load_config(site), reporter=carried)
+    assert len(related_reads) == 1 and carried.warnings == first.warnings

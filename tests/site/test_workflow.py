@@ -1,0 +1,137 @@
+"""The GitHub Pages workflow `shelfpress new` writes (and the demo repository's copy of it)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator import __version__
+from generator.commands.new import DEFAULT_SCHEDULE, STARTER
+from tests.support.sites import run
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def load_workflow(site: Path) -> dict[Any, Any]:
+    data = yaml.safe_load((site / ".github/workflows/pages.yml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    return workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on:` key as True
+
+
+def steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+
+def uses(workflow: dict[Any, Any], action: str) -> list[dict[str, Any]]:
+    return [step for step in steps(workflow) if step.get("uses", "").split("@")[0] == action]
+
+
+@pytest.fixture
+def workflow(tmp_path: Path) -> dict[Any, Any]:
+    result = run("new", str(tmp_path / "site"))
+    assert result.exit_code == 0, result.output
+    return load_workflow(tmp_path / "site")
+
+
+def test_triggers_on_push_and_every_six_hours(workflow: dict[Any, Any]) -> None:
+    on = triggers(workflow)
+    assert "push" in on
+    assert on["schedule"] == [{"cron": DEFAULT_SCHEDULE}] and DEFAULT_SCHEDULE == "0 */6 * * *"
+
+
+def test_permissions_for_pages(workflow: dict[Any, Any]) -> None:
+    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+
+
+def test_secrets_by_name_reach_the_build(workflow: dict[Any, Any]) -> None:
+    (build,) = [step for step in steps(workflow) if step.get("run") == "shelfpress build"]
+    assert build["env"] == {"SHOPELLO_API_KEY": "${{ secrets.SHOPELLO_API_KEY }}",
+                            "SHOPELLO_SIGNING_SECRET": "${{ secrets.SHOPELLO_SIGNING_SECRET }}"}
+
+
+def test_product_cache_is_kept_between_runs(workflow: dict[Any, Any]) -> None:
+    (cache,) = uses(workflow, "actions/cache")
+    assert cache["with"]["path"] == ".shelfpress-cache"
+    assert cache["with"]["restore-keys"]  # a new run restores the latest cache even though its key is new
+
+
+def test_official_pages_flow(workflow: dict[Any, Any]) -> None:
+    names = [step.get("uses", step.get("run", "")).split("@")[0]
+             for name, job in workflow["jobs"].items() if name != "keepalive" for step in job["steps"]]
+    order = ["actions/checkout", "actions/setup-python", f'pip install "shelfpress=={__version__}"', "actions/cache",
+             "actions/configure-pages", "shelfpress build", "actions/upload-pages-artifact", "actions/deploy-pages"]
+    assert names == order
+    (upload,) = uses(workflow, "actions/upload-pages-artifact")
+    assert upload["with"]["path"] == "public"
+    assert workflow["jobs"]["deploy"]["needs"] == "build"
+    assert workflow["jobs"]["deploy"]["environment"]["name"] == "github-pages"
+
+
+def test_schedule_is_configurable(tmp_path: Path) -> None:
+    assert run("new", str(tmp_path / "s"), "--schedule", "15 3 * * 1-5").exit_code == 0
+    assert triggers(load_workflow(tmp_path / "s"))["schedule"] == [{"cron": "15 3 * * 1-5"}]
+
+
+@pytest.mark.parametrize(("schedule", "message"), [
+    ("hourly", "five fields"),
+    ("61 * * * *", "minute 61 is out of range 0-59"),
+    ("0 24 * * *", "hour 24 is out of range 0-23"),
+])
+def test_bad_schedule_is_refused(tmp_path: Path, schedule: str, message: str) -> None:
+    result = run("new", str(tmp_path / "s"), "--schedule", schedule)
+    assert result.exit_code == 1 and message in result.output
+    assert not (tmp_path / "s").exists()
+
+
+def test_demo_repository_runs_the_same_workflow_on_its_own_checkout() -> None:
+    starter = (STARTER / "dot-github/workflows/pages.yml").read_text()
+    demo = (REPO / ".github/workflows/pages.yml").read_text()
+    pinned = ('      # The shelfpress that wrote this file. To try a development version instead:\n'
+              '      #   pip install "shelfpress @ git+https://github.com/OWNER/shelfpress@main"\n'
+              '      - run: pip install "shelfpress==0.0.0"\n')
+    assert pinned in starter
+    assert demo == starter.replace(pinned, "      - run: pip install .   # the demo site builds with this checkout of shelfpress\n")
+
+
+def test_the_shelfpress_that_wrote_the_workflow_is_pinned(workflow: dict[Any, Any]) -> None:
+    assert f'pip install "shelfpress=={__version__}"' in [step.get("run") for step in steps(workflow)]
+
+
+def test_a_schedule_that_github_would_pause_warns_or_commits(workflow: dict[Any, Any]) -> None:
+    keepalive = workflow["jobs"]["keepalive"]
+    assert keepalive["if"] == "github.event_name == 'schedule'"
+    assert keepalive["permissions"] == {"contents": "write"}
+    (script,) = [step["run"] for step in keepalive["steps"] if "run" in step]
+    assert '-lt 50' in script and "::warning::" in script and "git commit --allow-empty" in script
+    assert keepalive["steps"][1]["env"] == {"KEEPALIVE": "${{ vars.SHELFPRESS_KEEPALIVE }}"}
+
+
+@pytest.mark.parametrize(("days", "keepalive", "warned", "committed"), [
+    (10, "", False, False), (55, "", True, False), (55, "commit", False, True)])
+def test_keepalive_script(tmp_path: Path, workflow: dict[Any, Any], days: int, keepalive: str, warned: bool,
+                          committed: bool) -> None:
+    (script,) = [step["run"] for step in workflow["jobs"]["keepalive"]["steps"] if "run" in step]
+    remote, repo = tmp_path / "remote.git", tmp_path / "repo"
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    subprocess.run(["git", "clone", "-q", str(remote), str(repo)], check=True, capture_output=True)
+    when = f"{int(time.time()) - days * 86400} +0000"
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "old"], cwd=repo, check=True,
+                   env={**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when})
+    subprocess.run(["git", "push", "-q", "origin", "HEAD"], cwd=repo, check=True, capture_output=True)
+    out = subprocess.run(["bash", "-e", "-c", script], cwd=repo, capture_output=True, text=True,
+                         env={**os.environ, "KEEPALIVE": keepalive})
+    assert out.returncode == 0, out.stderr
+    assert ("::warning::No commit for 55 days" in out.stdout) is warned
+    log = subprocess.run(["git", "log", "--format=%s", "HEAD"], cwd=remote, capture_output=True, text=True).stdout
+    assert ("Keep the scheduled price refresh alive" in log) is committed

@@ -1,0 +1,234 @@
+"""Tests for generator/sources/catalog*.py: the query cases, imports, the source API, the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.commands.catalog import catalog_group
+from generator.core.errors import ShelfpressError
+from generator.sources.catalog import CatalogSource
+from generator.sources.catalog_import import upsert_products
+from generator.sources.catalog_query import disseminate
+from generator.sources.catalog_schema import transaction
+from generator.sources.demo import demo_catalog
+from generator.sources.models import Product
+from generator.sources.query import ProductQuery
+from tests.support.catalog_cases import ALL_PRODUCTS, CASES, FIXTURES, build_test_catalog
+
+DEMO_DATA = Path(__file__).resolve().parents[2] / "generator" / "assets" / "data"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> CatalogSource:
+    source = build_test_catalog(tmp_path_factory.mktemp("catalog") / "catalog.sqlite")
+    yield source
+    source.close()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_query_case(catalog: CatalogSource, case) -> None:
+    case.expect.verify(asyncio.run(catalog.products(case.query)))
+
+
+def test_cases_cover_every_parameter() -> None:
+    used = {name for case in CASES for name, value in vars(case.query).items()
+            if value not in (None, False, (), 0) and not (hasattr(value, "include") and not value)}
+    assert used >= set(ProductQuery.parameter_names())
+    assert len(CASES) >= 30
+
+
+def test_output_is_deterministic(tmp_path: Path) -> None:
+    first = build_test_catalog(tmp_path / "a.sqlite")
+    second = build_test_catalog(tmp_path / "b.sqlite")
+    for case in CASES:
+        assert first.search(case.query) == second.search(case.query), case.id
+
+
+def test_reimport_is_idempotent(tmp_path: Path, catalog: CatalogSource) -> None:
+    source = build_test_catalog(tmp_path / "c.sqlite")
+    before = source.counts()
+    source.import_files([FIXTURES / "extra-products.jsonl", DEMO_DATA / "demo-products.jsonl"])
+    assert source.counts() == before
+    assert before["products"] == ALL_PRODUCTS
+
+
+def test_product_round_trips_as_sent(catalog: CatalogSource) -> None:
+    raw = json.loads((DEMO_DATA / "demo-products.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    product = asyncio.run(catalog.product(raw["product_id"]))
+    assert product is not None and product.description == raw["description"]  # "&nbsp;" kept as sent
+    assert product.to_api()["images"] == raw["images"]
+    assert asyncio.run(catalog.product(1)) is None
+
+
+def test_only_new_or_renamed_products_queue_related_lists(tmp_path: Path) -> None:
+    """Related lists depend on names alone: re-importing the same products (the demo site does on every
+    build) recomputes nothing, so numpy is not even loaded; a renamed product is recomputed."""
+    with demo_catalog(tmp_path / "demo.sqlite") as source:
+        products = [asyncio.run(source.product(pid)) for pid in (95639730, 62554750)]
+        assert all(products)
+        assert source.conn.execute("SELECT COUNT(*) FROM related_dirty").fetchone() == (0,)
+        with transaction(source.conn):
+            upsert_products(source.conn, products)
+            assert source.conn.execute("SELECT COUNT(*) FROM related_dirty").fetchone() == (0,)
+            renamed = Product.from_api({**products[0].to_api(), "name": "Soho taklampa, svart"})
+            upsert_products(source.conn, [renamed, products[1]])
+            assert source.conn.execute("SELECT product_id FROM related_dirty").fetchall() == [(95639730,)]
+
+
+def test_entities_are_not_search_words(catalog: CatalogSource) -> None:
+    assert catalog.search(ProductQuery(query="nbsp")).products == ()
+
+
+def test_related_products_share_name_words(catalog: CatalogSource) -> None:
+    related = asyncio.run(catalog.related_products(95639730))  # Soho pendel, orange
+    ids = [p.product_id for p in related]
+    assert 95639730 not in ids
+    assert set(ids[:2]) == {62554750, 194535682}  # the other "... pendel, orange"
+    assert asyncio.run(catalog.related_products(1)) == []
+
+
+def test_categories_tree_stores_brands(catalog: CatalogSource) -> None:
+    tree = asyncio.run(catalog.category_tree())
+    by_name = {node.category.name: node for node in tree}
+    assert {c.category.name for c in by_name["Belysning"].children} >= {"Taklampor", "Bordslampor", "Golvlampor"}
+    walked = [node.category.name for node, _ in by_name["Övrigt bygg & trädgård"].walk()]
+    assert "Dörrar" in walked
+    (below,) = asyncio.run(catalog.category_tree(14))
+    assert below.category.category_id == 14
+    assert {n.category.category_id for n in below.children} == {422, 432, 435, 436}
+    assert asyncio.run(catalog.category_tree(999999)) == []
+    assert asyncio.run(catalog.category(432)).parent_id == 14
+    stores = asyncio.run(catalog.stores())
+    assert {s.store_id for s in stores} >= {51, 113, 859, 2001}
+    assert asyncio.run(catalog.store(51)).name == "RUM21"
+    brands = {b.name: b.brand_id for b in asyncio.run(catalog.brands())}
+    assert brands["Kartell"] == 294545237  # the API's id, from the response's extra.brands
+    assert "Swedoor" in brands and "" not in brands
+    assert asyncio.run(catalog.price_history(62559094)) == []
+
+
+def test_fetch_many_deduplicates(catalog: CatalogSource) -> None:
+    queries = [ProductQuery(category_id="1,3"), ProductQuery(category_id=[3, 1]), ProductQuery(limit=1)]
+    before = catalog.stats.requests
+    answers = asyncio.run(catalog.fetch_many(queries))
+    assert len(answers) == 2 and catalog.stats.requests - before == 2
+
+
+def test_disseminate_is_lazy_and_stable() -> None:
+    rows = [(1, 10), (2, 10), (3, 20), (4, 20), (5, 30), (6, 10)]
+    assert [pid for pid, _ in disseminate(rows)] == [1, 3, 5, 2, 4, 6]
+    assert [pid for pid, _ in disseminate([(1, 10), (2, 10)])] == [1, 2]
+
+
+def test_demo_catalog_is_fast_and_offline(tmp_path: Path) -> None:
+    import time
+
+    start = time.perf_counter()
+    with demo_catalog(tmp_path / "demo.sqlite") as source:
+        assert time.perf_counter() - start < 2
+        assert source.counts()["products"] == 32
+        assert source.search(ProductQuery(query="lampa", category_id=14)).products
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"product_id": 1, "name": "a", "price": {"price": 1}}\n{oops\n', ":2: invalid JSON"),
+    ("[1, 2]", "product: expected an object"),
+    ('{"data": 5}', '"data" must be a list'),
+])
+def test_import_errors_name_file_and_line(tmp_path: Path, content: str, message: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    with CatalogSource(tmp_path / "c.sqlite") as source:
+        with pytest.raises(ShelfpressError) as info:
+            source.import_files([bad])
+        assert message in info.value.format_message() and str(bad) in info.value.format_message()
+        assert source.counts()["products"] == 0  # the whole file was rolled back
+
+
+def test_import_drops_hostile_products_with_warnings_naming_file_line_id_and_field(tmp_path: Path) -> None:
+    lines = [{"product_id": 1, "name": "Lampa", "price": {"price": 10}},
+             {"product_id": 2, "name": "Dyr", "price": {"price": "1e400"}},
+             {"product_id": 3, "name": {"sv": "Objekt"}, "price": {"price": 10}},
+             {"product_id": 4, "name": "Utan bild", "price": {"price": 10}, "images": {"160": ["x"]}},
+             {"name": "no id", "price": {"price": 10}}]
+    data = tmp_path / "hostile.jsonl"
+    data.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    with CatalogSource(tmp_path / "c.sqlite") as source:
+        report = source.import_files([data])
+        assert source.counts()["products"] == 2
+    assert report.summary().endswith("(3 products dropped for bad data)")
+    assert report.warnings == [
+        f"{data}:2: product 2: price.price: '1e400' is not a finite number; product dropped",
+        f"{data}:3: product 3: name: expected text, got dict {{'sv': 'Objekt'}}; product dropped",
+        f"{data}:4: product 4: images.160: expected text, got list ['x']; field ignored",
+        f"{data}:5: product ?: product_id: missing; product dropped",
+    ]
+    result = CliRunner().invoke(catalog_group, ["import", "--catalog", str(tmp_path / "cli.sqlite"), str(data)])
+    assert result.exit_code == 0 and "WARNING: " + report.warnings[0] in result.output
+
+
+def test_a_hostile_catalog_row_is_dropped_when_loaded(tmp_path: Path) -> None:
+    """Rows written before validation existed (or by hand) pass the same parser as API data."""
+    warnings: list[str] = []
+    with CatalogSource(tmp_path / "c.sqlite", on_warning=lambda message, kind: warnings.append(message)) as source:
+        source.import_files([FIXTURES / "extra-products.jsonl"])
+        (pid,) = source.conn.execute("SELECT product_id FROM products ORDER BY product_id LIMIT 1").fetchone()
+        payload = json.loads(source.conn.execute("SELECT payload FROM products WHERE product_id = ?",
+                                                 (pid,)).fetchone()[0])
+        payload["price"]["price"] = float("nan")
+        source.conn.execute("UPDATE products SET payload = ? WHERE product_id = ?", (json.dumps(payload), pid))
+        assert asyncio.run(source.product(pid)) is None
+        assert pid not in [p.product_id for p in source.search(ProductQuery(limit=None)).products]
+    assert warnings == [f"product {pid}: price.price: nan is not a finite number; product dropped"]
+
+
+def test_rows_the_catalog_wrote_load_as_checked_and_hand_written_rows_are_validated(tmp_path: Path) -> None:
+    """Imported rows skip validation (they were validated on the way in) and bring a digest of their payload;
+    a row inserted or edited by hand is validated, whatever it claims."""
+    with CatalogSource(tmp_path / "c.sqlite") as source:
+        source.import_files([FIXTURES / "extra-products.jsonl"])
+        first, second = (row[0] for row in source.conn.execute(
+            "SELECT product_id FROM products ORDER BY product_id LIMIT 2"))
+        loaded = asyncio.run(source.product(first))
+        assert loaded is not None and loaded.digest
+        payload = json.loads(source.conn.execute("SELECT payload FROM products WHERE product_id = ?",
+                                                 (first,)).fetchone()[0])
+        payload["description"] = "x" * 20_000
+        source.conn.execute("UPDATE products SET payload = ? WHERE product_id = ?", (json.dumps(payload), first))
+        payload["product_id"] = 424242
+        source.conn.execute("INSERT INTO products (product_id, name, payload) VALUES (424242, 'n', ?)",
+                            (json.dumps(payload),))
+        for pid in (first, 424242):
+            edited = asyncio.run(source.product(pid))
+            assert edited is not None and edited.digest == ""
+            assert len(edited.description) < 20_000  # validation cut it to the documented length
+        assert asyncio.run(source.product(second)).digest not in ("", loaded.digest)
+
+
+def test_not_a_catalog_file(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.sqlite"
+    bogus.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(ShelfpressError, match="bogus.sqlite"):
+        CatalogSource(bogus)
+
+
+def test_cli_import_stats_search(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = str(tmp_path / "cli.sqlite")
+    result = runner.invoke(catalog_group, ["import", "--catalog", db, str(DEMO_DATA / "demo-taxonomy.json"),
+                                           str(DEMO_DATA / "demo-products.jsonl")])
+    assert result.exit_code == 0 and "32 products" in result.output
+    result = runner.invoke(catalog_group, ["stats", "--catalog", db])
+    assert "products" in result.output and "32" in result.output
+    result = runner.invoke(catalog_group, ["search", "--catalog", db, "lampa", "--category", "14", "--limit", "3"])
+    lines = result.output.splitlines()
+    assert result.exit_code == 0 and lines[0].split() == ["ID", "PRICE", "STORE", "BRAND", "NAME"]
+    assert len(lines) == 5 and lines[-1] == "3 of 9 products"
+    assert lines[1].index("SEK") == lines[2].index("SEK") or lines[0].index("STORE") == lines[1].index("Magasin")
+    result = runner.invoke(catalog_group, ["import", "--catalog", db, str(tmp_path / "missing.json")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
