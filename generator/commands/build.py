@@ -54,7 +54,7 @@ from generator.core.console import Reporter
 from generator.publish.search import BUNDLE as SEARCH_BUNDLE
 from generator.publish.search import Cancelled, add_search_page, write_search_index
 from generator.publish.secretguard import SecretGuard
-from generator.publish.seo import robots, sitemap
+from generator.publish.seo import robots, sitemaps
 from generator.content.site import Site, load_site
 from generator.sources.base import ProductSource
 from generator.sources.cache import CacheMode
@@ -350,7 +350,8 @@ def _write_static(site: Site, writer: OutputWriter) -> None:
 
 def _write_site_files(site: Site, env: jinja2.Environment, writer: OutputWriter) -> None:
     urls = UrlBuilder(site.config)
-    writer.write("sitemap.xml", sitemap(site.pages, urls), "sitemap")
+    for path, data in sitemaps(site.pages, urls).items():
+        writer.write(path, data, "sitemap")
     if not writer.claimed("robots.txt"):
         writer.write("robots.txt", robots(urls), "robots.txt")
     not_found = Page(url="/404.html", kind="404", title="Page not found")
