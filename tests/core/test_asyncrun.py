@@ -16,7 +16,7 @@ def test_nothing_else_calls_asyncio_run() -> None:
                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
                if isinstance(node, ast.Attribute) and node.attr == "run"
                and isinstance(node.value, ast.Name) and node.value.id == "asyncio"}
-    assert callers <= {"asyncrun.py"}
+    assert callers <= {"core/asyncrun.py"}
 
 
 async def _loop_id() -> int:
