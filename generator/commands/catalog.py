@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from generator.config.schema import load_config
+from generator.config.schema import CONFIG_FILE, load_config
 from generator.core.console import Reporter
 from generator.core.errors import ConfigError
 from generator.sources.catalog import CatalogSource
@@ -61,6 +61,15 @@ def open_catalog(site_dir: Path, catalog_path: Path | None, *, writing: bool) ->
                           "into your own catalog, or pass --catalog FILE")
     path.parent.mkdir(parents=True, exist_ok=True)
     return demo_catalog(path), path
+
+
+def _network_limits(site_dir: Path) -> dict[str, Any]:
+    """The site's `[source] request_deadline` and `max_response_size` for the feed requests; the defaults
+    when `--catalog` names a file outside any site."""
+    if not (site_dir / CONFIG_FILE).is_file():
+        return {}
+    source = load_config(site_dir).source
+    return {"deadline": source.request_deadline, "max_body": source.max_response_size}
 
 
 def counts_line(counts: dict[str, int]) -> str:
@@ -152,7 +161,8 @@ def sync_feeds_command(site_dir: Path, catalog_path: Path | None, api_key: str, 
                        exclude: tuple[int, ...], force: bool) -> None:
     """Import the static feeds of the stores whose date changed since the last sync."""
     source, _ = open_catalog(site_dir, catalog_path, writing=True)
-    fetcher = FeedFetcher(api_key, base_url, with_reduction=with_reduction, exclude_categories=exclude)
+    fetcher = FeedFetcher(api_key, base_url, with_reduction=with_reduction, exclude_categories=exclude,
+                          **_network_limits(site_dir))
     try:
         with source:
             report = sync_feeds(source, fetcher, force=force)

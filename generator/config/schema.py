@@ -109,6 +109,12 @@ class SourceConfig:
                            convert=_env_name)
     concurrency: int = opt(8, "Requests in flight at once.", minimum=1)
     timeout: float = opt(10.0, "Seconds before a request times out.", minimum=0)
+    request_deadline: float = opt(60.0, "Seconds one request may take in all, from connecting to its last byte, "
+                                  "retries and their waits included: a server that answers slowly, a byte at a "
+                                  "time, is cut off and the request fails.", minimum=1)
+    max_response_size: int = opt(64 * 1024 * 1024, "Largest answer accepted, counted after decompression "
+                                 "(\"64MB\"): a bigger one fails the request as soon as it passes the limit, "
+                                 "never filling memory.", convert=_byte_size)
     retries: int = opt(3, "Retries for 429/5xx/connection errors.", minimum=0)
     cache_ttl: int = opt(6 * 3600, "How long fetched product data stays fresh (\"6h\").", convert=_duration)
     cache_dir: str = opt(".shelfpress-cache", "Where fetched responses are cached (relative to the site).")

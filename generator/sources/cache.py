@@ -92,8 +92,15 @@ class ResponseCache:
         return found
 
     def store(self, key: str, body: Any) -> None:
+        """Store the body as the API sent it. Text no encoding can write (a lone surrogate, which records.py
+        replaces when it reads the products) is kept as a JSON escape, so storing never fails on it."""
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = json.dumps(body, separators=(",", ":"))
         self._db.execute("INSERT OR REPLACE INTO responses (key, body, stored_at) VALUES (?, ?, ?)",
-                         (key, json.dumps(body, ensure_ascii=False, separators=(",", ":")), time.time()))
+                         (key, text, time.time()))
 
     def close(self) -> None:
         self._db.close()

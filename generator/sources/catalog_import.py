@@ -29,9 +29,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from generator.core.jsondepth import loads_json
 from generator.sources.catalog_related import mark_changed, refresh_related
 from generator.sources.catalog_schema import CatalogError, brand_key, transaction
 from generator.sources.models import PAYLOAD_FORMAT, Brand, Category, Product, Store, parse_product
+from generator.sources.records import clean_text
 
 BATCH = 2000
 DOCUMENT_KEYS = ("data", "product_id", "categories", "stores", "brands")
@@ -235,7 +237,7 @@ def _is_json_lines(path: Path) -> bool:
         for line in handle:
             if line.strip():
                 try:
-                    json.loads(line)
+                    loads_json(line)
                 except ValueError:
                     return False
                 return bool(handle.readline().strip()) or path.suffix in (".jsonl", ".ndjson")
@@ -244,10 +246,12 @@ def _is_json_lines(path: Path) -> bool:
 
 def _load_json(path: Path, text: str) -> Any:
     try:
-        return json.loads(text)
+        return loads_json(text)
     except json.JSONDecodeError as exc:
         raise CatalogError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg}); "
                            "fix the file or export it again") from None
+    except ValueError as exc:  # nested too deep (`generator.core.jsondepth`)
+        raise CatalogError(f"{path}: invalid JSON ({exc}); fix the file or export it again") from None
 
 
 def _json_lines(path: Path, handle: Iterable[str], report: ImportReport) -> Iterator[Product]:
@@ -255,9 +259,10 @@ def _json_lines(path: Path, handle: Iterable[str], report: ImportReport) -> Iter
         if not line.strip():
             continue
         try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CatalogError(f"{path}:{number}: invalid JSON ({exc.msg}); "
+            raw = loads_json(line)
+        except ValueError as exc:
+            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise CatalogError(f"{path}:{number}: invalid JSON ({detail}); "
                                "each line must be one product object") from None
         yield from _product(raw, path, number, report)
 
@@ -298,13 +303,13 @@ def _import_extra(conn: sqlite3.Connection, path: Path, extra: Any, report: Impo
         return
     brands = extra.get("brands")
     if isinstance(brands, Mapping):
-        found = [Brand(_id(b.get("attribute_value_id"), path, "extra.brands"), str(b.get("value") or ""))
+        found = [Brand(_id(b.get("attribute_value_id"), path, "extra.brands"), _text(b.get("value")))
                  for b in brands.values() if isinstance(b, Mapping)]
         upsert_brands(conn, found)
         report.brand_keys.update(brand_key(b.name) for b in found if b.name.strip())
     stores = extra.get("stores")
     if isinstance(stores, Mapping):
-        found_stores = [Store(_id(s.get("id"), path, "extra.stores"), str(s.get("name") or ""))
+        found_stores = [Store(_id(s.get("id"), path, "extra.stores"), _text(s.get("name")))
                         for s in stores.values() if isinstance(s, Mapping)]
         upsert_stores(conn, found_stores)
         report.store_ids.update(s.store_id for s in found_stores)
@@ -314,13 +319,13 @@ def _import_taxonomy(conn: sqlite3.Connection, path: Path, doc: Mapping[str, Any
     for key in ("categories", "stores", "brands"):
         if key in doc and not isinstance(doc[key], list):
             raise CatalogError(f"{path}: \"{key}\" must be a list")
-    categories = [Category(_id(c.get("category_id"), path, "categories"), str(c.get("name") or "").strip(),
+    categories = [Category(_id(c.get("category_id"), path, "categories"), _text(c.get("name")).strip(),
                            None if c.get("parent_id") in (None, "", 0) else _id(c["parent_id"], path, "categories"))
                   for c in _objects(doc.get("categories"), path, "categories")]
-    stores = [Store(_id(s.get("store_id"), path, "stores"), str(s.get("name") or ""), str(s.get("url") or ""),
-                    str(s.get("logo") or ""))
+    stores = [Store(_id(s.get("store_id"), path, "stores"), _text(s.get("name")), _text(s.get("url")),
+                    _text(s.get("logo")))
               for s in _objects(doc.get("stores"), path, "stores")]
-    brands = [Brand(_id(b.get("brand_id"), path, "brands"), str(b.get("name") or ""))
+    brands = [Brand(_id(b.get("brand_id"), path, "brands"), _text(b.get("name")))
               for b in _objects(doc.get("brands"), path, "brands")]
     upsert_categories(conn, categories)
     upsert_stores(conn, stores)
@@ -328,6 +333,11 @@ def _import_taxonomy(conn: sqlite3.Connection, path: Path, doc: Mapping[str, Any
     report.category_ids.update(c.category_id for c in categories)
     report.store_ids.update(s.store_id for s in stores)
     report.brand_keys.update(brand_key(b.name) for b in brands if b.name.strip())
+
+
+def _text(value: Any) -> str:
+    """A taxonomy name or URL from an import file, cleaned as product text is (`records.clean_text`)."""
+    return clean_text(str(value or ""))
 
 
 def _objects(items: Any, path: Path, key: str) -> Iterator[Mapping[str, Any]]:

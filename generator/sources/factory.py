@@ -49,6 +49,8 @@ def _shopello_settings(config: Config, cache_mode: CacheMode) -> ShopelloSetting
         base_url=source.api_base or None,
         concurrency=source.concurrency,
         read_timeout=source.timeout,
+        deadline=source.request_deadline,
+        max_body=source.max_response_size,
         retries=source.retries,
         cache_path=config.site_dir / source.cache_dir / "shopello.sqlite",
         cache_ttl=source.cache_ttl,

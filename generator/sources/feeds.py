@@ -70,7 +70,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from generator.core.errors import SourceError
-from generator.core.net import APIError, APIStatusError, BlockingClient, Redactor, RetryPolicy
+from generator.core.net import (DEFAULT_DEADLINE, DEFAULT_MAX_BODY, APIError, APIStatusError, BlockingClient, Redactor,
+                   RedirectError, ResponseTooLargeError, RetryPolicy)
 from generator.sources.catalog import CatalogSource
 from generator.sources.catalog_related import refresh_related
 from generator.sources.catalog_import import delete_products, reduction_of, upsert_categories, upsert_products, upsert_stores
@@ -225,12 +226,14 @@ class FeedFetcher:
     """Downloads the control feed and store feeds from `base_url` with the given filters.
 
     Requests go through `generator.core.net` (retries on 429, 5xx and transport
-    errors); the API key, which is part of every feed URL, shows as
-    `<api-key>` in messages."""
+    errors, the request deadline and the size cap, `deadline` and `max_body`);
+    the API key, which is part of every feed URL, shows as `<api-key>` in
+    messages and never follows a redirect to another host."""
 
     def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, *, with_reduction: bool = False,
                  exclude_categories: Sequence[int] = (), timeout: float = 60.0,
-                 retry: RetryPolicy = RetryPolicy()) -> None:
+                 retry: RetryPolicy = RetryPolicy(), deadline: float = DEFAULT_DEADLINE,
+                 max_body: int = DEFAULT_MAX_BODY) -> None:
         if not api_key:
             raise FeedError("static feeds need an API key; set SHOPELLO_API_KEY or pass --api-key")
         self.api_key = api_key
@@ -239,7 +242,8 @@ class FeedFetcher:
         self.exclude_categories = tuple(sorted({abs(int(c)) for c in exclude_categories}))
         self.redact = Redactor(shown_as={api_key: "<api-key>"})
         self.client = BlockingClient(service="Shopello feeds", redactor=self.redact, timeout=timeout, retry=retry,
-                                     max_in_flight=1, headers={"Accept-Encoding": "gzip"})
+                                     max_in_flight=1, headers={"Accept-Encoding": "gzip"}, deadline=deadline,
+                                     max_body=max_body)
 
     def control_url(self) -> tuple[str, dict[str, str]]:
         return f"{self.base_url}/feeds/{self.api_key}.xml", self._params(store=False)
@@ -259,6 +263,8 @@ class FeedFetcher:
             response = self.client.send("GET", url, params=params, endpoint=shown)
         except APIStatusError as exc:
             raise FeedError(f"{shown}: HTTP {exc.status}; is static feed access enabled for this API key?") from None
+        except (RedirectError, ResponseTooLargeError) as exc:
+            raise FeedError(f"{shown}: {exc.bare_message}") from None
         except APIError as exc:
             kind = getattr(exc, "kind", "") or type(exc).__name__
             raise FeedError(f"{shown}: {kind}; check the network and --base-url") from None

@@ -65,7 +65,8 @@ def _float(value: Any, where: str, default: float = 0.0) -> float:
 
 
 def _str(value: Any) -> str:
-    return "" if value is None else str(value)
+    """Text of a taxonomy entry (category, store, brand, facet): cleaned as product text is, not cut."""
+    return "" if value is None else records.clean_text(str(value))
 
 
 @dataclass(frozen=True)

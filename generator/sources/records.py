@@ -8,8 +8,12 @@ from here. The rules, so a hostile record can neither break a page nor fail a bu
   most MAX_PRICE (ten million in the shop's currency: no consumer product costs more, while Babel
   and the JSON on every page still handle it exactly). A regular price may be 0 ("no sale").
 - Text is a string or a plain number; an object, list or boolean is the wrong type (it would show
-  as Python's repr). Lone surrogates become U+FFFD, control characters other than tab and newline
-  are removed, and text is cut to a limit below (with "…", never inside an HTML entity).
+  as Python's repr). What no file can hold becomes U+FFFD: lone surrogates (no encoding can write
+  them) and noncharacters (U+FFFE and U+FFFF are not allowed in XML 1.0, and HTML calls any of them a
+  parse error); control characters other than tab and newline (C0, DEL and C1) are removed
+  (`clean_text`). Text is cut to a limit below (with "…", never inside an HTML entity).
+  Names that are not product fields (categories, stores, brands) are cleaned by `clean_text` too,
+  so the cache, the HTML, the JSON and the XML (deals.xml, the sitemap) always encode.
 - Ids are whole numbers from 1 to MAX_ID (SQLite's integer range).
 
 A bad value drops the field (it takes its empty default) or, for what a product cannot do without
@@ -41,8 +45,11 @@ FIELD = "field"
 
 T = TypeVar("T")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Lone surrogates (no encoding can write them) and the noncharacters: U+FFFE and U+FFFF are not allowed in
+# XML 1.0, and HTML counts every noncharacter as a parse error.
+_UNWRITABLE = re.compile("[\ud800-\udfff\ufdd0-\ufdef" + "".join(
+    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)) + "]")
 _PARTIAL_ENTITY = re.compile(r"&#?\w*$")
 
 
@@ -165,6 +172,11 @@ def percent(value: Any) -> float:
     return result
 
 
+def clean_text(value: str) -> str:
+    """`value` with what no output file can hold replaced (U+FFFD) and control characters removed."""
+    return _CONTROL.sub("", _UNWRITABLE.sub("\ufffd", value))
+
+
 def text(value: Any, limit: int = TEXT_CHARS) -> str:
     """Clean text cut to `limit` characters; a plain number counts as text ("1984")."""
     if value is None:
@@ -173,7 +185,7 @@ def text(value: Any, limit: int = TEXT_CHARS) -> str:
         raise BadValue(f"expected text, got {type(value).__name__} {_show(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise BadValue(f"expected text, got {_show(value)}")
-    cleaned = _CONTROL.sub("", _SURROGATE.sub("\ufffd", str(value))).strip()
+    cleaned = clean_text(str(value)).strip()
     if len(cleaned) <= limit:
         return cleaned
     return _PARTIAL_ENTITY.sub("", cleaned[:limit - 1]).rstrip() + "…"

@@ -29,8 +29,8 @@ from generator import __version__
 from generator.core.errors import ConfigError, SourceError
 from generator.sources.base import FetchStats
 from generator.sources.cache import CacheMode, OfflineMissError, ResponseCache, request_key
-from generator.core.net import (APIError, AuthError, DecodeError, HTTPClient, NotFoundError, RateLimitedError, RequestError,
-                   RetryPolicy, ServerError)
+from generator.core.net import (DEFAULT_DEADLINE, DEFAULT_MAX_BODY, APIError, AuthError, DecodeError, HTTPClient, NotFoundError,
+                   RateLimitedError, RequestError, RetryPolicy, ServerError)
 from generator.sources.models import (Brand, Category, CategoryNode, PayloadError, PricePoint, Product, ProductPage, Store,
                      build_category_tree, parse_product, parse_products)
 from generator.sources.query import ProductQuery
@@ -58,6 +58,8 @@ class ShopelloSettings:
     concurrency: int = 8
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    deadline: float = DEFAULT_DEADLINE
+    max_body: int = DEFAULT_MAX_BODY
     retries: int = 3
     backoff: float = 0.5
     backoff_max: float = 30.0
@@ -74,7 +76,7 @@ class ShopelloSettings:
             raise bad("api_key", "no API key; set it in the environment variable the config names")
         if not re.fullmatch(r"[a-z]{2}", self.country):
             raise bad("country", f"expected a two-letter country code like 'se', got {self.country!r}")
-        for name in ("concurrency", "page_size"):
+        for name in ("concurrency", "page_size", "deadline", "max_body"):
             if getattr(self, name) < 1:
                 raise bad(name, f"must be at least 1, got {getattr(self, name)}")
         for name in ("connect_timeout", "read_timeout", "backoff", "backoff_max", "cache_ttl", "retries"):
@@ -161,6 +163,8 @@ class ShopelloSource:
             retry=RetryPolicy(settings.retries, settings.backoff, settings.backoff_max),
             max_in_flight=settings.concurrency,
             on_request=self._count_request,
+            deadline=settings.deadline,
+            max_body=settings.max_body,
         )
         self._requests: dict[str, asyncio.Task[Any]] = {}
 

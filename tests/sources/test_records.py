@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import pytest
@@ -24,6 +25,10 @@ GOOD: dict[str, Any] = {
     "images": {"160": "https://cdn.example/7-160.jpg"}, "store": {"store_id": 51, "name": "RUM21", "url": ""},
 }
 FORMAT = Formatter("sv_SE")
+# Characters XML 1.0 forbids or HTML calls a parse error: C0 controls but tab and newline, DEL, C1,
+# lone surrogates, noncharacters.
+XML_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                        + "".join(chr(p << 16 | 0xFFFE) + chr(p << 16 | 0xFFFF) for p in range(17)) + "]")
 
 
 def parse(**overrides: Any) -> tuple[Product | None, list[RecordIssue]]:
@@ -116,7 +121,8 @@ def test_parse_products_keeps_the_usable_ones_in_order() -> None:
 
 SCALARS = (st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70)
            | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=30)
-           | st.sampled_from(["NaN", "Infinity", "-1", "0", "1e400", "1e28", "12.5", "&amp", "<b>", "\ud800", ""]))
+           | st.sampled_from(["NaN", "Infinity", "-1", "0", "1e400", "1e28", "12.5", "&amp", "<b>", "\ud800", ""])
+           | st.sampled_from(["\udfff", "\ufffe", "\uffff", "\U0010ffff", "\x00", "\x1b", "\x85"]))
 JSONISH = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
                        | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
 FIELDS = ("product_id", "name", "description", "url", "price", "categories", "attributes", "images", "store",
@@ -148,6 +154,7 @@ def test_fuzz_the_record_parser(raw: Any) -> None:
     assert all(i.dropped == "field" and i.product_id == str(product.product_id) for i in issues)
     text = json.dumps(product.to_api(), allow_nan=False, ensure_ascii=False)
     text.encode("utf-8")
+    assert not XML_UNSAFE.search(text), "text no XML or HTML file may hold survived"
     assert Product.from_api(json.loads(text)) == product  # strict: what survived has no issue left
     assert 0 < product.price.price <= MAX_PRICE and math.isfinite(product.price.regular_price)
     assert FORMAT.price(product.price.price, product.price.currency)

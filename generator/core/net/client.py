@@ -11,6 +11,16 @@ accepted. Secrets given to the client are replaced in every message, in
 `repr()` and in the text of the low-level cause, which is never chained
 (`from None`) so that no traceback can show an unredacted URL or header.
 
+Limits, so that no server can hang a build, exhaust its memory or collect
+its credentials: redirects are followed here, not by httpx, and only to the
+same host and port (`redirects.py`), at most MAX_REDIRECTS of them, never
+from https to http; a request, retries and back-off included, ends within
+its `deadline` (connect to last byte: a server sending a byte every two
+seconds is cut off); a body is decompressed while it streams and refused
+past `max_body` bytes, and JSON nested deeper than MAX_JSON_DEPTH is a
+malformed body (`body.py`, `generator.core.jsondepth`). A refused redirect and a too-large body are
+not retried; a deep or garbled body is, like any DecodeError.
+
 Must not: know any API's envelope, models, caching or the environment.
 """
 
@@ -20,14 +30,18 @@ import asyncio
 import json
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import httpx
 
+from generator.core.jsondepth import loads_json
+from generator.core.net.body import ACCEPT_ENCODING, DEFAULT_MAX_BODY, BodyError, BodyTooLarge, CappedBody
 from generator.core.net.errors import (APIError, APIStatusError, AuthError, BadRequestError, DecodeError, MethodNotAllowedError,
-                     NotFoundError, RateLimitedError, RequestError, ServerError)
+                     NotFoundError, RateLimitedError, RedirectError, RequestError, ResponseTooLargeError, ServerError)
 from generator.core.net.redact import Redactor
+from generator.core.net.redirects import MAX_REDIRECTS, RedirectRefused, redirect_method, redirect_target
 from generator.core.net.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
 
 log = logging.getLogger(__name__)
@@ -35,11 +49,20 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 
+DEFAULT_DEADLINE = 60.0
+"""Seconds one request may take, connect to last byte, retries and their back-off included."""
+_BODY_HEADERS = frozenset({"content-length", "content-type", "transfer-encoding"})
+_DECODED_AWAY = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class _DeadlinePassed(Exception):
+    """The request's deadline passed on the wire (turned into a RequestError by `send`)."""
+
 
 def _error_text(response: httpx.Response) -> str:
     """The API's own error message from a JSON `{"error": ...}` body, else a short reason."""
     try:
-        body = response.json()
+        body = loads_json(response.content)
     except ValueError:
         return response.reason_phrase or "error"
     if isinstance(body, Mapping):
@@ -63,9 +86,10 @@ class HTTPClient:
 
     `max_in_flight` bounds concurrent requests (the semaphore is held only
     while a request is on the wire, not while backing off). `on_request` is
-    called once per HTTP request actually sent, retries included. `secrets`
-    are masked as `***`; a `redactor` may be given instead to choose other
-    placeholders.
+    called once per HTTP request actually sent, retries and redirects
+    included. `secrets` are masked as `***`; a `redactor` may be given
+    instead to choose other placeholders. `deadline` (seconds) and
+    `max_body` (bytes) are the limits of the module docstring.
     """
 
     def __init__(self, *, service: str, base_url: str = "", headers: Mapping[str, str] | None = None,
@@ -73,7 +97,8 @@ class HTTPClient:
                  timeout: httpx.Timeout | float = 30.0, retry: RetryPolicy = RetryPolicy(), max_in_flight: int = 4,
                  on_request: Callable[[], None] | None = None, auth: httpx.Auth | None = None,
                  auth_hint: str = "check the API key", status_meanings: Mapping[int, str] | None = None,
-                 sleep: Sleep = asyncio.sleep) -> None:
+                 sleep: Sleep = asyncio.sleep, deadline: float = DEFAULT_DEADLINE,
+                 max_body: int = DEFAULT_MAX_BODY, max_redirects: int = MAX_REDIRECTS) -> None:
         self.service = service
         self.redact = redactor or Redactor(secrets)
         self._auth_hint = auth_hint
@@ -83,8 +108,12 @@ class HTTPClient:
         self._sleep = sleep
         self._slots = asyncio.Semaphore(max_in_flight)
         self._on_request = on_request
+        self._deadline = deadline
+        self._max_body = max_body
+        self._max_redirects = max_redirects
         self._client = httpx.AsyncClient(
-            base_url=base_url, headers=dict(headers or {}), timeout=timeout, follow_redirects=True, auth=auth,
+            base_url=base_url, headers={"Accept-Encoding": ACCEPT_ENCODING, **(headers or {})}, timeout=timeout,
+            follow_redirects=False, auth=auth,
             limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight),
         )
 
@@ -123,17 +152,27 @@ class HTTPClient:
         """
         where = self._where(endpoint, query)
         safe = method.upper() != "POST" if idempotent is None else idempotent
-        attempt = 0
+        attempt, spent = 0, 0.0
         while True:
             retry_after: float | None = None
             try:
                 async with self._slots:
-                    if self._on_request:
-                        self._on_request()
-                    response = await self._client.request(
-                        method, url, params=dict(params or {}), data=data,
-                        content=content() if content else None,
-                        headers=headers() if callable(headers) else headers)
+                    started = time.monotonic()
+                    try:
+                        response = await self._within(self._deadline - spent, self._exchange(
+                            method, url, params=params, data=data, content=content, headers=headers))
+                    finally:
+                        spent += time.monotonic() - started
+            except _DeadlinePassed:
+                failure = RequestError(f"no complete answer within the request deadline of {self._deadline:g} s",
+                                       kind="DeadlineExceeded", **where)
+                retryable = False
+            except RedirectRefused as exc:
+                failure, retryable = RedirectError(self.redact(str(exc)), **where), False
+            except BodyTooLarge as exc:
+                failure, retryable = ResponseTooLargeError(f"{exc}; not read further", **where), False
+            except BodyError as exc:
+                failure, retryable = DecodeError(self.redact(str(exc)), **where), safe
             except httpx.TimeoutException as exc:
                 failure: APIError = RequestError(f"timed out ({type(exc).__name__})", kind=type(exc).__name__,
                                                  **where)
@@ -154,13 +193,66 @@ class HTTPClient:
                     status = response.status_code
                     retryable = status in RETRY_STATUSES and (safe or status == 429)
                     retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if attempt >= self._retry.retries or not retryable:
+            delay = self._retry.delay(attempt, retry_after, self._rng)
+            if attempt >= self._retry.retries or not retryable or spent + delay >= self._deadline:
                 failure.attempts = attempt + 1
                 raise failure from None
-            delay = self._retry.delay(attempt, retry_after, self._rng)
             log.info("%s; retrying in %.2f s (attempt %d of %d)", failure, delay, attempt + 2, self._retry.retries + 1)
             attempt += 1
+            spent += delay
             await self._sleep(delay)
+
+    @staticmethod
+    async def _within(seconds: float, work: Awaitable[T]) -> T:
+        """`await work`, or _DeadlinePassed once `seconds` have passed (or none are left)."""
+        if seconds <= 0:
+            if asyncio.iscoroutine(work):
+                work.close()
+            raise _DeadlinePassed
+        timer = asyncio.timeout(seconds)
+        try:
+            async with timer:
+                return await work
+        except TimeoutError:
+            if timer.expired():
+                raise _DeadlinePassed from None
+            raise
+
+    async def _exchange(self, method: str, url: str, *, params: Mapping[str, str] | None,
+                        data: Mapping[str, Any] | None, content: Callable[[], Any] | None,
+                        headers: Mapping[str, str] | Callable[[], Mapping[str, str]] | None) -> httpx.Response:
+        """One attempt: send, follow same-host redirects (`redirects.py`), read the final body within the cap."""
+        sent_headers = dict((headers() if callable(headers) else headers) or {})
+        request = self._client.build_request(method, url, params=dict(params or {}), data=data,
+                                             content=content() if content else None, headers=sent_headers)
+        for _hop in range(self._max_redirects + 1):
+            if self._on_request:
+                self._on_request()
+            response = await self._client.send(request, stream=True)
+            try:
+                if not response.has_redirect_location:
+                    return await self._read(response)
+                target = redirect_target(request, response)
+            finally:
+                await response.aclose()
+            method, keep_body = redirect_method(request.method, response.status_code)
+            if not keep_body:
+                data, content = None, None
+                sent_headers = {k: v for k, v in sent_headers.items() if k.lower() not in _BODY_HEADERS}
+            request = self._client.build_request(method, target, data=data, content=content() if content else None,
+                                                 headers=sent_headers)
+        raise RedirectRefused(f"more than {self._max_redirects} redirects (a redirect loop?); "
+                              "check the configured API address")
+
+    async def _read(self, response: httpx.Response) -> httpx.Response:
+        """The response with its body decompressed and read, refused as soon as it passes `max_body`."""
+        body = CappedBody(response.headers.get("content-encoding"), self._max_body)
+        async for raw in response.aiter_raw():
+            body.feed(raw)
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _DECODED_AWAY]
+        extensions = {k: v for k, v in response.extensions.items() if k in ("http_version", "reason_phrase")}
+        return httpx.Response(response.status_code, headers=headers, content=body.finish(),
+                              request=response.request, extensions=extensions)
 
     def _status_error(self, response: httpx.Response, where: dict[str, Any]) -> APIStatusError:
         status = response.status_code
@@ -185,7 +277,7 @@ class HTTPClient:
     def _decode_json(self, response: httpx.Response, where: dict[str, Any]) -> Any:
         """JSON by content, whatever the Content-Type says (PHP labels JSON text/html by default)."""
         try:
-            return json.loads(response.content)
+            return loads_json(response.content)
         except ValueError as exc:
             if _looks_like_html(response):
                 raise DecodeError(f"expected JSON, got an HTML page (HTTP {response.status_code})", **where) from None

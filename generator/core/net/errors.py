@@ -26,9 +26,9 @@ class APIError(SourceError):
 
 
 class RequestError(APIError):
-    """No usable response: timeout, refused or reset connection, truncated body.
+    """No usable response: timeout, refused or reset connection, truncated body, the request's deadline passed.
 
-    `kind` is the low-level exception's class name (`ConnectError`, `ReadTimeout`)."""
+    `kind` is the low-level exception's class name (`ConnectError`, `ReadTimeout`), or `DeadlineExceeded`."""
 
     def __init__(self, message: str, *, kind: str = "", **where: Any) -> None:
         self.kind = kind
@@ -73,3 +73,11 @@ class ServerError(APIStatusError):
 
 class DecodeError(APIError):
     """The body is not what the API documents (JSON, the envelope, the shape)."""
+
+
+class ResponseTooLargeError(DecodeError):
+    """The decompressed body passed the size cap while it was read (a gzip bomb, a runaway answer)."""
+
+
+class RedirectError(APIError):
+    """A redirect that is not followed: to another host or port, from https to http, or one too many."""
