@@ -2,7 +2,9 @@
 `generator.commands.<name>` (imported lazily so `shelfpress --help` is fast).
 
 Exit codes: 0 ok, 1 build/content/config error (a ShelfpressError: one line,
-no traceback), 2 usage error (click), 130 interrupted.
+no traceback) or an environment failure (disk full, read-only, ...: one line),
+2 usage error (click), 70 internal error (a bug: one line; the traceback with
+--debug or SHELFPRESS_DEBUG=1), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import functools
 import importlib
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -99,11 +102,31 @@ class ShelfpressGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("\nInterrupted.", err=True)
             raise click.exceptions.Exit(INTERRUPTED) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, BrokenPipeError):
+            raise  # ShelfpressError and usage errors already are one line; click ends a closed pipe quietly
+        except Exception as error:  # noqa: BLE001 - the last boundary: whatever escaped becomes one line
+            raise _one_line(error, debug=bool(ctx.params.get("debug"))) from None
+
+
+def _one_line(error: Exception, *, debug: bool) -> click.ClickException | click.exceptions.Exit:
+    """A disk-full or read-only failure as its one-line error (exit 1); anything else, a bug, as one
+    "internal error" line (exit 70). `debug` prints the traceback first."""
+    from generator.core.failures import INTERNAL_ERROR, environment_failure, internal_error_line
+
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    failure = environment_failure(error)
+    if failure is not None:
+        return failure
+    click.echo(internal_error_line(error), err=True)
+    return click.exceptions.Exit(INTERNAL_ERROR)
 
 
 @click.group(cls=ShelfpressGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="shelfpress")
-def cli() -> None:
+@click.option("--debug", is_flag=True, envvar="SHELFPRESS_DEBUG",
+              help="Show the traceback of an internal error (also SHELFPRESS_DEBUG=1).")
+def cli(debug: bool) -> None:
     """shelfpress: affiliate product sites as fast static pages."""
 
 

@@ -376,7 +376,10 @@ def commands_page() -> str:
 
     root = click.Context(cli, info_name="shelfpress")
     sections = ["Every command and option, from `shelfpress --help`. Exit codes: 0 ok, 1 an error (one line "
-                "naming file:line and the fix), 2 a usage error, 130 interrupted."]
+                "naming file:line and the fix; a full disk, a read-only or forbidden folder, a path too long or a "
+                "name the file system refuses names the path), 2 a usage error, 70 an internal error (a bug: "
+                "one line; `shelfpress --debug COMMAND` or `SHELFPRESS_DEBUG=1` shows its traceback), "
+                "130 interrupted."]
     for path, command, ctx in _commands(cli, root, "shelfpress"):
         help_text = (command.help or "").strip()
         if not help_text:

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from generator.core.console import Reporter
+from generator.config.schema import load_config
 from generator.core.errors import ConfigError
 from generator.importers.manifest import SiteWriter
 from generator.importers.media import download, place_media
@@ -43,9 +44,12 @@ def import_wordpress(site_dir: Path, export: Path, *, lists_file: Path | None = 
                           f"`shelfpress new {site_dir}` or pass -C SITE")
     lists = load_lists(lists_file) if lists_file is not None else None
     writer = SiteWriter(site_dir, dry_run=dry_run)
+    max_bytes = load_config(site_dir).max_content_size  # what the build will accept
     index = scan_export(export)
     place(index, posts_dir)
-    report = ImportReport(dry_run=dry_run, skipped_items=dict(index.skipped))
+    report = ImportReport(dry_run=dry_run, skipped_items=dict(index.skipped), refused=list(index.refused))
+    for line in index.refused:
+        reporter.warn(f"{export}: {line}", kind="item refused")
 
     files = place_media(index.media_urls) if media == "download" else {}
     writer.check_all([e.file for e in index.entries.values()] + [m.rel for m in files.values()] + [ID_MAP, REPORT])
@@ -57,6 +61,7 @@ def import_wordpress(site_dir: Path, export: Path, *, lists_file: Path | None = 
     inputs = PageInputs(index.attachments, index.children, index.channel.authors, old_paths, rewrite, lists)
 
     ids: dict[str, str] = {}
+    too_big: list[str] = []
     home = "/" + urlsplit(index.channel.base_blog_url or index.channel.link).path.strip("/") + "/"
     home = "/" if home == "//" else home
     for item in read_wxr(export):
@@ -64,7 +69,13 @@ def import_wordpress(site_dir: Path, export: Path, *, lists_file: Path | None = 
         if entry is None:
             continue
         made = page_file(item, entry, inputs)
-        writer.write(entry.file, made.text.encode("utf-8"))
+        data = made.text.encode("utf-8")
+        writer.write(entry.file, data)
+        if len(data) > max_bytes:
+            too_big.append(f"{entry.file}: is {len(data):,} bytes, over the max_content_size limit of "
+                           f"{max_bytes:,} bytes, so the build will refuse it; split it or raise "
+                           "max_content_size in shelfpress.toml")
+            reporter.warn(too_big[-1], kind="over max_content_size")
         _count(report, entry.post_type, entry.status != "publish" or bool(item.password), made.listing)
         for name in made.unknown_shortcodes:
             report.unknown(name, entry.file)
@@ -76,6 +87,7 @@ def import_wordpress(site_dir: Path, export: Path, *, lists_file: Path | None = 
                                  (("p", "page_id") if entry.post_type == "page" else ("p",))]
     for line in report.to_check:
         reporter.warn(line, kind="page to check")
+    report.to_check += too_big
     writer.write(ID_MAP, (json.dumps(dict(sorted(ids.items(), key=lambda kv: int(kv[0]))), indent=0) + "\n")
                  .encode())
     report.files, report.reasons = dict(writer.statuses), dict(writer.reasons)

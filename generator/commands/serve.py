@@ -40,7 +40,8 @@ import watchfiles
 from generator.engine.buildstate import BuildState
 from generator.config.schema import CONFIG_FILE, Config, load_config
 from generator.core.console import Reporter
-from generator.core.errors import ServeError, ShelfpressError
+from generator.core.errors import ServeError
+from generator.core.failures import one_line
 from generator.publish.livereload import BuildEpochs, LiveReloadServer
 from generator.products.recommendations import recommendations_path
 from generator.publish.search import SearchCancelled
@@ -154,7 +155,7 @@ class DevServer:
         except SearchCancelled:
             self.reporter.debug("Search index update stopped for a newer edit")
         except Exception as exc:  # noqa: BLE001 - search stays stale; the next rebuild tries again
-            message = exc.format_message() if isinstance(exc, ShelfpressError) else f"{type(exc).__name__}: {exc}"
+            message = one_line(exc)
             self.reporter.error(f"search index not updated: {message}")
 
     def watched_paths(self) -> list[Path]:
@@ -212,7 +213,7 @@ class DevServer:
                 self.server.public_url = self.config.base_url
             self._build(changed)
         except Exception as exc:  # noqa: BLE001 - any failure keeps the last good site and is shown
-            message = exc.format_message() if isinstance(exc, ShelfpressError) else f"{type(exc).__name__}: {exc}"
+            message = one_line(exc)
             self.reporter.error(f"rebuild failed ({shown}): {message}")
             return message
         self.reporter.debug(f"Rebuilt after {shown} in {time.perf_counter() - started:.2f} s")

@@ -19,6 +19,7 @@ import datetime as dt
 import functools
 import os
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -208,6 +209,9 @@ def _site_path(value: str, key: str, what: str, file: Path, text: str) -> str:
     """`value` unchanged when it is a path inside the site (no '..', '\\' or scheme); else an error at its line."""
     if value and (".." in value.split("/") or "\\" in value or "://" in value or not value.strip("/")):
         raise ContentError(f"front matter '{key}' must be {what} inside the site (no '..'), got {value!r}",
+                           file=file, line=front_matter_line(text, (key,)))
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):  # no file or URL can hold a NUL
+        raise ContentError(f"front matter '{key}' holds a control character, got {value!r}; remove it",
                            file=file, line=front_matter_line(text, (key,)))
     return value
 

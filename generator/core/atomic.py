@@ -31,11 +31,13 @@ def atomic_writer(destination: Path, mode: str = "w") -> Iterator[IO[Any]]:
         with handle:
             yield handle
         os.replace(temp_name, destination)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(temp_name)
         except FileNotFoundError:
             pass
+        if isinstance(error, OSError) and error.filename is None:  # a full disk fails a write(), which names
+            raise OSError(error.errno, error.strerror, str(destination)) from error  # no file: name it
         raise
 
 

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import __version__
+from generator.core.atomic import atomic_write
 from generator.config.schema import Config
 from generator.content.page import Page, output_path_for, read_page
 from generator.core.digest import digest, file_signature
@@ -198,10 +199,7 @@ class BuildState:
                 "templates": {digest_: None if refs is None else sorted(refs)
                               for digest_, refs in self.template_references.items()},
                 "product_pages": self.product_pages.to_json() if self.product_pages else None}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
-        temp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        temp.replace(self.path)
+        atomic_write(self.path, json.dumps(data, separators=(",", ":")))  # a full disk leaves no temp file
 
     # -- the build's hooks, in the order build() calls them ----------------------------------------
     def start(self, config: Config, *, drafts: bool, clean: bool, strict: bool = False) -> None:
@@ -409,7 +407,11 @@ class BuildState:
         # still what the live site was built from
         self.key, self.outputs, self.signature, self.product_pages = self._committed
         self.shadow = shadow
-        self.save()
+        try:
+            self.save()
+        except OSError:  # a full disk: the build's own error says more. The state on disk no longer
+            if self.path is not None:  # describes the shadow; with none, the next build trusts no shadow
+                self.path.unlink(missing_ok=True)
 
     def _trusted(self, signature: str) -> bool:
         """A signature is only worth keeping when no input was modified too close to this build's start."""

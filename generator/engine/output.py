@@ -116,8 +116,14 @@ def _same_bytes(path: Path | str, data: bytes) -> bool:
 def _replace_with(target: Path, fill: Callable[[Path], object]) -> None:
     """Create `target` through a temp name and a rename: an inode shared with the live tree is never touched."""
     temp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    fill(temp)
-    os.replace(temp, target)
+    try:
+        fill(temp)
+        os.replace(temp, target)
+    except BaseException as error:
+        temp.unlink(missing_ok=True)  # else a kept shadow would carry it into the next site
+        if isinstance(error, OSError) and error.filename is None:  # a full disk's write() names no file
+            raise OSError(error.errno, error.strerror, str(target)) from error
+        raise
 
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
@@ -133,9 +139,11 @@ def _write_new(target: Path | str, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-    except BaseException:
+    except BaseException as error:
         os.close(fd)
         os.unlink(target)
+        if isinstance(error, OSError) and error.filename is None:  # os.write names no file; a full disk must
+            raise OSError(error.errno, error.strerror, os.fspath(target)) from error
         raise
     os.close(fd)
 
@@ -255,6 +263,15 @@ class OutputWriter:
         self.written: set[str] = set()
         self.untracked_writes = False  # render workers may have put files nobody recorded
         self._lock = self._acquire_lock()
+        self._sweeper: threading.Thread | None = None
+        try:
+            self._prepare(record, previous_files)
+        except BaseException:  # e.g. a full disk: unlock, or a dev server's next build finds the site "busy"
+            self._release()
+            raise
+
+    def _prepare(self, record: ShadowRecord | None, previous_files: set[str] | None) -> None:
+        """Decide whether the shadow can be trusted and make it ready for this build's writes."""
         self._clean_leftovers()
         live_exists = self.out_dir.is_dir()
         trusted = (live_exists and record is not None and previous_files is not None and self.shadow.is_dir()
@@ -263,7 +280,6 @@ class OutputWriter:
                    and os.stat(self.shadow).st_ino == record.shadow_inode)
         self.previous_files = previous_files if trusted else self._live_files() if live_exists else set()
         self.previous_trusted = trusted
-        self._sweeper: threading.Thread | None = None
         self._folder_maker: tuple[Forked, list[str]] | None = None
         if not trusted:
             self._sweep_away(self.shadow)

@@ -27,6 +27,9 @@ from generator.importers.wp_shortcodes import ShortcodeContext, convert, embed, 
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->|<!--\s*(?:more|nextpage|noteaser)\b.*?-->", re.S)
 _BLOCK_START = re.compile(r"\s*(?:<(?:p|div|h[1-6]|ul|ol|li|table|figure|blockquote|pre|iframe|hr|dl|form|"
                           r"section|address|script|style|video|audio)\b|\[(?:caption|gallery|embed)\b)", re.I)
+# Block elements that wpautop sets apart from the text around them (not <pre>: its blank lines are content).
+_BLOCK_OPEN = re.compile(r"(<(?:ul|ol|dl|table|blockquote|h[1-6]|hr|div|figure)\b)", re.I)
+_BLOCK_CLOSE = re.compile(r"(</(?:ul|ol|dl|table|blockquote|h[1-6]|div|figure)>)", re.I)
 _OEMBED_LINE = re.compile(r"^[ \t]*(https?://[^\s<>\"]+)[ \t]*$", re.M)
 _OEMBED_HOSTS = re.compile(r"^https?://(?:www\.|m\.)?(?:youtube\.com|youtu\.be|vimeo\.com|twitter\.com|x\.com|"
                            r"instagram\.com|open\.spotify\.com|soundcloud\.com|tiktok\.com|flickr\.com)/", re.I)
@@ -41,11 +44,15 @@ def strip_block_comments(text: str) -> str:
 
 def autop(text: str) -> str:
     """WordPress's wpautop, simplified: for content written without <p>, blank lines make paragraphs and
-    single newlines line breaks; block-level HTML stays as it is."""
+    single newlines line breaks; block-level HTML stays as it is, and is a paragraph of its own even when
+    the text around it has no blank line (a list right under a bold heading line, as the classic editor
+    writes it): its own newlines are no line breaks."""
     if re.search(r"<p[\s>]", text, re.I):
         return text
+    text = _BLOCK_OPEN.sub(r"\n\n\1", text.replace("\r\n", "\n"))
+    text = _BLOCK_CLOSE.sub(r"\1\n\n", text)
     out = []
-    for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()):
+    for chunk in re.split(r"\n\s*\n", text.strip()):
         if not chunk.strip():
             continue
         if _BLOCK_START.match(chunk) or _OEMBED_LINE.fullmatch(chunk.strip()):
@@ -121,8 +128,20 @@ def to_markdown(html: str, context: ShortcodeContext, rewrite: Callable[[str], s
     text = _OEMBED_LINE.sub(lambda m: _oembed_token(m.group(1), tokens), text)
     markdown = _Converter(context, tokens).convert(text)
     markdown = markdown.replace("{{<", "{{&lt;")  # the post's own text: never a shelfpress shortcode
-    markdown = _TOKEN.sub(lambda m: tokens[int(m.group(1))], markdown)
+    markdown = _expand_tokens(markdown, tokens)
     return re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
+
+
+def _expand_tokens(markdown: str, tokens: list[str]) -> str:
+    """Put the converted pieces back. A piece may hold earlier ones (a Gutenberg gallery's nested image
+    figures): each is expanded in order, so only from earlier, already expanded pieces. A token-like text
+    the post itself wrote that names no piece stays as it is."""
+    def expanded(below: int) -> Callable[[re.Match[str]], str]:
+        return lambda m: tokens[int(m.group(1))] if int(m.group(1)) < below else m.group(0)
+
+    for i, piece in enumerate(tokens):
+        tokens[i] = _TOKEN.sub(expanded(i), piece)
+    return _TOKEN.sub(expanded(len(tokens)), markdown)
 
 
 def _oembed_token(url: str, tokens: list[str]) -> str:

@@ -8,6 +8,13 @@ of each file as the importer last wrote it. On the next run a file is
     unchanged   there and identical
     skipped     edited or deleted since the last import, or never written by the importer: left alone
 
+Each file is recorded the moment it is written, in a journal beside the manifest (one JSON line per file,
+appended), which `save` folds into the manifest at the end. An import that stops half-way (a full disk,
+Ctrl+C, a crash) thus leaves every file it wrote recorded, and running it again completes the import
+instead of calling those files "not written by the importer". A file that is byte for byte what the
+importer would write now is its own too (written just before a stop, before its journal line): it is
+unchanged, and recorded.
+
 Files go only under content/ and static/: a path with '..', or one that resolves elsewhere through a
 symbolic link, is refused. Each write is a temp file beside the target plus os.replace. With `dry_run`
 nothing is written, the manifest included; the statuses are the same.
@@ -18,12 +25,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
+from typing import IO
 
+from generator.core.atomic import atomic_write
 from generator.core.errors import Abort
 
 MANIFEST = "content/.wordpress-import/manifest.json"
+JOURNAL = "content/.wordpress-import/manifest.journal"  # files written since the manifest was last saved
 ROOTS = ("content", "static")
 STATUSES = ("added", "changed", "unchanged", "skipped")
 
@@ -51,7 +60,8 @@ class SiteWriter:
         self.real_site = os.path.realpath(site_dir)
         self.statuses: dict[str, str] = {}  # rel path -> status
         self.reasons: dict[str, str] = {}  # rel path -> why it was skipped
-        self.recorded: dict[str, str] = self._load()
+        self.recorded: dict[str, str] = {**self._load(), **self._load_journal()}
+        self._journal: IO[str] | None = None
 
     def _load(self) -> dict[str, str]:
         path = self.site_dir / MANIFEST
@@ -64,6 +74,31 @@ class SiteWriter:
         except (OSError, ValueError, KeyError, TypeError):
             raise Abort(f"{MANIFEST}: is damaged; delete it to import again (files edited since the last "
                         "import could then be overwritten)") from None
+
+    def _load_journal(self) -> dict[str, str]:
+        """What an import that stopped before `save` wrote; a line cut short by the stop is ignored."""
+        try:
+            lines = (self.site_dir / JOURNAL).read_text(encoding="utf-8", errors="replace").splitlines()
+        except FileNotFoundError:
+            return {}
+        entries: dict[str, str] = {}
+        for line in lines:
+            try:
+                rel, digest = json.loads(line)
+            except (ValueError, TypeError):
+                continue
+            entries[str(rel)] = str(digest)
+        return entries
+
+    def _note(self, rel: str, digest: str) -> None:
+        """Record `rel` as written with `digest`, in the journal at once."""
+        self.recorded[rel] = digest
+        if self._journal is None:
+            path = self.target(JOURNAL)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._journal = path.open("a", encoding="utf-8")
+        self._journal.write(json.dumps([rel, digest], ensure_ascii=False) + "\n")
+        self._journal.flush()
 
     def target(self, rel: str) -> Path:
         """The absolute path of `rel`, refused unless it stays inside the site's content/ or static/."""
@@ -96,6 +131,8 @@ class SiteWriter:
                 return "skipped", path
             return "added", path
         if recorded is None:
+            if on_disk == new_hash:  # its own file, written just before a stop that left it unrecorded
+                return "unchanged", path
             self.reasons[rel] = "exists and was not written by the importer"
             return "skipped", path
         if on_disk != recorded:
@@ -108,28 +145,22 @@ class SiteWriter:
         new_hash = sha256(data)
         status, path = self.status_of(rel, new_hash)
         self.statuses[rel] = status
-        if status in ("added", "changed") and not self.dry_run:
+        if self.dry_run or status == "skipped":
+            return status
+        if status != "unchanged":
             self._replace(path, data)
-            self.recorded[rel] = new_hash
+        if self.recorded.get(rel) != new_hash:
+            self._note(rel, new_hash)
         return status
 
     def record(self, rel: str, digest: str, status: str) -> None:
         """A file written by someone else on the importer's behalf (a media download)."""
         self.statuses[rel] = status
         if not self.dry_run:
-            self.recorded[rel] = digest
+            self._note(rel, digest)
 
     def _replace(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".import-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(temp, path)
-        except BaseException:
-            if os.path.exists(temp):
-                os.unlink(temp)
-            raise
+        atomic_write(path, data)  # a full disk names the file, and leaves the old one and no temp file
 
     def write_own(self, rel: str, data: bytes) -> None:
         """A file only the importer keeps (the report): always replaced, never in the manifest."""
@@ -137,10 +168,15 @@ class SiteWriter:
             self._replace(self.target(rel), data)
 
     def save(self) -> None:
+        """Write the manifest, then drop the journal it now holds."""
         if self.dry_run:
             return
         body = {"version": 1, "files": dict(sorted(self.recorded.items()))}
         self.write_own(MANIFEST, (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode())
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        (self.site_dir / JOURNAL).unlink(missing_ok=True)
 
     def count(self, status: str) -> int:
         return sum(1 for s in self.statuses.values() if s == status)

@@ -80,7 +80,7 @@ def page_file(item: WxrItem, entry: Entry, inputs: PageInputs) -> PageFile:
                                lambda url: inputs.rewrite(url))
     body = to_markdown(item.content, context, inputs.rewrite)
     notes: list[str] = []
-    front: dict[str, Any] = {"title": html.unescape(item.title) or entry.slug}
+    front: dict[str, Any] = {"title": item.title or entry.slug}  # names come unescaped from the reader
     date = _date(item.date)
     if date is not None:
         front["date"] = date
@@ -98,7 +98,7 @@ def page_file(item: WxrItem, entry: Entry, inputs: PageInputs) -> PageFile:
         front["author"] = author
     for key, values in (("categories", item.categories), ("tags", item.tags)):
         if values:
-            front[key] = sorted(set(html.unescape(v) for v in values), key=values.index)
+            front[key] = list(dict.fromkeys(values))
     if item.post_type == "page" and item.menu_order:
         front["weight"] = item.menu_order
     thumbnail_id = item.meta.get("_thumbnail_id", "").strip()

@@ -60,6 +60,13 @@ class ExportIndex:
     children: dict[int, list[int]] = field(default_factory=dict)  # post id -> its attachment ids
     media_urls: set[str] = field(default_factory=set)  # every uploads URL the content names
     skipped: dict[str, int] = field(default_factory=dict)  # "attachment", "nav_menu_item", "trash", ...
+    refused: list[str] = field(default_factory=list)  # "post 12 ('Title'): why", items left out
+
+
+def has_control(text: str) -> bool:
+    """Whether `text` holds a NUL, another control character or a lone surrogate: nothing a file name, URL
+    or YAML string of the site can carry."""
+    return any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
 
 
 def clean_slug(raw: str) -> str:
@@ -99,6 +106,10 @@ def _add(index: ExportIndex, item: WxrItem) -> None:
         kind = item.post_type if item.post_type not in CONTENT_TYPES else f"{item.post_type} ({item.status})"
         index.skipped[kind] = index.skipped.get(kind, 0) + 1
         return
+    if has_control(unquote(item.slug)):
+        index.refused.append(f"{item.post_type} {item.post_id} ({item.title!r}): its slug {item.slug!r} holds "
+                             "control characters; not imported (fix the slug in WordPress and export again)")
+        return
     index.entries[item.post_id] = Entry(item.post_id, item.post_type, item.status,
                                         clean_slug(item.slug) or slugify(item.title) or f"{item.post_type}-{item.post_id}",
                                         item.title, item.parent, item.link)
@@ -134,27 +145,31 @@ def _segments(index: ExportIndex, entry: Entry, posts_dir: str) -> tuple[str, ..
 
 
 def old_path(link: str) -> str | None:
-    """The path of an old permalink ('/2019/05/smörgås/'), or None for '?p=12'-style and home links."""
+    """The path of an old permalink ('/2019/05/smörgås/'), normalised (no '.' or empty segments), or None
+    for '?p=12'-style and home links and for paths no page of the site can have ('..', a backslash, a
+    control character, a segment longer than a file name may be)."""
     parts = urlsplit(link)
     if parts.query or parts.scheme not in ("http", "https"):
         return None
     path = unicodedata.normalize("NFC", unquote(parts.path))
-    if not path.strip("/") or ".." in path.split("/") or "\\" in path:
+    segments = [segment for segment in path.split("/") if segment not in ("", ".")]
+    if (not segments or ".." in segments or "\\" in path or has_control(path)
+            or any(len(segment.encode("utf-8")) > MAX_SLUG_BYTES for segment in segments)):
         return None
-    return path
+    return "/" + "/".join(segments) + ("/" if path.endswith(("/", "/.")) else "")
 
 
 def aliases(index: ExportIndex) -> dict[int, list[str]]:
-    """post id -> the old paths that should redirect to its new URL (none that a new page already has)."""
-    new_urls = {entry.url for entry in index.entries.values()}
+    """post id -> the old paths that should redirect to its new URL: none that is a page's own URL, in any
+    letter case (a case-insensitive disk would write both into one file), and none claimed twice."""
+    taken = {entry.url.casefold() for entry in index.entries.values()}
     out: dict[int, list[str]] = {}
-    claimed: set[str] = set()
     for entry in sorted(index.entries.values(), key=lambda e: e.post_id):
         path = old_path(entry.link)
         if path is None:
             continue
         url = path if path.endswith(("/", ".html")) else path + "/"
-        if url != entry.url and url not in new_urls and url not in claimed:
-            claimed.add(url)
+        if url.casefold() not in taken:
+            taken.add(url.casefold())
             out[entry.post_id] = [path]
     return out

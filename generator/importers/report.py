@@ -22,6 +22,7 @@ class ImportReport:
     to_check: list[str] = field(default_factory=list)  # "content/x.md: why"
     media_failures: dict[str, str] = field(default_factory=dict)
     skipped_items: dict[str, int] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)  # items left out, and why
     files: dict[str, str] = field(default_factory=dict)  # rel path -> added/changed/unchanged/skipped
     reasons: dict[str, str] = field(default_factory=dict)
     dry_run: bool = False
@@ -62,9 +63,10 @@ class ImportReport:
         skipped = [f"- {rel}: {self.reasons.get(rel, '')}" for rel, s in sorted(self.files.items()) if s == "skipped"]
         if skipped:
             lines += ["## Files left alone", ""] + skipped + [""]
-        if self.skipped_items:
+        if self.skipped_items or self.refused:
             lines += ["## Not imported", ""]
-            lines += [f"- {kind}: {n}" for kind, n in sorted(self.skipped_items.items())] + [""]
+            lines += [f"- {kind}: {n}" for kind, n in sorted(self.skipped_items.items())]
+            lines += [f"- {line}" for line in self.refused] + [""]
         lines += ["## Old URL → new URL", "", "| old | new |", "|---|---|"]
         lines += [f"| {old} | {new} |" for old, new in self.redirects]
         return "\n".join(lines) + "\n"

@@ -6,6 +6,10 @@ from the tree, so a 500 MB export costs the memory of its largest post, not of t
 checked to be UTF-8 on the way in, so a broken export is one line naming the byte offset and line instead
 of expat's "not well-formed (invalid token)".
 
+WordPress writes term names, author names and titles HTML-escaped (`Tools &amp; garden`); they are
+unescaped here, exactly once, so every later use (front matter, listing queries, slugs made from titles)
+sees the name the site showed. Post content stays HTML, converted later.
+
 Every problem with the file is a `WxrError`: one line naming the file, where, and what to do. This module
 only reads; it never converts content or touches the site.
 """
@@ -13,6 +17,7 @@ only reads; it never converts content or touches the site.
 from __future__ import annotations
 
 import codecs
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -127,7 +132,7 @@ def _item(element: Element, version: str) -> WxrItem:
         if name == "category":
             domain, value = child.get("domain", ""), (child.text or "").strip()
             if value and domain in ("category", "post_tag"):
-                (item.categories if domain == "category" else item.tags).append(value)
+                (item.categories if domain == "category" else item.tags).append(html.unescape(value))
         elif name == "wp:postmeta":
             key = child.findtext(f"{{http://wordpress.org/export/{version}/}}meta_key") or ""
             item.meta[key] = child.findtext(f"{{http://wordpress.org/export/{version}/}}meta_value") or ""
@@ -136,7 +141,7 @@ def _item(element: Element, version: str) -> WxrItem:
     item.post_id = _int(text.get("wp:post_id"))
     item.post_type = text.get("wp:post_type", "").strip()
     item.status = text.get("wp:status", "").strip()
-    item.title = text.get("title", "").strip()
+    item.title = html.unescape(text.get("title", "")).strip()
     item.slug = text.get("wp:post_name", "").strip()
     item.link = text.get("link", "").strip()
     item.parent = _int(text.get("wp:post_parent"))
@@ -219,7 +224,7 @@ def _items(source: _Utf8Checked, name: str, channel: WxrChannel) -> Iterator[Wxr
         elif tag == "wp:author":
             login = element.findtext(f"{{http://wordpress.org/export/{channel.version}/}}author_login") or ""
             display = element.findtext(f"{{http://wordpress.org/export/{channel.version}/}}author_display_name")
-            channel.authors[login.strip()] = (display or login).strip()
+            channel.authors[login.strip()] = html.unescape(display or login).strip()
         elif tag in ("title", "link", "wp:base_site_url", "wp:base_blog_url"):
             setattr(channel, tag.removeprefix("wp:"), (element.text or "").strip())
         channel_el.remove(element)  # bounded memory: nothing finished stays in the tree

@@ -21,10 +21,12 @@ and never watches files; `commands/serve.py` drives it.
 
 from __future__ import annotations
 
+import errno
 import html
 import json
 import mimetypes
 import re
+import sys
 import threading
 import time
 from http import HTTPStatus
@@ -32,7 +34,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from generator.core.failures import one_line
+
 RELOAD_PATH = "/__shelfpress/reload/"
+MAX_URL_LENGTH = 8192  # as nginx's default header buffer; no page of a site has a longer URL
+# What the file system says of a path that cannot be a file of the site (or stopped being one mid-request).
+_NO_SUCH_PATH = {errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP, errno.EISDIR}
 POLL_SECONDS = 30.0
 BUILD_WAIT_SECONDS = 60.0
 _TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -151,9 +158,21 @@ def local_embed_codes(page: bytes, public_url: str, local_url: str) -> bytes:
 
 
 class LiveReloadServer(ThreadingHTTPServer):
-    """Serves `root` at `base_path`; see the module docstring."""
+    """Serves `root` at `base_path`; see the module docstring.
+
+    Every connection has a thread of its own, so open reload long-polls never hold up page requests, and
+    the listen backlog takes a burst (a page with many assets in many tabs): with the stdlib's 5, the
+    kernel dropped connections and clients waited seconds for SYN retries."""
 
     daemon_threads = True
+    request_queue_size = 1024  # the kernel caps it at net.core.somaxconn
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        """One line, not the stdlib's traceback; a browser that went away (a closed tab) is no error."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        sys.stderr.write(f"dev server: request from {client_address[0]} failed: {one_line(error)}\n")
 
     def __init__(self, address: tuple[str, int], root: Path, base_path: str, epochs: BuildEpochs) -> None:
         self.root = root.resolve()
@@ -180,6 +199,19 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the terminal is for build results, not access logs."""
 
     def _respond(self, *, send_body: bool) -> None:
+        """`_route`, with a URL too long to be a page's a 414 and a path the file system cannot hold (a name
+        over 255 bytes, a path over PATH_MAX) a 404: an answer, never a dropped connection."""
+        if len(self.path) > MAX_URL_LENGTH:
+            return self._send(HTTPStatus.REQUEST_URI_TOO_LONG, b"URL too long\n", "text/plain; charset=utf-8",
+                              send_body)
+        try:
+            self._route(send_body=send_body)
+        except OSError as error:
+            if error.errno not in _NO_SUCH_PATH:
+                raise
+            self._not_found(send_body)
+
+    def _route(self, *, send_body: bool) -> None:
         path = urlsplit(self.path).path
         if path.startswith(RELOAD_PATH):
             return self._reload(path[len(RELOAD_PATH):])
