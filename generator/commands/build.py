@@ -8,6 +8,7 @@
                     second (`products.stage`); listing, product, taxonomy, widget pages join
                     the graph with their data; product pages whose inputs did not change are
                     carried over from the last build as stand-ins (`products.carry`)
+    deep links      shop URLs in content -> signed tracked links in the pages' data (`deeplink_stage`)
     fingerprint     every output's inputs (`buildstate`): which must be rendered
     keep unchanged  an incremental build keeps each page whose fingerprint matches the last build;
                     a child process starts making the folders of a fresh output tree
@@ -39,6 +40,7 @@ from generator.engine.buildstate import BuildState, inputs_signature
 from generator.engine.card_store import CardStore
 from generator.config.schema import Config
 from generator.content.page import Page
+from generator.products.deeplink_stage import add_deep_links
 from generator.core.errors import BuildError
 from generator.engine.fingerprint import DataDigests
 from generator.engine.output import OutputWriter, WriteStats, check_output_dir
@@ -160,6 +162,9 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
                                  also_needed={**recommendations.needed_by(), **widgets.needed_by()})
             widgets.add_pages(products.results)
             recommendations.add_data(products.results, widgets.sign)
+        with timer("deep links"):
+            add_deep_links(site, widgets.sign, reporter, cache_mode=cache_mode,
+                           results=products.results.values())
         with timer("fingerprint"):
             fingerprints = state.fingerprint_pages(site, templates, renderer.template_for, data)
     with timer("prepare output"):

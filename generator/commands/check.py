@@ -20,6 +20,7 @@ from generator.core.console import Reporter
 from generator.core.errors import BuildError, ShelfpressError
 from generator.engine.output import check_output_dir
 from generator.render.page import PageRenderer
+from generator.products.fallback import page_fallbacks
 from generator.products.query_plan import channel_for, page_queries
 from generator.affiliate.signing import unsigned_warning
 from generator.config.themes import check_theme
@@ -72,7 +73,7 @@ def check_site(config: Config, *, drafts: bool = False, strict: bool = False,
     for page in site.pages:
         if page.source is not None:
             with problems.collect():
-                page_queries(page, config)
+                page_fallbacks(page, page_queries(page, config)[1])
         with problems.collect():
             renderer.check(page)
     unsigned = next(filter(None, (unsigned_warning(config, channel) for channel in sorted(channels))), "")

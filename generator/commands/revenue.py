@@ -117,10 +117,13 @@ def dashboard_command(site_dir: Path, start: str | None, end: str | None, named:
         return
     if output is None:
         raise click.UsageError("Missing option '-o' / '--output' (or pass --demo for a sample).")
+    from generator.publish.link_findings import CheckState
+
     config = load_config(site_dir)
     period = choose(start, end, named, dt.date.today())
     with Ledger(ledger_path(config)) as ledger:
-        write_dashboard(ledger, period, output, places=channel_places(config), title=config.title)
+        write_dashboard(ledger, period, output, places=channel_places(config), title=config.title,
+                        breaks=CheckState.for_site(config).broken)
     click.echo(f"Wrote {output}")
 
 

@@ -126,6 +126,8 @@ class LinksConfig:
     secret_env: str = opt("SHOPELLO_SIGNING_SECRET", "Environment variable holding the link signing secret.",
                           convert=_env_name)
     target: str = opt("_blank", "Where outbound links open.", choices=("_blank", "_self"))
+    deep_links: bool = opt(True, "Make links in content that point to a shop of the network tracked deep links "
+                           "(needs source.kind = \"shopello\" and partner credentials).")
 
 
 @dataclass(frozen=True)

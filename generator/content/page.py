@@ -72,6 +72,9 @@ FRONT_MATTER = (
     FrontMatterKey("channel", "string", "the section's, else `[links] channel`", "The Shopello channel signed "
                    "into this page's click links; on a section's `index.md` it applies to every page of the "
                    "section."),
+    FrontMatterKey("deeplinks", "bool", "true", "`false` leaves every link of this page to a shop as written "
+                   "instead of making it a tracked deep link; one link opts out with its own `rel`: "
+                   "`[Rum21](https://www.rum21.se/){rel=nofollow}`."),
     FrontMatterKey("widgets", "mapping", "{}", "Widgets defined by this page, by name, with the keys of "
                    "`[widgets.<name>]` in `shelfpress.toml`."),
     FrontMatterKey("menu", "bool", "true", "`false` keeps a top-level page or section out of the menu.",

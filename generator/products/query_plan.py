@@ -27,7 +27,7 @@ from generator.content.site import Site
 from generator.sources.query import ProductQuery
 
 LISTING_KEYS = ("per_page", "max_pages", "title", "filters")
-SHORTCODE_KEYS = ("title", "layout", "columns")
+SHORTCODE_KEYS = ("title", "layout", "columns", "fallback")
 DEFAULT_SHORTCODE_LIMIT = 8
 # (type, default, description) of the keys beside the query, for `generator/commands/docs_reference.py` (whose test
 # fails when a key above has no entry).
@@ -45,6 +45,9 @@ SHORTCODE_KEY_DOCS: dict[str, tuple[str, str, str]] = {
                "default theme; passed to the template as `params.layout`."),
     "columns": ("int", '""', "Passed to the template as `params.columns`; the default theme's grid fits the "
                 "width."),
+    "fallback": ("string", '""', "With `product_id`: what shows instead of a pinned product that is gone, the "
+                 "best match of a search (`fallback=\"rund matta\"`) or another product id (`fallback=\"563\"`). "
+                 "Without it a gone product is left out; `links check` reports both."),
 }
 
 

@@ -41,6 +41,7 @@ from generator.sources.base import ProductSource, fetch_planned
 from generator.sources.models import Product, ProductPage
 from generator.sources.query import ProductQuery
 from generator.products.carry import CarryOver
+from generator.products.fallback import fill, plan_fallbacks
 from generator.products.listing_json import DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options
 from generator.products.product_page import ProductPageData
 from generator.products.query_plan import QueryPlan, channel_for, plan_queries
@@ -124,7 +125,9 @@ class ProductStage:
         taxonomy = await taxonomy_pages(self.site, self.source)
         for page, listing in taxonomy:
             plan.listings[page.url] = listing
-        needed_by = {DEALS_QUERY: "the deals feed /deals.xml", **also_needed, **plan.needed_by(self.site)}
+        fallbacks = plan_fallbacks(self.site, plan.shortcodes)
+        needed_by = {DEALS_QUERY: "the deals feed /deals.xml", **also_needed, **plan.needed_by(self.site),
+                     **{query: f"{self.site.by_url[url].source} (fallback)" for (url, _), query in fallbacks.items()}}
         results = await fetch_planned(self.source, needed_by)
         for page, _ in taxonomy:
             if results[plan.listings[page.url].query].products:
@@ -137,7 +140,7 @@ class ProductStage:
         self.site.data["category_menu"] = top_categories(self.site)
         result = StageResult(results, taxonomy_pages=sum(1 for p, _ in taxonomy if p.url in plan.listings))
         result.listing_pages = self._paginate(plan, results)
-        self._shortcodes(plan, results)
+        self._shortcodes(plan, results, fallbacks)
         result.product_pages = await self._product_pages()
         self._deals_feed(results[DEALS_QUERY])
         return result
@@ -183,11 +186,15 @@ class ProductStage:
         return {"filters": True, "filter_url": url, "options": filter_options(reachable),
                 "category_ids": category_ids(reachable)}
 
-    def _shortcodes(self, plan: QueryPlan, results: Mapping[ProductQuery, ProductPage]) -> None:
-        """Each products shortcode's products, as `page.data["shortcodes"][index]` of its page."""
+    def _shortcodes(self, plan: QueryPlan, results: Mapping[ProductQuery, ProductPage],
+                    fallbacks: Mapping[tuple[str, int], ProductQuery]) -> None:
+        """Each products shortcode's products, as `page.data["shortcodes"][index]` of its page; pinned
+        products that are gone give way to their fallback's best matches (`fallback.py`)."""
         for (url, index), query in plan.shortcodes.items():
             page = self.site.by_url[url]
-            products = results[query].products
+            fallback = fallbacks.get((url, index))
+            products = fill(results[query].products, query.product_id.include,
+                            results[fallback] if fallback is not None else None)
             self._remember(products)
             page.data.setdefault("shortcodes", {})[index] = {
                 "products": self.views(products, channel_for(page, self.site))}

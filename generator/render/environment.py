@@ -17,7 +17,6 @@ This module does not decide which pages exist or where they are written.
 from __future__ import annotations
 
 import functools
-import os
 import traceback
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,8 @@ import jinja2
 
 from generator.render.cards import ProductCards
 from generator.config.schema import Config
-from generator.config.themes import check_theme, theme_dirs
 from generator.content.template_loader import SiteTemplateLoader
-from generator.core.errors import ConfigError, ContentError
+from generator.core.errors import ContentError
 from generator.render.formatting import Formatter
 from generator.config.i18n import legacy_t, site_translations, template_callables
 from generator.content.navigation import category_menu

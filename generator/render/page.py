@@ -27,6 +27,7 @@ import jinja2
 from markupsafe import Markup
 
 from generator.content.page import Page, route
+from generator.affiliate.deeplinks import DATA_KEY as DEEP_LINKS, rewrite as deep_links
 from generator.core.errors import ContentError
 from generator.content.markup import MarkdownRenderer
 from generator.render.environment import first_existing, render_template, template_exists
@@ -86,7 +87,10 @@ class PageRenderer:
     def _render_shortcode(self, index: int, page: Page) -> str:
         shortcode = page.shortcodes[index]
         name = self._shortcode_template(shortcode, page)
-        inner = Markup(self.markdown.convert(shortcode.inner).html) if shortcode.inner else Markup("")
+        inner_html = self.markdown.convert(shortcode.inner).html if shortcode.inner else ""
+        if inner_html and DEEP_LINKS in page.data:
+            inner_html = deep_links(inner_html, page.data[DEEP_LINKS])
+        inner = Markup(inner_html)
         context = {**self.extra_context, "site": self.site, "config": self.site.config, "page": page,
                    "params": shortcode.kwargs, "inner": inner}
         context.update(page.data.get("shortcodes", {}).get(index, {}))
@@ -98,6 +102,8 @@ class PageRenderer:
             return Markup(""), Markup("")
         rendered = self.markdown.convert(page.body)
         html = self._markdown_links(rendered.html, page)
+        if DEEP_LINKS in page.data:
+            html = deep_links(html, page.data[DEEP_LINKS])
         if page.shortcodes:
             html = substitute(html, lambda i: self._render_shortcode(i, page))
         return Markup(html), Markup(rendered.toc)

@@ -7,6 +7,7 @@ new site builds offline with no API key.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,8 +68,10 @@ def check_source(config: Config) -> None:
 
 
 def open_source(config: Config, *, cache_mode: CacheMode = CacheMode.NORMAL,
-                on_progress: ProgressHook | None = None, on_warning: WarningSink | None = None) -> ProductSource:
-    """The configured source; `on_warning(message, kind)` hears about product data it drops."""
+                on_progress: ProgressHook | None = None, on_warning: WarningSink | None = None,
+                cached: bool = True) -> ProductSource:
+    """The configured source; `on_warning(message, kind)` hears about product data it drops. `cached=False`
+    (`links check`) asks the API afresh and leaves the build's response cache alone."""
     if config.source.kind == "catalog":
         path = _configured_catalog(config)
         if path is not None:
@@ -78,4 +81,7 @@ def open_source(config: Config, *, cache_mode: CacheMode = CacheMode.NORMAL,
         return demo_catalog(path, on_warning=on_warning)
     from generator.sources.shopello import ShopelloSource
 
-    return ShopelloSource(_shopello_settings(config, cache_mode), on_progress=on_progress, on_warning=on_warning)
+    settings = _shopello_settings(config, cache_mode)
+    if not cached:
+        settings = dataclasses.replace(settings, cache_path=None)
+    return ShopelloSource(settings, on_progress=on_progress, on_warning=on_warning)

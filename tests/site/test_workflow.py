@@ -56,18 +56,20 @@ def test_permissions_for_pages(workflow: dict[Any, Any]) -> None:
 def test_secrets_by_name_reach_the_build(workflow: dict[Any, Any]) -> None:
     (build,) = [step for step in steps(workflow) if step.get("run") == "shelfpress build"]
     assert build["env"] == {"SHOPELLO_API_KEY": "${{ secrets.SHOPELLO_API_KEY }}",
-                            "SHOPELLO_SIGNING_SECRET": "${{ secrets.SHOPELLO_SIGNING_SECRET }}"}
+                            "SHOPELLO_SIGNING_SECRET": "${{ secrets.SHOPELLO_SIGNING_SECRET }}",
+                            "SHOPELLO_PARTNER_PASSWORD": "${{ secrets.SHOPELLO_PARTNER_PASSWORD }}"}
 
 
 def test_product_cache_is_kept_between_runs(workflow: dict[Any, Any]) -> None:
-    (cache,) = uses(workflow, "actions/cache")
+    (cache, links) = uses(workflow, "actions/cache")
     assert cache["with"]["path"] == ".shelfpress-cache"
+    assert links["with"]["path"] == ".shelfpress-cache/links-check.json"  # the links job's state
     assert cache["with"]["restore-keys"]  # a new run restores the latest cache even though its key is new
 
 
 def test_official_pages_flow(workflow: dict[Any, Any]) -> None:
     names = [step.get("uses", step.get("run", "")).split("@")[0]
-             for name, job in workflow["jobs"].items() if name != "keepalive" for step in job["steps"]]
+             for name, job in workflow["jobs"].items() if name not in ("keepalive", "links") for step in job["steps"]]
     order = ["actions/checkout", "actions/setup-python", f'pip install "shelfpress=={__version__}"', "actions/cache",
              "actions/configure-pages", "shelfpress build", "actions/upload-pages-artifact", "actions/deploy-pages"]
     assert names == order

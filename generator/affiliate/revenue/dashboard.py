@@ -31,10 +31,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from generator.core.atomic import atomic_write
+from generator.affiliate.revenue.broken import BrokenPage, broken_pages
 from generator.affiliate.revenue.ledger import Ledger
 from generator.affiliate.revenue.models import Sale, TrafficRow
 from generator.affiliate.revenue.periods import Period
@@ -145,6 +147,7 @@ class Dashboard:
     charts: list[Chart]
     sample: bool = False
     generated: str = ""
+    broken: list[BrokenPage] = field(default_factory=list)  # pages with broken links, costliest first
 
     def check(self) -> None:
         """Every table adds up to the dashboard's totals (rounded to cents)."""
@@ -201,7 +204,8 @@ def _currency(ledger: Ledger, period: Period) -> str:
 
 
 def dashboard_data(ledger: Ledger, period: Period, *, places: Mapping[str, str] | None = None,
-                   title: str = "shelfpress", sample: bool = False) -> Dashboard:
+                   title: str = "shelfpress", sample: bool = False,
+                   breaks: Sequence[Mapping[str, Any]] = ()) -> Dashboard:
     places = places or {}
     traffic_days = {r["day"]: r for r in ledger.db.execute(
         "SELECT day, SUM(clicks) AS clicks, SUM(revenue) AS revenue FROM traffic "
@@ -237,7 +241,7 @@ def dashboard_data(ledger: Ledger, period: Period, *, places: Mapping[str, str] 
     currency = _currency(ledger, period)
     charts = [_revenue_chart(days, currency), _clicks_chart(days)]
     data = Dashboard(title=title, period=str(period), currency=currency, totals=totals, tables=tables,
-                     charts=charts, sample=sample)
+                     charts=charts, sample=sample, broken=broken_pages(ledger, period, breaks, places))
     data.check()
     return data
 
@@ -311,9 +315,12 @@ def render_dashboard(data: Dashboard) -> str:
 
 
 def write_dashboard(ledger: Ledger, period: Period, output: Path, *, places: Mapping[str, str] | None = None,
-                    title: str = "shelfpress", sample: bool = False) -> Path:
-    """Render and write the dashboard; a failure leaves any previous file as it was."""
-    page = render_dashboard(dashboard_data(ledger, period, places=places, title=title, sample=sample))
+                    title: str = "shelfpress", sample: bool = False,
+                    breaks: Sequence[Mapping[str, Any]] = ()) -> Path:
+    """Render and write the dashboard; a failure leaves any previous file as it was. `breaks`: the last
+    `links check`'s broken findings (`broken.py`)."""
+    page = render_dashboard(dashboard_data(ledger, period, places=places, title=title, sample=sample,
+                                           breaks=breaks))
     atomic_write(output, page)
     return output
 

@@ -134,12 +134,14 @@ class DeeplinkStore:
     store_id: str
     name: str
     enabled: bool | None
+    url: str = ""  # the shop's web address, when the answer names it (the seed does not say)
 
     @classmethod
     def from_api(cls, obj: Mapping[str, Any]) -> DeeplinkStore:
         flag = _first(obj, ("enabled", "deeplink", "deeplink_enabled", "active", "status"))
         enabled = None if flag is None else str(flag).lower() in ("1", "true", "yes", "enabled", "active")
-        return cls(str(_first(obj, ("store_id", "id"), "")), str(_first(obj, ("name", "store_name"), "")), enabled)
+        return cls(str(_first(obj, ("store_id", "id"), "")), str(_first(obj, ("name", "store_name"), "")), enabled,
+                   str(_first(obj, ("url", "store_url", "domain", "website"), "")))
 
 
 SALE_TEXT_FIELDS = ("currency", "commission_status", "category", "payment_status", "product_slug", "product_name",
