@@ -138,7 +138,8 @@ def new(directory: Path, schedule: str) -> None:
     """Create a new site in DIRECTORY (which must not exist or be empty)."""
     from generator.commands.new import new_site
 
-    created = new_site(directory, schedule=schedule)
+    created, install = new_site(directory, schedule=schedule)
+    click.echo(install)
     click.echo(f"Created a new site in {directory} ({created} files). Next: cd {directory} && shelfpress serve")
 
 

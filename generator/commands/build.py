@@ -61,6 +61,7 @@ from generator.content.site import Site, load_site
 from generator.sources.base import ProductSource
 from generator.sources.cache import CacheMode
 from generator.sources.factory import open_source
+from generator.render.runtime import environment_class
 from generator.publish.text_edit import LastBuild, edited_pages, render_edited
 from generator.products.widgets import WidgetStage
 
@@ -153,6 +154,8 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
             if config.search:
                 add_search_page(site)
         env = make_environment(config, strict=strict)
+        if runtime_note := environment_class()[1]:
+            reporter.debug(runtime_note)
         renderer = PageRenderer(site, env, markdown=state.markdown)
         templates, data = state.template_digests(env), DataDigests()
         with timer("fetch products"):
@@ -190,7 +193,9 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         search_stale = False
         if config.search:
             with timer("search index"):
-                search_stale = write_search_index(writer, reporter, when="later" if serving else "changed")
+                # A new build key (a Pagefind upgrade among its causes) indexes anew even when no HTML changed.
+                when = "later" if serving else "now" if state.key_changed else "changed"
+                search_stale = write_search_index(writer, reporter, when=when)
         reporter.flush_groups()
         _check_strict(reporter.warnings, strict)
         # Files kept from the last build were checked then, unless the secrets (part of the key) changed.

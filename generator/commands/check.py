@@ -17,10 +17,11 @@ from contextlib import contextmanager
 
 from generator.config.schema import Config
 from generator.core.console import Reporter
-from generator.core.errors import BuildError, ShelfpressError
+from generator.core.errors import BuildError, ContentError, ShelfpressError
 from generator.engine.output import check_output_dir
 from generator.render.page import PageRenderer
 from generator.products.fallback import page_fallbacks
+from generator.core.portable_paths import unportable
 from generator.products.query_plan import channel_for, page_queries
 from generator.affiliate.signing import unsigned_warning
 from generator.config.themes import check_theme
@@ -64,6 +65,11 @@ def check_site(config: Config, *, drafts: bool = False, strict: bool = False,
     if config.search:
         add_search_page(site)
     problems = Problems()
+    owners = {page.output_path: str(page.source or page.url) for page in site.pages}
+    for rel, source in site.static_files:
+        owners.setdefault(rel, str(source))  # a page wins over a static file of the same path, as in a build
+    if found := unportable(owners):  # what the build's output writer would refuse
+        problems.errors.append(ContentError(f"{found[1]}; rename the file or change its slug", file=found[0]))
     channels = {channel_for(page, site) for page in site.content_pages}
     with problems.collect():
         channels |= {spec.channel for spec in widget_specs(config, site.content_pages)}

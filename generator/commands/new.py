@@ -1,8 +1,9 @@
 """`shelfpress new DIR`: copy the starter site that ships inside the package.
 
 The starter includes `.github/workflows/pages.yml` (GitHub Pages through
-Actions); its rebuild schedule (`--schedule`) and the shelfpress version it
-installs (this one, pinned) are filled in here.
+Actions); its rebuild schedule (`--schedule`) and what it installs (this
+shelfpress: pinned, or its wheel in the site, `workflow_install.py`) are
+filled in here.
 """
 
 from __future__ import annotations
@@ -10,18 +11,19 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from generator import __version__
 from generator.core.cron import cron_problem
 from generator.core.errors import Abort
 from generator.assets import STARTER
+from generator.publish.workflow_install import plan_install
 
 WORKFLOW = Path(".github/workflows/pages.yml")
 DEFAULT_SCHEDULE = "0 */6 * * *"
-PINNED_PLACEHOLDER = "0.0.0"  # the starter's workflow installs this; a new site gets the running version
+PINNED_PLACEHOLDER = "0.0.0"  # the starter's workflow installs this; a new site gets this shelfpress
 
 
-def new_site(directory: Path, *, schedule: str | None = None) -> int:
-    """Copy the starter into `directory`; refuse to touch a non-empty folder. Return files created."""
+def new_site(directory: Path, *, schedule: str | None = None) -> tuple[int, str]:
+    """Copy the starter into `directory`; refuse to touch a non-empty folder. Return the files created and
+    a line saying how the site's workflow installs shelfpress."""
     schedule = " ".join((schedule or DEFAULT_SCHEDULE).split())
     problem = cron_problem(schedule)
     if problem:
@@ -33,7 +35,8 @@ def new_site(directory: Path, *, schedule: str | None = None) -> int:
     # Wheels drop dotfiles from package data, so the starter names them dot-*.
     for path in sorted(directory.rglob("dot-*"), key=lambda p: len(p.parts), reverse=True):
         path.rename(path.with_name("." + path.name[len("dot-"):]))
+    install = plan_install(directory)
     workflow = directory / WORKFLOW
     workflow.write_text(workflow.read_text().replace(f'cron: "{DEFAULT_SCHEDULE}"', f'cron: "{schedule}"')
-                        .replace(f'"shelfpress=={PINNED_PLACEHOLDER}"', f'"shelfpress=={__version__}"'))
-    return sum(1 for p in directory.rglob("*") if p.is_file())
+                        .replace(f'"shelfpress=={PINNED_PLACEHOLDER}"', f'"{install.requirement}"'))
+    return sum(1 for p in directory.rglob("*") if p.is_file()), install.said

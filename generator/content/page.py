@@ -259,6 +259,8 @@ def read_page(path: Path, content_dir: Path, site_dir: Path, permalinks: str = "
         raise ContentError(f"is not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8",
                            file=display, line=line) from None
     text = text.lstrip("\ufeff")
+    if "\r" in text:  # Windows (CRLF) or old Mac (CR) line endings: the same page as with LF
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     front, body, line_offset = _parse_front_matter(text, display)
     expect = functools.partial(_expect, front, text, display)
     for key in front:
@@ -274,6 +276,9 @@ def read_page(path: Path, content_dir: Path, site_dir: Path, permalinks: str = "
         raise ContentError(f"slug {slug!r} may only hold letters, digits, '.', '_', '~' and '-' (no '/' or '..')",
                            file=display, line=front_matter_line(text, ("slug",)))
     rel = PurePosixPath(path.relative_to(content_dir).as_posix())
+    if "\\" in str(rel):
+        raise ContentError("the file's path holds '\\', a folder separator on Windows, which no URL may hold; "
+                           "rename it", file=display)
     url, kind, section = route(rel, slug, permalinks)
     aliases = [_site_path(str(a), "aliases", "a list of URL paths", display, text)
                for a in expect("aliases", list, "a list of URLs") or []]

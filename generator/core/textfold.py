@@ -8,13 +8,15 @@ The widget script (themes/default/static/js/widget.js, `fold`) does the same
 in the browser for context widgets; tests/core/test_textfold.py runs both on one
 table of strings. Change them together.
 
-Must not know where its output is used.
+Must not know where its output is used (but slugs are path segments: see `slugify`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from generator.core.portable_paths import device_safe
 
 _ASCII_RUN = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"[^\W_]+")
@@ -43,7 +45,10 @@ def words(text: str) -> list[str]:
 
 
 def slugify(text: str, fallback: str = "item", *, length: int = 60) -> str:
-    """ASCII slug: "Lampa Ö 12" -> "lampa-o-12". Letters without an ASCII base are dropped, never empty."""
+    """ASCII slug: "Lampa Ö 12" -> "lampa-o-12". Letters without an ASCII base are dropped, never empty.
+
+    Lower case, so two names that differ only in case get one slug; never a Windows device name ("Con"
+    -> "con_"), so a slug is a path segment on every OS (portable_paths.py)."""
     folded = fold(text).encode("ascii", "ignore").decode()
     slug = "-".join(_ASCII_RUN.findall(folded))
-    return slug[:length].rstrip("-") or fallback
+    return device_safe(slug[:length].rstrip("-") or fallback)

@@ -3,7 +3,8 @@
 Per output file the state records one fingerprint of everything that went
 into it (`fingerprint_pages`):
 
-    the build key        config, drafts flag, shelfpress version and code (translations included)
+    the build key        config, drafts flag, shelfpress version and code (translations included), the
+                         versions of Python and of the libraries whose output lands in pages (versions.py)
     its templates        the page's template and shortcode templates, with all they extend/include
     its own source       the content file by content, or a generated page's identity
     its data             page.data by value: listings, shortcode results, related products,
@@ -54,6 +55,7 @@ from generator.engine.output import OutputWriter, ShadowRecord, shadow_path
 from generator.products.carry import CarriedData, CarryOver, ProductPagesRecord
 from generator.config.themes import theme_dirs
 from generator.content.site import ContentListing, Site, parent_url
+from generator.core.versions import build_software
 
 if TYPE_CHECKING:
     import jinja2
@@ -206,13 +208,13 @@ class BuildState:
         """Begin a build: a changed config, code, --strict (templates then fail on typos) or --clean
         invalidates what depends on them."""
         secrets = digest(*sorted(f"{k}={v}" for k, v in config.secret_values().items()))  # a digest only
-        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), secrets)
+        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(), secrets)
         self._committed = (self.key, self.outputs, self.signature, self.product_pages)
         self.last = None  # the site graph this build replaces: free it before making the next
         self.key_changed = clean or key != self.key
         if self.key_changed:  # (the code changed: how references are found may have too)
             self.sources, self.outputs, self.signature, self.template_references = {}, {}, "", {}
-            self.product_pages = None
+            self.product_pages, self.markdown_html = None, {}
         self.key = key
         self._carry, self._shared = None, None
         self._seen = set()
@@ -439,7 +441,8 @@ def inputs_signature(config: Config, *, drafts: bool, data_version: str | None, 
     signature = file_signature(files)
     newest = max((mtime for _, mtime, _ in signature), default=0)
     racy = time.time_ns() - newest < RACY_NS
-    text = digest(repr(config), str(drafts), data_version, extra, repr(signature), __version__, _code_fingerprint())
+    text = digest(repr(config), str(drafts), data_version, extra, repr(signature), __version__, _code_fingerprint(),
+                  build_software())
     return text + ("-racy" if racy else "")
 
 

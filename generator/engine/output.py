@@ -40,6 +40,7 @@ from pathlib import Path, PurePosixPath
 
 from generator.core.errors import BuildError, ContentError
 from generator.core.forked import Forked, can_fork
+from generator.core.portable_paths import unportable
 
 _RENAME_EXCHANGE = 2
 INCOMPLETE = ".shelfpress-incomplete"  # present in a shadow while it is being changed
@@ -455,7 +456,13 @@ class OutputWriter:
         return removed
 
     def commit(self) -> tuple[WriteStats, ShadowRecord | None]:
-        """Swap the next site in; return the stats and what the next build needs to reuse the shadow."""
+        """Swap the next site in; return the stats and what the next build needs to reuse the shadow.
+        A site whose paths are not the same files on every OS is refused (the live site stays)."""
+        found = None if self.owners.keys() == self.previous_files else unportable(self.owners)
+        if found:  # (the same paths as the last build's were checked then)
+            owner, why = found
+            raise ContentError(f"{why}; rename the file or change its slug: the same site must build on Linux, "
+                               "macOS and Windows", file=owner)
         self.folders_ready()
         removed = self.prune()
         self.stats.removed = len(removed)

@@ -31,7 +31,7 @@ from generator.render.formatting import Formatter
 from generator.config.i18n import legacy_t, site_translations, template_callables
 from generator.content.navigation import category_menu
 from generator.core.safety import safe_url
-from generator.render.runtime import ShelfpressEnvironment
+from generator.render.runtime import environment_class
 from generator.render.structured_data import breadcrumb_ld, item_list_ld, product_ld
 from generator.render.undefined import undefined_class
 
@@ -65,7 +65,7 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
     Compiled templates are kept in the site's cache dir (Jinja's bytecode cache, keyed by each template's
     source): a rebuild, and every dev-server rebuild, loads them instead of compiling the theme again.
     The options below are the same for every environment, so compiled code never depends on them."""
-    env = ShelfpressEnvironment(
+    env = environment_class()[0](
         loader=SiteTemplateLoader(config),
         cache_size=-1,  # a plain dict: a site has a bounded set of templates, and an LRU's lock costs per include
         bytecode_cache=_bytecode_cache(config),

@@ -21,10 +21,18 @@ runtime cost more there than the work they wrap:
 The `tojson` filter (JSON-LD on every product page) gets its default
 options from one JSON encoder made once: `json.dumps` makes a new encoder for
 each call given any option. Everything else is Jinja's own.
+
+These pieces lean on Jinja's and MarkupSafe's internals (`Context.call`'s
+body, `Template._from_namespace`, `markupsafe._speedups`), so they are used
+only with the releases they are tested against (`TESTED`, the same bounds as
+pyproject.toml's; tests/test_runtime_parity.py builds whole sites both ways
+and compares every byte). With any other release, `environment_class` hands
+back stock `jinja2.Environment` and says so in one note.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import MutableMapping
 from types import BuiltinFunctionType, FunctionType, MethodType
@@ -34,6 +42,11 @@ import jinja2
 import markupsafe
 from jinja2.runtime import Context
 from markupsafe import Markup
+
+from generator.core.versions import installed, version_tuple
+
+# Distribution -> (lowest tested, first untested) release; keep pyproject.toml's bounds the same.
+TESTED = {"jinja2": ((3, 1), (3, 2)), "markupsafe": ((2, 1), (3, 1))}
 
 try:
     from markupsafe._speedups import _escape_inner
@@ -127,3 +140,16 @@ class ShelfpressEnvironment(jinja2.Environment):
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return {**self.globals, **(d or {})}
+
+
+@functools.lru_cache(maxsize=1)  # once per process, which keeps the Jinja it imported
+def environment_class() -> tuple[type[jinja2.Environment], str | None]:
+    """The environment to render with: ShelfpressEnvironment when Jinja and MarkupSafe are releases it is
+    tested against, else stock `jinja2.Environment` and a note saying which release made it step aside."""
+    for name, (lowest, first_untested) in TESTED.items():
+        version = installed(name)
+        if not lowest <= version_tuple(version) < first_untested:
+            tested = f"{'.'.join(map(str, lowest))} up to {'.'.join(map(str, first_untested))}"
+            return jinja2.Environment, (f"{name} {version} is outside the range the fast template runtime is "
+                                        f"tested with ({tested}, not included): rendering with stock Jinja")
+    return ShelfpressEnvironment, None
