@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import runpy
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from generator.core.platform import portable
 from tests.support.memory_backend import MemoryBackend
 from tests.support.shopello_server import ShopelloServer
+
+if portable():  # CI's second run: fcntl blocked here and in every Python process the tests start
+    PORTABLE_HOOKS = Path(__file__).parent / "portable"
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PORTABLE_HOOKS), os.environ.get("PYTHONPATH")]))
+    runpy.run_path(str(PORTABLE_HOOKS / "sitecustomize.py"))
 
 
 @pytest.fixture(scope="session")

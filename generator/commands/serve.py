@@ -24,6 +24,7 @@ local address, so widgets can be tried in a page served from another port.
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import re
 import shutil
@@ -197,7 +198,10 @@ class DevServer:
         while (epoch := self.epochs.next_wanted(built, self.stop_event)) is not None:
             with self._lock:
                 changed, self._changes = self._changes, set()
+            graph = id(self.state.last)
             self.epochs.publish(epoch, self.rebuild(changed), css_only=is_css_only(changed))
+            if id(self.state.last) != graph:
+                gc.collect()  # the site graph the build replaced, freed while the browsers reload
             built = epoch
             if self._search_stale and self.epochs.quiet_for(built, SEARCH_AFTER_QUIET_SECONDS, self.stop_event):
                 self._refresh_search(built)

@@ -2,8 +2,8 @@
 
 Every build, first or incremental, is atomic. The next site is assembled in
 a *shadow* tree (in the site's cache dir, or beside the output when that is
-on another file system) and the two are swapped
-with one `renameat2(RENAME_EXCHANGE)`: the live site is never written to, so
+on another file system) and the two are swapped (`platform.swap`: one
+`renameat2(RENAME_EXCHANGE)` on Linux): the live site is never written to, so
 a failed or killed (even `kill -9`) build leaves it byte-identical.
 
 After the swap the shadow holds the previous site, which differs from the
@@ -19,18 +19,14 @@ modified.
 When the shadow cannot be trusted (none yet, an interrupted build left its
 marker, the two trees are not the ones the build state recorded) it is
 rebuilt from scratch: every unchanged file linked, every changed one written.
-Elsewhere than Linux the swap falls back to two renames and no shadow is kept.
 
 The writer also enforces the invariants no page may break: one owner per
 output path, and no path escaping the output root. A lock file beside the
-shadow keeps two builds from writing one site at the same time.
+shadow (`platform.BuildLock`) keeps two builds from writing one site at the same time.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import fcntl
 import os
 import shutil
 import threading
@@ -39,10 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from generator.core.errors import BuildError, ContentError
-from generator.core.forked import Forked, can_fork
+from generator.core.forked import Forked
+from generator.core.platform import BuildLock, Locked, can_fork, recover_swap, swap
 from generator.core.portable_paths import unportable
 
-_RENAME_EXCHANGE = 2
 INCOMPLETE = ".shelfpress-incomplete"  # present in a shadow while it is being changed
 FOLDERS_AHEAD_MIN = 400  # new output files from which `make_folders_ahead` forks a folder maker
 
@@ -65,18 +61,6 @@ class ShadowRecord:
     live_inode: int
     shadow_inode: int
     lag: list[str] = field(default_factory=list)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2); False when unsupported."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd = -100
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
-    return result == 0
 
 
 def check_output_dir(out_dir: Path, site_dir: Path) -> None:
@@ -263,8 +247,8 @@ class OutputWriter:
         self.stats = WriteStats()
         self.written: set[str] = set()
         self.untracked_writes = False  # render workers may have put files nobody recorded
-        self._lock = self._acquire_lock()
-        self._sweeper: threading.Thread | None = None
+        self._lock: BuildLock | None = self._acquire_lock()
+        self._swept: Callable[[], object] | None = None  # waits for `_sweep_away`
         try:
             self._prepare(record, previous_files)
         except BaseException:  # e.g. a full disk: unlock, or a dev server's next build finds the site "busy"
@@ -291,18 +275,16 @@ class OutputWriter:
             self._level_shadow(record.lag)
 
     # -- setup -------------------------------------------------------------------------------------
-    def _acquire_lock(self) -> int:
+    def _acquire_lock(self) -> BuildLock:
         self.lock_path = self.shadow.with_name(self.shadow.name + ".lock")
-        fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+            return BuildLock(self.lock_path)
+        except Locked:
             raise BuildError(f"another shelfpress build is writing {self.out_dir}; wait for it to finish") from None
-        return fd
 
     def _clean_leftovers(self) -> None:
         """Staging folders and temp files of interrupted runs of older versions or of this one."""
+        recover_swap(self.out_dir)
         for stale in self.out_dir.parent.glob(f".{self.out_dir.name}.staging-*"):
             shutil.rmtree(stale, ignore_errors=True)
         for kind in ("old", "pagefind"):
@@ -313,15 +295,20 @@ class OutputWriter:
 
     def _sweep_away(self, tree: Path) -> None:
         """Delete an untrusted shadow in a background thread while the build goes on: deleting a
-        10,000-page tree is seconds of file system calls. `_release` waits for it."""
+        10,000-page tree is seconds of file system calls. `_release` waits for it. Where the build may
+        fork its render workers it deletes in a forked child instead: a thread would forbid the fork."""
         trash = tree.with_name(f"{tree.name}.trash-{os.getpid()}")
         try:
             os.rename(tree, trash)
         except FileNotFoundError:
             return
-        self._sweeper = threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True},
-                                         name="shelfpress-sweeper", daemon=True)
-        self._sweeper.start()
+        if can_fork():
+            self._swept = Forked(lambda: shutil.rmtree(trash, ignore_errors=True)).wait
+            return
+        sweeper = threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True},
+                                   name="shelfpress-sweeper", daemon=True)
+        sweeper.start()
+        self._swept = sweeper.join
 
     def _live_files(self) -> set[str]:
         found = set()
@@ -474,20 +461,23 @@ class OutputWriter:
             (self.shadow / INCOMPLETE).unlink()
             if not self.out_dir.exists():
                 os.rename(self.shadow, self.out_dir)
-            elif _exchange(self.shadow, self.out_dir):
+            elif self._swap():  # else the previous site is no shadow: the next build makes a new one
                 if self.keep_shadow:
                     record = ShadowRecord(os.stat(self.out_dir).st_ino, os.stat(self.shadow).st_ino,
                                           sorted(self.written | set(removed)))
                 else:
                     shutil.rmtree(self.shadow)
-            else:
-                retired = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
-                os.rename(self.out_dir, retired)
-                os.rename(self.shadow, self.out_dir)
-                shutil.rmtree(retired)
             return self.stats, record
         finally:
             self._release()
+
+    def _swap(self) -> bool:
+        """Swap the shadow in (`platform.swap`); a swap the system refuses is one line, the live site as it was."""
+        try:
+            return swap(self.shadow, self.out_dir)
+        except OSError as exc:
+            raise BuildError(f"could not swap the new site into {self.out_dir} ({exc.strerror or exc}); close "
+                             "programs that have files of it open and build again") from None
 
     def _unchanged_record(self) -> ShadowRecord | None:
         """Nothing to swap: the live site already is this build, and the shadow equals it."""
@@ -511,14 +501,12 @@ class OutputWriter:
             self._release()
 
     def _release(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.join()
-            self._sweeper = None
-        if self._lock >= 0:
-            if not self.keep_shadow:
-                self.lock_path.unlink(missing_ok=True)  # a one-off writer leaves nothing behind
-            os.close(self._lock)
-            self._lock = -1
+        if self._swept is not None:
+            self._swept()
+            self._swept = None
+        if self._lock is not None:
+            self._lock.release(remove=not self.keep_shadow)  # a one-off writer leaves nothing behind
+            self._lock = None
 
     def _remove_empty_parents(self, path: Path) -> None:
         parent = path.parent

@@ -13,8 +13,9 @@ come back. Each page is settled by exactly the code a single process would
 run, so the bytes are the same.
 
 Output paths are claimed by the parent before any worker starts, so the
-one-owner-per-path rule holds as in a serial build. Where `fork` is not
-available, or the machine has one core, pages render in this process.
+one-owner-per-path rule holds as in a serial build. Where forking is not safe
+(`platform.can_fork`: not Linux, portable mode, or other threads running, as in
+the dev server), or the machine has one core, pages render in this process.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import TypeVar
 from generator.engine.buildstate import Fingerprints
 from generator.content.page import Page
 from generator.core.errors import ShelfpressError
-from generator.core.forked import can_fork, die_with_parent
+from generator.core.platform import can_fork, child_setup, cores
 from generator.engine.output import OutputWriter
 from generator.render.page import PageRenderer
 
@@ -43,11 +44,7 @@ _job: tuple[Sequence[Page], Sequence[str], PageRenderer, OutputWriter, Fingerpri
 
 
 def workers_available() -> int:
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
-    return cores if can_fork() else 1
+    return cores() if can_fork() else 1
 
 
 def _worth_forking(count: int) -> bool:
@@ -154,7 +151,8 @@ def _in_workers(work: Callable[[tuple[int, int]], T], count: int) -> Iterator[T]
     frozen_before = gc.get_freeze_count() > 0  # the build froze its site graph (commands.build); it stays so
     gc.freeze()  # the collector must not touch (and so copy) the inherited site graph in every worker
     try:
-        with multiprocessing.get_context("fork").Pool(workers_available(), initializer=die_with_parent) as pool:
+        with multiprocessing.get_context("fork").Pool(workers_available(), initializer=child_setup,
+                                                      initargs=(os.getpid(),)) as pool:
             yield from pool.imap(work, chunks)
     finally:
         if not frozen_before:

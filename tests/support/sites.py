@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -51,6 +52,14 @@ def fails(site: Path, *expected: str, command: str = "build") -> str:
     for text in expected:
         assert text in result.output, result.output
     return result.output
+
+
+def portable_env() -> dict[str, str]:
+    """The environment of a child Python that takes every fallback of generator/core/platform.py and cannot
+    import fcntl (tests/portable/sitecustomize.py), as on Windows."""
+    hooks = Path(__file__).resolve().parents[1] / "portable"
+    return {**os.environ, "SHELFPRESS_PORTABLE": "1",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(hooks), os.environ.get("PYTHONPATH")]))}
 
 
 def tree(root: Path) -> dict[str, bytes]:

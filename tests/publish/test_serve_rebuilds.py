@@ -1,0 +1,83 @@
+"""The dev server lasts (issue 34): template edit after template edit, each one rebuilds the site and
+reaches the browser, none hangs, and the server's memory stays flat: the site graph each full rebuild
+replaces is freed, not kept frozen out of the collector's sight."""
+
+from __future__ import annotations
+
+import gc
+import http.client
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.commands.serve import DevServer
+from generator.config.schema import load_config
+from generator.core.console import Reporter
+from tests.support.sites import SMALL_CONFIG, write_site
+
+PAGES = 450  # past render_pool.PARALLEL_MIN: enough pages that a build would fork render workers
+EDITS = 8
+TEMPLATE = "{{% extends 'base.html' %}}{{% block main %}}<h1>{{{{ page.title }}}}</h1><p>edit {n}</p>" \
+           "{{{{ content }}}}{{% endblock %}}"
+
+
+def rss_mib() -> float | None:
+    """This process's resident memory (Linux); None elsewhere."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * 4096 / 2**20
+    except OSError:
+        return None
+
+
+def fetch(server: DevServer, path: str) -> str:
+    assert server.server is not None
+    host, port = server.server.server_address[:2]
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    connection.request("GET", path)
+    body = connection.getresponse().read().decode()
+    connection.close()
+    return body
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[DevServer]:
+    files = {f"content/s{i % 9}/p{i}.md": f"---\ntitle: Page {i}\n---\nText of page {i}.\n" for i in range(PAGES)}
+    files["templates/page.html"] = TEMPLATE.format(n="none yet")
+    site = write_site(tmp_path / "site", files, SMALL_CONFIG)
+    stopped = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())  # as `shelfpress serve` does
+    dev = DevServer(load_config(site), port=0, reporter=Reporter(verbosity=0))
+    dev.start()
+    try:
+        yield dev
+    finally:
+        dev.close()
+        signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.server
+def test_template_edits_each_reload_and_memory_stays_flat(server: DevServer) -> None:
+    template = server.config.site_dir / "templates/page.html"
+    objects, memory = [], []
+    for n in range(EDITS):
+        before = server.epochs.visible
+        template.write_text(TEMPLATE.format(n=n))
+        deadline = time.monotonic() + 60
+        while server.epochs.visible == before:  # a rebuild hung in a render pool's teardown never gets here
+            assert time.monotonic() < deadline, f"edit {n} was never rebuilt"
+            time.sleep(0.05)
+        assert server.epochs.error is None, server.epochs.error
+        assert f"<p>edit {n}</p>" in fetch(server, "/repo/s3/p300/")
+        time.sleep(0.3)  # the rebuild thread frees the replaced graph after publishing
+        objects.append(len(gc.get_objects()) + gc.get_freeze_count())
+        memory.append(rss_mib())
+    # Each full rebuild used to keep the last one's cyclic garbage (500 objects a rebuild on this site,
+    # 60 MiB on a 10,000-product one); now the count is the same after every rebuild.
+    assert objects[-1] - objects[2] < objects[2] // 100, objects
+    if memory[0] is not None:
+        assert memory[-1] - memory[2] < 20, memory  # MiB
