@@ -46,6 +46,8 @@ def verbosity_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 INTERRUPTED = 130  # 128 + SIGINT, as shells and other CLIs report Ctrl+C
+ALLOW_SHRINK_HELP = ("Publish even when the build drops more than [build] max_shrink of the live site's products, "
+                     "or all of them.")
 
 
 # Command groups in their own modules, imported only when used: `shelfpress build` (and every
@@ -152,9 +154,10 @@ def new(directory: Path, schedule: str) -> None:
 @click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
 @click.option("--offline", is_flag=True, help="Use only cached product data; a cache miss is an error.")
 @click.option("--refresh", is_flag=True, help="Ignore cached product data and fetch everything again.")
+@click.option("--allow-shrink", is_flag=True, help=ALLOW_SHRINK_HELP)
 @verbosity_options
 def build(site_dir: Path, output: Path | None, clean: bool, strict: bool, drafts: bool, offline: bool,
-          refresh: bool, reporter: Any) -> None:
+          refresh: bool, allow_shrink: bool, reporter: Any) -> None:
     """Build the site into its output directory (atomically)."""
     from generator.commands.build import build as run_build
     from generator.config.schema import load_config
@@ -165,7 +168,7 @@ def build(site_dir: Path, output: Path | None, clean: bool, strict: bool, drafts
     mode = CacheMode.OFFLINE if offline else CacheMode.REFRESH if refresh else CacheMode.NORMAL
     config = load_config(site_dir)
     report = run_build(config, drafts=drafts, clean=clean, strict=strict, output=output, reporter=reporter,
-                       cache_mode=mode)
+                       cache_mode=mode, allow_shrink=allow_shrink)
     reporter.info(report.summary())
 
 
@@ -215,17 +218,20 @@ def serve(site_dir: Path, host: str, port: int, drafts: bool, open_browser: bool
 @click.option("--no-build", is_flag=True, help="Publish the existing output without building first.")
 @click.option("--dry-run", is_flag=True, help="Show what would be added, changed and removed; change nothing.")
 @click.option("--strict", is_flag=True, help="Fail on warnings (a placeholder base_url, build warnings).")
+@click.option("--allow-shrink", is_flag=True, help=ALLOW_SHRINK_HELP)
+@click.option("--allow-unsigned", is_flag=True,
+              help="Publish even when click links cannot be signed (a channel is set, the signing secret is not).")
 @verbosity_options
 def deploy(site_dir: Path, remote: str | None, branch: str | None, message: str | None, force: bool,
            ignore_version: bool, target: Path | None, no_build: bool, dry_run: bool, strict: bool,
-           reporter: Any) -> None:
+           allow_shrink: bool, allow_unsigned: bool, reporter: Any) -> None:
     """Build, then publish to the gh-pages branch (and push) or into --target DIR."""
     from generator.commands.deploy import GitOptions, deploy as run_deploy
     from generator.config.schema import load_config
 
     git = GitOptions(remote=remote, branch=branch, message=message, force=force, ignore_version=ignore_version)
     run_deploy(load_config(site_dir), git=git, target=target, no_build=no_build, dry_run=dry_run, strict=strict,
-               reporter=reporter)
+               allow_shrink=allow_shrink, allow_unsigned=allow_unsigned, reporter=reporter)
 
 
 def main() -> None:

@@ -44,7 +44,8 @@ from generator.content.page import Page
 from generator.products.deeplink_stage import add_deep_links
 from generator.core.errors import BuildError
 from generator.engine.fingerprint import DataDigests
-from generator.engine.output import OutputWriter, WriteStats, check_output_dir
+from generator.engine.output import OutputWriter, WriteStats, check_output_dir, clean_leftovers
+from generator.engine.ownership import check_owned
 from generator.render.page import PageRenderer
 from generator.products.carry import CarriedData
 from generator.products.recommendations import RecommendationStage, file_signature_text
@@ -57,6 +58,7 @@ from generator.core.console import Reporter
 from generator.publish.search import BUNDLE as SEARCH_BUNDLE
 from generator.publish.search import Cancelled, add_search_page, write_search_index
 from generator.publish.secretguard import SecretGuard
+from generator.engine.shrinkguard import check_shrink
 from generator.publish.seo import robots, sitemaps
 from generator.content.site import Site, load_site
 from generator.sources.base import ProductSource
@@ -133,7 +135,7 @@ def _leaves_collector_as_found(function: F) -> F:
 def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: bool = False,
           output: Path | None = None, reporter: Reporter | None = None,
           cache_mode: CacheMode = CacheMode.NORMAL, state: BuildState | None = None,
-          serving: bool = False, changed: set[str] | None = None) -> BuildReport:
+          serving: bool = False, changed: set[str] | None = None, allow_shrink: bool = False) -> BuildReport:
     """Build the site into `output` (default: the configured output_dir), atomically.
 
     Incremental: outputs whose inputs did not change since the build `state` records (default: the one
@@ -142,6 +144,8 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     change" signature, and keeps the previous search index when pages changed, saying so in the report's
     `search_stale`; `refresh_search_index` brings it up to date. It passes `changed`, the site-relative
     paths its watcher saw since the last build, so unchanged content files are not listed and checked again.
+    A build that would drop too many of the live site's products fails before writing (`shrinkguard`)
+    unless `allow_shrink`; the dev server, which publishes nothing, is not guarded.
     """
     reporter = reporter or Reporter()
     timer = StageTimer(reporter)
@@ -149,6 +153,9 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     check_output_dir(out_dir, config.site_dir)
     check_theme(config)
     state = state or BuildState.for_output(config, out_dir)
+    check_owned(out_dir, built_before=state.built_before(), recorded=() if serving else state.files,
+                setting="-o/--output" if output else "output_dir")  # (the dev server's folder is its own)
+    clean_leftovers(out_dir, state.shadow_dir(out_dir))
     if serving and not clean:
         report = _text_edit(config, state, changed or set(), out_dir, drafts=drafts, strict=strict,
                             reporter=reporter, timer=timer)
@@ -187,6 +194,8 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
                                  also_needed={**recommendations.needed_by(), **widgets.needed_by()})
             widgets.add_pages(products.results)
             recommendations.add_data(products.results, widgets.sign)
+        if not (serving or allow_shrink):
+            check_shrink(config, live=state.products_shown, now=products.products)
         with timer("deep links"):
             add_deep_links(site, widgets.sign, reporter, cache_mode=cache_mode,
                            results=products.results.values())
@@ -229,11 +238,11 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         state.product_pages = None
         reporter.forget_warnings()
         return build(config, drafts=drafts, strict=strict, output=output, reporter=reporter, cache_mode=cache_mode,
-                     state=state, serving=serving, changed=changed)
+                     state=state, serving=serving, changed=changed, allow_shrink=allow_shrink)
     except BaseException:
         state.aborted(writer.abort())
         raise
-    state.committed(writer, shadow, signature, reporter.warnings)
+    state.committed(writer, shadow, signature, reporter.warnings, products.products)
     cards.save()
     if serving:
         reads = state.reads

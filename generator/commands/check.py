@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from generator.engine.buildstate import BuildState
 from generator.config.schema import Config
 from generator.core.console import Reporter
 from generator.core.errors import BuildError, ContentError, ShelfpressError
 from generator.engine.output import check_output_dir
+from generator.engine.ownership import check_owned
 from generator.render.page import PageRenderer
 from generator.products.fallback import page_fallbacks
 from generator.core.portable_paths import unportable
@@ -59,6 +61,7 @@ def check_site(config: Config, *, drafts: bool = False, strict: bool = False,
     """Return the number of pages checked; raise one error listing every problem found."""
     reporter = reporter or Reporter()
     check_output_dir(config.output_path, config.site_dir)
+    check_owned(config.output_path, built_before=BuildState.for_output(config, config.output_path).built_before())
     check_theme(config)
     check_source(config)
     site = load_site(config, drafts=drafts)

@@ -13,6 +13,9 @@ remote), and a failed build raises before anything is published.
 The published commit names its source: `Source-Commit: <sha>`, or
 `<sha>-dirty` (as `git describe --dirty` says it) when the site folder has
 uncommitted changes, because then HEAD alone does not say what was built.
+Links that could not be signed (a channel without the signing secret) are
+refused (`unsigned.py`) unless `--allow-unsigned`; a build that drops most
+products fails in the build (`shrinkguard.py`) unless `--allow-shrink`.
 A `base_url` that is still a placeholder (the starter's
 `https://example.github.io/my-site/`, example.com/.org/.net, localhost) is a
 warning, and an error under `--strict`: every absolute link, the sitemap and
@@ -33,6 +36,8 @@ from generator.core.console import Reporter
 from generator.core.errors import DeployError
 from generator.publish.gitpages import SOURCE_TRAILER, VERSION_TRAILER, Changes, GitRepo, Publication
 from generator.engine.output import OutputWriter, check_output_dir
+from generator.engine.ownership import check_owned
+from generator.publish.unsigned import refuse_unsigned
 from generator.commands.build import build
 
 LIST_AT_MOST = 50
@@ -51,17 +56,20 @@ class GitOptions:
 
 
 def deploy(config: Config, *, git: GitOptions | None = None, target: Path | None = None, no_build: bool = False,
-           dry_run: bool = False, strict: bool = False, reporter: Reporter | None = None) -> Publication | Changes:
+           dry_run: bool = False, strict: bool = False, allow_shrink: bool = False, allow_unsigned: bool = False,
+           reporter: Reporter | None = None) -> Publication | Changes:
     """Build (unless no_build) and publish to git, or into `target`; see the module docstring."""
     reporter = reporter or Reporter()
     git = git or GitOptions()
     _check_base_url(config, strict, reporter)
+    if not allow_unsigned:
+        refuse_unsigned(config)
     if target is not None:
         if git != GitOptions():
             raise DeployError("--target publishes into a folder; --remote, --branch, --message, --force and "
                               "--ignore-version only apply to git")
         _check_target(config, target)
-        site = _built_site(config, no_build, reporter, strict)
+        site = _built_site(config, no_build, reporter, strict, allow_shrink)
         changes = publish_folder(site, target, dry_run=dry_run)
         _report(reporter, changes, f"{target}", dry_run)
         return changes
@@ -75,7 +83,7 @@ def deploy(config: Config, *, git: GitOptions | None = None, target: Path | None
     if dirty:
         reporter.info(f"The site has uncommitted changes ({_first_paths(dirty)}): the deploy is labelled "
                       f"{repo.head_commit()[:12]}-dirty")
-    site = _built_site(config, no_build, reporter, strict)
+    site = _built_site(config, no_build, reporter, strict, allow_shrink)
     remote_tip = repo.fetch_published(remote, branch)
     parent = None if git.force else remote_tip or repo.rev(f"refs/heads/{branch}")
     if parent and not git.ignore_version:
@@ -108,10 +116,11 @@ def _first_paths(paths: list[str], shown: int = 3) -> str:
     return ", ".join(paths[:shown]) + (f" and {len(paths) - shown} more" if len(paths) > shown else "")
 
 
-def _built_site(config: Config, no_build: bool, reporter: Reporter, strict: bool = False) -> Path:
+def _built_site(config: Config, no_build: bool, reporter: Reporter, strict: bool = False,
+                allow_shrink: bool = False) -> Path:
     """The output folder to publish, after building it (a failed build raises here) and checking it."""
     if not no_build:
-        reporter.info(build(config, reporter=reporter, strict=strict).summary())
+        reporter.info(build(config, reporter=reporter, strict=strict, allow_shrink=allow_shrink).summary())
     out = config.output_path
     if not out.is_dir():
         raise DeployError(f"nothing to publish: {out} does not exist; run `shelfpress build` or drop --no-build")
@@ -171,6 +180,7 @@ def _check_target(config: Config, target: Path) -> None:
     out = config.output_path
     if target == out or target.is_relative_to(out) or out.is_relative_to(target):
         raise DeployError(f"--target {target} overlaps output_dir {out}; choose a folder outside it")
+    check_owned(target, setting="--target")
 
 
 def publish_folder(site: Path, target: Path, *, dry_run: bool = False) -> Changes:

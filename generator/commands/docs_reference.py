@@ -33,7 +33,7 @@ import click
 
 from generator.config import schema as config_module
 from generator.config.schema import Config
-from generator.content.containment import BUILTIN_THEMES
+from generator.core.containment import BUILTIN_THEMES
 from generator.content.page import FRONT_MATTER, MISPLACED_KEYS
 from generator.products.query_plan import (DEFAULT_SHORTCODE_LIMIT, LISTING_KEY_DOCS, LISTING_KEYS, SHORTCODE_KEY_DOCS,
                             SHORTCODE_KEYS)

@@ -149,6 +149,20 @@ class TaxonomyConfig:
     max_pages: int = opt(10, "Pages per listing at most.")
 
 
+def _share(value: Any) -> float:
+    """A share from 0 to 1 (0.5 = half)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)
+    raise ValueError(f"expected a share from 0 to 1 (0.5 = half), got {value!r}")
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    max_shrink: float = opt(0.5, "Largest share of the live site's products a build may drop (0.5 = half); a "
+                            "build that drops more, or publishes no products where the live site has some, fails "
+                            "unless run with --allow-shrink. 1 allows any drop but one to none.", convert=_share)
+
+
 @dataclass(frozen=True)
 class DeployConfig:
     remote: str = opt("origin", "Git remote to push gh-pages to.")
@@ -197,6 +211,7 @@ class Config:
     stores: TaxonomyConfig = opt(factory=TaxonomyConfig, doc="[stores] store pages.")
     brands: TaxonomyConfig = opt(factory=TaxonomyConfig, doc="[brands] brand pages.")
     widgets: dict[str, Any] = opt(factory=dict, doc="[widgets.<name>] embeddable widgets.")
+    build: BuildConfig = opt(factory=BuildConfig, doc="[build] guards of the build.")
     deploy: DeployConfig = opt(factory=DeployConfig, doc="[deploy] publishing.")
     revenue: RevenueConfig = opt(factory=RevenueConfig, doc="[revenue] partner API, Shopper, ledger, channels.")
     params: dict[str, Any] = opt(factory=dict, doc="[params] free-form values for templates.")

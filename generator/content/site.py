@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.config.schema import Config
-from generator.content.containment import SiteFiles
+from generator.core.containment import SiteFiles
 from generator.content.page import Page, content_files, read_page
 from generator.core.errors import ContentError
 from generator.content.shortcode_closing import check_closed

@@ -13,7 +13,7 @@ import jinja2
 
 from generator.config.schema import Config
 from generator.config.themes import theme_dirs
-from generator.content.containment import SiteFiles
+from generator.core.containment import SiteFiles
 
 
 class SiteTemplateLoader(jinja2.FileSystemLoader):

@@ -9,6 +9,8 @@ traceback. Errors never carry secrets: sources redact keys before raising.
     ├── ContentError         content/template problems (file, line, column)
     ├── QueryError           an invalid ProductQuery parameter
     ├── BuildError           the build as a whole failed (e.g. strict warnings)
+    │   ├── OutputNotOwned   the output folder is not shelfpress's (ownership.py)
+    │   └── ShrinkError      it would drop too many live products (shrinkguard.py)
     ├── SourceError          a product source failed (endpoint, query)
     │   ├── APIError         HTTP API failures: tree in generator/core/net
     │   └── OfflineMissError a response missing from the cache in offline mode

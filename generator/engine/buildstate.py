@@ -168,6 +168,7 @@ class BuildState:
         self._templates: TemplateDigests | None = None
         self.last: LastBuild | None = None  # the dev server's last full build, for text edits (text_edit.py)
         self.product_pages: ProductPagesRecord | None = None  # the live site's, to carry over (products/carry.py)
+        self.products_shown: int | None = None  # the live site's products, for the shrink guard (shrinkguard.py)
         self._carry: CarryOver | None = None
         self._shared: str | None = None  # see `_shared_digest`
 
@@ -188,6 +189,7 @@ class BuildState:
                                              for digest_, refs in saved["templates"].items()}
                 pages = saved["product_pages"]
                 state.product_pages = ProductPagesRecord.from_json(pages) if pages else None
+                state.products_shown = saved.get("products_shown")
         except (OSError, ValueError, KeyError, TypeError):
             pass
         return state
@@ -200,7 +202,9 @@ class BuildState:
                 "shadow": dataclasses.asdict(self.shadow) if self.shadow else None,
                 "templates": {digest_: None if refs is None else sorted(refs)
                               for digest_, refs in self.template_references.items()},
-                "product_pages": self.product_pages.to_json() if self.product_pages else None}
+                "product_pages": self.product_pages.to_json() if self.product_pages else None,
+                "products_shown": self.products_shown}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path, json.dumps(data, separators=(",", ":")))  # a full disk leaves no temp file
 
     # -- the build's hooks, in the order build() calls them ----------------------------------------
@@ -358,6 +362,11 @@ class BuildState:
         return OutputWriter(out_dir, shadow=self._preferred_shadow(), previous_files=self.files if reuse else None,
                             record=self.shadow if reuse else None)
 
+    def built_before(self) -> bool:
+        """An earlier build of this output dir is recorded (its files, or its shadow tree): the folder is
+        shelfpress's even without the ownership marker (`ownership.py`), as sites built before it are."""
+        return bool(self.files) or self.shadow_dir(self.out_dir).is_dir()
+
     def shadow_dir(self, out_dir: Path) -> Path:
         """Where the shadow tree of `out_dir` is kept (see `output.shadow_path`)."""
         return shadow_path(out_dir.resolve(), self._preferred_shadow())
@@ -366,9 +375,11 @@ class BuildState:
         return self.path.with_name(self.path.stem.replace("build-", "shadow-")) if self.path else None
 
     def committed(self, writer: OutputWriter, shadow: ShadowRecord | None, signature: str | None,
-                  warnings: list[str]) -> None:
-        """The output dir now holds this build: remember it (and drop cache entries nobody uses)."""
+                  warnings: list[str], products_shown: int | None = None) -> None:
+        """The output dir now holds this build, which shows `products_shown` products: remember it (and drop
+        cache entries nobody uses)."""
         assert self.fingerprints is not None
+        self.products_shown = products_shown
         self.outputs = self.fingerprints.fingerprints
         self.product_pages = self._carry.made if self._carry else None
         self.files = set(writer.owners)

@@ -21,8 +21,10 @@ marker, the two trees are not the ones the build state recorded) it is
 rebuilt from scratch: every unchanged file linked, every changed one written.
 
 The writer also enforces the invariants no page may break: one owner per
-output path, and no path escaping the output root. A lock file beside the
-shadow (`platform.BuildLock`) keeps two builds from writing one site at the same time.
+output path, and no path escaping the output root. It writes only into a
+folder it owns (`ownership.py`) and leaves the ownership marker in every site
+it commits. A lock file beside the shadow (`platform.BuildLock`) keeps two
+builds from writing one site at the same time.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from generator.core.errors import BuildError, ContentError
 from generator.core.forked import Forked
 from generator.core.platform import BuildLock, Locked, can_fork, recover_swap, swap
 from generator.core.portable_paths import unportable
+from generator.engine.ownership import MARKER, MARKER_TEXT, check_owned
 
 INCOMPLETE = ".shelfpress-incomplete"  # present in a shadow while it is being changed
 FOLDERS_AHEAD_MIN = 400  # new output files from which `make_folders_ahead` forks a folder maker
@@ -72,6 +75,35 @@ def check_output_dir(out_dir: Path, site_dir: Path) -> None:
     for name in ("content", "templates", "static", "themes"):
         if out == site / name or out.is_relative_to(site / name):
             raise BuildError(f"output directory {out} is inside the site's {name}/ folder; choose another output_dir")
+
+
+def _remove_leftovers(out_dir: Path, shadow: Path) -> None:
+    """Staging folders and temp files of interrupted runs of older versions or of this one (a build killed
+    while Pagefind ran leaves `.<output>.pagefind-*` beside the output; one killed between the renames of a
+    fallback swap is put right). The caller holds the lock."""
+    recover_swap(out_dir)
+    for stale in out_dir.parent.glob(f".{out_dir.name}.staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for kind in ("old", "pagefind"):
+        for stale in out_dir.parent.glob(f".{out_dir.name}.{kind}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+    for stale in shadow.parent.glob(f"{shadow.name}.trash-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def clean_leftovers(out_dir: Path, shadow: Path) -> None:
+    """Remove what killed runs left beside `out_dir` (see `_remove_leftovers`) at a build's start, also
+    when it then finds nothing to write; skipped while another build holds the lock (they are its own)."""
+    try:
+        lock = BuildLock(shadow.with_name(shadow.name + ".lock"))
+    except Locked:
+        return
+    except OSError:
+        return  # no place for the lock: the writer reports that
+    try:
+        _remove_leftovers(out_dir, shadow)
+    finally:
+        lock.release()
 
 
 def shadow_path(out_dir: Path, preferred: Path | None = None) -> Path:
@@ -242,6 +274,7 @@ class OutputWriter:
                  record: ShadowRecord | None = None, keep_shadow: bool = True) -> None:
         self.out_dir = out_dir.resolve()
         self.shadow = shadow_path(self.out_dir, shadow)
+        check_owned(self.out_dir, built_before=bool(previous_files) or self.shadow.is_dir())
         self.keep_shadow = keep_shadow
         self.owners: dict[str, str] = {}
         self.stats = WriteStats()
@@ -283,15 +316,7 @@ class OutputWriter:
             raise BuildError(f"another shelfpress build is writing {self.out_dir}; wait for it to finish") from None
 
     def _clean_leftovers(self) -> None:
-        """Staging folders and temp files of interrupted runs of older versions or of this one."""
-        recover_swap(self.out_dir)
-        for stale in self.out_dir.parent.glob(f".{self.out_dir.name}.staging-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        for kind in ("old", "pagefind"):
-            for stale in self.out_dir.parent.glob(f".{self.out_dir.name}.{kind}-*"):
-                shutil.rmtree(stale, ignore_errors=True)
-        for stale in self.shadow.parent.glob(f"{self.shadow.name}.trash-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+        _remove_leftovers(self.out_dir, self.shadow)
 
     def _sweep_away(self, tree: Path) -> None:
         """Delete an untrusted shadow in a background thread while the build goes on: deleting a
@@ -445,6 +470,7 @@ class OutputWriter:
     def commit(self) -> tuple[WriteStats, ShadowRecord | None]:
         """Swap the next site in; return the stats and what the next build needs to reuse the shadow.
         A site whose paths are not the same files on every OS is refused (the live site stays)."""
+        self._mark()
         found = None if self.owners.keys() == self.previous_files else unportable(self.owners)
         if found:  # (the same paths as the last build's were checked then)
             owner, why = found
@@ -478,6 +504,12 @@ class OutputWriter:
         except OSError as exc:
             raise BuildError(f"could not swap the new site into {self.out_dir} ({exc.strerror or exc}); close "
                              "programs that have files of it open and build again") from None
+
+    def _mark(self) -> None:
+        """Put the ownership marker into the next site (unless a page or kept file put it there already)."""
+        if MARKER not in self.owners:
+            key = self._claim(MARKER, "shelfpress")
+            self.record(key, self.files.put(key, MARKER_TEXT))
 
     def _unchanged_record(self) -> ShadowRecord | None:
         """Nothing to swap: the live site already is this build, and the shadow equals it."""

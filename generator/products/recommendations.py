@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.config.schema import Config
 from generator.core.console import Reporter
-from generator.content.containment import SiteFiles
+from generator.core.containment import SiteFiles
 from generator.content.page import Page
 from generator.core.errors import ContentError
 from generator.core.digest import digest, file_signature

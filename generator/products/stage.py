@@ -70,6 +70,7 @@ class Pagination:
 class StageResult:
     results: Mapping[ProductQuery, ProductPage]
     product_pages: int = 0
+    products: int = 0  # distinct products the site shows (what the shrink guard counts)
     listing_pages: int = 0
     taxonomy_pages: int = 0
 
@@ -142,6 +143,7 @@ class ProductStage:
         result.listing_pages = self._paginate(plan, results)
         self._shortcodes(plan, results, fallbacks)
         result.product_pages = await self._product_pages()
+        result.products = len(self.listed)
         self._deals_feed(results[DEALS_QUERY])
         return result
 

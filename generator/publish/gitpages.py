@@ -197,8 +197,16 @@ class GitRepo:
 
 
 def _reason(stderr: str) -> str:
-    """git's own one-line reason (its first error/fatal line), with credentials in URLs masked."""
+    """git's own one-line reason, with credentials in URLs masked: for a rejected push the remote's verdict
+    per ref ("! [remote rejected] HEAD -> gh-pages (pre-receive hook declined)", "(non-fast-forward)") and
+    what its hook said, which git's closing "failed to push some refs" leaves out; else its first
+    error/fatal line."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    refused = [" ".join(line.split()) for line in lines if line.startswith("! [")]
+    if refused:
+        said = [text for text in (line.removeprefix("remote:").strip() for line in lines
+                                  if line.startswith("remote:")) if text]
+        return Redactor()("; ".join(refused) + (f"; the remote said: {' '.join(said[:3])}" if said else ""))
     errors = [line for line in lines if line.startswith(("fatal:", "error:"))]
     reason = (errors or lines or ["no output"])[0 if errors else -1]
     return Redactor()(reason)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from generator.config.schema import Config
-from generator.content.containment import SiteFiles
+from generator.core.containment import SiteFiles
 from generator.content.page import Page
 from generator.engine.output import OutputWriter
 from generator.render.page import PageRenderer

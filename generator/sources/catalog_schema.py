@@ -172,6 +172,32 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return open_database(path, SCHEMA, isolation_level=None, check_same_thread=False, error=CatalogError)
 
 
+def not_a_catalog(path: Path) -> str:
+    """Why the existing file at `path` is no catalog to build from, or "" when it is one.
+
+    `connect` would take a zero-length file for a new, empty catalog (SQLite does), and a foreign SQLite
+    file for an old catalog to migrate: a build would then publish a shop with no products. This reads
+    the file without writing to it."""
+    try:
+        with open(path, "rb") as file:
+            header = file.read(16)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if not header:
+        return "is empty (0 bytes), not a catalog"
+    if header != b"SQLite format 3\x00":
+        return "is not a catalog (not an SQLite file)"
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return f"is not a readable catalog ({exc})"
+    return "" if {"products", "meta"} <= tables else "is an SQLite file but not a catalog (no products table)"
+
+
 def generation(conn: sqlite3.Connection) -> int:
     """A number that changes whenever products, categories, stores or brands change."""
     return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.config.schema import Config
+from generator.core.containment import SiteFiles
 from generator.sources.base import ProductSource
 from generator.sources.cache import CacheMode
 from generator.sources.catalog import CatalogSource
+from generator.sources.catalog_schema import not_a_catalog
 from generator.sources.demo import demo_catalog
 from generator.sources.records import WarningSink
 
@@ -37,6 +39,12 @@ def _configured_catalog(config: Config) -> Path | None:
     if not path.is_file():
         raise config.error("source.catalog", f"catalog file {path} does not exist; create it with `shelfpress "
                            "catalog import` or remove source.catalog to use the demo catalog")
+    if not Path(config.source.catalog).is_absolute():
+        SiteFiles(config.site_dir).check(path)  # a link out of the site: refused before the file is read
+    problem = not_a_catalog(path)
+    if problem:
+        raise config.error("source.catalog", f"catalog file {path} {problem}; point source.catalog at the catalog "
+                           "`shelfpress catalog import` made, or import the product files into a new one")
     return path
 
 

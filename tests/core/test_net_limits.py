@@ -33,6 +33,7 @@ from generator.core.net.redirects import RedirectRefused, redirect_target
 from generator.affiliate.revenue.settings import partner_settings
 from generator.sources.feeds import FeedError, FeedFetcher
 from generator.sources.shopello import ShopelloSettings, ShopelloSource
+from generator.engine.ownership import MARKER, MARKER_TEXT
 from tests.support.sites import BASIC_CONFIG, run, tree, write_site
 from tests.support.loopback import LoopbackServer
 from tests.sources.test_feeds import KEY as FEED_KEY
@@ -404,6 +405,7 @@ def test_a_build_whose_api_redirects_to_another_host_fails_in_one_line_and_keeps
         site = write_site(tmp_path / "site", {}, SHOP.format(url=api.url, deadline=60))
         (site / "public").mkdir()
         (site / "public" / "index.html").write_text("the live site")
+        (site / "public" / MARKER).write_bytes(MARKER_TEXT)  # a site shelfpress published
         before = tree(site / "public")
         build_fails(site, "redirects to another host", "not sent there")
         assert tree(site / "public") == before

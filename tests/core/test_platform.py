@@ -26,7 +26,14 @@ from generator.core.console import Reporter
 from generator.core.errors import BuildError
 from generator.core.forked import Forked
 from generator.engine.output import OutputWriter
-from tests.support.sites import SMALL_CONFIG, add_files, fails, portable_env, run, tree, write_site
+from generator.engine.ownership import MARKER, MARKER_TEXT
+from tests.support.sites import SMALL_CONFIG, add_files, fails, portable_env, run, write_site
+from tests.support.sites import tree as whole_tree
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """A site's files without the ownership marker every commit adds (tests/engine/test_ownership.py)."""
+    return {key: data for key, data in whole_tree(root).items() if key != MARKER}
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = {f"content/p{i}.md": f"---\ntitle: Page {i}\n---\nText {i}.\n" for i in range(5)}
@@ -101,7 +108,7 @@ def test_swap_exchanges_the_trees_and_keeps_both(tmp_path: Path, mode: str) -> N
 
 
 def test_a_swap_that_cannot_finish_leaves_the_live_site(tmp_path: Path, mode: str) -> None:
-    live = write_site(tmp_path / "live", {"index.html": "old"}, "")
+    live = write_site(tmp_path / "live", {"index.html": "old", MARKER: MARKER_TEXT}, "")
     with pytest.raises(OSError):
         platform.swap(tmp_path / "missing", live)
     assert tree(live) == {"index.html": b"old", "shelfpress.toml": b""}
@@ -113,8 +120,8 @@ def test_a_previous_site_held_open_stays_retired_until_the_next_writer(tmp_path:
     """Windows refuses to rename a folder with a file open in it: a reader of the previous site can make the
     last rename fail. The new site is live all the same; the next writer clears the previous one."""
     monkeypatch.setenv(platform.PORTABLE_ENV, "1")
-    live = write_site(tmp_path / "live", {"index.html": "old"}, "")
-    shadow = write_site(tmp_path / "shadow", {"index.html": "new"}, "")
+    live = write_site(tmp_path / "live", {"index.html": "old", MARKER: MARKER_TEXT}, "")
+    shadow = write_site(tmp_path / "shadow", {"index.html": "new", MARKER: MARKER_TEXT}, "")
     real_rename = os.rename
 
     def held_open(source: Path, target: Path) -> None:
@@ -149,7 +156,7 @@ def test_a_refused_swap_is_one_line_and_leaves_the_live_site(tmp_path: Path, mon
 
 
 def test_a_swap_killed_between_its_renames_is_put_right_by_the_next_writer(tmp_path: Path) -> None:
-    live = write_site(tmp_path / "public", {"index.html": "live"}, "")
+    live = write_site(tmp_path / "public", {"index.html": "live", MARKER: MARKER_TEXT}, "")
     os.rename(live, platform.retired_path(live))  # killed after the first of the three renames
     OutputWriter(live).abort()
     assert tree(live) == {"index.html": b"live", "shelfpress.toml": b""}

@@ -15,7 +15,13 @@ import pytest
 from generator.core.errors import BuildError, ContentError
 from generator.engine.output import FOLDERS_AHEAD_MIN, INCOMPLETE, OutputWriter, ShadowRecord
 from generator.core.platform import can_fork
-from tests.support.sites import tree
+from generator.engine.ownership import MARKER
+from tests.support.sites import tree as whole_tree
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """The site's files without the ownership marker every commit adds (tested in test_ownership.py)."""
+    return {key: data for key, data in whole_tree(root).items() if key != MARKER}
 
 LIVE = {"index.html": b"<h1>Home</h1>", "a/index.html": b"<h1>A</h1>", "style.css": b"body{}"}
 
@@ -64,7 +70,7 @@ def test_writes_reach_the_live_site_only_at_commit(out: Path) -> None:
     writer.keep("style.css", "static/style.css")
     stats, _ = writer.commit()
     assert tree(out) == {**LIVE, "index.html": b"<h1>New home</h1>", "b/index.html": b"<h1>B</h1>"}
-    assert (stats.written, stats.unchanged, stats.removed) == (2, 2, 0)
+    assert (stats.written, stats.unchanged, stats.removed) == (2, 3, 0)  # the ownership marker is kept too
     assert not (out / INCOMPLETE).exists()
 
 
@@ -75,7 +81,7 @@ def test_an_identical_file_is_carried_over_as_the_same_inode(out: Path) -> None:
         writer.write(rel, data, rel)
     writer.write("new.html", b"new", "new.md")  # one change, so there is a swap
     stats, _ = writer.commit()
-    assert (stats.written, stats.unchanged) == (1, 3)
+    assert (stats.written, stats.unchanged) == (1, 4)  # and the ownership marker
     after = os.stat(out / "a/index.html")
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
@@ -86,7 +92,7 @@ def test_a_build_that_changes_nothing_swaps_nothing(out: Path) -> None:
     for rel, data in LIVE.items():
         writer.write(rel, data, rel)
     stats, record = writer.commit()
-    assert (stats.written, stats.unchanged, stats.removed) == (0, 3, 0)
+    assert (stats.written, stats.unchanged, stats.removed) == (0, 4, 0)  # and the ownership marker
     assert os.stat(out).st_ino == inode and record is not None and record.lag == []
 
 

@@ -257,7 +257,9 @@ def test_git_errors_are_one_line_without_credentials() -> None:
     stderr = ("To https://x-access-token:ghs_SECRET@github.com/u/r.git\n ! [rejected] gh-pages (fetch first)\n"
               "error: failed to push some refs to 'https://x-access-token:ghs_SECRET@github.com/u/r.git'\n"
               "hint: Updates were rejected because the remote contains work that you do not have locally.\n")
-    assert _reason(stderr) == "error: failed to push some refs to 'https://***@github.com/u/r.git'"
+    assert _reason(stderr) == "! [rejected] gh-pages (fetch first)"  # the remote's reason, not "failed to push"
+    assert _reason("fatal: unable to access 'https://u:ghs_SECRET@github.com/u/r.git/': 403\n") == \
+        "fatal: unable to access 'https://***@github.com/u/r.git/': 403"
 
 
 def test_cli_passes_options_through(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ def test_permissions_for_pages(workflow: dict[Any, Any]) -> None:
 
 
 def test_secrets_by_name_reach_the_build(workflow: dict[Any, Any]) -> None:
-    (build,) = [step for step in steps(workflow) if step.get("run") == "shelfpress build"]
+    (build,) = [step for step in steps(workflow) if step.get("run") == "shelfpress build --strict"]
     assert build["env"] == {"SHOPELLO_API_KEY": "${{ secrets.SHOPELLO_API_KEY }}",
                             "SHOPELLO_SIGNING_SECRET": "${{ secrets.SHOPELLO_SIGNING_SECRET }}",
                             "SHOPELLO_PARTNER_PASSWORD": "${{ secrets.SHOPELLO_PARTNER_PASSWORD }}"}
@@ -72,7 +72,7 @@ def test_official_pages_flow(workflow: dict[Any, Any]) -> None:
              for name, job in workflow["jobs"].items() if name not in ("keepalive", "links") for step in job["steps"]]
     # This shelfpress, from a checkout: its wheel in the site (tests/site/test_package.py covers both cases).
     order = ["actions/checkout", "actions/setup-python", f'pip install "./vendor/shelfpress-{__version__}-py3-none-any.whl"', "actions/cache",
-             "actions/configure-pages", "shelfpress build", "actions/upload-pages-artifact", "actions/deploy-pages"]
+             "actions/configure-pages", "shelfpress build --strict", "actions/upload-pages-artifact", "actions/deploy-pages"]
     assert names == order
     (upload,) = uses(workflow, "actions/upload-pages-artifact")
     assert upload["with"]["path"] == "public"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.content.containment import SiteFiles
+from generator.core.containment import SiteFiles
 from generator.core.errors import ContentError
 from tests.support.sites import SMALL_CONFIG, fails, run, tree, write_site
 
