@@ -170,6 +170,8 @@ def build(site_dir: Path, output: Path | None, clean: bool, strict: bool, drafts
     report = run_build(config, drafts=drafts, clean=clean, strict=strict, output=output, reporter=reporter,
                        cache_mode=mode, allow_shrink=allow_shrink)
     reporter.info(report.summary())
+    if output is None:
+        reporter.info("Preview it as it will be published: shelfpress serve --built")
 
 
 @cli.command()
@@ -194,13 +196,22 @@ def check(site_dir: Path, drafts: bool, strict: bool, reporter: Any) -> None:
 @click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
 @click.option("--poll", is_flag=True, help="Poll for changes (Docker, network drives) instead of OS events.")
+@click.option("--built", is_flag=True,
+              help="Serve the last build's output as it is, under its base path: no rebuilds, no reload script.")
 @verbosity_options
-def serve(site_dir: Path, host: str, port: int, drafts: bool, open_browser: bool, poll: bool,
+def serve(site_dir: Path, host: str, port: int, drafts: bool, open_browser: bool, poll: bool, built: bool,
           reporter: Any) -> None:
     """Serve the site locally, rebuilding and reloading the browser on every change."""
     from generator.commands.serve import serve as run_serve
     from generator.config.schema import load_config
 
+    if built:
+        from generator.commands.preview import serve_built
+
+        if drafts or poll:
+            raise click.UsageError("--built serves the last build as it is; --drafts and --poll apply to rebuilds")
+        serve_built(load_config(site_dir), host=host, port=port, open_browser=open_browser, reporter=reporter)
+        return
     run_serve(load_config(site_dir), host=host, port=port, drafts=drafts, open_browser=open_browser, poll=poll,
               reporter=reporter)
 
@@ -232,6 +243,37 @@ def deploy(site_dir: Path, remote: str | None, branch: str | None, message: str 
     git = GitOptions(remote=remote, branch=branch, message=message, force=force, ignore_version=ignore_version)
     run_deploy(load_config(site_dir), git=git, target=target, no_build=no_build, dry_run=dry_run, strict=strict,
                allow_shrink=allow_shrink, allow_unsigned=allow_unsigned, reporter=reporter)
+
+
+@cli.group()
+def theme() -> None:
+    """The themes a site can use (built in: default, magazine); copy a theme's templates into the site to edit."""
+
+
+@theme.command("list")
+@site_options
+@click.option("--templates", "show_templates", is_flag=True, help="Also list each theme's templates.")
+def theme_list(site_dir: Path, show_templates: bool) -> None:
+    """List the built-in themes and the site's own (themes/NAME/); * marks the one shelfpress.toml selects."""
+    from generator.commands.theme import theme_lines
+
+    for line in theme_lines(site_dir, templates=show_templates):
+        click.echo(line)
+
+
+@theme.command("eject", help="Copy theme NAME's templates (all it has, or each TEMPLATE) into the site's templates/ "
+               "to edit. Sites usually override partials/footer.html, partials/header.html, "
+               "partials/product-card.html and product.html; an existing file is kept unless --force.")
+@site_options
+@click.argument("name")
+@click.argument("templates", nargs=-1)
+@click.option("--force", is_flag=True, help="Replace templates the site already has.")
+def theme_eject(site_dir: Path, name: str, templates: tuple[str, ...], force: bool) -> None:
+    from generator.commands.theme import eject
+
+    copied = eject(site_dir, name, templates, force=force)
+    click.echo(f"Copied {len(copied)} template{'s' if len(copied) != 1 else ''} into templates/: "
+               f"{', '.join(copied)}. They now override every theme's; edit them, and delete one to go back.")
 
 
 def main() -> None:

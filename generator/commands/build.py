@@ -84,12 +84,13 @@ class BuildReport:
     search_stale: bool = False  # `serving` kept the previous search index although pages changed
 
     def summary(self) -> str:
-        tail = f", {self.warnings} warnings" if self.warnings else ""
+        tail = f", {self.warnings} {'warning' if self.warnings == 1 else 'warnings'}" if self.warnings else ""
         if self.nothing_changed:
             return f"Nothing changed since the last build: {self.pages:,} pages kept in {self.seconds:.2f} s{tail}"
         extra = "".join(f", {d}" for d in self.details)
         return (f"Built {self.pages:,} pages in {self.seconds:.2f} s ({self.rendered:,} rendered): "
-                f"{self.writes.written:,} files written, {self.writes.unchanged:,} unchanged, "
+                f"{self.writes.written:,} {'file' if self.writes.written == 1 else 'files'} written, "
+                f"{self.writes.unchanged:,} unchanged, "
                 f"{self.writes.removed:,} removed{extra}{tail}")
 
 
@@ -148,6 +149,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     unless `allow_shrink`; the dev server, which publishes nothing, is not guarded.
     """
     reporter = reporter or Reporter()
+    earlier = len(reporter.warnings)  # the caller's own (deploy's placeholder base_url): not this build's
     timer = StageTimer(reporter)
     out_dir = (output or config.output_path).resolve()
     check_output_dir(out_dir, config.site_dir)
@@ -242,13 +244,15 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     except BaseException:
         state.aborted(writer.abort())
         raise
-    state.committed(writer, shadow, signature, reporter.warnings, products.products)
+    # the warnings are replayed by the next no-change build
+    state.committed(writer, shadow, signature, reporter.warnings[earlier:], products.products)
     cards.save()
     if serving:
         reads = state.reads
         state.last = LastBuild(site, renderer, repr(config), drafts, strict, data_version=data_version,
                                text_private=reads is not None and not (reads.bodies or reads.whole_site))
-    return BuildReport(pages=len(site.pages), seconds=timer.elapsed, writes=stats, warnings=len(reporter.warnings),
+    return BuildReport(pages=len(site.pages), seconds=timer.elapsed, writes=stats,
+                       warnings=len(reporter.warnings) - earlier,
                        details=_details(products, source), rendered=len(fingerprints.rendered),
                        search_stale=search_stale)
 

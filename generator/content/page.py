@@ -189,13 +189,25 @@ def front_matter_line(text: str, path: Sequence[object]) -> int | None:
     return line
 
 
+def _page_key_line(page: Page, site_dir: Path, path: Sequence[object]) -> int | None:
+    try:
+        return front_matter_line((site_dir / page.source).read_text(encoding="utf-8"), path) if page.source else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def front_matter_error(page: Page, site_dir: Path, path: Sequence[object], message: str) -> ContentError:
     """A ContentError at the line of a front matter key of `page` (`path` also prefixes the message)."""
-    try:
-        line = front_matter_line((site_dir / page.source).read_text(encoding="utf-8"), path) if page.source else None
-    except (OSError, UnicodeDecodeError):
-        line = None
+    line = _page_key_line(page, site_dir, path)
     return ContentError(f"{'.'.join(str(p) for p in path)}: {message}", file=page.source, line=line)
+
+
+def front_matter_place(page: Page, site_dir: Path, path: Sequence[object]) -> str:
+    """`content/x.md:4` of a front matter key of `page`, for a warning (its URL for a page without a file)."""
+    line = _page_key_line(page, site_dir, path)
+    if page.source is None:
+        return page.url
+    return f"{page.source.as_posix()}:{line}" if line else page.source.as_posix()
 
 
 def _expect(front: dict[str, Any], text: str, file: Path, key: str, kinds: type | tuple[type, ...],

@@ -21,6 +21,7 @@ written like any other page.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 import jinja2
@@ -51,16 +52,21 @@ def listing_json(views: Iterable[ProductView], url: Url, price: Price) -> Markup
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def filter_options(views: Iterable[ProductView]) -> dict[str, list[str]]:
-    """The values each filter offers (sorted, case-insensitively); a filter with fewer than two is left out."""
-    found: dict[str, set[str]] = {name: set() for name in FILTERS}
+def option_counts(views: Iterable[ProductView]) -> dict[str, dict[str, int]]:
+    """How many of the listing's products have each value of each filter (the counts its options show)."""
+    found: dict[str, Counter[str]] = {name: Counter() for name in FILTERS}
     for view in views:
-        found["category"].update(name for _, name in view.categories if name)
+        found["category"].update({name for _, name in view.categories if name})
         if view.brand:
-            found["brand"].add(view.brand)
+            found["brand"][view.brand] += 1
         if view.color:
-            found["color"].add(view.color)
-    return {name: sorted(values, key=lambda v: (v.casefold(), v)) for name, values in found.items()
+            found["color"][view.color] += 1
+    return {name: dict(counts) for name, counts in found.items()}
+
+
+def filter_options(counts: dict[str, dict[str, int]]) -> dict[str, list[str]]:
+    """The values each filter offers (sorted, case-insensitively); a filter with fewer than two is left out."""
+    return {name: sorted(values, key=lambda v: (v.casefold(), v)) for name, values in counts.items()
             if len(values) > 1}
 
 

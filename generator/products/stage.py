@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from generator.core.asyncrun import run_sync
 from generator.core.console import Reporter
-from generator.content.page import Page
+from generator.content.page import Page, front_matter_place
 from generator.content.lazydata import LazyData
 from generator.core.safety import plain_text_head
 from generator.content.site import Site
@@ -42,7 +42,8 @@ from generator.sources.models import Product, ProductPage
 from generator.sources.query import ProductQuery
 from generator.products.carry import CarryOver
 from generator.products.fallback import fill, plan_fallbacks
-from generator.products.listing_json import DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options
+from generator.products.listing_json import (DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options,
+                                             option_counts)
 from generator.products.product_page import ProductPageData
 from generator.products.query_plan import QueryPlan, channel_for, plan_queries
 from generator.products.taxonomy import ancestors, brand_url, store_url, taxonomy_pages, top_categories
@@ -154,8 +155,9 @@ class ProductStage:
             found = results[listing.query]
             products = found.products
             if not products:
-                self.reporter.warn(f"{owner.source or owner.url}: listing found no products for "
-                                   f"{listing.query}", kind="empty listing")
+                self.reporter.warn(f"{front_matter_place(owner, self.config.site_dir, ('listing',))}: listing "
+                                   f"found no products for {listing.query}; the page shows an empty list (widen "
+                                   "its query or remove it)", kind="empty listing")
             self._remember(products)
             count = max(1, min(listing.max_pages, math.ceil(len(products) / listing.per_page)))
             urls = page_urls(owner.url, count)
@@ -185,7 +187,8 @@ class ProductStage:
             return {"filters": False}
         self.site.add(Page(url=url, kind=DATA_KIND, title=owner.title, template=DATA_TEMPLATE, source=None,
                            data={"products": reachable}))
-        return {"filters": True, "filter_url": url, "options": filter_options(reachable),
+        counts = option_counts(reachable)
+        return {"filters": True, "filter_url": url, "options": filter_options(counts), "option_counts": counts,
                 "category_ids": category_ids(reachable)}
 
     def _shortcodes(self, plan: QueryPlan, results: Mapping[ProductQuery, ProductPage],
@@ -197,6 +200,11 @@ class ProductStage:
             fallback = fallbacks.get((url, index))
             products = fill(results[query].products, query.product_id.include,
                             results[fallback] if fallback is not None else None)
+            if not products:
+                line = page.shortcodes[index].line
+                self.reporter.warn(f"{page.source.as_posix() if page.source else page.url}:{line}: products "
+                                   f"shortcode found no products for {query}; the page shows its heading over "
+                                   "nothing (widen its query or remove it)", kind="empty shortcode")
             self._remember(products)
             page.data.setdefault("shortcodes", {})[index] = {
                 "products": self.views(products, channel_for(page, self.site))}

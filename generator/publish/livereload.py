@@ -179,6 +179,7 @@ class LiveReloadServer(ThreadingHTTPServer):
         self.base_path = base_path
         self.epochs = epochs
         self.public_url = ""  # the site's production base_url, replaced in the widget gallery
+        self.live = True  # False: files leave as built, no reload script (`serve --built`)
         super().__init__(address, _Handler)
 
 
@@ -246,7 +247,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _file(self, status: HTTPStatus, target: Path, send_body: bool, gallery: bool = False) -> None:
         kind = _TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         body = target.read_bytes()
-        if target.suffix.lower() == ".html":
+        if target.suffix.lower() == ".html" and self.server.live:
             epochs = self.server.epochs
             if gallery:
                 body = local_embed_codes(body, self.server.public_url, self._local_url())

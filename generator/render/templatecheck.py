@@ -6,7 +6,9 @@ unknown filter is an error at file:line. And every `page.x`, `site.x` and
 Undefined (undefined.py) catches while rendering, found here without any
 product data, with the same did-you-mean. A template that binds one of those
 names itself (a loop variable, a macro argument, `set`) is not checked for
-that name, since what it holds there is unknown.
+that name, since what it holds there is unknown. A top-level name nothing
+defines (template_names.py) is reported too: printed, like a typo; reached
+into (`contact_email.address`), as an error, since rendering it fails.
 
 This module does not render.
 """
@@ -22,6 +24,7 @@ from jinja2 import nodes
 from generator.config.schema import Config
 from generator.core.errors import ContentError
 from generator.render.environment import TEMPLATE_SUFFIXES, display_path
+from generator.render.template_names import CONTEXT_NAMES, UndefinedUse, bound_names, undefined_uses
 from generator.render.undefined import missing_attribute
 
 
@@ -61,17 +64,29 @@ def _typos(tree: nodes.Template, file: str | None, roots: Mapping[str, object]) 
                                     f"{missing_attribute(obj, node.attr)}")
 
 
+# What `check` compiles: every file of the chain a page, card or shortcode can render. A `.txt` in
+# templates/ is the site's own notes (the starter's README.txt), never loaded by the build.
+CHECKED_SUFFIXES = tuple(suffix for suffix in TEMPLATE_SUFFIXES if suffix != ".txt")
+
+
 def check_templates(env: jinja2.Environment, config: Config,
-                    roots: Mapping[str, object]) -> tuple[list[ContentError], list[AttributeTypo]]:
+                    roots: Mapping[str, object]) -> tuple[list[ContentError], list[AttributeTypo | UndefinedUse]]:
     """Compile every template of the chain; return the syntax errors and the attribute typos of `roots`
     (context name -> an object of the kind templates get under that name)."""
     errors: list[ContentError] = []
-    typos: list[AttributeTypo] = []
-    for name in env.list_templates(filter_func=lambda n: n.endswith(TEMPLATE_SUFFIXES)):
+    typos: list[AttributeTypo | UndefinedUse] = []
+    trees: list[tuple[nodes.Template, str | None]] = []
+    for name in env.list_templates(filter_func=lambda n: n.endswith(CHECKED_SUFFIXES)):
         try:
-            tree, file = _parse(env, config, name)
+            trees.append(_parse(env, config, name))
         except ContentError as exc:
             errors.append(exc)
-            continue
+    known = CONTEXT_NAMES | set(env.globals) | {name for tree, _ in trees for name in bound_names(tree)}
+    for tree, file in trees:
         typos += _typos(tree, file, roots)
+        for use in undefined_uses(tree, file, known):
+            if use.fails:  # `{{ contact_email.address }}` fails the build, so it fails `check`
+                errors.append(ContentError(use.message, file=use.file, line=use.line))
+            else:
+                typos.append(use)
     return errors, typos

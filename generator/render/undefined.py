@@ -1,13 +1,17 @@
 """Jinja's Undefined, made to notice typos: `{{ page.titel }}` must not render as nothing.
 
 A name that is not in the context (`listing` on a page without one) or a
-key missing from a mapping (`page.params.hero`) stays silently empty:
-templates test those on purpose. A missing *attribute of a real object*
-(`page.titel`, `config.titel`) is a typo, so when one is used (printed,
-tested, looped over) it is reported with a did-you-mean from the object's
-attributes: under `--strict` as an error (render.py turns it into
-template:line), otherwise as a warning logged with the template's file:line
-(the CLI routes it to the Reporter) while the page renders on.
+key missing from a mapping (`page.params.hero`) stays silently empty when
+tested (`{% if listing %}`): templates do that on purpose. A missing
+*attribute of a real object* (`page.titel`, `config.titel`) is a typo, so
+when one is used (printed, tested, looped over) it is reported with a
+did-you-mean from the object's attributes; and a top-level name that is
+*printed* (`{{ contact_email }}`) although nothing defines it is reported
+too, since the reader would see a blank. Both are reported under `--strict`
+as an error (render.py turns it into template:line), otherwise as a warning
+logged with the template's file:line (the CLI routes it to the Reporter)
+while the page renders on. (templatecheck.py finds the same without
+rendering, for `check`.)
 
 This module does not choose templates or render pages.
 """
@@ -33,6 +37,14 @@ def missing_attribute(obj: Any, name: str) -> str:
     return f"{type(obj).__name__} has no attribute {name!r}{did_you_mean(name, public)}"
 
 
+def undefined_name(name: str, *, fails: bool = False) -> str:
+    """"'contact_email' is undefined ...": printing it shows the reader nothing (`fails`: reaching into it,
+    `contact_email.address`, fails the page)."""
+    effect = ", so rendering this fails" if fails else " and prints as nothing"
+    return (f"{name!r} is undefined{effect}; use config.params.{name} ([params] in shelfpress.toml) or "
+            f"guard it with {{% if {name} is defined %}}")
+
+
 class _TypoUndefined(jinja2.Undefined):
     """Reports itself (see `_noticed`) when it stands for a misspelt attribute and gets used."""
 
@@ -45,15 +57,21 @@ class _TypoUndefined(jinja2.Undefined):
             return None
         return missing_attribute(obj, name)
 
+    def _blank(self) -> str | None:
+        """The message for printing a top-level name nothing defines (not a missing macro argument)."""
+        if self._undefined_obj is not missing or self._undefined_hint or not isinstance(self._undefined_name, str):
+            return None
+        return undefined_name(self._undefined_name)
+
     @property
     def _undefined_message(self) -> str:
         return self._typo() or super()._undefined_message
 
-    def _noticed(self) -> None:
+    def _noticed(self, problem: str | None = None) -> None:
         raise NotImplementedError
 
     def __str__(self) -> str:
-        self._noticed()
+        self._noticed(self._typo() or self._blank())
         return super().__str__()
 
     def __bool__(self) -> bool:
@@ -74,18 +92,19 @@ class _TypoUndefined(jinja2.Undefined):
 class _RaisingUndefined(_TypoUndefined):
     __slots__ = ()
 
-    def _noticed(self) -> None:
-        if self._typo():
-            self._fail_with_undefined_error()
+    def _noticed(self, problem: str | None = None) -> None:
+        problem = problem or self._typo()
+        if problem:
+            raise self._undefined_exception(problem)
 
 
 class _WarningUndefined(_TypoUndefined):
     __slots__ = ()
 
-    def _noticed(self) -> None:
-        typo = self._typo()
-        if typo:
-            log.warning("%s: %s", self._template_line(), typo, extra={"kind": typo})
+    def _noticed(self, problem: str | None = None) -> None:
+        problem = problem or self._typo()
+        if problem:
+            log.warning("%s: %s", self._template_line(), problem, extra={"kind": problem})
 
     def _template_line(self) -> str:
         """`templates/page.html:12` of the template code being run (as Jinja's own tracebacks map it)."""

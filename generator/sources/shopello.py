@@ -165,6 +165,9 @@ class ShopelloSource:
             on_request=self._count_request,
             deadline=settings.deadline,
             max_body=settings.max_body,
+            address_hint=(f"fix [source] api_base in shelfpress.toml ({settings.base_url})" if settings.base_url
+                          else f"check [source] country in shelfpress.toml ({settings.country!r}) and the "
+                               "network"),
         )
         self._requests: dict[str, asyncio.Task[Any]] = {}
 

@@ -136,7 +136,7 @@ def test_build_renders_on_but_warns_at_the_template_line(tmp_path: Path) -> None
     result = run("build", "-C", str(site))
     assert result.exit_code == 0, result.output
     assert "WARNING: templates/page.html:3: Page has no attribute 'titel'; did you mean 'title'?" in result.output
-    assert "1 warnings" in result.output  # only p.md renders page.html
+    assert "1 warning" in result.output  # only p.md renders page.html
     assert "<h1></h1>" in (site / "public/p/index.html").read_text()
 
 
@@ -149,10 +149,15 @@ def test_build_strict_fails_at_the_template_line(tmp_path: Path) -> None:
     assert not (site / "public").exists()
 
 
-def test_missing_keys_and_names_stay_quietly_empty(tmp_path: Path) -> None:
+def test_missing_keys_stay_quietly_empty_but_a_printed_undefined_name_is_a_blank(tmp_path: Path) -> None:
     template = TYPO_TEMPLATE.replace("page.titel", "page.params.hero ~ nothing_here")
     site = write_site(tmp_path, {**HOME, "templates/page.html": template, "content/p.md": "---\ntitle: P\n---\n"},
                       BASIC_CONFIG + "search = false\n")
+    for command in ("check", "build"):
+        result = run(command, "--strict", "-C", str(site))
+        assert result.exit_code == 1 and "templates/page.html:3:" in result.output, result.output
+        assert "'nothing_here' is undefined" in result.output and "hero" not in result.output
+    (site / "templates/page.html").write_text(template.replace(" ~ nothing_here", ""))
     for command in ("check", "build"):
         result = run(command, "--strict", "-C", str(site))
         assert result.exit_code == 0 and "WARNING" not in result.output, result.output

@@ -48,6 +48,6 @@ def test_a_logged_warning_fails_build_strict(tmp_path: Path, monkeypatch: pytest
     site = write_site(tmp_path, {"content/index.md": "---\ntitle: Home\n---\n"}, BASIC_CONFIG)
     relaxed = run("build", "-C", str(site))
     assert relaxed.exit_code == 0 and "WARNING: GET products failed" in relaxed.output
-    assert "1 warnings" in relaxed.output
+    assert "1 warning" in relaxed.output
     strict = run("build", "--strict", "-C", str(site))
     assert strict.exit_code == 1 and "1 warnings and --strict is on" in strict.output

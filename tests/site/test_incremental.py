@@ -425,7 +425,7 @@ def test_no_change_rebuild_rewrites_nothing_and_keeps_its_warnings(tmp_path: Pat
 
     again = run("build", "-C", str(site))
     assert again.exit_code == 0, again.output
-    assert "Nothing changed since the last build" in again.output and "1 warnings" in again.output
+    assert "Nothing changed since the last build" in again.output and "1 warning" in again.output
     assert "listing found no products" in again.output  # the warning is reported again
     strict = run("build", "-C", str(site), "--strict")
     assert strict.exit_code == 1 and "--strict" in strict.output and "listing found no products" in strict.output

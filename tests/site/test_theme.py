@@ -95,12 +95,14 @@ def test_count_is_what_the_listing_reaches(tmp_path: Path) -> None:
 
 def test_filter_options_are_in_the_html(tmp_path: Path) -> None:
     listing = "---\ntitle: Lamps\nlisting:\n  query: lampa\n  per_page: 4\n---\n"
-    site = catalog_site(tmp_path / "site", many(12), {"content/lamps/index.md": listing})
+    site = catalog_site(tmp_path / "site", many(13), {"content/lamps/index.md": listing})
     assert run("build", "-C", str(site)).exit_code == 0
     html = (site / "public/lamps/index.html").read_text()
     form = re.search(r"<form class=\"filters\".*?</form>", html, re.S)
     assert form is not None and "hidden" not in form.group(0).split(">", 1)[0]
-    assert "<option>Hay</option><option>Muuto</option><option>Tala</option>" in form.group(0)
+    # each option with how many of the listing's products have it (issue 33: facets with counts)
+    assert ('<option value="Hay">Hay (5)</option><option value="Muuto">Muuto (4)</option>'
+            '<option value="Tala">Tala (4)</option>') in form.group(0)
 
 
 def test_listing_files_replace_embedded_products(tmp_path: Path) -> None:

@@ -149,6 +149,11 @@ class Dashboard:
     generated: str = ""
     broken: list[BrokenPage] = field(default_factory=list)  # pages with broken links, costliest first
 
+    @property
+    def empty(self) -> bool:
+        """No clicks and no sales in the period: the ledger has nothing for it (not synced yet?)."""
+        return not self.tables[0].rows
+
     def check(self) -> None:
         """Every table adds up to the dashboard's totals (rounded to cents)."""
         want = self.totals
@@ -289,13 +294,14 @@ def _revenue_chart(days: Sequence[Row], currency: str) -> Chart:
 
 def _clicks_chart(days: Sequence[Row]) -> Chart:
     chart = Chart("Clicks per day", "Clicks", [], [], [], [("#7a4fd8", "clicks to stores")])
-    top = _nice_top(max((d.clicks for d in days), default=0))
+    # Whole clicks on every tick: a top divisible by the 4 steps (an empty chart's was 1: 0.2, 0.5, 0.8).
+    top = 4 * math.ceil(_nice_top(max((d.clicks for d in days), default=0)) / 4)
     plot, step = chart.bottom - 20, (chart.width - chart.left - 10) / max(len(days), 1)
     for i, day in enumerate(days):
         height = plot * day.clicks / top
         chart.bars.append(Bar(chart.left + i * step + step * 0.15, chart.bottom - height, step * 0.7, height,
                               f"{day.label}: {day.clicks} clicks", "#7a4fd8"))
-    _axis(chart, top, ".0f" if top >= 4 else ".1f")
+    _axis(chart, top, ".0f")
     _day_labels(chart, days, step)
     return chart
 

@@ -2,7 +2,8 @@
 
 Owns turning "send this request" into either a decoded body or a typed,
 one-line, secret-free error (tree in `generator.core.net`). GETs, PUTs and
-DELETEs are retried on 429, 5xx, transport errors and a 2xx body the
+DELETEs are retried on 429, 5xx, transport errors (not a host name that
+does not resolve: a wrong setting, named in the error) and a 2xx body the
 decoder refuses (an HTML error page from a proxy, a cut-off body); a POST
 is retried only on 429 and on a failed connect, when nothing can have been
 created twice, unless the caller says it is idempotent. JSON bodies are
@@ -30,6 +31,7 @@ import asyncio
 import json
 import logging
 import random
+import socket
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
@@ -81,6 +83,21 @@ def _response(response: httpx.Response) -> httpx.Response:
     return response
 
 
+# getaddrinfo's answers that a name does not exist (EAI_NONAME; EAI_NODATA where the platform has it). A
+# temporary failure (EAI_AGAIN: no DNS server reachable) is retried like any connection error.
+_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
+def unresolvable_host(exc: BaseException, host: str) -> str | None:
+    """`host` when `exc` was caused by a name that does not resolve, else None."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror) and cause.errno in _NO_SUCH_NAME:
+            return host or "the API host"
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 class HTTPClient:
     """The async client every API client builds on.
 
@@ -90,6 +107,8 @@ class HTTPClient:
     included. `secrets` are masked as `***`; a `redactor` may be given
     instead to choose other placeholders. `deadline` (seconds) and
     `max_body` (bytes) are the limits of the module docstring.
+    `address_hint` ends the error for a host name that does not resolve
+    (which is never retried): the setting it came from and the fix.
     """
 
     def __init__(self, *, service: str, base_url: str = "", headers: Mapping[str, str] | None = None,
@@ -97,11 +116,13 @@ class HTTPClient:
                  timeout: httpx.Timeout | float = 30.0, retry: RetryPolicy = RetryPolicy(), max_in_flight: int = 4,
                  on_request: Callable[[], None] | None = None, auth: httpx.Auth | None = None,
                  auth_hint: str = "check the API key", status_meanings: Mapping[int, str] | None = None,
-                 sleep: Sleep = asyncio.sleep, deadline: float = DEFAULT_DEADLINE,
-                 max_body: int = DEFAULT_MAX_BODY, max_redirects: int = MAX_REDIRECTS) -> None:
+                 address_hint: str = "check the address", sleep: Sleep = asyncio.sleep,
+                 deadline: float = DEFAULT_DEADLINE, max_body: int = DEFAULT_MAX_BODY,
+                 max_redirects: int = MAX_REDIRECTS) -> None:
         self.service = service
         self.redact = redactor or Redactor(secrets)
         self._auth_hint = auth_hint
+        self._address_hint = address_hint
         self._meanings = dict(status_meanings or {})
         self._retry = retry
         self._rng = random.Random()
@@ -181,6 +202,11 @@ class HTTPClient:
                 failure = RequestError(f"connection failed: {self.redact(str(exc)) or type(exc).__name__}",
                                        kind=type(exc).__name__, **where)
                 retryable = safe or isinstance(exc, httpx.ConnectError)
+                host = unresolvable_host(exc, self._client.base_url.host or httpx.URL(url).host)
+                if host is not None:  # a typo or a wrong setting, not a glitch: asking again cannot help
+                    failure = RequestError(f"host {host!r} does not resolve (no such name); "
+                                           f"{self._address_hint}", kind="NameResolutionError", **where)
+                    retryable = False
             else:
                 if response.is_success:
                     try:

@@ -72,6 +72,8 @@
       var img = thumb.appendChild(el("img"));
       img.alt = p.name; img.width = 220; img.height = 220; img.decoding = "async";
       if (!eager) img.loading = "lazy";
+      // Drawn outside the document, so base.html's listener misses its error: the same placeholder here.
+      img.onerror = function () { thumb.classList.add("no-img"); };
       img.src = p.img;
     } else thumb.classList.add("no-img");
     var body = li.appendChild(el("div", "body"));

@@ -3,7 +3,8 @@
    - the frame announces its height as soon as this script runs and at window load;
    - the host asks ({shelfpress: "size?"}) when its script runs and on every load of the
      frame, and the frame answers;
-   - a ResizeObserver reports every later change (content rendered, images, new width).
+   - the widget script's "shelfpress:rendered" event reports the drawn cards at once, and a
+     ResizeObserver every later change (images, new width).
    Sends only a number. Once a host has asked, the page hides its own scrollbars (the
    host sizes the frame); without a host it keeps them, so nothing is cut off. */
 (function () {
@@ -21,6 +22,10 @@
     root.classList.add("shelfpress-hosted");
     tell(true);
   });
+  // Chromium skips rendering, and with it ResizeObserver callbacks and animation frames, in a cross-origin
+  // frame below the fold: the widget script says when it has drawn, and the height is measured right then
+  // (getBoundingClientRect lays out on demand), so it reaches the host before the reader scrolls.
+  document.addEventListener("shelfpress:rendered", function () { tell(false); });
   if (window.ResizeObserver) new ResizeObserver(function () { tell(false); }).observe(root);
   window.addEventListener("load", function () { tell(true); });
   tell(true);

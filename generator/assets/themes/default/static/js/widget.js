@@ -21,6 +21,11 @@
   // are at least 140 px; list rows keep image | text | button, and below 360 px (a
   // container query on the widget, not the window) the button moves under the text.
   // Words wrap between words, never letter by letter; names stop after three lines.
+  // A failed product image becomes the theme's placeholder (style.css .no-img) as an image.
+  var PLACEHOLDER = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 60 60'%3E" +
+    "%3Crect width='60' height='60' fill='%23f5f5f4'/%3E%3Cg transform='translate(18 18)' fill='none' " +
+    "stroke='%23a8a29e' stroke-width='1.5'%3E%3Crect x='3' y='4' width='18' height='16' rx='2'/%3E" +
+    "%3Ccircle cx='9' cy='10' r='2'/%3E%3Cpath d='m21 17-5-5-9 8'/%3E%3C/g%3E%3C/svg%3E";
   var CSS = ":host{all:initial!important;display:block!important}.w{font:14px/1.4 system-ui,sans-serif;" +
     "color:var(--t,#222);background:var(--b,transparent);container-type:inline-size}" +
     "*{box-sizing:border-box;margin:0;padding:0}h2{font-size:16px;margin:0 0 8px}" +
@@ -107,7 +112,11 @@
   function card(p, w) {
     var li = el("li"), a = li.appendChild(el("a"));
     a.href = p.click; a.rel = "sponsored nofollow noopener"; a.target = "_blank";
-    if (p.img) { var img = a.appendChild(el("img")); img.width = 220; img.height = 220; img.src = p.img; img.alt = ""; img.loading = "lazy"; }
+    if (p.img) {
+      var img = a.appendChild(el("img")); img.width = 220; img.height = 220; img.alt = ""; img.loading = "lazy";
+      img.onerror = function () { img.onerror = null; img.src = PLACEHOLDER; };
+      img.src = p.img;
+    }
     a.appendChild(el("span", "n", p.name));
     if (p.store) a.appendChild(el("span", "s", p.store));
     var price = a.appendChild(el("span", "p" + (p.off ? " off" : ""), p.price));
@@ -134,6 +143,8 @@
     var ul = box.appendChild(el("ul", w.layout));
     rank(w).forEach(function (p) { if (p.click) ul.appendChild(card(p, w)); });
     host.setAttribute("data-shelfpress-rendered", "");
+    // widget-frame.js: no ResizeObserver fires in an off-screen frame.
+    host.dispatchEvent(new CustomEvent("shelfpress:rendered", { bubbles: true, composed: true }));
   }
 
   function hosts() {
