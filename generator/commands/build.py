@@ -60,6 +60,7 @@ from generator.publish.search import Cancelled, add_search_page, write_search_in
 from generator.publish.secretguard import SecretGuard
 from generator.engine.shrinkguard import check_shrink
 from generator.publish.seo import robots, sitemaps
+from generator.content.reviews import add_reviews
 from generator.content.site import Site, load_site
 from generator.sources.base import ProductSource
 from generator.sources.cache import CacheMode
@@ -179,6 +180,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         with timer("read content"):
             site = load_site(config, drafts=drafts, read=state.read_page,
                              listing=state.content_listing(config, changed) if serving else None)
+            add_reviews(site)
             state.loaded(site)
             widgets = WidgetStage(site, make_signer(config, reporter), reporter)
             recommendations = RecommendationStage(site, reporter)

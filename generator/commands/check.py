@@ -25,6 +25,7 @@ from generator.render.page import PageRenderer
 from generator.products.fallback import page_fallbacks
 from generator.core.portable_paths import unportable
 from generator.products.query_plan import channel_for, page_queries
+from generator.content.reviews import page_reviews
 from generator.affiliate.signing import unsigned_warning
 from generator.config.themes import check_theme
 from generator.render.environment import make_environment
@@ -83,6 +84,7 @@ def check_site(config: Config, *, drafts: bool = False, strict: bool = False,
         if page.source is not None:
             with problems.collect():
                 page_fallbacks(page, page_queries(page, config)[1])
+                page_reviews(page, config)
         with problems.collect():
             renderer.check(page)
     unsigned = next(filter(None, (unsigned_warning(config, channel) for channel in sorted(channels))), "")

@@ -56,6 +56,32 @@ SHORTCODE_DOCS: dict[str, tuple[str, str, dict[str, tuple[str, str, str]]]] = {
     "recommendations": ("\"Others also bought\": co-purchase recommendations from `[products] recommendations` "
                         "(the file `sales-file recommend` writes). Renders nothing when the site has no such "
                         "file.", "none (self-close it)", dict(RECOMMENDATIONS_KEY_DOCS)),
+    "offers": ("Where to buy: every shop's offer of the first product a product query finds (`product_id=123`, "
+               "or any query parameter), cheapest first, with price, shipping, stock and a signed link "
+               "(`rel=\"sponsored\"`) to each shop. A product sold by several shops is one grouped product "
+               "(`[offers] group_by`); a product in no group shows its own shop's offer.", "none (self-close it)", {
+                   "title": ("string", '"Where to buy"', "The table's heading (`<h2>`)."),
+               }),
+    "review": ("Your review box: rating, pros, cons and verdict, with schema.org `Review` data (author: your site). "
+               "Without parameters it places the page's front matter `review:`; a page with `review:` and no "
+               "shortcode shows the box after its text.", "none (self-close it)", {
+                   "rating": ("number", "none", "The rating, from `worst` to `best`."),
+                   "best": ("number", "5", "The best rating of the scale."),
+                   "worst": ("number", "1", "The worst rating of the scale."),
+                   "pros": ("string", '""', "What is good, separated by `|`: `pros=\"Stable|Grows with the child\"`."),
+                   "cons": ("string", '""', "What is not, as `pros`."),
+                   "verdict": ("string", '""', "The conclusion, plain text."),
+                   "item": ("string", "the page title", "What is reviewed."),
+               }),
+    "compare": ("A comparison table of the products a product query finds (`product_id=\"1,2,3\"`, or `query=` and "
+                "any other parameter; the first 4 unless `limit` says otherwise): one column per product, one row "
+                "per field, and each product's signed link. On a phone the table scrolls inside its box with the "
+                "field names kept in view; the page does not.", "none (self-close it)", {
+                    "fields": ("string", '"price,store,brand,shipping,stock"', "The rows, separated by commas: "
+                               "`price`, `store`, `brand`, `color`, `size`, `shipping`, `stock`, or a shop's own "
+                               "attribute by its label (`material`); a misspelt field name is an error."),
+                    "title": ("string", '""', "A heading (`<h2>`) above the table."),
+                }),
     "callout": ("A highlighted box for a tip, a note or a warning.", "optional: Markdown, then close with "
                 "`{{< /callout >}}`", {
                     "type": ("`note` | `tip` | `warning`", "note", "The box's style."),

@@ -141,6 +141,26 @@ class ProductPagesConfig:
 
 
 @dataclass(frozen=True)
+class OffersConfig:
+    group_by: str = opt("gtin", "Which products are one product sold by several shops: \"gtin\" (the same valid "
+                        "GTIN/EAN), \"gtin+name\" (also the same brand and model name when a record has no GTIN) "
+                        "or \"none\". A grouped product has one page, at /p/<gtin>/ or /p/m-<brand-model>/, "
+                        "listing every shop's offer; its shops' product URLs redirect there.",
+                        choices=("none", "gtin", "gtin+name"))
+    grouped_cards: bool = opt(False, "Listings show one card per grouped product (\"from 1 195 kr in 4 stores\") "
+                              "instead of one per shop.")
+
+
+@dataclass(frozen=True)
+class PricesConfig:
+    history: bool = opt(False, "Keep every price the site sees, across builds, and show a product as reduced only "
+                        "against the lowest price of the 30 days before its current price (the EU Omnibus rule); "
+                        "the shop's own \"regular price\" is then never shown.")
+    history_file: str = opt(".shelfpress/price-history.sqlite", "Where the price history is kept (relative to the "
+                            "site); commit it, or keep it between CI runs, or every build starts with none.")
+
+
+@dataclass(frozen=True)
 class TaxonomyConfig:
     enabled: bool = opt(False, "Write these pages.")
     roots: list[int] = opt(doc="Category ids to start from (empty = all roots).", factory=list)
@@ -207,6 +227,8 @@ class Config:
     source: SourceConfig = opt(factory=SourceConfig, doc="[source] product data.")
     links: LinksConfig = opt(factory=LinksConfig, doc="[links] outbound link signing.")
     products: ProductPagesConfig = opt(factory=ProductPagesConfig, doc="[products] product pages.")
+    offers: OffersConfig = opt(factory=OffersConfig, doc="[offers] one product, many shops.")
+    prices: PricesConfig = opt(factory=PricesConfig, doc="[prices] price history and \"was\" prices.")
     categories: TaxonomyConfig = opt(factory=lambda: TaxonomyConfig(enabled=True), doc="[categories] pages.")
     stores: TaxonomyConfig = opt(factory=TaxonomyConfig, doc="[stores] store pages.")
     brands: TaxonomyConfig = opt(factory=TaxonomyConfig, doc="[brands] brand pages.")

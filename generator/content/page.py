@@ -82,6 +82,11 @@ FRONT_MATTER = (
     FrontMatterKey("toc", "bool", "false", "`true` shows a table of contents of the page's `##`/`###` headings "
                    "(default theme, `page.html`).", param=True),
     FrontMatterKey("sitemap", "bool", "true", "`false` leaves the page out of `sitemap.xml`.", param=True),
+    FrontMatterKey("review", "mapping", "none", "Your review of a product: `rating` (on a scale from `worst`, "
+                   "default 1, to `best`, default 5), `pros` and `cons` (lists), `verdict`, `item` (what is "
+                   "reviewed; default: the page title) and, only if you have one, `aggregate_rating: {value, "
+                   "count}`. Shown as a review box (or where `{{< review />}}` puts it) with schema.org `Review` "
+                   "data; an unknown key or a rating off the scale is an error.", param=True),
 )
 KNOWN_KEYS = tuple(key.name for key in FRONT_MATTER if not key.param)
 # Keys people write expecting them to do something they do not: one line saying what does.

@@ -130,11 +130,13 @@ class CarryOver:
         self.made = previous
         return carried
 
-    def page(self, product: Product, related: Sequence[Product], channel: str, make: Callable[[], Page]) -> Page:
-        """The page of `product`, which shows `related` (their links signed with `channel`): carried over
-        when the last build made it from the same records (and everything else it shows is the same), else
-        `make()`."""
-        shown = digest(self.data.product(product), *[self.data.product(p) for p in related])
+    def page(self, product: Product, related: Sequence[Product], channel: str, make: Callable[[], Page],
+             offers: Sequence[Product] = ()) -> Page:
+        """The page of `product`, which shows `related` (their links signed with `channel`) and, on a grouped
+        product's page, `offers`: carried over when the last build made it from the same records (and
+        everything else it shows is the same), else `make()`."""
+        shown = digest(self.data.product(product), *[self.data.product(p) for p in related],
+                       *(["offers", *[self.data.product(p) for p in offers]] if offers else []))
         last = self._last.get(product.product_id) if self._last is not None else None
         page = None
         if last is not None and last[2] == shown:  # the products it shows, as `ProductPageData.products` lists them

@@ -1,7 +1,8 @@
 """The data of a product page, as a recipe (see `lazydata.py`).
 
 A product page shows its product, breadcrumbs, links to its store and brand
-pages, related products and, with a sales file, "Others also bought". The
+pages, related products and, with a sales file, "Others also bought"; the
+page of a grouped product (`offers.py`) also shows every shop's offer. The
 recipe holds the products themselves; their views (`views.py`) are made
 only when the page renders, and the build state digests the recipe: each
 product by its record, so a changed price reaches exactly the pages that
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from generator.sources.models import Product
+from generator.products.offers import GroupView
 from generator.products.views import ProductView
 
 if TYPE_CHECKING:
@@ -26,7 +28,8 @@ ViewsOf = Callable[[Sequence[Product], str], list[ProductView]]
 @dataclass(frozen=True, kw_only=True)
 class ProductPageData:
     """`page.data` of a product page, made by `make()`: `product`, `product_categories`, `store_url`,
-    `brand_url`, `related` and, when co-purchase data gave the product partners, `recommendations`."""
+    `brand_url`, `related`, when co-purchase data gave the product partners, `recommendations` and, on the
+    page of a grouped product, `group` (a GroupView of its offers, `product` being the cheapest)."""
 
     product: ProductView
     categories: tuple[Any, ...]  # the breadcrumbs: category nodes from the top down
@@ -36,14 +39,16 @@ class ProductPageData:
     # How products become views: the product stage's, so a product shown on many pages has one view.
     views: ViewsOf = field(repr=False, compare=False)
     recommendations: tuple[Product, ...] | None = None
+    offers: tuple[Product, ...] = ()  # a grouped product's records, cheapest first (`product` is the first)
 
     def digest_parts(self, data: DataDigests) -> tuple[str, ...]:
         """What the build state digests for this page's data: every field but `views` (a test checks that
         each one counts). Written out, not walked field by field: 10,000 product pages per build."""
-        return (data.value(self.product), data.value(self.categories), self.store_url, self.brand_url,
-                *[data.product(p) for p in self.related],
-                "recommendations", *([data.product(p) for p in self.recommendations]
-                                     if self.recommendations is not None else ["none"]))
+        parts = (data.value(self.product), data.value(self.categories), self.store_url, self.brand_url,
+                 *[data.product(p) for p in self.related],
+                 "recommendations", *([data.product(p) for p in self.recommendations]
+                                      if self.recommendations is not None else ["none"]))
+        return (*parts, "offers", *[data.product(p) for p in self.offers]) if self.offers else parts
 
     def _others(self) -> tuple[Product, ...]:
         """The products the page shows besides its own, in the order `make()` lists them."""
@@ -67,4 +72,6 @@ class ProductPageData:
                 "related": self.views(self.related, channel)}
         if self.recommendations is not None:
             data["recommendations"] = self.views(self.recommendations, channel)
+        if self.offers:
+            data["group"] = GroupView(self.product.url, tuple(self.views(self.offers, channel)))
         return data

@@ -2,7 +2,9 @@
 
 Content declares products in two ways, both parsed statically:
     front matter    listing: {query: lampa, category_id: 432, per_page: 12, max_pages: 5}
-    shortcodes      {{< products query="lampa" order_by="price" limit=8 >}}
+    shortcodes      {{< products query="lampa" order_by="price" limit=8 >}},
+                    {{< offers product_id=123 >}} (where to buy the first product found),
+                    {{< compare product_id="1,2,3" fields="price,brand" >}} (a comparison table)
 Taxonomy pages (categories, stores, brands) add one listing each. A
 listing of `per_page` x `max_pages` products is one query (the source pages
 through the API as needed), so pagination costs no extra requests.
@@ -25,6 +27,7 @@ from generator.core.errors import ContentError, QueryError
 from generator.content.shortcodes import Shortcode
 from generator.content.site import Site
 from generator.sources.query import ProductQuery
+from generator.products.compare import compare_fields
 
 LISTING_KEYS = ("per_page", "max_pages", "title", "filters")
 SHORTCODE_KEYS = ("title", "layout", "columns", "fallback")
@@ -107,10 +110,16 @@ def listing_for(page: Page, config: Config) -> Listing | None:
     return Listing(query, per_page, max_pages, filters=raw.get("filters", True) is not False)
 
 
+# shortcode -> (its default limit, its parameters beside the product query)
+PRODUCT_SHORTCODES = {"products": (DEFAULT_SHORTCODE_LIMIT, SHORTCODE_KEYS), "offers": (1, ("title",)),
+                      "compare": (4, ("title", "fields"))}
+
+
 def shortcode_query(shortcode: Shortcode, page: Page) -> ProductQuery:
-    params = {k: v for k, v in shortcode.params if k not in SHORTCODE_KEYS}
+    limit, siblings = PRODUCT_SHORTCODES[shortcode.name]
+    params = {k: v for k, v in shortcode.params if k not in siblings}
     try:
-        return ProductQuery.from_params({"limit": DEFAULT_SHORTCODE_LIMIT, **params}, siblings=SHORTCODE_KEYS)
+        return ProductQuery.from_params({"limit": limit, **params}, siblings=siblings)
     except QueryError as exc:
         raise ContentError(f"invalid product query: {exc.format_message()}", file=page.source, line=shortcode.line,
                            column=shortcode.column) from None
@@ -119,7 +128,10 @@ def shortcode_query(shortcode: Shortcode, page: Page) -> ProductQuery:
 def page_queries(page: Page, config: Config) -> tuple[Listing | None, dict[int, ProductQuery]]:
     """The listing and the product shortcode queries (by shortcode index) of one content page."""
     queries = {index: shortcode_query(shortcode, page) for index, shortcode in enumerate(page.shortcodes)
-               if shortcode.name == "products"}
+               if shortcode.name in PRODUCT_SHORTCODES}
+    for shortcode in page.shortcodes:
+        if shortcode.name == "compare":
+            compare_fields(shortcode, page)
     return listing_for(page, config), queries
 
 
@@ -152,7 +164,8 @@ class QueryPlan:
                               else f"the listing page {url}")
         for (url, index), query in self.shortcodes.items():
             page = site.by_url[url]
-            owners.setdefault(query, f"{page.source}:{page.shortcodes[index].line} (products shortcode)")
+            shortcode = page.shortcodes[index]
+            owners.setdefault(query, f"{page.source}:{shortcode.line} ({shortcode.name} shortcode)")
         return owners
 
 

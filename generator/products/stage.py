@@ -35,19 +35,22 @@ from generator.core.asyncrun import run_sync
 from generator.core.console import Reporter
 from generator.content.page import Page, front_matter_place
 from generator.content.lazydata import LazyData
-from generator.core.safety import plain_text_head
+from generator.core.safety import plain_text, plain_text_head
 from generator.content.site import Site
-from generator.sources.base import ProductSource, fetch_planned
+from generator.sources.base import OfferSource, ProductSource, fetch_planned
 from generator.sources.models import Product, ProductPage
+from generator.sources.offer_keys import group_key, group_url
 from generator.sources.query import ProductQuery
 from generator.products.carry import CarryOver
+from generator.products.compare import compare_fields
 from generator.products.fallback import fill, plan_fallbacks
+from generator.products.offers import GroupView, OfferGroup, group_offers
 from generator.products.listing_json import (DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options,
                                              option_counts)
 from generator.products.product_page import ProductPageData
 from generator.products.query_plan import QueryPlan, channel_for, plan_queries
 from generator.products.taxonomy import ancestors, brand_url, store_url, taxonomy_pages, top_categories
-from generator.products.views import ProductView, Signer
+from generator.products.views import ProductView, Signer, product_url
 
 DEALS_QUERY = ProductQuery(reduction_percent_min=1, order_by="reduction_percent", order="DESC", limit=50)
 
@@ -96,6 +99,9 @@ class ProductStage:
         self.listed: dict[int, Product] = {}
         self._views: dict[tuple[int, str], ProductView] = {}
         self._unsafe: list[int] = []  # products reported for an unsafe click URL, in order
+        self.grouping = self.config.offers.group_by
+        self.groups: dict[str, OfferGroup] = {}  # group key -> the records of one product (`offers.py`)
+        self._group_views: dict[tuple[str, str], GroupView] = {}
 
     def views(self, products: Sequence[Product], channel: str, *, report: bool = True) -> list[ProductView]:
         return [self.view(product, channel, report=report) for product in products]
@@ -107,9 +113,24 @@ class ProductStage:
         (`product_page.py`), makes its views without `report`, as its products were reported then."""
         view = self._views.get((id(product), channel))
         if view is None or view.product is not product:
-            view = self._views[(id(product), channel)] = ProductView(product, channel, self.sign)
+            view = self._views[(id(product), channel)] = ProductView(product, channel, self.sign,
+                                                                     self._page_url(product))
             if report and not view.link_target:
                 self._report_unsafe(product.product_id)
+        return view
+
+    def _page_url(self, product: Product) -> str:
+        """The page of the grouped product `product` is an offer of ("" when none): a function of its record
+        alone, so every view of it links to the same page whatever else the build fetched."""
+        key = group_key(product, self.grouping)
+        return group_url(key) if key else ""
+
+    def group_view(self, group: OfferGroup, channel: str) -> GroupView:
+        """One GroupView per (group, channel) for the whole build, as for product views."""
+        view = self._group_views.get((group.key, channel))
+        if view is None:
+            view = self._group_views[(group.key, channel)] = GroupView(group.url, tuple(self.views(group.products,
+                                                                                                channel)))
         return view
 
     def _report_unsafe(self, product_id: int) -> None:
@@ -131,6 +152,7 @@ class ProductStage:
         needed_by = {DEALS_QUERY: "the deals feed /deals.xml", **also_needed, **plan.needed_by(self.site),
                      **{query: f"{self.site.by_url[url].source} (fallback)" for (url, _), query in fallbacks.items()}}
         results = await fetch_planned(self.source, needed_by)
+        self.groups = await self._offer_groups(results)
         for page, _ in taxonomy:
             if results[plan.listings[page.url].query].products:
                 self.site.add(page)
@@ -159,9 +181,10 @@ class ProductStage:
                                    f"found no products for {listing.query}; the page shows an empty list (widen "
                                    "its query or remove it)", kind="empty listing")
             self._remember(products)
-            count = max(1, min(listing.max_pages, math.ceil(len(products) / listing.per_page)))
+            cards = self._cards(products, channel_for(owner, self.site), listing.max_pages * listing.per_page)
+            count = max(1, min(listing.max_pages, math.ceil(len(cards) / listing.per_page)))
             urls = page_urls(owner.url, count)
-            reachable = self.views(products[:count * listing.per_page], channel_for(owner, self.site))
+            reachable = cards[:count * listing.per_page]
             shared = {"total_found": found.total_found if found.total_found is not None else len(products),
                       "count": len(reachable), "per_page": listing.per_page, "facets": found.facets,
                       **self._filter_data(owner, listing.filters, reachable)}
@@ -177,6 +200,38 @@ class ProductStage:
                     page.data["paged_from"] = owner
                 written += 1
         return written
+
+    def _cards(self, products: Sequence[Product], channel: str, limit: int) -> list[ProductView]:
+        """The views a listing shows of `products`, `limit` at most: one per product or, with
+        `offers.grouped_cards`, one GroupView in place of the first offer of each grouped product (its other
+        offers dropped)."""
+        if not (self.config.offers.grouped_cards and self.groups):
+            return self.views(products[:limit], channel)
+        cards: list[ProductView] = []
+        seen: set[str] = set()
+        for product in products:
+            if len(cards) >= limit:
+                break
+            group = self.groups.get(group_key(product, self.grouping))
+            if group is None:
+                cards.append(self.view(product, channel))
+            elif group.key not in seen:
+                seen.add(group.key)
+                cards.append(self.group_view(group, channel))  # type: ignore[arg-type]  # stands in for a view
+        return cards
+
+    async def _offer_groups(self, results: Mapping[ProductQuery, ProductPage]) -> dict[str, OfferGroup]:
+        """The groups of every product the site fetched: with their records from the whole catalog (an
+        OfferSource), or from what the site fetched (the API, which cannot search by GTIN)."""
+        if self.grouping == "none":
+            return {}
+        fetched = [product for page in results.values() for product in page.products]
+        keys = {key for product in fetched if (key := group_key(product, self.grouping))}
+        more: list[Product] = []
+        if keys and isinstance(self.source, OfferSource):
+            found = await self.source.same_products(keys, self.grouping, {p.product_id: p for p in fetched})
+            more = [p for key, products in found.items() for p in products if group_key(p, self.grouping) == key]
+        return group_offers([*fetched, *more], self.grouping)
 
     def _filter_data(self, owner: Page, wanted: bool, reachable: list[ProductView]) -> dict[str, object]:
         """In-browser filters and sort: the listing's products go into one data file the browser loads on
@@ -194,7 +249,8 @@ class ProductStage:
     def _shortcodes(self, plan: QueryPlan, results: Mapping[ProductQuery, ProductPage],
                     fallbacks: Mapping[tuple[str, int], ProductQuery]) -> None:
         """Each products shortcode's products, as `page.data["shortcodes"][index]` of its page; pinned
-        products that are gone give way to their fallback's best matches (`fallback.py`)."""
+        products that are gone give way to their fallback's best matches (`fallback.py`); an offers
+        shortcode's also the group of its first product (`group`: a GroupView, or None when it has none)."""
         for (url, index), query in plan.shortcodes.items():
             page = self.site.by_url[url]
             fallback = fallbacks.get((url, index))
@@ -202,12 +258,19 @@ class ProductStage:
                             results[fallback] if fallback is not None else None)
             if not products:
                 line = page.shortcodes[index].line
-                self.reporter.warn(f"{page.source.as_posix() if page.source else page.url}:{line}: products "
-                                   f"shortcode found no products for {query}; the page shows its heading over "
+                self.reporter.warn(f"{page.source.as_posix() if page.source else page.url}:{line}: "
+                                   f"{page.shortcodes[index].name} shortcode found no products for {query}; the "
+                                   "page shows its heading over "
                                    "nothing (widen its query or remove it)", kind="empty shortcode")
             self._remember(products)
-            page.data.setdefault("shortcodes", {})[index] = {
-                "products": self.views(products, channel_for(page, self.site))}
+            channel = channel_for(page, self.site)
+            data: dict[str, object] = {"products": self.views(products, channel)}
+            if page.shortcodes[index].name == "compare":
+                data["fields"] = compare_fields(page.shortcodes[index], page)
+            if page.shortcodes[index].name == "offers":
+                group = self.groups.get(group_key(products[0], self.grouping)) if products else None
+                data["group"] = self.group_view(group, channel) if group else None
+            page.data.setdefault("shortcodes", {})[index] = data
 
     def _remember(self, products: tuple[Product, ...]) -> None:
         for product in products:
@@ -216,7 +279,7 @@ class ProductStage:
     async def _product_pages(self) -> int:
         if not self.config.products.enabled:
             return 0
-        products = sorted(self.listed.values(), key=lambda p: p.product_id)
+        products, groups = self._page_products(sorted(self.listed.values(), key=lambda p: p.product_id))
         carry = self.carry
         carried = carry.whole(self.site, [p.product_id for p in products]) if carry else None
         if carried is not None:  # nothing they show changed: no related products to read, no views to make
@@ -225,28 +288,64 @@ class ProductStage:
             assert carry is not None and carry.made is not None
             for product_id in carry.made.unsafe:  # as making the pages would report them
                 self._report_unsafe(product_id)
+            self._redirect_offers(groups)
             return len(carried)
         first_unsafe = len(self._unsafe)
         related = await self._related(products)
         channel = self.config.links.channel
         for shown in {id(p): p for others in related.values() for p in others}.values():
             self.view(shown, channel)  # reported now, as its views on product pages are made later
-        for product in products:
+        for product, group in zip(products, groups):
             others = related.get(product.product_id, ())
-            make = functools.partial(self._product_page, self.view(product, channel), others)
-            self.site.add(carry.page(product, others, channel, make) if carry else make())
+            offers = group.products if group else ()
+            make = functools.partial(self._group_page, self.view(product, channel), others, offers) if offers \
+                else functools.partial(self._product_page, self.view(product, channel), others)
+            self.site.add(carry.page(product, others, channel, make, offers) if carry else make())
         if carry:
             carry.finish(self._unsafe[first_unsafe:])
+        self._redirect_offers(groups)
         return len(products)
+
+    def _page_products(self, listed: list[Product]) -> tuple[list[Product], list[OfferGroup | None]]:
+        """The product of each product page, with its group: a listed product that is in no group has its own
+        page; a group with a listed offer has one page, made from its cheapest offer, where its first listed
+        offer would have had its page."""
+        products: list[Product] = []
+        groups: list[OfferGroup | None] = []
+        seen: set[str] = set()
+        for product in listed:
+            group = self.groups.get(group_key(product, self.grouping))
+            if group is not None and group.key in seen:
+                continue
+            if group is not None:
+                seen.add(group.key)
+            products.append(group.products[0] if group else product)
+            groups.append(group)
+        return products, groups
+
+    def _redirect_offers(self, groups: list[OfferGroup | None]) -> None:
+        """Each offer's own product URL redirects to its grouped product's page (an alias page, as for
+        `aliases:` in front matter): a product that joins a group keeps its old links working."""
+        for group in groups:
+            for product in group.products if group else ():
+                url = product_url(product)
+                if url not in self.site.by_url:
+                    self.site.add(Page(url=url, kind="alias", title=plain_text(product.name), source=None,
+                                       data={"target": group.url}))
 
     def _product_page(self, view: ProductView, related: tuple[Product, ...]) -> Page:
         """The page of `view`'s product, showing `related`; its data is made when it renders."""
+        return self._group_page(view, related, ())
+
+    def _group_page(self, view: ProductView, related: tuple[Product, ...], offers: tuple[Product, ...]) -> Page:
+        """The page of a grouped product, made from its cheapest offer `view` and showing every one of its
+        `offers` (none: the page of a product in no group), at the group's URL (`view.url`)."""
         product = view.product
         first = product.categories[0].category_id if product.categories else None
         crumbs = [c for c in ancestors(self.site.data.get("categories", {}), first)
                   if c.url in self.site.by_url] if first else []
         data = ProductPageData(product=view, categories=tuple(crumbs), **self._taxonomy_links(product),
-                               related=related, views=self._quiet_views)
+                               related=related, views=self._quiet_views, offers=offers)
         return Page(url=view.url, kind="product", title=view.name,
                     description=plain_text_head(product.description, 155), data=LazyData(data))
 

@@ -74,6 +74,9 @@ class ProductView:
     channel: str
     # Not part of the value: the build state fingerprints page data by repr, which must be stable.
     sign: Signer = field(repr=False, compare=False)
+    # The page of a grouped product (`offers.py`), when the product is one of its offers. Not part of the
+    # value either: it follows from the product's record and the config, both already digested.
+    page_url: str = field(default="", repr=False, compare=False)
 
     @property
     def id(self) -> int:
@@ -89,8 +92,8 @@ class ProductView:
 
     @cached_property
     def url(self) -> str:
-        """The product's own page on this site."""
-        return product_url(self.product)
+        """The product's own page on this site (its grouped product's, when it has one)."""
+        return self.page_url or product_url(self.product)
 
     @cached_property
     def link_target(self) -> str:
@@ -155,6 +158,16 @@ class ProductView:
     @property
     def in_stock(self) -> bool | None:
         return self.product.attributes.stock
+
+    @cached_property
+    def size(self) -> str:
+        return plain_text(self.product.attributes.size)
+
+    def attribute(self, label: str) -> str:
+        """The plain text of a shop's own attribute (`material`), by its label in any case; "" when it has none."""
+        wanted = label.casefold()
+        return next((plain_text(value) for name, value in self.product.attributes.other if name.casefold() == wanted),
+                    "")
 
     @cached_property
     def gtin(self) -> str:

@@ -32,6 +32,7 @@ from generator.config.i18n import legacy_t, site_translations, template_callable
 from generator.content.navigation import category_menu
 from generator.core.safety import safe_url
 from generator.render.runtime import environment_class
+from generator.content.reviews import review_ld
 from generator.render.structured_data import breadcrumb_ld, item_list_ld, product_ld
 from generator.render.undefined import undefined_class
 
@@ -98,7 +99,9 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
     env.globals.update(t=legacy_t(config.language, ui), url_for=urls.url, category_menu=category_menu,
                        product_ld=lambda p: product_ld(p, urls.absolute),
                        breadcrumb_ld=lambda crumbs: breadcrumb_ld(crumbs, urls.absolute),
-                       item_list_ld=lambda products, first=1: item_list_ld(products, first, urls.absolute))
+                       item_list_ld=lambda products, first=1: item_list_ld(products, first, urls.absolute),
+                       review_ld=lambda review, page: review_ld(review, page.title, config.title,
+                                                                urls.absolute(page.url)))
     cards = ProductCards(lambda name, context, owner: render_template(env, config, name, context, owner),
                          {"config": config})
     env.globals.update(product_card=cards, product_cards=cards.many)

@@ -25,7 +25,7 @@ each call given any option. Everything else is Jinja's own.
 These pieces lean on Jinja's and MarkupSafe's internals (`Context.call`'s
 body, `Template._from_namespace`, `markupsafe._speedups`), so they are used
 only with the releases they are tested against (`TESTED`, the same bounds as
-pyproject.toml's; tests/test_runtime_parity.py builds whole sites both ways
+pyproject.toml's; tests/render/test_runtime_parity.py builds whole sites both ways
 and compares every byte). With any other release, `environment_class` hands
 back stock `jinja2.Environment` and says so in one note.
 """

@@ -11,18 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from generator.products.offers import GroupView
 from generator.products.views import ProductView
 
 IN_STOCK, OUT_OF_STOCK = "https://schema.org/InStock", "https://schema.org/OutOfStock"
 
 
-def product_ld(p: ProductView, absolute: Callable[[str], str]) -> dict[str, Any]:
-    """A Product with its Offer: price, currency, availability, seller; image, brand and GTIN when known."""
-    offer = {"@type": "Offer", "price": p.price, "priceCurrency": p.currency, "url": absolute(p.url),
-             "availability": OUT_OF_STOCK if p.in_stock is False else IN_STOCK,
-             "seller": {"@type": "Organization", "name": p.store}}
-    ld: dict[str, Any] = {"@context": "https://schema.org", "@type": "Product", "name": p.name,
-                          "description": p.description, "sku": str(p.id), "offers": offer}
+def product_ld(p: ProductView | GroupView, absolute: Callable[[str], str]) -> dict[str, Any]:
+    """A Product with its Offer: price, currency, availability, seller; image, brand and GTIN when known.
+    A grouped product is one Product with an AggregateOffer of every shop's offer (`group_offer`)."""
+    if isinstance(p, GroupView):
+        offer = group_offer(p, absolute)
+        ld: dict[str, Any] = {"@context": "https://schema.org", "@type": "Product", "name": p.name,
+                              "description": p.description, "url": absolute(p.url), "offers": offer}
+    else:
+        offer = _offer(p, absolute(p.url))
+        ld = {"@context": "https://schema.org", "@type": "Product", "name": p.name,
+              "description": p.description, "sku": str(p.id), "offers": offer}
     if p.images:
         ld["image"] = p.image(440)
     if p.brand:
@@ -30,6 +35,20 @@ def product_ld(p: ProductView, absolute: Callable[[str], str]) -> dict[str, Any]
     if p.gtin:
         ld["gtin"] = p.gtin
     return ld
+
+
+def _offer(p: ProductView, url: str) -> dict[str, Any]:
+    return {"@type": "Offer", "price": p.price, "priceCurrency": p.currency, "url": url,
+            "availability": OUT_OF_STOCK if p.in_stock is False else IN_STOCK,
+            "seller": {"@type": "Organization", "name": p.store}}
+
+
+def group_offer(group: GroupView, absolute: Callable[[str], str]) -> dict[str, Any]:
+    """An AggregateOffer: lowest and highest price, how many offers, and each offer, whose `url` is the
+    shop's signed click link (where the reader buys; the product page itself when the shop gave no link)."""
+    return {"@type": "AggregateOffer", "lowPrice": group.low_price, "highPrice": group.high_price,
+            "offerCount": group.offer_count, "priceCurrency": group.currency,
+            "offers": [_offer(o, o.click_url or absolute(group.url)) for o in group.offers]}
 
 
 def item_list_ld(products: Iterable[ProductView], first: int, absolute: Callable[[str], str]) -> dict[str, Any]:

@@ -31,7 +31,7 @@ CONTEXT_NAMES = frozenset({
     "listing", "paged_from", "shortcodes", "products", "target",
     "category", "breadcrumbs", "subcategories", "store", "brand",
     "product", "product_categories", "store_url", "brand_url", "related", "recommendations",
-    "deals", "feed_updated", "widget", "widgets", "previews",
+    "deals", "feed_updated", "widget", "widgets", "previews", "review", "fields", "group",
 })
 # Names Jinja itself provides inside templates.
 JINJA_NAMES = frozenset({"loop", "caller", "varargs", "kwargs", "self", "super", "true", "false", "none",

@@ -12,7 +12,7 @@ is its second and last round, for every product page at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -78,6 +78,17 @@ class ProductSource(Protocol):
     async def price_history(self, product_id: int) -> list[PricePoint]: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class OfferSource(Protocol):
+    """A source that can find every record of a grouped product beyond what the site fetched (the catalog).
+    The API cannot search by GTIN: there, a product's offers are those among the products the site fetches."""
+
+    async def same_products(self, keys: Collection[str], grouping: str,
+                            known: Mapping[int, Product] | None = None) -> dict[str, list[Product]]:
+        """Every product with one of these group keys, by key; `known`: products the build holds, by id."""
+        ...
 
 
 async def fetch_planned(source: ProductSource,

@@ -12,12 +12,13 @@ It must not fetch anything over the network.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
 from generator.sources.base import FetchStats
 from generator.sources.catalog_import import ImportReport, import_files, upsert_products
+from generator.sources.catalog_offers import same_products
 from generator.sources.catalog_query import CatalogQuery, load_products
 from generator.sources.catalog_related import refresh_related, related_many
 from generator.sources.catalog_schema import connect, generation, transaction
@@ -64,6 +65,12 @@ class CatalogSource:
         wanted = [other for other in named if other not in known]
         found.update((p.product_id, p) for p in load_products(self.conn, wanted, self._parsed, self._issues))
         return {pid: [found[o] for o in others if o in found] for pid, others in related.items()}
+
+    async def same_products(self, keys: Collection[str], grouping: str,
+                            known: Mapping[int, Product] | None = None) -> dict[str, list[Product]]:
+        """Every product of the whole catalog with one of these group keys (`offer_keys.py`), by key; those in
+        `known` (this build's, by id) are not loaded again."""
+        return same_products(self.conn, keys, grouping, self._parsed, self._issues, known)
 
     def data_version(self) -> str | None:
         """Changes whenever the catalog's products or taxonomy change (see `catalog_schema.generation`)."""

@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from generator.core.asyncrun import run_sync
 from generator.config.schema import Config
 from generator.core.containment import SiteFiles
 from generator.sources.base import ProductSource
@@ -79,7 +80,25 @@ def open_source(config: Config, *, cache_mode: CacheMode = CacheMode.NORMAL,
                 on_progress: ProgressHook | None = None, on_warning: WarningSink | None = None,
                 cached: bool = True) -> ProductSource:
     """The configured source; `on_warning(message, kind)` hears about product data it drops. `cached=False`
-    (`links check`) asks the API afresh and leaves the build's response cache alone."""
+    (`links check`) asks the API afresh and leaves the build's response cache and the price history alone.
+    With `[prices] history`, it records every price it hands out and prices products by their history
+    (`history_source.py`)."""
+    source = _open(config, cache_mode, on_progress, on_warning, cached)
+    if not (config.prices.history and cached):
+        return source
+    from generator.sources.history_source import HistorySource, build_time
+    from generator.sources.price_history import PriceHistory
+
+    try:
+        history = PriceHistory(config.site_dir / config.prices.history_file)
+    except BaseException:
+        run_sync(source.aclose())
+        raise
+    return HistorySource(source, history, build_time())  # type: ignore[return-value]
+
+
+def _open(config: Config, cache_mode: CacheMode, on_progress: ProgressHook | None,
+          on_warning: WarningSink | None, cached: bool) -> ProductSource:
     if config.source.kind == "catalog":
         path = _configured_catalog(config)
         if path is not None:

@@ -34,6 +34,7 @@ CHANGES: dict[str, Any] = {
     "brand_url": "/brands/other/",
     "related": (CHAIR, TABLE),
     "recommendations": (TABLE,),
+    "offers": (LAMP, TABLE),
 }
 
 

@@ -107,7 +107,7 @@ def test_demo_repository_runs_the_same_workflow_on_its_own_checkout() -> None:
 
 
 def test_the_shelfpress_that_wrote_the_workflow_is_installed(workflow: dict[Any, Any]) -> None:
-    # From a checkout: its own wheel, in the site (from the package index it is pinned: tests/test_package.py).
+    # From a checkout: its own wheel, in the site (from the package index it is pinned: tests/site/test_package.py).
     wheel = f"./vendor/shelfpress-{__version__}-py3-none-any.whl"
     assert f'pip install "{wheel}"' in [step.get("run") for step in steps(workflow)]
 
