@@ -38,7 +38,7 @@ def axe_source() -> str:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo site at the repository root, built and served under its base path /demo/."""
     site = tmp_path_factory.mktemp("demo")
-    for folder in ("content", "static", "templates", "themes"):
+    for folder in ("content", "static", "templates"):
         shutil.copytree(ROOT / folder, site / folder)
     shutil.copy(ROOT / "shelfpress.toml", site / "shelfpress.toml")
     result = run("build", "-C", str(site))

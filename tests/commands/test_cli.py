@@ -143,7 +143,7 @@ def test_numpy_is_loaded_only_to_compute_related_products_or_recommendations(tmp
     """Issue 15: numpy stays a dependency (the catalog's related products and `sales-file recommend` compute
     with it) but the commands people run all day never pay its ~150 ms import."""
     demo = tmp_path / "demo"
-    for folder in ("content", "static", "templates", "themes"):
+    for folder in ("content", "static", "templates"):
         shutil.copytree(ROOT / folder, demo / folder)
     shutil.copy(ROOT / "shelfpress.toml", demo / "shelfpress.toml")
     assert run("build", "-C", str(demo)).exit_code == 0  # the first build fills the demo catalog

@@ -38,10 +38,6 @@ def test_magazine_ships_in_the_package_and_works_in_a_new_site(site: Path) -> No
     assert 'class="site-header masthead"' in product  # the theme's header, the default theme's product page
 
 
-def test_the_demo_keeps_the_same_magazine_as_the_package() -> None:
-    assert tree(ROOT / "themes" / "magazine") == tree(BUILTIN / "magazine")
-
-
 def test_theme_list_marks_the_selected_theme_and_lists_site_themes(site: Path) -> None:
     write_site(site / "themes" / "mine", {"templates/page.html": "x", "theme.md": "# mine\n\nMy own look. Two.\n"},
                config="")

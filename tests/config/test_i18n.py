@@ -227,10 +227,9 @@ def test_the_check_names_the_string_and_the_language() -> None:
 
 
 def test_the_demo_sites_templates_use_only_catalog_strings() -> None:
-    """The repository's own site templates (templates/, themes/magazine/) are translated by the catalogs."""
+    """The repository's own site templates (templates/) are translated by the catalogs."""
     options = template_options()
-    strings = (extracted(ROOT / "themes", [("**/templates/**", "jinja2")], {"**/templates/**": options})
-               | extracted(ROOT / "templates", [("**", "jinja2")], {"**": options}))
+    strings = extracted(ROOT / "templates", [("**", "jinja2")], {"**": options})
     assert strings
     for language in CATALOGS:
         assert not missing_translations(read_catalog(language), strings)

@@ -25,7 +25,7 @@ CACHE = ("public", ".shelfpress-cache", ".shelfpress", "__pycache__")
 def demo(dest: Path) -> Path:
     dest.mkdir()
     shutil.copy2(ROOT / "shelfpress.toml", dest)
-    for folder in ("content", "templates", "static", "themes"):
+    for folder in ("content", "templates", "static"):
         shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns(*CACHE))
     return dest
 
