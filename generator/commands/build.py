@@ -233,7 +233,7 @@ def _build_once(config: Config, out_dir: Path, state: BuildState, options: _Opti
         graph = _plan(config, state, source, data_version, options, reporter, timer)
     with timer("prepare output"):
         writer = state.shadows.writer(out_dir)
-    cards = CardStore.for_site(config)
+    cards = CardStore.in_cache(config.cache_path)
     try:
         search_stale = _publish(config, graph, writer, cards, state, options, reporter, timer)
         with timer("commit"):
@@ -285,7 +285,8 @@ def _read_content(config: Config, state: BuildState, options: _Options,
     """read content: content files -> the site graph, with reviews, widget and search pages."""
     changed = options.serving.changed if options.serving else None
     site = load_site(config, drafts=options.drafts, read=state.plan.read_page,
-                     listing=state.plan.content_listing(config, changed) if options.serving else None)
+                     listing=state.plan.content_listing(config.site_dir, config.config_file, changed)
+                     if options.serving else None)
     add_reviews(site)
     state.plan.loaded(site)
     widgets = WidgetStage(site, make_signer(config, reporter), reporter)

@@ -84,7 +84,7 @@ def check_site(config: Config, *, drafts: bool = False, strict: bool = False,
         if page.source is not None:
             with problems.collect():
                 page_fallbacks(page, page_queries(page, config)[1])
-                page_reviews(page, config)
+                page_reviews(page, config.site_dir)
         with problems.collect():
             renderer.check(page)
     unsigned = next(filter(None, (unsigned_warning(config, channel) for channel in sorted(channels))), "")

@@ -161,21 +161,21 @@ class Planner:
         self.sources[name] = _Source(stat.st_mtime_ns, stat.st_size, read_ns, digest(data), page)
         return _fresh(page)
 
-    def content_listing(self, config: Config, changed: set[str] | None) -> ContentListing | None:
+    def content_listing(self, site_dir: Path, config_file: Path, changed: set[str] | None) -> ContentListing | None:
         """The content files of the last site loaded with this state, brought up to date with `changed`
         (site-relative paths the dev server's watcher saw): None when only a new walk can tell, i.e. a
         file or folder under content/ appeared, went away or is not a regular file now, or the config
         changed. Each changed file is checked again by `load_site`; the others keep their status."""
         last, self._listing = self._listing, None  # a failed load must not leave an old listing behind
-        if last is None or changed is None or config.config_file.name in changed:
+        if last is None or changed is None or config_file.name in changed:
             return None
         index = {str(path): i for i, (path, _) in enumerate(last)}
         listing: ContentListing = list(last)
         for rel in changed:
             if Path(rel).parts[:1] != ("content",):
                 continue  # templates, static files, data: the list of content files is what it was
-            position = index.get(str(config.site_dir / rel))
-            if position is None or not os.path.isfile(config.site_dir / rel):
+            position = index.get(str(site_dir / rel))
+            if position is None or not os.path.isfile(site_dir / rel):
                 return None
             listing[position] = (listing[position][0], None)
         return listing
