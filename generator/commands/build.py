@@ -1,26 +1,32 @@
 """`shelfpress build`: the build pipeline, as named stages read top to bottom.
 
-    (text edit)     the dev server, when only the text of content pages changed: render those
-                    pages with the last build's site graph, keep every other file (`text_edit`)
-    check inputs    nothing changed since the last build (files, config, catalog)? stop here
-    read content    content files -> the site graph (`site.load_site`)
-    fetch products  every product query of the site in one round, related products in a
-                    second (`products.stage`); listing, product, taxonomy, widget pages join
-                    the graph with their data; product pages whose inputs did not change are
-                    carried over from the last build as stand-ins (`products.carry`)
-    deep links      shop URLs in content -> signed tracked links in the pages' data (`deeplink_stage`)
-    fingerprint     every output's inputs (`buildstate`): which must be rendered
-    keep unchanged  an incremental build keeps each page whose fingerprint matches the last build;
-                    a child process starts making the folders of a fresh output tree
-    product cards   the cards the pages left will show, from the card store or rendered (`card_store`)
-    render          the changed pages, on every core (`render_pool`)
-    write           widget files, static files, sitemap, robots.txt, 404 page
-    search index    Pagefind, only when an HTML page changed (`search`)
-    commit          the next site replaces the live one in one atomic swap (`output`)
+    open_output       the output folder checked (not the sources, shelfpress's own), the theme, the
+                      build state; an interrupted build's leftovers cleared
+    _build_once       one attempt; `build()` makes another when carried output has gone missing
+      check inputs    nothing changed since the last build (files, config, catalog)? stop here
+                      (`_inputs_signature`, `planner.inputs_signature`)
+      _plan
+        read content  content files -> the site graph (`_read_content`, `site.load_site`)
+        fetch products  every product query of the site in one round, related products in a
+                      second (`products.stage`); listing, product, taxonomy, widget pages join
+                      the graph with their data; product pages whose inputs did not change are
+                      carried over from the last build as stand-ins (`products.carry`)
+        deep links    shop URLs in content -> signed tracked links in the pages' data (`deeplink_stage`)
+        fingerprint   every output's inputs (`engine.planner`): which must be rendered
+      _publish
+        keep unchanged  an incremental build keeps each page whose fingerprint matches the last build;
+                      a child process starts making the folders of a fresh output tree
+        product cards the cards the pages left will show, from the card store or rendered (`card_store`)
+        render        the changed pages, on every core (`render_pool`)
+        write         widget files, static files, sitemap, robots.txt, 404 page
+        search index  Pagefind, only when an HTML page changed (`search`)
+      commit          the next site replaces the live one in one atomic swap (`output`), and the
+                      build state records it (`engine.buildstate`)
 
 No stage reaches back into an earlier one; nothing touches the live output
 until `commit`, so a failed or interrupted build leaves the previous site as
-it was. `-v` prints each stage's time.
+it was. `-v` prints each stage's time. The dev server's builds start in
+`serve.serving_build`, which tries its text-edit short way first.
 """
 
 from __future__ import annotations
@@ -37,13 +43,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import jinja2
 
 from generator.core.asyncrun import run_sync
-from generator.engine.buildstate import BuildState, inputs_signature
+from generator.engine.build_record import BuildRecord
+from generator.engine.buildstate import BuildState
+from generator.engine.planner import inputs_signature
 from generator.engine.card_store import CardStore
 from generator.config.schema import Config
 from generator.content.page import Page
 from generator.products.deeplink_stage import add_deep_links
 from generator.core.errors import BuildError
-from generator.engine.fingerprint import DataDigests
+from generator.engine.fingerprint import DataDigests, Fingerprints, TemplateDigests
 from generator.engine.output import OutputWriter, WriteStats, check_output_dir, clean_leftovers
 from generator.engine.ownership import check_owned
 from generator.render.page import PageRenderer
@@ -66,7 +74,7 @@ from generator.sources.base import ProductSource
 from generator.sources.cache import CacheMode
 from generator.sources.factory import open_source
 from generator.render.runtime import environment_class
-from generator.publish.text_edit import LastBuild, edited_pages, render_edited
+from generator.publish.text_edit import LastBuild
 from generator.products.widgets import WidgetStage
 
 if TYPE_CHECKING:
@@ -133,130 +141,210 @@ def _leaves_collector_as_found(function: F) -> F:
     return restoring  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class Serving:
+    """How the dev server builds. It builds only when its watcher saw a change, so it skips the "did
+    anything change" signature; it publishes nothing, so no shrink guard; it keeps the previous search
+    index when pages changed, saying so in the report's `search_stale` (`refresh_search_index` brings it up
+    to date). `changed`: the site-relative paths the watcher saw since the last build, so unchanged content
+    files are not listed and checked again (None: not known, as on the first build)."""
+
+    changed: set[str] | None = None
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The build's switches, as every stage reads them."""
+
+    drafts: bool
+    clean: bool
+    strict: bool
+    cache_mode: CacheMode
+    allow_shrink: bool
+    serving: Serving | None
+
+
+@dataclass
+class _Graph:
+    """The site graph of a build, with everything needed to render it: what `_plan` hands `_publish`."""
+
+    site: Site
+    env: jinja2.Environment
+    renderer: PageRenderer
+    templates: TemplateDigests
+    data: DataDigests
+    widgets: WidgetStage
+    products: StageResult
+    fingerprints: Fingerprints
+
+
 @_leaves_collector_as_found
 def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: bool = False,
           output: Path | None = None, reporter: Reporter | None = None,
           cache_mode: CacheMode = CacheMode.NORMAL, state: BuildState | None = None,
-          serving: bool = False, changed: set[str] | None = None, allow_shrink: bool = False) -> BuildReport:
+          allow_shrink: bool = False, serving: Serving | None = None) -> BuildReport:
     """Build the site into `output` (default: the configured output_dir), atomically.
 
     Incremental: outputs whose inputs did not change since the build `state` records (default: the one
     saved for this output dir in the cache dir) are kept, not rendered; `clean` ignores the state.
-    `serving` (the dev server, which builds only when its watcher saw a change) skips the "did anything
-    change" signature, and keeps the previous search index when pages changed, saying so in the report's
-    `search_stale`; `refresh_search_index` brings it up to date. It passes `changed`, the site-relative
-    paths its watcher saw since the last build, so unchanged content files are not listed and checked again.
     A build that would drop too many of the live site's products fails before writing (`shrinkguard`)
-    unless `allow_shrink`; the dev server, which publishes nothing, is not guarded.
+    unless `allow_shrink`. `serving`: the dev server's build (see `Serving`).
     """
     reporter = reporter or Reporter()
-    earlier = len(reporter.warnings)  # the caller's own (deploy's placeholder base_url): not this build's
     timer = StageTimer(reporter)
+    out_dir, state = open_output(config, output, state, serving=serving is not None)
+    options = _Options(drafts, clean, strict, cache_mode, allow_shrink, serving)
+    while True:
+        try:
+            return _build_once(config, out_dir, state, options, reporter, timer)
+        except _CarriedOutputGone:  # (someone deleted files of the live site): make the product pages anew;
+            state.plan.drop_carried()  # carrying nothing, the next attempt cannot end here again
+            reporter.forget_warnings()
+
+
+def open_output(config: Config, output: Path | None, state: BuildState | None, *,
+                serving: bool) -> tuple[Path, BuildState]:
+    """The output folder, checked (not inside the site's sources, shelfpress's own, a valid theme), with
+    an interrupted build's leftovers cleared, and its build state (the one saved for it unless `state`)."""
     out_dir = (output or config.output_path).resolve()
     check_output_dir(out_dir, config.site_dir)
     check_theme(config)
-    state = state or BuildState.for_output(config, out_dir)
-    check_owned(out_dir, built_before=state.built_before(), recorded=() if serving else state.files,
+    state = state or BuildState.for_output(config.cache_path, out_dir)
+    check_owned(out_dir, built_before=state.shadows.built_before(), recorded=() if serving else state.record.files,
                 setting="-o/--output" if output else "output_dir")  # (the dev server's folder is its own)
-    clean_leftovers(out_dir, state.shadow_dir(out_dir))
-    if serving and not clean:
-        report = _text_edit(config, state, changed or set(), out_dir, drafts=drafts, strict=strict,
-                            reporter=reporter, timer=timer)
-        if report is not None:
-            return report
-    state.start(config, drafts=drafts, clean=clean, strict=strict)
-    source = open_source(config, cache_mode=cache_mode, on_progress=_fetch_progress(reporter),
+    clean_leftovers(out_dir, state.shadows.shadow_dir(out_dir))
+    return out_dir, state
+
+
+def _build_once(config: Config, out_dir: Path, state: BuildState, options: _Options, reporter: Reporter,
+                timer: StageTimer) -> BuildReport:
+    """One attempt: check inputs, plan (read content, fetch products, deep links, fingerprint), publish."""
+    earlier = len(reporter.warnings)  # the caller's own (deploy's placeholder base_url): not this build's
+    state.start(config, drafts=options.drafts, clean=options.clean, strict=options.strict)
+    source = open_source(config, cache_mode=options.cache_mode, on_progress=_fetch_progress(reporter),
                          on_warning=reporter.warn)
     data_version = source.data_version()
-
     with timer("check inputs"):
-        signature = None if serving else inputs_signature(config, drafts=drafts, data_version=data_version,
-                                                          extra=feed_timestamp() + file_signature_text(config))
-    if not clean and state.unchanged(signature):
+        signature = None if options.serving else _inputs_signature(config, options.drafts, data_version)
+    if not options.clean and state.plan.unchanged(signature):
         run_sync(source.aclose())
-        return _nothing_changed(state, reporter, strict, timer)
-
+        return _nothing_changed(state.record, reporter, options.strict, timer)
     with _collector_paused():  # the site graph: hundreds of thousands of objects that all stay alive
-        with timer("read content"):
-            site = load_site(config, drafts=drafts, read=state.read_page,
-                             listing=state.content_listing(config, changed) if serving else None)
-            add_reviews(site)
-            state.loaded(site)
-            widgets = WidgetStage(site, make_signer(config, reporter), reporter)
-            recommendations = RecommendationStage(site, reporter)
-            if config.search:
-                add_search_page(site)
-        env = make_environment(config, strict=strict)
-        if runtime_note := environment_class()[1]:
-            reporter.debug(runtime_note)
-        renderer = PageRenderer(site, env, markdown=state.markdown)
-        templates, data = state.template_digests(env), DataDigests()
-        with timer("fetch products"):
-            carry = None if data_version is None else state.carry_over(  # --clean: records, carries nothing
-                site, templates, renderer.template_for, data, data_version, recommendations.digest())
-            products = run_stage(site, source, widgets.sign, reporter, carry=carry,
-                                 also_needed={**recommendations.needed_by(), **widgets.needed_by()})
-            widgets.add_pages(products.results)
-            recommendations.add_data(products.results, widgets.sign)
-        if not (serving or allow_shrink):
-            check_shrink(config, live=state.products_shown, now=products.products)
-        with timer("deep links"):
-            add_deep_links(site, widgets.sign, reporter, cache_mode=cache_mode,
-                           results=products.results.values())
-        with timer("fingerprint"):
-            fingerprints = state.fingerprint_pages(site, templates, renderer.template_for, data)
+        graph = _plan(config, state, source, data_version, options, reporter, timer)
     with timer("prepare output"):
-        writer = state.writer(out_dir)
-    cards = CardStore.for_site(config)
+        writer = state.shadows.writer(out_dir)
+    cards = CardStore.in_cache(config.cache_path)
     try:
-        with timer("keep unchanged"):
-            pending = keep_unchanged(site.pages, fingerprints, writer)
-        if any(type(page.data) is CarriedData for page in pending.pages):
-            raise _CarriedOutputGone
-        writer.make_folders_ahead(pending.keys)  # in a child process, while product cards render
-        with timer("product cards"):
-            cards.prepare(site.pages, pending.pages, renderer.template_for, templates, data,
-                          env.globals["product_card"], state.key, clean=clean)
-        with timer("render"):
-            writer.folders_ready()
-            settle_pages(pending, fingerprints, renderer, writer,
-                         lambda done, total: reporter.progress("Rendering", done, total))
-        with timer("write"):
-            widgets.write(writer, env)
-            _write_static(site, writer)
-            _write_site_files(site, env, writer)
-        search_stale = False
-        if config.search:
-            with timer("search index"):
-                # A new build key (a Pagefind upgrade among its causes) indexes anew even when no HTML changed.
-                when = "later" if serving else "now" if state.key_changed else "changed"
-                search_stale = write_search_index(writer, reporter, when=when)
-        reporter.flush_groups()
-        _check_strict(reporter.warnings, strict)
-        # Files kept from the last build were checked then, unless the secrets (part of the key) changed.
-        SecretGuard(config).check_all(writer.owners if state.key_changed else writer.written, writer.read)
+        search_stale = _publish(config, graph, writer, cards, state, options, reporter, timer)
         with timer("commit"):
             stats, shadow = writer.commit()
-    except _CarriedOutputGone:  # (someone deleted files of the live site): make the product pages anew
-        state.aborted(writer.abort())
-        state.product_pages = None
-        reporter.forget_warnings()
-        return build(config, drafts=drafts, strict=strict, output=output, reporter=reporter, cache_mode=cache_mode,
-                     state=state, serving=serving, changed=changed, allow_shrink=allow_shrink)
     except BaseException:
         state.aborted(writer.abort())
         raise
     # the warnings are replayed by the next no-change build
-    state.committed(writer, shadow, signature, reporter.warnings[earlier:], products.products)
+    state.committed(writer, shadow, signature, reporter.warnings[earlier:], graph.products.products)
     cards.save()
-    if serving:
-        reads = state.reads
-        state.last = LastBuild(site, renderer, repr(config), drafts, strict, data_version=data_version,
-                               text_private=reads is not None and not (reads.bodies or reads.whole_site))
-    return BuildReport(pages=len(site.pages), seconds=timer.elapsed, writes=stats,
-                       warnings=len(reporter.warnings) - earlier,
-                       details=_details(products, source), rendered=len(fingerprints.rendered),
-                       search_stale=search_stale)
+    if options.serving:
+        _keep_for_text_edits(config, state, graph, data_version, options)
+    return BuildReport(pages=len(graph.site.pages), seconds=timer.elapsed, writes=stats,
+                       warnings=len(reporter.warnings) - earlier, details=_details(graph.products, source),
+                       rendered=len(graph.fingerprints.rendered), search_stale=search_stale)
+
+
+def _inputs_signature(config: Config, drafts: bool, data_version: str | None) -> str | None:
+    """check inputs: every input's signature (`planner.inputs_signature`), the feeds' and co-purchase file's."""
+    return inputs_signature(config, drafts=drafts, data_version=data_version,
+                            extra=feed_timestamp() + file_signature_text(config))
+
+
+def _plan(config: Config, state: BuildState, source: ProductSource, data_version: str | None,
+          options: _Options, reporter: Reporter, timer: StageTimer) -> _Graph:
+    """read content, fetch products, deep links, fingerprint: the site graph and what must be rendered."""
+    with timer("read content"):
+        site, widgets, recommendations = _read_content(config, state, options, reporter)
+    env, renderer = _renderer(config, site, state, options.strict, reporter)
+    templates, data = state.plan.template_digests(env), DataDigests()
+    with timer("fetch products"):
+        carry = None if data_version is None else state.plan.carry_over(  # --clean: records, carries nothing
+            site, templates, renderer.template_for, data, data_version, recommendations.digest())
+        products = run_stage(site, source, widgets.sign, reporter, carry=carry,
+                             also_needed={**recommendations.needed_by(), **widgets.needed_by()})
+        widgets.add_pages(products.results)
+        recommendations.add_data(products.results, widgets.sign)
+    if not (options.serving or options.allow_shrink):
+        check_shrink(config, live=state.record.products_shown, now=products.products)
+    with timer("deep links"):
+        add_deep_links(site, widgets.sign, reporter, cache_mode=options.cache_mode, results=products.results.values())
+    with timer("fingerprint"):
+        fingerprints = state.plan.fingerprint_pages(site, templates, renderer.template_for, data)
+    return _Graph(site, env, renderer, templates, data, widgets, products, fingerprints)
+
+
+def _read_content(config: Config, state: BuildState, options: _Options,
+                  reporter: Reporter) -> tuple[Site, WidgetStage, RecommendationStage]:
+    """read content: content files -> the site graph, with reviews, widget and search pages."""
+    changed = options.serving.changed if options.serving else None
+    site = load_site(config, drafts=options.drafts, read=state.plan.read_page,
+                     listing=state.plan.content_listing(config.site_dir, config.config_file, changed)
+                     if options.serving else None)
+    add_reviews(site)
+    state.plan.loaded(site)
+    widgets = WidgetStage(site, make_signer(config, reporter), reporter)
+    recommendations = RecommendationStage(site, reporter)
+    if config.search:
+        add_search_page(site)
+    return site, widgets, recommendations
+
+
+def _renderer(config: Config, site: Site, state: BuildState, strict: bool,
+              reporter: Reporter) -> tuple[jinja2.Environment, PageRenderer]:
+    env = make_environment(config, strict=strict)
+    if runtime_note := environment_class()[1]:
+        reporter.debug(runtime_note)
+    return env, PageRenderer(site, env, markdown=state.plan.markdown)
+
+
+def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardStore, state: BuildState,
+             options: _Options, reporter: Reporter, timer: StageTimer) -> bool:
+    """keep unchanged, product cards, render, write, search index, then the last checks before commit;
+    whether the search index was left stale (the dev server's)."""
+    site, renderer = graph.site, graph.renderer
+    with timer("keep unchanged"):
+        pending = keep_unchanged(site.pages, graph.fingerprints, writer)
+    if any(type(page.data) is CarriedData for page in pending.pages):
+        raise _CarriedOutputGone
+    writer.make_folders_ahead(pending.keys)  # in a child process, while product cards render
+    with timer("product cards"):
+        cards.prepare(site.pages, pending.pages, renderer.template_for, graph.templates, graph.data,
+                      graph.env.globals["product_card"], state.record.key, clean=options.clean)
+    with timer("render"):
+        writer.folders_ready()
+        settle_pages(pending, graph.fingerprints, renderer, writer,
+                     lambda done, total: reporter.progress("Rendering", done, total))
+    with timer("write"):
+        graph.widgets.write(writer, graph.env)
+        _write_static(site, writer)
+        _write_site_files(site, graph.env, writer)
+    search_stale = False
+    if config.search:
+        with timer("search index"):
+            # A new build key (a Pagefind upgrade among its causes) indexes anew even when no HTML changed.
+            when = "later" if options.serving else "now" if state.plan.key_changed else "changed"
+            search_stale = write_search_index(writer, reporter, when=when)
+    reporter.flush_groups()
+    check_strict(reporter.warnings, options.strict)
+    # Files kept from the last build were checked then, unless the secrets (part of the key) changed.
+    SecretGuard(config).check_all(writer.owners if state.plan.key_changed else writer.written, writer.read)
+    return search_stale
+
+
+def _keep_for_text_edits(config: Config, state: BuildState, graph: _Graph, data_version: str | None,
+                         options: _Options) -> None:
+    """The dev server's text edits (publish/text_edit.py) start from this build's site graph."""
+    reads = state.plan.reads
+    state.keep_site(LastBuild(graph.site, graph.renderer, repr(config), options.drafts, options.strict,
+                              data_version=data_version,
+                              text_private=reads is not None and not (reads.bodies or reads.whole_site)))
 
 
 class _CarriedOutputGone(Exception):
@@ -271,7 +359,7 @@ def refresh_search_index(config: Config, *, output: Path | None = None, state: B
     waiting for Pagefind (seconds on a big site), and search catches up when the edits pause.
     `cancelled()` turning True (a new edit) stops it: search.SearchCancelled, the live site as it was.
     """
-    _keep_live_site(config, output, state, lambda key: not key.startswith(f"{SEARCH_BUNDLE}/"),
+    _keep_live_site(output or config.output_path, state, lambda key: not key.startswith(f"{SEARCH_BUNDLE}/"),
                     lambda writer: write_search_index(writer, reporter, when="now", cancelled=cancelled))
 
 
@@ -279,17 +367,17 @@ def prepare_shadow(config: Config, *, output: Path | None = None, state: BuildSt
     """Make the shadow tree the next build works in, when the last build left none: its output folder was
     new, so its shadow became the live site. The dev server calls this while it waits for the first edit,
     which would otherwise first link every file of the site into a new shadow (a second at 10,000 pages)."""
-    if state.shadow is None:
-        _keep_live_site(config, output, state, lambda key: True, lambda writer: None)
+    if state.record.shadow is None:
+        _keep_live_site(output or config.output_path, state, lambda key: True, lambda writer: None)
 
 
-def _keep_live_site(config: Config, output: Path | None, state: BuildState, keep: Callable[[str], bool],
+def _keep_live_site(out_dir: Path, state: BuildState, keep: Callable[[str], bool],
                     then: Callable[[OutputWriter], object]) -> None:
     """A writer over the live site that keeps each file `keep` accepts, lets `then` add files, and commits;
     the page fingerprints of the last build still hold."""
-    writer = state.writer((output or config.output_path).resolve())
+    writer = state.shadows.writer(out_dir.resolve())
     try:
-        for key in sorted(state.files):
+        for key in sorted(state.record.files):
             if keep(key):
                 writer.keep(key, "unchanged")
         then(writer)
@@ -300,55 +388,18 @@ def _keep_live_site(config: Config, output: Path | None, state: BuildState, keep
     state.reindexed(writer, shadow)
 
 
-def _text_edit(config: Config, state: BuildState, changed: set[str], out_dir: Path, *, drafts: bool, strict: bool,
-               reporter: Reporter, timer: StageTimer) -> BuildReport | None:
-    """The dev server's short way when only the text of content pages changed (text_edit.py); None when
-    the edit needs the full pipeline."""
-
-    def data_version() -> str | None:
-        source = open_source(config, on_warning=reporter.warn)
-        try:
-            return source.data_version()
-        finally:
-            run_sync(source.aclose())
-
-    with timer("read content"):
-        try:
-            pairs = edited_pages(state.last, config, changed, drafts=drafts, strict=strict, read=state.read_page,
-                                 data_version=data_version)
-        except BaseException:
-            state.forget_site()  # as a failed full load does: the next build reads content/ anew
-            raise
-    if pairs is None or state.last is None:
-        return None
-    writer = state.writer(out_dir)
-    try:
-        with timer("render"):
-            rendered = render_edited(state.last, pairs, config, writer)
-        reporter.flush_groups()
-        _check_strict(reporter.warnings, strict)
-        with timer("commit"):
-            stats, shadow = writer.commit()
-    except BaseException:
-        state.forget_site()  # its graph may hold a half-replaced page: the next build takes the full way
-        state.shadow = writer.abort()
-        raise
-    state.text_edited(writer, shadow, rendered, [config.site_dir / rel for rel in changed])
-    return BuildReport(pages=len(state.last.site.pages), seconds=timer.elapsed, writes=stats,
-                       warnings=len(reporter.warnings), rendered=len(rendered), search_stale=config.search)
-
-
-def _nothing_changed(state: BuildState, reporter: Reporter, strict: bool, timer: StageTimer) -> BuildReport:
+def _nothing_changed(record: BuildRecord, reporter: Reporter, strict: bool, timer: StageTimer) -> BuildReport:
     """The short way: the live site already is this build. Its warnings still count."""
-    for warning in state.warnings:
+    for warning in record.warnings:
         reporter.warn(warning)
     reporter.flush_groups()
-    _check_strict(reporter.warnings, strict)
-    return BuildReport(pages=len(state.outputs), seconds=timer.elapsed, warnings=len(reporter.warnings),
+    check_strict(reporter.warnings, strict)
+    return BuildReport(pages=len(record.outputs), seconds=timer.elapsed, warnings=len(reporter.warnings),
                        nothing_changed=True)
 
 
-def _check_strict(warnings: list[str], strict: bool) -> None:
+def check_strict(warnings: list[str], strict: bool) -> None:
+    """--strict: any warning fails the build, before anything is committed."""
     if strict and warnings:
         raise BuildError(f"{len(warnings)} warnings and --strict is on; the previous output is "
                          "untouched (first: " + warnings[0] + ")")

@@ -62,7 +62,7 @@ def check_site(config: Config, *, drafts: bool = False, strict: bool = False,
     """Return the number of pages checked; raise one error listing every problem found."""
     reporter = reporter or Reporter()
     check_output_dir(config.output_path, config.site_dir)
-    check_owned(config.output_path, built_before=BuildState.for_output(config, config.output_path).built_before())
+    check_owned(config.output_path, built_before=BuildState.for_output(config.cache_path, config.output_path).shadows.built_before())
     check_theme(config)
     check_source(config)
     site = load_site(config, drafts=drafts)
@@ -84,7 +84,7 @@ def check_site(config: Config, *, drafts: bool = False, strict: bool = False,
         if page.source is not None:
             with problems.collect():
                 page_fallbacks(page, page_queries(page, config)[1])
-                page_reviews(page, config)
+                page_reviews(page, config.site_dir)
         with problems.collect():
             renderer.check(page)
     unsigned = next(filter(None, (unsigned_warning(config, channel) for channel in sorted(channels))), "")

@@ -79,7 +79,7 @@ def deploy(config: Config, *, git: GitOptions | None = None, target: Path | None
     branch = git.branch or config.deploy.branch
     repo.check_remote(remote)
     repo.check_not_checked_out(branch)
-    dirty = repo.uncommitted(config.site_dir, [config.output_path, config.site_dir / config.source.cache_dir])
+    dirty = repo.uncommitted(config.site_dir, [config.output_path, config.cache_path])
     if dirty:
         reporter.info(f"The site has uncommitted changes ({_first_paths(dirty)}): the deploy is labelled "
                       f"{repo.head_commit()[:12]}-dirty")
@@ -124,7 +124,7 @@ def _built_site(config: Config, no_build: bool, reporter: Reporter, strict: bool
     out = config.output_path
     if not out.is_dir():
         raise DeployError(f"nothing to publish: {out} does not exist; run `shelfpress build` or drop --no-build")
-    cache = (config.site_dir / config.source.cache_dir).resolve()
+    cache = config.cache_path.resolve()
     if cache == out or cache.is_relative_to(out):
         raise DeployError(f"source.cache_dir ({config.source.cache_dir}) is inside output_dir; it would be "
                           "published, so move it out of the output folder")

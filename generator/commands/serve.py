@@ -46,7 +46,11 @@ from generator.core.failures import one_line
 from generator.publish.livereload import BuildEpochs, LiveReloadServer
 from generator.products.recommendations import recommendations_path
 from generator.publish.search import SearchCancelled
-from generator.commands.build import build, prepare_shadow, refresh_search_index
+from generator.commands.build import (BuildReport, Serving, StageTimer, build, open_output, prepare_shadow,
+                                      refresh_search_index)
+from generator.core.asyncrun import run_sync
+from generator.publish.text_edit import edited_pages, render_edited
+from generator.sources.factory import open_source
 
 WATCHED = ("content", "templates", "themes", "static", "data", CONFIG_FILE)
 WATCH_STEP_MS = 50
@@ -78,7 +82,7 @@ class DevServer:
         self.config, self.drafts, self.poll = config, drafts, poll
         self.reporter = reporter or Reporter()
         self.host, self.port = host, port
-        self.cache_dir = config.site_dir / config.source.cache_dir
+        self.cache_dir = config.cache_path
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         # In the cache dir, not /tmp: the build writes many small files, and /tmp may be slow or tiny.
         _remove_abandoned(self.cache_dir)
@@ -130,9 +134,8 @@ class DevServer:
 
     def _build(self, changed: set[str] | None = None) -> None:
         """Build into the served dir; the search index may lag behind (see _rebuild_loop)."""
-        report = build(self.config, drafts=self.drafts, output=self.out_dir, state=self.state,
-                       reporter=Reporter(self.reporter.verbosity, self.reporter.stream), serving=True,
-                       changed=changed)
+        report = serving_build(self.config, self.out_dir, self.state, changed, drafts=self.drafts,
+                               reporter=Reporter(self.reporter.verbosity, self.reporter.stream))
         self._search_stale = self._search_stale or report.search_stale
         self.reporter.info(report.summary())
 
@@ -222,6 +225,57 @@ class DevServer:
             return message
         self.reporter.debug(f"Rebuilt after {shown} in {time.perf_counter() - started:.2f} s")
         return None
+
+
+def serving_build(config: Config, out_dir: Path, state: BuildState, changed: set[str] | None, *, drafts: bool,
+                  reporter: Reporter) -> BuildReport:
+    """The dev server's build of `out_dir` after its watcher saw `changed` (site-relative paths; None
+    before the first build): the short way when only the text of content pages changed, else the full
+    pipeline as the dev server runs it (`build.Serving`)."""
+    timer = StageTimer(reporter)
+    open_output(config, out_dir, state, serving=True)
+    report = _text_edit(config, state, changed or set(), out_dir, drafts=drafts, reporter=reporter, timer=timer)
+    if report is not None:
+        return report
+    return build(config, drafts=drafts, output=out_dir, state=state, reporter=reporter,
+                 serving=Serving(changed=changed))
+
+
+def _text_edit(config: Config, state: BuildState, changed: set[str], out_dir: Path, *, drafts: bool,
+               reporter: Reporter, timer: StageTimer) -> BuildReport | None:
+    """The short way when only the text of content pages changed (publish/text_edit.py): those pages
+    rendered with the last build's site graph, every other file kept. None when the edit needs the full
+    pipeline."""
+
+    def data_version() -> str | None:
+        source = open_source(config, on_warning=reporter.warn)
+        try:
+            return source.data_version()
+        finally:
+            run_sync(source.aclose())
+
+    with timer("read content"):
+        try:
+            pairs = edited_pages(state.last, config, changed, drafts=drafts, strict=False,
+                                 read=state.plan.read_page, data_version=data_version)
+        except BaseException:
+            state.forget_site()  # as a failed full load does: the next build reads content/ anew
+            raise
+    if pairs is None or state.last is None:
+        return None
+    writer = state.shadows.writer(out_dir)
+    try:
+        with timer("render"):
+            rendered = render_edited(state.last, pairs, config, writer)
+        reporter.flush_groups()  # (the dev server never builds --strict)
+        with timer("commit"):
+            stats, shadow = writer.commit()
+    except BaseException:
+        state.text_edit_failed(writer.abort())  # the next build takes the full way
+        raise
+    state.text_edited(writer, shadow, rendered, [config.site_dir / rel for rel in changed])
+    return BuildReport(pages=len(state.last.site.pages), seconds=timer.elapsed, writes=stats,
+                       warnings=len(reporter.warnings), rendered=len(rendered), search_stale=config.search)
 
 
 def _remove_abandoned(cache_dir: Path) -> None:

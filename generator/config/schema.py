@@ -253,6 +253,11 @@ class Config:
         return (self.site_dir / self.output_dir).resolve()
 
     @property
+    def cache_path(self) -> Path:
+        """Where builds keep what they reuse (source.cache_dir, relative to the site)."""
+        return self.site_dir / self.source.cache_dir
+
+    @property
     def effective_locale(self) -> str:
         defaults = {"sv": "sv_SE", "da": "da_DK", "nb": "nb_NO", "no": "nb_NO", "en": "en_US"}
         return self.locale or defaults.get(self.language, "en_US")

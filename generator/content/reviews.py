@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from generator.core import validators
-from generator.config.schema import Config
 from generator.content.page import Page, front_matter_error
 from generator.core.errors import ContentError, did_you_mean
 from generator.content.site import Site
@@ -114,17 +114,17 @@ def parse_review(raw: Mapping[str, Any], prefix: tuple[str, ...], error: ErrorAt
     return Review(rating, best, worst, texts["pros"], texts["cons"], verdict, item, aggregate)
 
 
-def page_reviews(page: Page, config: Config) -> tuple[Review | None, dict[int, Review | None]]:
+def page_reviews(page: Page, site_dir: Path) -> tuple[Review | None, dict[int, Review | None]]:
     """The front matter review of a content page and the review of each of its review shortcodes (None: the
     shortcode places the front matter's)."""
     front = None
     raw = page.front.get("review")
     if raw is not None:
         if not isinstance(raw, Mapping):
-            raise front_matter_error(page, config.site_dir, ("review",), "must be a mapping: rating, pros, cons, "
+            raise front_matter_error(page, site_dir, ("review",), "must be a mapping: rating, pros, cons, "
                                      "verdict")
         front = parse_review(raw, ("review",), lambda path, message: front_matter_error(
-            page, config.site_dir, path, message), split=False)
+            page, site_dir, path, message), split=False)
     shortcodes: dict[int, Review | None] = {}
     for index, shortcode in enumerate(page.shortcodes):
         if shortcode.name != "review":
@@ -147,7 +147,7 @@ def add_reviews(site: Site) -> None:
     for page in site.content_pages:
         if "review" not in page.front and not any(s.name == "review" for s in page.shortcodes):
             continue
-        front, shortcodes = page_reviews(page, site.config)
+        front, shortcodes = page_reviews(page, site.config.site_dir)
         if front is not None:
             page.data["review"] = front
         for index, review in shortcodes.items():

@@ -2,7 +2,7 @@
 
 A build's output depends on more than the site: Markdown's HTML, Jinja's
 whitespace, Babel's number formats, PyYAML's front matter and Pagefind's
-index change between releases. The build key (buildstate.py) includes
+index change between releases. The build key (engine/planner.py) includes
 `build_software()`, so after an upgrade the next build renders every page
 again instead of saying "Nothing changed", and incremental stays equal to
 clean.

@@ -1,495 +1,89 @@
-"""Incremental builds: what the last build made, and from which inputs.
+"""What one output folder's builds remember of each other: three parts, each with one job.
 
-Per output file the state records one fingerprint of everything that went
-into it (`fingerprint_pages`):
+    build_record.py   the persisted record of the last build (what it made, from what): load, save
+    planner.py        the incremental planner: fingerprints, what to render or keep, carry-over
+    shadow_book.py    the shadow-tree bookkeeping: the writer a build gets, committed or aborted
 
-    the build key        config, drafts flag, shelfpress version and code (translations included), the
-                         versions of Python and of the libraries whose output lands in pages (versions.py)
-    its templates        the page's template and shortcode templates, with all they extend/include
-    its own source       the content file by content, or a generated page's identity
-    its data             page.data by value: listings, shortcode results, related products,
-                         pagination, feeds (`fingerprint.DataDigests`): every product by its full
-                         record and the channel it is signed with
-    what it lists        a section's children (their front matter; their text too when a template
-                         reads a page's body); the nav; site-wide data (category tree, menu)
-    the whole site       only when a template reads site.pages / site.by_url
-
-A page whose fingerprint matches the last build is kept, not rendered; so an
-incremental build renders exactly the outputs whose inputs changed, and its
-output equals a clean build's.
-
-Before any of that, `unchanged()` compares a signature of every input file
-(mtime and size) plus the product source's data version: when nothing at
-all changed, the build stops there and rewrites nothing.
-
-The state lives in `<cache_dir>/build-<output hash>.json` (JSON, so a CI cache
-can restore it safely), or only in memory for the dev server. It also keeps
-the output writer's shadow record and the last build's warnings (a build
-that stops early still reports them, and `--strict` still fails on them).
-This module decides *what* to render; it never renders and touches the
-output directory only through `output.py`.
+`BuildState` holds the three for the build pipeline (`commands/build.py`) and
+the dev server, which keeps one in memory between rebuilds, and makes the
+moves that touch more than one of them: a build committed, failed or only
+re-indexed. Every such move ends with the record saved.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import json
-import os
-import re
-import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator import __version__
-from generator.core.atomic import atomic_write
 from generator.config.schema import Config
-from generator.content.page import Page, output_path_for, read_page
-from generator.core.digest import digest, file_signature
-from generator.engine.fingerprint import DataDigests, TemplateDigests, page_templates
-from generator.content.markup import MarkdownRenderer, Rendered
-from generator.engine.output import OutputWriter, ShadowRecord, shadow_path
-from generator.products.carry import CarriedData, CarryOver, ProductPagesRecord
-from generator.config.themes import theme_dirs
-from generator.content.site import ContentListing, Site, parent_url
-from generator.core.versions import build_software
+from generator.engine.build_record import BuildRecord
+from generator.engine.output import OutputWriter, ShadowRecord
+from generator.engine.planner import Planner
+from generator.engine.shadow_book import ShadowBook
 
 if TYPE_CHECKING:
-    import jinja2
-
     from generator.publish.text_edit import LastBuild
-
-FORMAT = 4  # 4: with the product pages of the last build (products/carry.py)
-# Coarse file timestamps tick every few ms: a file modified this close to when it was read
-# may change again without its mtime moving, so such cache entries are never trusted.
-RACY_NS = 20_000_000
-_WHOLE_SITE = re.compile(r"site\s*\.\s*(pages|by_url|content_pages)\b")
-# `x.body`, `x.shortcodes` (but a page may read its own shortcodes), `x["body"]`, `attr("body")`.
-_READS_BODY = re.compile(r"\.\s*body\b|(?<!page)\.\s*shortcodes\b|[\[(]\s*[\"'](body|shortcodes)[\"']")
-_CODE = Path(__file__).parents[1]  # the whole generator package
-
-
-@dataclass
-class _Source:
-    """A parsed content file and what it was parsed from (kept in memory by the dev server)."""
-
-    mtime_ns: int
-    size: int
-    read_ns: int
-    digest: str
-    page: Page
-    front_digest: str = ""  # of page.front and page.params, made once (a dev server fingerprints again and again)
-    described: dict[tuple[str, ...], str] = dataclasses.field(default_factory=dict)  # see fingerprint_pages
-
-    def front_of(self, page: Page, data: DataDigests) -> str | None:
-        """The digest of `page`'s front matter and params when they are this entry's own, else None."""
-        if page.front is not self.page.front or page.params is not self.page.params:
-            return None
-        if not self.front_digest:
-            self.front_digest = digest(data.value(page.front), data.value(page.params))
-        return self.front_digest
-
-
-class CachedMarkdown(MarkdownRenderer):
-    """A MarkdownRenderer that remembers HTML by body hash (shared with the build state)."""
-
-    def __init__(self, cache: dict[str, Rendered], base_path: str) -> None:
-        super().__init__(base_path)
-        self.base_path = base_path
-        self.cache = cache
-        self.used: set[str] = set()
-
-    def convert(self, text: str) -> Rendered:
-        key = digest(self.base_path, text)  # the base path is baked into root-relative links
-        self.used.add(key)
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = self.cache[key] = super().convert(text)
-        return hit
-
-
-class Fingerprints:
-    """Fingerprints of this build's pages against the last build's, and which pages were rendered.
-
-    A fingerprint is computed when a page's turn comes (`of`), in the render workers on a big
-    site: fingerprinting 10,000 product pages then runs on every core, alongside rendering."""
-
-    def __init__(self, fingerprint: Callable[[Page], str], previous: dict[str, str]) -> None:
-        self._fingerprint = fingerprint
-        self._computed: dict[str, str] = {}
-        self.previous = previous
-        self.fingerprints: dict[str, str] = {}
-        self.rendered: list[str] = []
-
-    def of(self, page: Page, key: str) -> str:
-        """The fingerprint of `page` (output at `key`), computed once (a page found changed is fingerprinted
-        before it renders)."""
-        found = self._computed.get(key)
-        if found is None:
-            found = self._computed[key] = self._fingerprint(page)
-        return found
-
-    def unchanged(self, page: Page, key: str) -> bool:
-        """Whether the inputs of `page` (output at `key`) are the ones its live output was made from."""
-        return self.previous.get(key) == self.of(page, key)
-
-    def record(self, key: str, fingerprint: str, rendered: bool) -> None:
-        self.fingerprints[key] = fingerprint
-        if rendered:
-            self.rendered.append(key)
 
 
 class BuildState:
-    """See the module docstring. `path=None` keeps the state in memory only (the dev server)."""
+    """The record, planner and shadow book of `out_dir`; `path=None` keeps the record in memory only."""
 
-    def __init__(self, out_dir: Path, path: Path | None = None) -> None:
-        self.out_dir = out_dir.resolve()
-        self.path = path
-        self.key = ""
-        self.key_changed = True
-        self.signature = ""
-        self.outputs: dict[str, str] = {}  # output path -> fingerprint, for the output dir as it is
-        self.files: set[str] = set()  # every file the last build left in the output dir
-        self.shadow: ShadowRecord | None = None
-        self.warnings: list[str] = []
-        self.sources: dict[str, _Source] = {}
-        self.markdown_html: dict[str, Rendered] = {}
-        self.fingerprints: Fingerprints | None = None
-        self._markdown: CachedMarkdown | None = None
-        self._seen: set[str] = set()
-        self._listing: list[tuple[Path, os.stat_result]] | None = None
-        self._committed: tuple[str, dict[str, str], str] = ("", {}, "")  # what the live site was built from
-        self.reads: TemplateReads | None = None  # what the templates read, as the last fingerprinting found
-        # Template source digest -> the templates it references (fingerprint.TemplateDigests), kept across builds.
-        self.template_references: dict[str, frozenset[str] | None] = {}
-        self._templates: TemplateDigests | None = None
+    def __init__(self, out_dir: Path, path: Path | None = None, *, record: BuildRecord | None = None) -> None:
+        self.record = record or BuildRecord(out_dir, path)
+        self.plan = Planner(self.record)
+        self.shadows = ShadowBook(self.record)
         self.last: LastBuild | None = None  # the dev server's last full build, for text edits (text_edit.py)
-        self.product_pages: ProductPagesRecord | None = None  # the live site's, to carry over (products/carry.py)
-        self.products_shown: int | None = None  # the live site's products, for the shrink guard (shrinkguard.py)
-        self._carry: CarryOver | None = None
-        self._shared: str | None = None  # see `_shared_digest`
 
-    # -- persistence -------------------------------------------------------------------------------
     @classmethod
-    def for_output(cls, config: Config, out_dir: Path) -> BuildState:
-        """The state recorded for `out_dir` under the site's cache dir (empty when none or unreadable)."""
-        name = f"build-{digest(str(out_dir.resolve()))[:16]}.json"
-        state = cls(out_dir, config.site_dir / config.source.cache_dir / name)
-        try:
-            saved = json.loads(state.path.read_bytes())  # type: ignore[union-attr]
-            if saved.get("format") == FORMAT and saved.get("out_dir") == str(state.out_dir):
-                state.key, state.signature = saved["key"], saved["signature"]
-                state.outputs, state.files = saved["outputs"], set(saved["files"])
-                state.shadow = ShadowRecord(**saved["shadow"]) if saved["shadow"] else None
-                state.warnings = saved["warnings"]
-                state.template_references = {digest_: None if refs is None else frozenset(refs)
-                                             for digest_, refs in saved["templates"].items()}
-                pages = saved["product_pages"]
-                state.product_pages = ProductPagesRecord.from_json(pages) if pages else None
-                state.products_shown = saved.get("products_shown")
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        return state
+    def for_output(cls, cache_dir: Path, out_dir: Path) -> BuildState:
+        """The state recorded for `out_dir` in `cache_dir` (empty when none or unreadable)."""
+        record = BuildRecord.load(cache_dir, out_dir)
+        return cls(record.out_dir, record.path, record=record)
 
-    def save(self) -> None:
-        if self.path is None:
-            return
-        data = {"format": FORMAT, "out_dir": str(self.out_dir), "key": self.key, "signature": self.signature,
-                "outputs": self.outputs, "files": sorted(self.files), "warnings": self.warnings,
-                "shadow": dataclasses.asdict(self.shadow) if self.shadow else None,
-                "templates": {digest_: None if refs is None else sorted(refs)
-                              for digest_, refs in self.template_references.items()},
-                "product_pages": self.product_pages.to_json() if self.product_pages else None,
-                "products_shown": self.products_shown}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, json.dumps(data, separators=(",", ":")))  # a full disk leaves no temp file
-
-    # -- the build's hooks, in the order build() calls them ----------------------------------------
     def start(self, config: Config, *, drafts: bool, clean: bool, strict: bool = False) -> None:
-        """Begin a build: a changed config, code, --strict (templates then fail on typos) or --clean
-        invalidates what depends on them."""
-        secrets = digest(*sorted(f"{k}={v}" for k, v in config.secret_values().items()))  # a digest only
-        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(), secrets)
-        self._committed = (self.key, self.outputs, self.signature, self.product_pages)
-        self.last = None  # the site graph this build replaces: free it before making the next
-        self.key_changed = clean or key != self.key
-        if self.key_changed:  # (the code changed: how references are found may have too)
-            self.sources, self.outputs, self.signature, self.template_references = {}, {}, "", {}
-            self.product_pages, self.markdown_html = None, {}
-        self.key = key
-        self._carry, self._shared = None, None
-        self._seen = set()
-        self._markdown = CachedMarkdown(self.markdown_html, config.base_path)
-
-    def unchanged(self, signature: str | None) -> bool:
-        """True when every input is as the last committed build saw it and its output is all there."""
-        if signature is None or signature != self.signature or not self.out_dir.is_dir():
-            return False
-        return all(os.path.isfile(os.path.join(self.out_dir, key)) for key in self.files)
-
-    def read_page(self, path: Path, content_dir: Path, site_dir: Path, permalinks: str, stat: os.stat_result) -> Page:
-        """`content.read_page`, answered from the cache when the file's (mtime, size), as `stat` gives them,
-        did not move."""
-        name = str(path)
-        self._seen.add(name)
-        cached = self.sources.get(name)
-        if (cached is not None and cached.mtime_ns == stat.st_mtime_ns and cached.size == stat.st_size
-                and cached.read_ns - cached.mtime_ns > RACY_NS):
-            return _fresh(cached.page)
-        read_ns = time.time_ns()
-        data = path.read_bytes()
-        page = read_page(path, content_dir, site_dir, permalinks, data)
-        self.sources[name] = _Source(stat.st_mtime_ns, stat.st_size, read_ns, digest(data), page)
-        return _fresh(page)
-
-    def content_listing(self, config: Config, changed: set[str] | None) -> ContentListing | None:
-        """The content files of the last site loaded with this state, brought up to date with `changed`
-        (site-relative paths the dev server's watcher saw): None when only a new walk can tell, i.e. a
-        file or folder under content/ appeared, went away or is not a regular file now, or the config
-        changed. Each changed file is checked again by `load_site`; the others keep their status."""
-        last, self._listing = self._listing, None  # a failed load must not leave an old listing behind
-        if last is None or changed is None or config.config_file.name in changed:
-            return None
-        index = {str(path): i for i, (path, _) in enumerate(last)}
-        listing: ContentListing = list(last)
-        for rel in changed:
-            if Path(rel).parts[:1] != ("content",):
-                continue  # templates, static files, data: the list of content files is what it was
-            position = index.get(str(config.site_dir / rel))
-            if position is None or not os.path.isfile(config.site_dir / rel):
-                return None
-            listing[position] = (listing[position][0], None)
-        return listing
-
-    def forget_site(self) -> None:
-        """Drop the last site graph and content listing (after a failure): the next build reads content/ anew."""
-        self.last, self._listing = None, None
-
-    def loaded(self, site: Site) -> None:
-        """Remember `site`'s checked content files for the next `content_listing`."""
-        self._listing = list(site.content_files)
-
-    @property
-    def markdown(self) -> CachedMarkdown:
-        assert self._markdown is not None, "call start() first"
-        return self._markdown
-
-    def template_digests(self, env: jinja2.Environment) -> TemplateDigests:
-        """This build's template digests, told what earlier builds learnt of the templates' references."""
-        self._templates = TemplateDigests(env, dict(self.template_references))
-        return self._templates
-
-    def _entries(self) -> dict[str, _Source]:
-        """URL -> the cached source of each content page this build read."""
-        return {entry.page.url: entry for path, entry in self.sources.items() if path in self._seen}
-
-    def _shared_digest(self, site: Site) -> str:
-        """What every page's fingerprint shares besides the site-wide data: the build key, the nav and,
-        when a template reads the whole page list, every content source. Known once content is read."""
-        if self._shared is None:
-            reads = self.reads = _template_reads(site.config)
-            whole_site = digest(*sorted(e.digest for e in self._entries().values())) if reads.whole_site else ""
-            nav = [(p.url, p.title, str(p.weight), p.kind) for p in site.nav]
-            self._shared = digest(self.key, whole_site, repr(nav))
-        return self._shared
-
-    def carry_over(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
-                   data: DataDigests, data_version: str, co_purchase: str) -> CarryOver:
-        """The product stage's link to the last build's product pages (`products/carry.py`), for a build
-        whose product data has a version; `co_purchase` digests the co-purchase data ("" for none). Call
-        after reading content; `committed` records what the stage made."""
-        product = templates.of(*page_templates(Page(url="/", title="", kind="product"), template_for))
-        self._carry = CarryOver(digest(self._shared_digest(site), product, co_purchase), data_version,
-                                not co_purchase, data, self.product_pages, self.outputs, output_path_for)
-        return self._carry
-
-    def fingerprint_pages(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
-                          data: DataDigests) -> Fingerprints:
-        """How to fingerprint a page of `site` against the last build (see the module docstring); what
-        every page shares is digested here, once. A page carried over (`CarriedData`) has its last one."""
-        entries = self._entries()
-        digests = {url: entry.digest for url, entry in entries.items()}
-        common = digest(self._shared_digest(site), data.value(site.data))
-        reads = self.reads
-        assert reads is not None  # read by _shared_digest
-
-        no_front = digest(data.value({}), data.value({}))  # a generated page's: 10,000 product pages
-
-        def described(p: Page, source: str) -> tuple[str, ...]:
-            """The parts of `p`'s own description; a content page's come digested, and cached."""
-            entry = entries.get(p.url)
-            front = entry.front_of(p, data) if entry is not None else None
-            if front is None:
-                front = digest(data.value(p.front), data.value(p.params)) if p.front or p.params else no_front
-            parts = (p.kind, p.url, p.title, p.description, str(p.source), source, front)
-            if entry is None:  # a generated page: digested along with the rest of its fingerprint
-                return parts
-            # A cached source keeps its digests: a dev server describes 10,000 unchanged pages per rebuild.
-            if parts not in entry.described:
-                if len(entry.described) > 4:  # a page is described with and without its text: two keys
-                    entry.described.clear()
-                entry.described[parts] = digest(*parts)
-            return (entry.described[parts],)
-
-        # What a section page shows of its children: their front matter, and their text only when some
-        # template reads a page's body (editing one page's text then leaves its 500 siblings' section alone).
-        children: dict[str, list[str]] = defaultdict(list)
-        for page in site.pages:
-            if page.kind in ("page", "section") and page.url != "/":
-                children[parent_url(page.url)].extend(described(page, digests.get(page.url, "") if reads.bodies
-                                                                else ""))
-
-        def fingerprint(page: Page) -> str:
-            if type(page.data) is CarriedData:
-                return page.data.fingerprint
-            listed = children.get(page.url, []) if page.kind in ("section", "home") else []
-            return digest(common, templates.of(*page_templates(page, template_for)),
-                          *described(page, digests.get(page.url, "")), data.value(page.data), *listed)
-
-        self.fingerprints = Fingerprints(fingerprint, self.outputs)
-        return self.fingerprints
-
-    def writer(self, out_dir: Path) -> OutputWriter:
-        """A writer that reuses the shadow tree this state recorded (unless for another output dir).
-
-        Even `--clean` reuses it: clean renders every page again, but the writer still checks the shadow
-        against the live tree (inodes, the incomplete marker) before trusting it, so only what differs is
-        written."""
-        reuse = out_dir.resolve() == self.out_dir
-        return OutputWriter(out_dir, shadow=self._preferred_shadow(), previous_files=self.files if reuse else None,
-                            record=self.shadow if reuse else None)
-
-    def built_before(self) -> bool:
-        """An earlier build of this output dir is recorded (its files, or its shadow tree): the folder is
-        shelfpress's even without the ownership marker (`ownership.py`), as sites built before it are."""
-        return bool(self.files) or self.shadow_dir(self.out_dir).is_dir()
-
-    def shadow_dir(self, out_dir: Path) -> Path:
-        """Where the shadow tree of `out_dir` is kept (see `output.shadow_path`)."""
-        return shadow_path(out_dir.resolve(), self._preferred_shadow())
-
-    def _preferred_shadow(self) -> Path | None:
-        return self.path.with_name(self.path.stem.replace("build-", "shadow-")) if self.path else None
+        """Begin a full build (see `Planner.start`); the site graph it replaces is freed first."""
+        self.last = None
+        self.plan.start(config, drafts=drafts, clean=clean, strict=strict)
 
     def committed(self, writer: OutputWriter, shadow: ShadowRecord | None, signature: str | None,
                   warnings: list[str], products_shown: int | None = None) -> None:
-        """The output dir now holds this build, which shows `products_shown` products: remember it (and drop
-        cache entries nobody uses)."""
-        assert self.fingerprints is not None
-        self.products_shown = products_shown
-        self.outputs = self.fingerprints.fingerprints
-        self.product_pages = self._carry.made if self._carry else None
-        self.files = set(writer.owners)
-        self.shadow = shadow
-        self.warnings = list(warnings)
-        self.signature = signature if signature is not None and self._trusted(signature) else ""
-        self.sources = {path: entry for path, entry in self.sources.items() if path in self._seen}
-        if self._templates is not None:  # bounded: the templates this build read
-            self.template_references = self._templates.references_read()
-        if len(self.markdown_html) > 2 * len(self.sources) + 100:  # bounded: keep what this build used
-            self.markdown_html = {k: v for k, v in self.markdown_html.items() if k in self.markdown.used}
-        self.save()
+        """The output dir now holds this build, which shows `products_shown` products and warned `warnings`
+        (replayed by the next build that stops early)."""
+        self.plan.settled(signature)
+        self.shadows.committed(writer, shadow)
+        self.record.warnings = list(warnings)
+        self.record.products_shown = products_shown
+        self.record.save()
 
-    def text_edited(self, writer: OutputWriter, shadow: ShadowRecord | None, rendered: list[str],
-                    sources: list[Path]) -> None:
-        """The short way (text_edit.py) put the pages at `rendered`, made from `sources`, and kept the rest.
-
-        Their fingerprints are forgotten: the next full build renders them again instead of trusting a
-        fingerprint this way never computed. The next listing checks their files again."""
-        self.files = set(writer.owners)
-        self.shadow = shadow
-        for key in rendered:
-            self.outputs.pop(key, None)
-        if self._listing is not None:
-            names = {str(path) for path in sources}
-            self._listing = [(path, None if str(path) in names else status) for path, status in self._listing]
-        self.save()
+    def aborted(self, shadow: ShadowRecord | None) -> None:
+        """A failed build: the live site is unchanged, only the shadow moved on."""
+        self.plan.rolled_back()
+        self.shadows.aborted(shadow)
+        self.record.save_or_drop()
 
     def reindexed(self, writer: OutputWriter, shadow: ShadowRecord | None) -> None:
         """Only the search bundle changed (`refresh_search_index`), or nothing but the shadow
         (`prepare_shadow`): the fingerprints still hold."""
-        self.files = set(writer.owners)
-        self.shadow = shadow
-        self.save()
+        self.shadows.committed(writer, shadow)
+        self.record.save()
 
-    def aborted(self, shadow: ShadowRecord | None) -> None:
-        """A failed build: the live site is unchanged, only the shadow moved on."""
-        # still what the live site was built from
-        self.key, self.outputs, self.signature, self.product_pages = self._committed
-        self.shadow = shadow
-        try:
-            self.save()
-        except OSError:  # a full disk: the build's own error says more. The state on disk no longer
-            if self.path is not None:  # describes the shadow; with none, the next build trusts no shadow
-                self.path.unlink(missing_ok=True)
+    def keep_site(self, last: LastBuild) -> None:
+        """The dev server's full build committed `last`: text edits start from it."""
+        self.last = last
 
-    def _trusted(self, signature: str) -> bool:
-        """A signature is only worth keeping when no input was modified too close to this build's start."""
-        return not signature.endswith("racy")
+    def text_edited(self, writer: OutputWriter, shadow: ShadowRecord | None, rendered: list[str],
+                    sources: list[Path]) -> None:
+        """The short way (text_edit.py) put the pages at `rendered`, made from `sources`, and kept the rest."""
+        self.shadows.committed(writer, shadow)
+        self.plan.text_edited(rendered, sources)
+        self.record.save()
 
-    @property
-    def rendered(self) -> list[str]:
-        """Output paths the last build rendered (the rest were kept)."""
-        return list(self.fingerprints.rendered) if self.fingerprints else []
+    def text_edit_failed(self, shadow: ShadowRecord | None) -> None:
+        """The short way failed (the live site as it was): its graph may hold a half-replaced page."""
+        self.forget_site()
+        self.shadows.aborted(shadow)
 
-
-def inputs_signature(config: Config, *, drafts: bool, data_version: str | None, extra: str) -> str | None:
-    """Everything a build reads, by (path, mtime, size), plus the product data's version and shelfpress's own
-    code (an upgrade is a change).
-
-    None when the product source cannot say whether its data changed (the live API). A file modified
-    within RACY_NS of now marks the signature racy: it is never trusted for skipping a build.
-    """
-    if data_version is None:
-        return None
-    files = list(_walk(config.site_dir / "content"))
-    for layer in theme_dirs(config, "templates") + theme_dirs(config, "static") + [config.site_dir / "static"]:
-        files.extend(_walk(layer))
-    files += [config.config_file, config.site_dir / config.revenue.channels_file]
-    signature = file_signature(files)
-    newest = max((mtime for _, mtime, _ in signature), default=0)
-    racy = time.time_ns() - newest < RACY_NS
-    text = digest(repr(config), str(drafts), data_version, extra, repr(signature), __version__, _code_fingerprint(),
-                  build_software())
-    return text + ("-racy" if racy else "")
-
-
-def _walk(root: Path) -> Iterator[Path]:
-    for folder, dirs, names in os.walk(root):
-        dirs.sort()
-        for name in names:
-            yield Path(folder, name)
-
-
-def _fresh(page: Page) -> Page:
-    """A copy for one build: later stages fill `page.data`, and the cached original must stay as read.
-    (A shallow copy of the fields, without calling __init__ or copy.copy: 10,000 per dev-server rebuild.)"""
-    fresh = object.__new__(Page)
-    fresh.__dict__.update(page.__dict__)
-    fresh.data = {}
-    return fresh
-
-
-@dataclass(frozen=True)
-class TemplateReads:
-    """What the theme chain's templates read, found by scanning their text (conservatively)."""
-
-    whole_site: bool  # every page (`site.pages`): then every page depends on every source
-    bodies: bool  # a page's Markdown body (`child.body`): then a section depends on its children's text
-
-
-def _template_reads(config: Config) -> TemplateReads:
-    texts = [path.read_text("utf-8", "replace") for layer in theme_dirs(config, "templates")
-             for path in layer.rglob("*") if path.is_file()]
-    return TemplateReads(whole_site=any(_WHOLE_SITE.search(text) for text in texts),
-                         bodies=any(_READS_BODY.search(text) for text in texts))
-
-
-@functools.lru_cache(maxsize=1)
-def _code_fingerprint() -> str:
-    """shelfpress's own files (code, translations, built-in themes) by (path, mtime, size); once per process,
-    which runs the code it started with."""
-    return digest(repr(file_signature(p for p in _CODE.rglob("*") if "__pycache__" not in p.parts)))
+    def forget_site(self) -> None:
+        """Drop the last site graph and content listing (after a failure): the next build reads content/ anew."""
+        self.last = None
+        self.plan.forget_listing()

@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 from generator.render.cards import CARD_TEMPLATE, ProductCards
-from generator.config.schema import Config
 from generator.content.page import Page
 from generator.core.database import DatabaseError, Schema, connect
 from generator.core.digest import digest
@@ -78,8 +77,9 @@ class CardStore:
         self._rendered_any = False
 
     @classmethod
-    def for_site(cls, config: Config) -> CardStore:
-        return cls(config.site_dir / config.source.cache_dir / "cards.sqlite")
+    def in_cache(cls, cache_dir: Path) -> CardStore:
+        """The store a site keeps in its cache dir (`Config.cache_path`)."""
+        return cls(cache_dir / "cards.sqlite")
 
     def prepare(self, pages: list[Page], rendering: list[Page], template_for: Callable[[Page], str],
                 templates: TemplateDigests, data: DataDigests, cards: ProductCards, build_key: str, *,

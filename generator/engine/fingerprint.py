@@ -191,3 +191,35 @@ class TemplateDigests:
 def page_templates(page: Page, template_for: Callable[[Page], str]) -> tuple[str, ...]:
     """The templates `page` renders with: its own and those of its shortcodes."""
     return (template_for(page), *(shortcode.template for shortcode in page.shortcodes))
+
+
+class Fingerprints:
+    """Fingerprints of this build's pages against the last build's, and which pages were rendered.
+
+    A fingerprint is computed when a page's turn comes (`of`), in the render workers on a big
+    site: fingerprinting 10,000 product pages then runs on every core, alongside rendering."""
+
+    def __init__(self, fingerprint: Callable[[Page], str], previous: dict[str, str]) -> None:
+        self._fingerprint = fingerprint
+        self._computed: dict[str, str] = {}
+        self.previous = previous
+        self.fingerprints: dict[str, str] = {}
+        self.rendered: list[str] = []
+
+    def of(self, page: Page, key: str) -> str:
+        """The fingerprint of `page` (output at `key`), computed once (a page found changed is fingerprinted
+        before it renders)."""
+        found = self._computed.get(key)
+        if found is None:
+            found = self._computed[key] = self._fingerprint(page)
+        return found
+
+    def unchanged(self, page: Page, key: str) -> bool:
+        """Whether the inputs of `page` (output at `key`) are the ones its live output was made from."""
+        return self.previous.get(key) == self.of(page, key)
+
+    def record(self, key: str, fingerprint: str, rendered: bool) -> None:
+        self.fingerprints[key] = fingerprint
+        if rendered:
+            self.rendered.append(key)
+

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from generator.engine.buildstate import Fingerprints
+from generator.engine.fingerprint import Fingerprints
 from generator.content.page import Page
 from generator.core.errors import ShelfpressError
 from generator.core.platform import can_fork, child_setup, cores

@@ -138,7 +138,7 @@ class DeepLinkCache:
     @classmethod
     def for_settings(cls, config: Config, settings: PartnerSettings) -> DeepLinkCache:
         account = hashlib.sha256(f"{settings.base_url}\0{settings.username}".encode()).hexdigest()[:16]
-        return cls(config.site_dir / config.source.cache_dir / CACHE_FILE, account)
+        return cls(config.cache_path / CACHE_FILE, account)
 
     def store_list(self) -> list[DeeplinkStore]:
         from generator.affiliate.revenue.models import DeeplinkStore

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from generator.core import validators
@@ -64,38 +65,38 @@ class Listing:
     filters: bool = True
 
 
-def _positive(raw: Mapping[str, Any], name: str, default: int, page: Page, config: Config) -> int:
+def _positive(raw: Mapping[str, Any], name: str, default: int, page: Page, site_dir: Path) -> int:
     try:
         return validators.whole_number(raw.get(name, default), minimum=1)
     except ValueError as exc:
-        raise front_matter_error(page, config.site_dir, ("listing", name), str(exc)) from None
+        raise front_matter_error(page, site_dir, ("listing", name), str(exc)) from None
 
 
 QUERY_KEYS = frozenset({*ProductQuery.parameter_names(), *LISTING_KEYS})
 
 
-def _reject_misplaced_query(page: Page, config: Config) -> None:
+def _reject_misplaced_query(page: Page, site_dir: Path) -> None:
     """A product query under a key nothing reads as one (`products: {query: lampa}`) would be ignored
     without a word; only `listing` (and `widgets`) hold queries in front matter."""
     for key, value in page.front.items():
         if key in ("listing", "widgets", "params") or not isinstance(value, Mapping) or not value:
             continue
         if all(str(name) in QUERY_KEYS for name in value):
-            raise front_matter_error(page, config.site_dir, (key,), "looks like a product query, but only "
+            raise front_matter_error(page, site_dir, (key,), "looks like a product query, but only "
                                      "'listing' (a paginated product listing) holds one; did you mean 'listing'?")
 
 
 def listing_for(page: Page, config: Config) -> Listing | None:
     """The listing a page declares in front matter (`listing:`), if any."""
-    _reject_misplaced_query(page, config)
+    _reject_misplaced_query(page, config.site_dir)
     raw = page.front.get("listing")
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
         raise front_matter_error(page, config.site_dir, ("listing",),
                                  "must be a mapping of product query parameters")
-    per_page = _positive(raw, "per_page", config.per_page, page, config)
-    max_pages = _positive(raw, "max_pages", 10, page, config)
+    per_page = _positive(raw, "per_page", config.per_page, page, config.site_dir)
+    max_pages = _positive(raw, "max_pages", 10, page, config.site_dir)
     params = {k: v for k, v in raw.items() if k not in LISTING_KEYS}
     for paging in ("limit", "offset"):
         if paging in params:

@@ -75,7 +75,7 @@ class CheckState:
 
     @classmethod
     def for_site(cls, config: Config) -> CheckState:
-        return cls(config.site_dir / config.source.cache_dir / STATE_FILE)
+        return cls(config.cache_path / STATE_FILE)
 
     def save(self, *, log_checked: bool) -> None:
         saved = {"version": STATE_VERSION, "seen_log": sorted(self.seen_log) if log_checked or not self.first

@@ -12,7 +12,7 @@ holds (anything else takes the full pipeline, `commands/build.py`):
   matter, params, kind, template, date, aliases, and its shortcodes' names
   and parameters (so the same product queries, and the same page data);
 - no template reads another page's text or the whole page list
-  (`buildstate.TemplateReads`), so no other page shows this text;
+  (`planner.TemplateReads`), so no other page shows this text;
 - the product data is the last build's (a catalog's data version; the live
   API cannot tell, so an API site always takes the full pipeline).
 

@@ -109,7 +109,7 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
 
 
 def _bytecode_cache(config: Config) -> jinja2.BytecodeCache | None:
-    folder = config.site_dir / config.source.cache_dir / "templates"
+    folder = config.cache_path / "templates"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

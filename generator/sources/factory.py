@@ -29,7 +29,7 @@ def catalog_path(config: Config) -> Path:
     """Where this site's catalog lives: the configured file, else the demo catalog in the cache dir."""
     if config.source.catalog:
         return config.site_dir / config.source.catalog
-    return config.site_dir / config.source.cache_dir / "demo-catalog.sqlite"
+    return config.cache_path / "demo-catalog.sqlite"
 
 
 def _configured_catalog(config: Config) -> Path | None:
@@ -62,7 +62,7 @@ def _shopello_settings(config: Config, cache_mode: CacheMode) -> ShopelloSetting
         deadline=source.request_deadline,
         max_body=source.max_response_size,
         retries=source.retries,
-        cache_path=config.site_dir / source.cache_dir / "shopello.sqlite",
+        cache_path=config.cache_path / "shopello.sqlite",
         cache_ttl=source.cache_ttl,
         cache_mode=cache_mode,
     )

@@ -62,7 +62,7 @@ from pathlib import Path
 from generator.engine.buildstate import BuildState
 from generator.config.schema import load_config
 config = load_config(Path(sys.argv[1]))
-writer = BuildState.for_output(config, config.output_path).writer(config.output_path.resolve())
+writer = BuildState.for_output(config.cache_path, config.output_path).shadows.writer(config.output_path.resolve())
 print("locked", flush=True)
 time.sleep(60)
 """
@@ -169,7 +169,7 @@ def test_incremental_builds_stay_incremental_with_either_swap(tmp_path: Path, mo
     """The fallback swap keeps the previous site as the shadow: an edit writes one page, not the site."""
     site = write_site(tmp_path / "site", PAGES, SMALL_CONFIG)
     config = load_config(site)
-    state = BuildState.for_output(config, config.output_path)
+    state = BuildState.for_output(config.cache_path, config.output_path)
     quiet = Reporter(verbosity=0)
     build(config, state=state, reporter=quiet)
     for text in ("First edit.", "Second edit."):
@@ -177,8 +177,8 @@ def test_incremental_builds_stay_incremental_with_either_swap(tmp_path: Path, mo
         time.sleep(0.05)
         report = build(config, state=state, reporter=quiet)
         assert report.writes.written == 1 and report.writes.unchanged > 5
-        assert state.shadow is not None
-    shadow = state.shadow_dir(config.output_path)
+        assert state.record.shadow is not None
+    shadow = state.shadows.shadow_dir(config.output_path)
     assert b"First edit." in (shadow / "p2/index.html").read_bytes()  # the previous site, kept
     assert b"Second edit." in (site / "public/p2/index.html").read_bytes()
 

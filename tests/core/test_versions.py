@@ -28,9 +28,9 @@ PAGES = {
 
 def incremental(site: Path) -> tuple[str, list[str]]:
     config = load_config(site)
-    state = BuildState.for_output(config, config.output_path)
+    state = BuildState.for_output(config.cache_path, config.output_path)
     report = build(config, state=state, reporter=Reporter(verbosity=0))
-    return report.summary(), state.rendered
+    return report.summary(), state.plan.rendered
 
 
 def report_version(monkeypatch: pytest.MonkeyPatch, distribution: str, version: str) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from generator.engine.buildstate import BuildState
 from generator.commands.build import BuildReport, build
+from generator.commands.serve import serving_build
 from generator.config.schema import load_config
 from generator.core.console import Reporter
 from generator.core.errors import ContentError
@@ -32,9 +33,9 @@ def site(tmp_path: Path) -> Path:
 
 def rebuild(site: Path, **options: bool) -> tuple[BuildReport, list[str]]:
     config = load_config(site)
-    state = BuildState.for_output(config, config.output_path)
+    state = BuildState.for_output(config.cache_path, config.output_path)
     report = build(config, state=state, reporter=Reporter(verbosity=0), **options)
-    return report, state.rendered
+    return report, state.plan.rendered
 
 
 def touch_later(path: Path, text: str) -> None:
@@ -136,7 +137,7 @@ def test_dev_server_rebuilds_trust_the_watcher_for_unchanged_files_only(site: Pa
     state = BuildState(config.output_path)
 
     def serve_build(*changed: str) -> None:
-        build(load_config(site), state=state, reporter=Reporter(verbosity=0), serving=True, changed=set(changed))
+        serving_build(config, config.output_path, state, set(changed), drafts=False, reporter=Reporter(verbosity=0))
         clean = tmp_path / "clean"
         build(load_config(site), clean=True, output=clean, reporter=Reporter(verbosity=0))
         assert tree(site / "public") == tree(clean)
@@ -156,8 +157,8 @@ def test_dev_server_rebuilds_trust_the_watcher_for_unchanged_files_only(site: Pa
     (site / "content/about.md").unlink()
     (site / "content/about.md").symlink_to(secret)
     with pytest.raises(ContentError, match="leads outside the site"):
-        build(load_config(site), state=state, reporter=Reporter(verbosity=0), serving=True,
-              changed={"content/about.md"})
+        serving_build(config, config.output_path, state, {"content/about.md"}, drafts=False,
+                      reporter=Reporter(verbosity=0))
     (site / "content/about.md").unlink()
     touch_later(site / "content/about.md", "---\ntitle: About\n---\nBack.\n")
     serve_build("content/about.md")  # the failed load left no listing behind: content/ is walked again

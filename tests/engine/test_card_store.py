@@ -156,9 +156,9 @@ def test_a_product_change_makes_the_data_of_the_product_pages_it_renders_only(
     original = ProductPageData.make
     monkeypatch.setattr(ProductPageData, "make", lambda self: (made.append(self.product.id), original(self))[1])
     upsert(site / "products.sqlite", lamp(TARGET, NEW_NAME, 87, regular=300))
-    state = BuildState.for_output(config, config.output_path.resolve())
+    state = BuildState.for_output(config.cache_path, config.output_path.resolve())
     build(load_config(site), reporter=Reporter(verbosity=0), state=state)
-    rendered = [key for key in state.rendered if key.startswith("p/")]
+    rendered = [key for key in state.plan.rendered if key.startswith("p/")]
     kept = [key for key in tree(site / "public") if key.startswith("p/") and key not in rendered]
     assert rendered and kept and len(made) == len(rendered)
     assert len(stored(site)) == len(first) and len(set(stored(site)) - set(first)) == 1

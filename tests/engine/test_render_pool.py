@@ -25,7 +25,7 @@ FAILING = '{% extends "base.html" %}{% block main %}{{ page.title }}' \
 
 def build_site(site: Path) -> None:
     config = load_config(site)
-    build(config, state=BuildState.for_output(config, config.output_path), reporter=Reporter(verbosity=0))
+    build(config, state=BuildState.for_output(config.cache_path, config.output_path), reporter=Reporter(verbosity=0))
 
 
 @pytest.mark.parametrize("workers", [1, 2], ids=["one process", "forked workers"])

@@ -310,10 +310,10 @@ def test_the_shadow_tree_for_the_first_edit_is_made_before_the_edit(site: Path) 
     dev = DevServer(load_config(site), port=0, reporter=Reporter(verbosity=0))
     dev.start()
     try:
-        wait_for(lambda: dev.state.shadow is not None)
+        wait_for(lambda: dev.state.record.shadow is not None)
         live = {p.relative_to(dev.out_dir): p.stat().st_ino for p in dev.out_dir.rglob("*") if p.is_file()}
-        shadow = dev.state.shadow_dir(dev.out_dir)
-        assert os.stat(shadow).st_ino == dev.state.shadow.shadow_inode  # the one the next build trusts
+        shadow = dev.state.shadows.shadow_dir(dev.out_dir)
+        assert os.stat(shadow).st_ino == dev.state.record.shadow.shadow_inode  # the one the next build trusts
         linked = {p.relative_to(shadow): p.stat().st_ino for p in shadow.rglob("*") if p.is_file()}
         assert linked == live  # the same files, as hard links of the live ones
     finally:

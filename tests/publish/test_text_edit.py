@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.engine.buildstate import BuildState
-from generator.commands.build import BuildReport, build, refresh_search_index
+from generator.commands.build import BuildReport, refresh_search_index
+from generator.commands.serve import serving_build
 from generator.config.schema import load_config
 from generator.core.console import Reporter
 from generator.core.errors import ContentError
@@ -28,7 +29,12 @@ class DevServer:
         self.site = site
         self.state = BuildState(load_config(site).output_path)
         self.files = self._snapshot()
-        self.report = build(load_config(site), state=self.state, reporter=Reporter(verbosity=0), serving=True)
+        self.report = self._build(None)
+
+    def _build(self, changed: set[str] | None) -> BuildReport:
+        config = load_config(self.site)
+        return serving_build(config, config.output_path, self.state, changed, drafts=False,
+                             reporter=Reporter(verbosity=0))
 
     def _snapshot(self) -> dict[str, tuple[int, int, bytes]]:
         found = {}
@@ -47,8 +53,7 @@ class DevServer:
         now = self._snapshot()
         changed = {rel for rel in now.keys() | self.files.keys() if now.get(rel) != self.files.get(rel)}
         self.files = now
-        self.report = build(load_config(self.site), state=self.state, reporter=Reporter(verbosity=0), serving=True,
-                            changed=changed)
+        self.report = self._build(changed)
         if self.report.search_stale:  # what the dev server does once the edits pause
             refresh_search_index(load_config(self.site), state=self.state, reporter=Reporter(verbosity=0))
         return self.report

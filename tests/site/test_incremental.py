@@ -62,9 +62,9 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def incremental(site: Path, **options: Any) -> tuple[BuildReport, list[str]]:
     """An ordinary (incremental) build of `site` into its output dir: the report and what it rendered."""
     config = load_config(site)
-    state = BuildState.for_output(config, config.output_path)
+    state = BuildState.for_output(config.cache_path, config.output_path)
     report = build(config, state=state, reporter=Reporter(verbosity=0), **options)
-    return report, state.rendered
+    return report, state.plan.rendered
 
 
 def clean_tree(site: Path, out: Path, **options: Any) -> dict[str, bytes]:
@@ -258,9 +258,9 @@ def test_settling_pages_in_workers_gives_what_one_process_gives(tmp_path: Path, 
         for change in (None, lamp(TARGET, NEW_NAME, 87, regular=300)):
             if change is not None:
                 upsert(site / "products.sqlite", change)
-            state = BuildState.for_output(config, config.output_path)
+            state = BuildState.for_output(config.cache_path, config.output_path)
             build(config, state=state, reporter=Reporter(verbosity=0))
-            steps.append((tree(site / "public"), sorted(state.rendered), state.outputs))
+            steps.append((tree(site / "public"), sorted(state.plan.rendered), state.record.outputs))
         runs[mode] = steps
     (one, other) = runs.values()
     for (tree_a, rendered_a, outputs_a), (tree_b, rendered_b, outputs_b) in zip(one, other):
@@ -726,12 +726,12 @@ def test_kill_9_leaves_the_live_site_as_it_was(tmp_path: Path) -> None:
 
 def test_a_new_shelfpress_version_is_a_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After an upgrade nothing in the site moved, but its pages may come out differently: build them."""
-    import generator.engine.buildstate
+    import generator.engine.planner
 
     site = make_shop(tmp_path / "shop")
     backdate(site)
     incremental(site)
     assert incremental(site)[0].nothing_changed
-    monkeypatch.setattr(generator.engine.buildstate, "__version__", "99.0")
+    monkeypatch.setattr(generator.engine.planner, "__version__", "99.0")
     report, rendered = incremental(site)
     assert not report.nothing_changed and rendered

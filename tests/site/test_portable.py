@@ -54,7 +54,7 @@ def test_portable_mode_builds_the_same_bytes_as_the_fast_path(tmp_path: Path,
     slow = write_site(tmp_path / "portable", FILES, BASIC_CONFIG)
     force_parallel(monkeypatch)
     config = load_config(fast)
-    state = BuildState.for_output(config, config.output_path)
+    state = BuildState.for_output(config.cache_path, config.output_path)
     command = [sys.executable, "-c", "from generator.cli import main; main()", "build", "-q", "-C", str(slow)]
     for edit in [{}, *EDITS]:
         add_files(fast, edit)
