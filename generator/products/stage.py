@@ -38,19 +38,22 @@ from generator.content.lazydata import LazyData
 from generator.core.safety import plain_text, plain_text_head
 from generator.content.site import Site
 from generator.sources.base import OfferSource, ProductSource, fetch_planned
+from generator.sources.history_source import HistorySource
+from generator.sources.price_history import PriceChange
 from generator.sources.models import Product, ProductPage
-from generator.sources.offer_keys import group_key, group_url
+from generator.sources.offer_keys import group_key
 from generator.sources.query import ProductQuery
 from generator.products.carry import CarryOver
 from generator.products.compare import compare_fields
 from generator.products.fallback import fill, plan_fallbacks
 from generator.products.offers import GroupView, OfferGroup, group_offers
+from generator.products.price_chart import lowest_over_time
 from generator.products.listing_json import (DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options,
                                              option_counts)
 from generator.products.product_page import ProductPageData
 from generator.products.query_plan import QueryPlan, channel_for, plan_queries
 from generator.products.taxonomy import ancestors, brand_url, store_url, taxonomy_pages, top_categories
-from generator.products.views import ProductView, Signer, product_url
+from generator.products.views import ProductView, Signer, grouped_page_url, product_url
 
 DEALS_QUERY = ProductQuery(reduction_percent_min=1, order_by="reduction_percent", order="DESC", limit=50)
 
@@ -114,16 +117,10 @@ class ProductStage:
         view = self._views.get((id(product), channel))
         if view is None or view.product is not product:
             view = self._views[(id(product), channel)] = ProductView(product, channel, self.sign,
-                                                                     self._page_url(product))
+                                                                     grouped_page_url(product, self.grouping))
             if report and not view.link_target:
                 self._report_unsafe(product.product_id)
         return view
-
-    def _page_url(self, product: Product) -> str:
-        """The page of the grouped product `product` is an offer of ("" when none): a function of its record
-        alone, so every view of it links to the same page whatever else the build fetched."""
-        key = group_key(product, self.grouping)
-        return group_url(key) if key else ""
 
     def group_view(self, group: OfferGroup, channel: str) -> GroupView:
         """One GroupView per (group, channel) for the whole build, as for product views."""
@@ -295,11 +292,13 @@ class ProductStage:
         channel = self.config.links.channel
         for shown in {id(p): p for others in related.values() for p in others}.values():
             self.view(shown, channel)  # reported now, as its views on product pages are made later
+        histories = self._price_histories(products, groups)
         for product, group in zip(products, groups):
             others = related.get(product.product_id, ())
             offers = group.products if group else ()
-            make = functools.partial(self._group_page, self.view(product, channel), others, offers) if offers \
-                else functools.partial(self._product_page, self.view(product, channel), others)
+            history = histories.get(product.product_id, ())
+            make = functools.partial(self._group_page, self.view(product, channel), others, offers, history) \
+                if offers else functools.partial(self._product_page, self.view(product, channel), others, history)
             self.site.add(carry.page(product, others, channel, make, offers) if carry else make())
         if carry:
             carry.finish(self._unsafe[first_unsafe:])
@@ -323,6 +322,18 @@ class ProductStage:
             groups.append(group)
         return products, groups
 
+    def _price_histories(self, products: list[Product],
+                         groups: list[OfferGroup | None]) -> dict[int, tuple[PriceChange, ...]]:
+        """With `[prices] history`, each page product's price over time (a grouped product's: its cheapest
+        shop's at each moment), read in one pass; else nothing."""
+        if not isinstance(self.source, HistorySource):
+            return {}
+        shown = {p.product_id: group.products if group else (p,) for p, group in zip(products, groups)}
+        recorded = self.source.recorded(offer.product_id for offers in shown.values() for offer in offers)
+        currency = {p.product_id: p.price.currency for p in products}
+        return {pid: lowest_over_time([recorded.get(o.product_id, []) for o in offers], currency[pid])
+                for pid, offers in shown.items()}
+
     def _redirect_offers(self, groups: list[OfferGroup | None]) -> None:
         """Each offer's own product URL redirects to its grouped product's page (an alias page, as for
         `aliases:` in front matter): a product that joins a group keeps its old links working."""
@@ -333,19 +344,22 @@ class ProductStage:
                     self.site.add(Page(url=url, kind="alias", title=plain_text(product.name), source=None,
                                        data={"target": group.url}))
 
-    def _product_page(self, view: ProductView, related: tuple[Product, ...]) -> Page:
+    def _product_page(self, view: ProductView, related: tuple[Product, ...],
+                      history: tuple[PriceChange, ...] = ()) -> Page:
         """The page of `view`'s product, showing `related`; its data is made when it renders."""
-        return self._group_page(view, related, ())
+        return self._group_page(view, related, (), history)
 
-    def _group_page(self, view: ProductView, related: tuple[Product, ...], offers: tuple[Product, ...]) -> Page:
+    def _group_page(self, view: ProductView, related: tuple[Product, ...], offers: tuple[Product, ...],
+                    history: tuple[PriceChange, ...] = ()) -> Page:
         """The page of a grouped product, made from its cheapest offer `view` and showing every one of its
-        `offers` (none: the page of a product in no group), at the group's URL (`view.url`)."""
+        `offers` (none: the page of a product in no group), at the group's URL (`view.url`), with its price
+        `history` (`_price_histories`)."""
         product = view.product
         first = product.categories[0].category_id if product.categories else None
         crumbs = [c for c in ancestors(self.site.data.get("categories", {}), first)
                   if c.url in self.site.by_url] if first else []
         data = ProductPageData(product=view, categories=tuple(crumbs), **self._taxonomy_links(product),
-                               related=related, views=self._quiet_views, offers=offers)
+                               related=related, views=self._quiet_views, offers=offers, price_history=history)
         return Page(url=view.url, kind="product", title=view.name,
                     description=plain_text_head(product.description, 155), data=LazyData(data))
 
