@@ -120,6 +120,36 @@ class SourceConfig:
     cache_dir: str = opt(".shelfpress-cache", "Where fetched responses are cached (relative to the site).")
 
 
+def _shop_domains(value: Any) -> dict[str, str]:
+    """`{"rum21.se": 51 or "RUM21"}` -> `{"rum21.se": "51" or "RUM21"}`: keys are web addresses (a bare
+    domain, or a URL whose host is taken, without "www."), values store ids or shop names."""
+    if not isinstance(value, dict):
+        raise ValueError('expected a table of web address = store id or shop name, e.g. "rum21.se" = 51')
+    shops: dict[str, str] = {}
+    for domain, shop in value.items():
+        host = _shop_host(str(domain))
+        if not host:
+            raise ValueError(f'{domain!r} is not a web address; write the shop\'s domain, e.g. "rum21.se"')
+        if isinstance(shop, bool) or not isinstance(shop, (int, str)) or not str(shop).strip() or (
+                isinstance(shop, int) and shop <= 0):
+            raise ValueError(f"{domain!r}: expected a store id (a positive number) or a shop name, got {shop!r}")
+        shops[host] = str(shop).strip()
+    return shops
+
+
+def _shop_host(text: str) -> str:
+    """The host a shop address names ("https://www.Rum21.se/x" -> "rum21.se"), "" when it names none."""
+    from urllib.parse import urlsplit
+
+    text = text.strip()
+    try:
+        host = urlsplit(text if "://" in text else "https://" + text).hostname or ""
+    except ValueError:
+        return ""
+    host = host.lower().removeprefix("www.").rstrip(".")
+    return host if "." in host and all(part for part in host.split(".")) else ""
+
+
 @dataclass(frozen=True)
 class LinksConfig:
     channel: str = opt("", "Shopello channel id signed into every outbound click link (empty: links unsigned).")
@@ -128,6 +158,11 @@ class LinksConfig:
     target: str = opt("_blank", "Where outbound links open.", choices=("_blank", "_self"))
     deep_links: bool = opt(True, "Make links in content that point to a shop of the network tracked deep links "
                            "(needs source.kind = \"shopello\" and partner credentials).")
+    shops: dict[str, str] = opt(factory=dict, convert=_shop_domains,
+                                doc="[links.shops] Shops by web address, for links the API's data does not tie to "
+                                    "a shop: `\"rum21.se\" = 51` (a store id) or `\"rum21.se\" = \"RUM21\"` (a shop "
+                                    "name from the store lists). A subdomain counts as the domain; these win over "
+                                    "what the API says.")
 
 
 @dataclass(frozen=True)

@@ -256,7 +256,7 @@ def check_links(config: Config, *, external: bool = False, drafts: bool = False,
     report.findings += product_findings(placed, pinned, answers)
     known = [p for p in pinned.values() if p is not None] + [p for a in answers.values() for p in a.products]
     log, deeplink_stores = _partner_data(config, report)
-    directory = directory_for(stores, deeplink_stores, known)
+    directory = directory_for(stores, deeplink_stores, known, config.links.shops)
     if log is not None:
         report.findings += shop_findings(site, log, state, directory, pinned, placed)
     if deeplink_stores:
