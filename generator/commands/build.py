@@ -53,6 +53,8 @@ from generator.affiliate.signing import make_signer
 from generator.products.stage import StageResult, feed_timestamp, run_stage
 from generator.config.themes import check_theme
 from generator.render.environment import UrlBuilder, make_environment, render_template
+from generator.render.prices_as_of import prices_as_of
+from generator.sources.history_source import build_time
 from generator.engine.render_pool import keep_unchanged, settle_pages
 from generator.core.console import Reporter
 from generator.publish.search import BUNDLE as SEARCH_BUNDLE
@@ -164,14 +166,15 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
                             reporter=reporter, timer=timer)
         if report is not None:
             return report
-    state.start(config, drafts=drafts, clean=clean, strict=strict)
+    as_of = prices_as_of(config, build_time())  # "" unless [prices] as_of: then every build's pages differ
+    state.start(config, drafts=drafts, clean=clean, strict=strict, moment=as_of)
     source = open_source(config, cache_mode=cache_mode, on_progress=_fetch_progress(reporter),
                          on_warning=reporter.warn)
     data_version = source.data_version()
 
     with timer("check inputs"):
         signature = None if serving else inputs_signature(config, drafts=drafts, data_version=data_version,
-                                                          extra=feed_timestamp() + file_signature_text(config))
+                                                          extra=feed_timestamp() + file_signature_text(config) + as_of)
     if not clean and state.unchanged(signature):
         run_sync(source.aclose())
         return _nothing_changed(state, reporter, strict, timer)
@@ -186,7 +189,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
             recommendations = RecommendationStage(site, reporter)
             if config.search:
                 add_search_page(site)
-        env = make_environment(config, strict=strict)
+        env = make_environment(config, strict=strict, prices_as_of=as_of)
         if runtime_note := environment_class()[1]:
             reporter.debug(runtime_note)
         renderer = PageRenderer(site, env, markdown=state.markdown)

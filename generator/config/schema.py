@@ -18,6 +18,7 @@ This module does not know about pages, templates or sources.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import re
 import tomllib
@@ -186,6 +187,39 @@ class OffersConfig:
                               "instead of one per shop.")
 
 
+def _as_of_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {value!r}")
+    if value and "{date}" not in value:
+        raise ValueError(f'{value!r} has no {{date}}; write where the date goes, e.g. "Prices checked {{date}}"')
+    return value
+
+
+def _cldr_pattern(value: Any) -> str:
+    from babel.dates import format_datetime
+
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError('expected a CLDR date pattern, e.g. "d MMM HH:mm"')
+    try:
+        format_datetime(dt.datetime(2026, 12, 6, 14, 5), value, locale="en_US")
+    except (ValueError, KeyError, AttributeError) as exc:
+        raise ValueError(f'{value!r} is not a CLDR date pattern ({exc}); e.g. "d MMM HH:mm"') from None
+    return value
+
+
+def _timezone(value: Any) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if value == "UTC":  # needs no time zone database (Windows has none without tzdata)
+        return value
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as \"Europe/Stockholm\" (on Windows, "
+                         "`pip install tzdata` provides them)") from None
+    return str(value)
+
+
 @dataclass(frozen=True)
 class PricesConfig:
     history: bool = opt(False, "Keep every price the site sees, across builds, and show a product as reduced only "
@@ -193,6 +227,15 @@ class PricesConfig:
                         "the shop's own \"regular price\" is then never shown.")
     history_file: str = opt(".shelfpress/price-history.sqlite", "Where the price history is kept (relative to the "
                             "site); commit it, or keep it between CI runs, or every build starts with none.")
+    as_of: bool = opt(False, "Say when the prices were fetched (\"Prices updated 6 Dec 14:05\") under every price "
+                      "block: product pages, where-to-buy tables, listings and product and comparison shortcodes. "
+                      "The note changes with every build, so each build re-renders every page.")
+    as_of_text: str = opt("", "The note's wording, with {date} where the date goes (\"Prices checked {date}\"); "
+                          "empty: \"Prices updated {date}\" in the site's language.", convert=_as_of_text)
+    as_of_format: str = opt("d MMM HH:mm", "How the note writes the date: a CLDR date pattern (\"d MMM HH:mm\" = "
+                            "6 Dec 14:05, \"yyyy-MM-dd\" = 2026-12-06), in the site's locale.",
+                            convert=_cldr_pattern)
+    timezone: str = opt("UTC", "The time zone of the note's time (\"Europe/Stockholm\").", convert=_timezone)
 
 
 @dataclass(frozen=True)

@@ -208,11 +208,13 @@ class BuildState:
         atomic_write(self.path, json.dumps(data, separators=(",", ":")))  # a full disk leaves no temp file
 
     # -- the build's hooks, in the order build() calls them ----------------------------------------
-    def start(self, config: Config, *, drafts: bool, clean: bool, strict: bool = False) -> None:
+    def start(self, config: Config, *, drafts: bool, clean: bool, strict: bool = False, moment: str = "") -> None:
         """Begin a build: a changed config, code, --strict (templates then fail on typos) or --clean
-        invalidates what depends on them."""
+        invalidates what depends on them; so does `moment`, what every page may show of the build's time
+        (the "Prices as of" note), when there is one."""
         secrets = digest(*sorted(f"{k}={v}" for k, v in config.secret_values().items()))  # a digest only
-        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(), secrets)
+        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(), secrets,
+                     *([moment] if moment else []))
         self._committed = (self.key, self.outputs, self.signature, self.product_pages)
         self.last = None  # the site graph this build replaces: free it before making the next
         self.key_changed = clean or key != self.key
