@@ -160,7 +160,7 @@ class LinksConfig:
     deep_links: bool = opt(True, "Make links in content that point to a shop of the network tracked deep links "
                            "(needs source.kind = \"shopello\" and partner credentials).")
     shops: dict[str, str] = opt(factory=dict, convert=_shop_domains,
-                                doc="[links.shops] Shops by web address, for links the API's data does not tie to "
+                                doc="Shops by web address, for links the API's data does not tie to "
                                     "a shop: `\"rum21.se\" = 51` (a store id) or `\"rum21.se\" = \"RUM21\"` (a shop "
                                     "name from the store lists). A subdomain counts as the domain; these win over "
                                     "what the API says.")
