@@ -54,6 +54,8 @@ from generator.products.stage import StageResult, feed_timestamp, run_stage
 from generator.config.themes import check_theme
 from generator.render.environment import UrlBuilder, make_environment, render_template
 from generator.render.prices_as_of import prices_as_of
+from generator.products.product_data import files_signature as product_data_signature, load_product_data
+from generator.core.digest import digest
 from generator.sources.history_source import build_time
 from generator.engine.render_pool import keep_unchanged, settle_pages
 from generator.core.console import Reporter
@@ -174,7 +176,8 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
 
     with timer("check inputs"):
         signature = None if serving else inputs_signature(config, drafts=drafts, data_version=data_version,
-                                                          extra=feed_timestamp() + file_signature_text(config) + as_of)
+                                                          extra=feed_timestamp() + file_signature_text(config) + as_of
+                                                          + product_data_signature(config))
     if not clean and state.unchanged(signature):
         run_sync(source.aclose())
         return _nothing_changed(state, reporter, strict, timer)
@@ -184,6 +187,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
             site = load_site(config, drafts=drafts, read=state.read_page,
                              listing=state.content_listing(config, changed) if serving else None)
             add_reviews(site)
+            own = load_product_data(config)  # checked before any request
             state.loaded(site)
             widgets = WidgetStage(site, make_signer(config, reporter), reporter)
             recommendations = RecommendationStage(site, reporter)
@@ -196,8 +200,9 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         templates, data = state.template_digests(env), DataDigests()
         with timer("fetch products"):
             carry = None if data_version is None else state.carry_over(  # --clean: records, carries nothing
-                site, templates, renderer.template_for, data, data_version, recommendations.digest())
-            products = run_stage(site, source, widgets.sign, reporter, carry=carry,
+                site, templates, renderer.template_for, data, data_version,
+                recommendations.digest() + (digest(repr(sorted(own.items()))) if own else ""))
+            products = run_stage(site, source, widgets.sign, reporter, carry=carry, own=own,
                                  also_needed={**recommendations.needed_by(), **widgets.needed_by()})
             widgets.add_pages(products.results)
             recommendations.add_data(products.results, widgets.sign)

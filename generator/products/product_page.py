@@ -19,6 +19,7 @@ from generator.sources.models import Product
 from generator.sources.price_history import PriceChange
 from generator.products.offers import GroupView
 from generator.products.price_chart import price_chart
+from generator.products.product_data import ProductData
 from generator.products.views import ProductView
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ class ProductPageData:
     """`page.data` of a product page, made by `make()`: `product`, `product_categories`, `store_url`,
     `brand_url`, `related`, when co-purchase data gave the product partners, `recommendations`, on the
     page of a grouped product, `group` (a GroupView of its offers, `product` being the cheapest) and, when
-    the site saw at least two prices, `price_chart` (a PriceChart, `price_chart.py`)."""
+    the site saw at least two prices, `price_chart` (a PriceChart, `price_chart.py`), and `own`, the
+    publisher's data file of the product (`product_data.py`), when it has one."""
 
     product: ProductView
     categories: tuple[Any, ...]  # the breadcrumbs: category nodes from the top down
@@ -45,6 +47,7 @@ class ProductPageData:
     offers: tuple[Product, ...] = ()  # a grouped product's records, cheapest first (`product` is the first)
     # With `[prices] history`: the lowest price over time (`price_chart.lowest_over_time`), drawn as a chart.
     price_history: tuple[PriceChange, ...] = ()
+    own: ProductData | None = None  # the publisher's data file of the product (`product_data.py`)
 
     def digest_parts(self, data: DataDigests) -> tuple[str, ...]:
         """What the build state digests for this page's data: every field but `views` (a test checks that
@@ -55,6 +58,8 @@ class ProductPageData:
                                       if self.recommendations is not None else ["none"]))
         if self.offers:
             parts = (*parts, "offers", *[data.product(p) for p in self.offers])
+        if self.own is not None:
+            parts = (*parts, "own", repr(self.own))
         if self.price_history:
             parts = (*parts, "price history", *[f"{c.seen_at}:{c.price!r}:{c.currency}" for c in self.price_history])
         return parts
@@ -83,6 +88,8 @@ class ProductPageData:
             data["recommendations"] = self.views(self.recommendations, channel)
         if self.offers:
             data["group"] = GroupView(self.product.url, tuple(self.views(self.offers, channel)))
+        if self.own is not None:
+            data["own"] = self.own
         if (chart := price_chart(self.price_history)) is not None:
             data["price_chart"] = chart
         return data

@@ -48,6 +48,7 @@ from generator.products.compare import compare_fields
 from generator.products.fallback import fill, plan_fallbacks
 from generator.products.offers import GroupView, OfferGroup, group_offers
 from generator.products.price_chart import lowest_over_time
+from generator.products.product_data import ProductData, data_of, unknown_products
 from generator.products.listing_json import (DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options,
                                              option_counts)
 from generator.products.product_page import ProductPageData
@@ -96,8 +97,9 @@ def page_urls(base: str, count: int) -> list[str]:
 
 class ProductStage:
     def __init__(self, site: Site, source: ProductSource, sign: Signer, reporter: Reporter,
-                 carry: CarryOver | None = None) -> None:
+                 carry: CarryOver | None = None, own: Mapping[int, ProductData] | None = None) -> None:
         self.site, self.source, self.sign, self.reporter, self.carry = site, source, sign, reporter, carry
+        self.own = own or {}  # the publisher's data files, by product id (`product_data.py`)
         self.config = site.config
         self.listed: dict[int, Product] = {}
         self._views: dict[tuple[int, str], ProductView] = {}
@@ -163,6 +165,9 @@ class ProductStage:
         result.listing_pages = self._paginate(plan, results)
         self._shortcodes(plan, results, fallbacks)
         result.product_pages = await self._product_pages()
+        shown = [*self.listed, *(p.product_id for group in self.groups.values() for p in group.products)]
+        for message in unknown_products(self.own, shown):
+            self.reporter.warn(message, kind="product data file of no product")
         result.products = len(self.listed)
         self._deals_feed(results[DEALS_QUERY])
         return result
@@ -264,6 +269,8 @@ class ProductStage:
             data: dict[str, object] = {"products": self.views(products, channel)}
             if page.shortcodes[index].name == "compare":
                 data["fields"] = compare_fields(page.shortcodes[index], page)
+                if own := {p.product_id: self.own[p.product_id] for p in products if p.product_id in self.own}:
+                    data["own"] = own  # the publisher's fields, for a row the shops' attributes do not fill
             if page.shortcodes[index].name == "offers":
                 group = self.groups.get(group_key(products[0], self.grouping)) if products else None
                 data["group"] = self.group_view(group, channel) if group else None
@@ -297,8 +304,10 @@ class ProductStage:
             others = related.get(product.product_id, ())
             offers = group.products if group else ()
             history = histories.get(product.product_id, ())
-            make = functools.partial(self._group_page, self.view(product, channel), others, offers, history) \
-                if offers else functools.partial(self._product_page, self.view(product, channel), others, history)
+            own = data_of(self.own, [p.product_id for p in offers or (product,)])
+            make = functools.partial(self._group_page, self.view(product, channel), others, offers, history, own) \
+                if offers else functools.partial(self._product_page, self.view(product, channel), others, history,
+                                                 own)
             self.site.add(carry.page(product, others, channel, make, offers) if carry else make())
         if carry:
             carry.finish(self._unsafe[first_unsafe:])
@@ -345,12 +354,12 @@ class ProductStage:
                                        data={"target": group.url}))
 
     def _product_page(self, view: ProductView, related: tuple[Product, ...],
-                      history: tuple[PriceChange, ...] = ()) -> Page:
+                      history: tuple[PriceChange, ...] = (), own: ProductData | None = None) -> Page:
         """The page of `view`'s product, showing `related`; its data is made when it renders."""
-        return self._group_page(view, related, (), history)
+        return self._group_page(view, related, (), history, own)
 
     def _group_page(self, view: ProductView, related: tuple[Product, ...], offers: tuple[Product, ...],
-                    history: tuple[PriceChange, ...] = ()) -> Page:
+                    history: tuple[PriceChange, ...] = (), own: ProductData | None = None) -> Page:
         """The page of a grouped product, made from its cheapest offer `view` and showing every one of its
         `offers` (none: the page of a product in no group), at the group's URL (`view.url`), with its price
         `history` (`_price_histories`)."""
@@ -359,7 +368,7 @@ class ProductStage:
         crumbs = [c for c in ancestors(self.site.data.get("categories", {}), first)
                   if c.url in self.site.by_url] if first else []
         data = ProductPageData(product=view, categories=tuple(crumbs), **self._taxonomy_links(product),
-                               related=related, views=self._quiet_views, offers=offers, price_history=history)
+                               related=related, views=self._quiet_views, offers=offers, price_history=history, own=own)
         return Page(url=view.url, kind="product", title=view.name,
                     description=plain_text_head(product.description, 155), data=LazyData(data))
 
@@ -385,13 +394,14 @@ class ProductStage:
 
 
 def run_stage(site: Site, source: ProductSource, sign: Signer, reporter: Reporter, *,
-              also_needed: Mapping[ProductQuery, str] | None = None, carry: CarryOver | None = None) -> StageResult:
+              also_needed: Mapping[ProductQuery, str] | None = None, carry: CarryOver | None = None,
+              own: Mapping[int, ProductData] | None = None) -> StageResult:
     """Run the product stage to completion in one event loop, then close the source. `carry`: the product
     pages the last build made, to carry over when nothing they show changed (`carry.py`)."""
 
     async def go() -> StageResult:
         try:
-            return await ProductStage(site, source, sign, reporter, carry).run(also_needed or {})
+            return await ProductStage(site, source, sign, reporter, carry, own).run(also_needed or {})
         finally:
             await source.aclose()
 
