@@ -12,6 +12,7 @@ from generator.products.product_page import ProductPageData
 from generator.products.views import ProductView
 from generator.sources.models import Category
 from generator.sources.price_history import PriceChange
+from generator.products.product_data import ProductData
 from tests.support.products import product
 
 
@@ -37,6 +38,7 @@ CHANGES: dict[str, Any] = {
     "recommendations": (TABLE,),
     "offers": (LAMP, TABLE),
     "price_history": (PriceChange(1_700_000_000, 120.0, "SEK"), PriceChange(1_700_086_400, 100.0, "SEK")),
+    "own": ProductData(None, (("Material", "Brass"),)),
 }
 
 
