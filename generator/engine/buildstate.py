@@ -213,8 +213,8 @@ class BuildState:
         invalidates what depends on them; so does `moment`, what every page may show of the build's time
         (the "Prices as of" note), when there is one."""
         secrets = digest(*sorted(f"{k}={v}" for k, v in config.secret_values().items()))  # a digest only
-        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(), secrets,
-                     *([moment] if moment else []))
+        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(),
+                     secrets, *([moment] if moment else []))
         self._committed = (self.key, self.outputs, self.signature, self.product_pages)
         self.last = None  # the site graph this build replaces: free it before making the next
         self.key_changed = clean or key != self.key

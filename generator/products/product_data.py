@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -122,9 +121,9 @@ def unknown_products(data: Mapping[int, ProductData], shown: Iterable[int]) -> l
     warning, not an error (`--strict` makes it one), so a product that leaves the shop does not stop a
     scheduled build; `links check` reports it as gone."""
     known = {str(pid) for pid in shown}
-    return [f"{DATA_DIR}/{pid}.yaml:1: product {pid} is on no page of the site{did_you_mean(str(pid), sorted(known), cutoff=0.5)}; "
-            "rename the file to the product's id, put the product on a page, or remove the file"
-            for pid in sorted(data) if str(pid) not in known]
+    return [f"{DATA_DIR}/{pid}.yaml:1: product {pid} is on no page of the site"
+            f"{did_you_mean(str(pid), sorted(known), cutoff=0.5)}; rename the file to the product's id, put the "
+            "product on a page, or remove the file" for pid in sorted(data) if str(pid) not in known]
 
 
 def data_of(data: Mapping[int, ProductData], offers: Iterable[int]) -> ProductData | None:
