@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -91,6 +91,30 @@ class ShopRef:
     name: str
 
 
+def configured_shops(configured: Mapping[str, str],
+                     shops: Sequence[tuple[str, str, str]]) -> tuple[dict[str, ShopRef], list[str]]:
+    """`[links.shops]` as shops: a store id stands for itself (named as the store lists name it, else
+    "store <id>"); a shop name is the one shop of that name (case aside) in the lists. The entries no shop
+    answers to, as "host = name" (a name two shops share is as unknown as one nobody has)."""
+    names: dict[str, str] = {}
+    ids_by_name: dict[str, set[str]] = {}
+    for store_id, name, _ in shops:
+        names.setdefault(str(store_id), name)
+        if name.strip():
+            ids_by_name.setdefault(name.strip().casefold(), set()).add(str(store_id))
+    found: dict[str, ShopRef] = {}
+    unresolved: list[str] = []
+    for host, shop in sorted(configured.items()):
+        if shop.isdigit():
+            found[host] = ShopRef(shop, names.get(shop, f"store {shop}"))
+        elif len(ids := ids_by_name.get(shop.casefold(), set())) == 1:
+            store_id = next(iter(ids))
+            found[host] = ShopRef(store_id, names[store_id])
+        else:
+            unresolved.append(f"{host} = {shop}")
+    return found, unresolved
+
+
 def host_of(url: str, *, inner: bool = False) -> str:
     """The host of `url` (or of a bare "www.shop.se"): lower case, without "www." and port; "" if none.
 
@@ -115,8 +139,11 @@ class ShopDirectory:
     A host that several shops share (a click or tracking service, such as the API's own click URLs in
     the store list) names none of them."""
 
-    def __init__(self, shops: Iterable[tuple[str, str, str]]) -> None:
-        """`shops`: (store_id, name, address) for every known shop; the address may be a product URL."""
+    def __init__(self, shops: Iterable[tuple[str, str, str]], configured: Mapping[str, str] | None = None) -> None:
+        """`shops`: (store_id, name, address) for every known shop; the address may be a product URL.
+        `configured`: the publisher's `[links.shops]` (host -> store id or shop name), which wins over them;
+        `unresolved` lists its entries whose shop name no known shop has (`host = name`)."""
+        shops = list(shops)
         by_host: dict[str, ShopRef] = {}
         shared: set[str] = set()
         for store_id, name, url in shops:
@@ -127,7 +154,8 @@ class ShopDirectory:
             if known.store_id != str(store_id):
                 shared.add(host)
                 del by_host[host]
-        self._by_host = by_host
+        pinned, self.unresolved = configured_shops(configured or {}, shops)
+        self._by_host = {**by_host, **pinned}
 
     def __len__(self) -> int:
         return len(self._by_host)

@@ -61,6 +61,10 @@ from generator.affiliate.signing import make_signer
 from generator.products.stage import StageResult, feed_timestamp, run_stage
 from generator.config.themes import check_theme
 from generator.render.environment import UrlBuilder, make_environment, render_template
+from generator.render.prices_as_of import prices_as_of
+from generator.products.product_data import files_signature as product_data_signature, load_product_data
+from generator.core.digest import digest
+from generator.sources.history_source import build_time
 from generator.engine.render_pool import keep_unchanged, settle_pages
 from generator.core.console import Reporter
 from generator.publish.search import BUNDLE as SEARCH_BUNDLE
@@ -220,17 +224,18 @@ def _build_once(config: Config, out_dir: Path, state: BuildState, options: _Opti
                 timer: StageTimer) -> BuildReport:
     """One attempt: check inputs, plan (read content, fetch products, deep links, fingerprint), publish."""
     earlier = len(reporter.warnings)  # the caller's own (deploy's placeholder base_url): not this build's
-    state.start(config, drafts=options.drafts, clean=options.clean, strict=options.strict)
+    as_of = prices_as_of(config, build_time())  # "" unless [prices] as_of: then every build's pages differ
+    state.start(config, drafts=options.drafts, clean=options.clean, strict=options.strict, moment=as_of)
     source = open_source(config, cache_mode=options.cache_mode, on_progress=_fetch_progress(reporter),
                          on_warning=reporter.warn)
     data_version = source.data_version()
     with timer("check inputs"):
-        signature = None if options.serving else _inputs_signature(config, options.drafts, data_version)
+        signature = None if options.serving else _inputs_signature(config, options.drafts, data_version, as_of)
     if not options.clean and state.plan.unchanged(signature):
         run_sync(source.aclose())
         return _nothing_changed(state.record, reporter, options.strict, timer)
     with _collector_paused():  # the site graph: hundreds of thousands of objects that all stay alive
-        graph = _plan(config, state, source, data_version, options, reporter, timer)
+        graph = _plan(config, state, source, data_version, as_of, options, reporter, timer)
     with timer("prepare output"):
         writer = state.shadows.writer(out_dir)
     cards = CardStore.in_cache(config.cache_path)
@@ -251,23 +256,27 @@ def _build_once(config: Config, out_dir: Path, state: BuildState, options: _Opti
                        rendered=len(graph.fingerprints.rendered), search_stale=search_stale)
 
 
-def _inputs_signature(config: Config, drafts: bool, data_version: str | None) -> str | None:
-    """check inputs: every input's signature (`planner.inputs_signature`), the feeds' and co-purchase file's."""
+def _inputs_signature(config: Config, drafts: bool, data_version: str | None, as_of: str) -> str | None:
+    """check inputs: every input's signature (`planner.inputs_signature`), the feeds', the co-purchase file's,
+    the publisher's product data files' and the "Prices as of" moment."""
     return inputs_signature(config, drafts=drafts, data_version=data_version,
-                            extra=feed_timestamp() + file_signature_text(config))
+                            extra=feed_timestamp() + file_signature_text(config) + as_of
+                            + product_data_signature(config))
 
 
-def _plan(config: Config, state: BuildState, source: ProductSource, data_version: str | None,
+def _plan(config: Config, state: BuildState, source: ProductSource, data_version: str | None, as_of: str,
           options: _Options, reporter: Reporter, timer: StageTimer) -> _Graph:
     """read content, fetch products, deep links, fingerprint: the site graph and what must be rendered."""
     with timer("read content"):
         site, widgets, recommendations = _read_content(config, state, options, reporter)
-    env, renderer = _renderer(config, site, state, options.strict, reporter)
+        own = load_product_data(config)  # the publisher's product data files, checked before any request
+    env, renderer = _renderer(config, site, state, options.strict, as_of, reporter)
     templates, data = state.plan.template_digests(env), DataDigests()
     with timer("fetch products"):
         carry = None if data_version is None else state.plan.carry_over(  # --clean: records, carries nothing
-            site, templates, renderer.template_for, data, data_version, recommendations.digest())
-        products = run_stage(site, source, widgets.sign, reporter, carry=carry,
+            site, templates, renderer.template_for, data, data_version,
+            recommendations.digest() + (digest(repr(sorted(own.items()))) if own else ""))
+        products = run_stage(site, source, widgets.sign, reporter, carry=carry, own=own,
                              also_needed={**recommendations.needed_by(), **widgets.needed_by()})
         widgets.add_pages(products.results)
         recommendations.add_data(products.results, widgets.sign)
@@ -296,9 +305,9 @@ def _read_content(config: Config, state: BuildState, options: _Options,
     return site, widgets, recommendations
 
 
-def _renderer(config: Config, site: Site, state: BuildState, strict: bool,
+def _renderer(config: Config, site: Site, state: BuildState, strict: bool, as_of: str,
               reporter: Reporter) -> tuple[jinja2.Environment, PageRenderer]:
-    env = make_environment(config, strict=strict)
+    env = make_environment(config, strict=strict, prices_as_of=as_of)
     if runtime_note := environment_class()[1]:
         reporter.debug(runtime_note)
     return env, PageRenderer(site, env, markdown=state.plan.markdown)

@@ -33,6 +33,7 @@ from generator.publish.search import add_search_page
 from generator.content.site import load_site
 from generator.sources.factory import check_source
 from generator.render.templatecheck import check_templates
+from generator.products.product_data import load_product_data
 from generator.products.recommendations import RecommendationStage
 from generator.products.widgets import widget_specs
 
@@ -79,6 +80,8 @@ def check_site(config: Config, *, drafts: bool = False, strict: bool = False,
         channels |= {spec.channel for spec in widget_specs(config, site.content_pages)}
     with problems.collect():
         RecommendationStage(site, reporter)  # the recommendations file and shortcodes
+    with problems.collect():
+        load_product_data(config)  # data/products/<id>.yaml
     renderer = PageRenderer(site, make_environment(config, strict=strict))
     for page in site.pages:
         if page.source is not None:

@@ -180,6 +180,9 @@ _CONVERTED_TYPES = {
     "_country": "two-letter country code",
     "_language": "language code",
     "_env_name": "environment variable name",
+    "_shop_domains": "table of web address = store id or shop name",
+    "_timezone": "IANA time zone name",
+    "_cldr_pattern": "CLDR date pattern",
 }
 
 

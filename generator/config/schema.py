@@ -18,6 +18,7 @@ This module does not know about pages, templates or sources.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import re
 import tomllib
@@ -120,6 +121,36 @@ class SourceConfig:
     cache_dir: str = opt(".shelfpress-cache", "Where fetched responses are cached (relative to the site).")
 
 
+def _shop_domains(value: Any) -> dict[str, str]:
+    """`{"rum21.se": 51 or "RUM21"}` -> `{"rum21.se": "51" or "RUM21"}`: keys are web addresses (a bare
+    domain, or a URL whose host is taken, without "www."), values store ids or shop names."""
+    if not isinstance(value, dict):
+        raise ValueError('expected a table of web address = store id or shop name, e.g. "rum21.se" = 51')
+    shops: dict[str, str] = {}
+    for domain, shop in value.items():
+        host = _shop_host(str(domain))
+        if not host:
+            raise ValueError(f'{domain!r} is not a web address; write the shop\'s domain, e.g. "rum21.se"')
+        if isinstance(shop, bool) or not isinstance(shop, (int, str)) or not str(shop).strip() or (
+                isinstance(shop, int) and shop <= 0):
+            raise ValueError(f"{domain!r}: expected a store id (a positive number) or a shop name, got {shop!r}")
+        shops[host] = str(shop).strip()
+    return shops
+
+
+def _shop_host(text: str) -> str:
+    """The host a shop address names ("https://www.Rum21.se/x" -> "rum21.se"), "" when it names none."""
+    from urllib.parse import urlsplit
+
+    text = text.strip()
+    try:
+        host = urlsplit(text if "://" in text else "https://" + text).hostname or ""
+    except ValueError:
+        return ""
+    host = host.lower().removeprefix("www.").rstrip(".")
+    return host if "." in host and all(part for part in host.split(".")) else ""
+
+
 @dataclass(frozen=True)
 class LinksConfig:
     channel: str = opt("", "Shopello channel id signed into every outbound click link (empty: links unsigned).")
@@ -128,6 +159,11 @@ class LinksConfig:
     target: str = opt("_blank", "Where outbound links open.", choices=("_blank", "_self"))
     deep_links: bool = opt(True, "Make links in content that point to a shop of the network tracked deep links "
                            "(needs source.kind = \"shopello\" and partner credentials).")
+    shops: dict[str, str] = opt(factory=dict, convert=_shop_domains,
+                                doc="Shops by web address, for links the API's data does not tie to "
+                                    "a shop: `\"rum21.se\" = 51` (a store id) or `\"rum21.se\" = \"RUM21\"` (a shop "
+                                    "name from the store lists). A subdomain counts as the domain; these win over "
+                                    "what the API says.")
 
 
 @dataclass(frozen=True)
@@ -151,6 +187,39 @@ class OffersConfig:
                               "instead of one per shop.")
 
 
+def _as_of_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {value!r}")
+    if value and "{date}" not in value:
+        raise ValueError(f'{value!r} has no {{date}}; write where the date goes, e.g. "Prices checked {{date}}"')
+    return value
+
+
+def _cldr_pattern(value: Any) -> str:
+    from babel.dates import format_datetime
+
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError('expected a CLDR date pattern, e.g. "d MMM HH:mm"')
+    try:
+        format_datetime(dt.datetime(2026, 12, 6, 14, 5), value, locale="en_US")
+    except (ValueError, KeyError, AttributeError) as exc:
+        raise ValueError(f'{value!r} is not a CLDR date pattern ({exc}); e.g. "d MMM HH:mm"') from None
+    return value
+
+
+def _timezone(value: Any) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if value == "UTC":  # needs no time zone database (Windows has none without tzdata)
+        return value
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as \"Europe/Stockholm\" (on Windows, "
+                         "`pip install tzdata` provides them)") from None
+    return str(value)
+
+
 @dataclass(frozen=True)
 class PricesConfig:
     history: bool = opt(False, "Keep every price the site sees, across builds, and show a product as reduced only "
@@ -158,6 +227,15 @@ class PricesConfig:
                         "the shop's own \"regular price\" is then never shown.")
     history_file: str = opt(".shelfpress/price-history.sqlite", "Where the price history is kept (relative to the "
                             "site); commit it, or keep it between CI runs, or every build starts with none.")
+    as_of: bool = opt(False, "Say when the prices were fetched (\"Prices updated 6 Dec 14:05\") under every price "
+                      "block: product pages, where-to-buy tables, listings and product and comparison shortcodes. "
+                      "The note changes with every build, so each build re-renders every page.")
+    as_of_text: str = opt("", "The note's wording, with {date} where the date goes (\"Prices checked {date}\"); "
+                          "empty: \"Prices updated {date}\" in the site's language.", convert=_as_of_text)
+    as_of_format: str = opt("d MMM HH:mm", "How the note writes the date: a CLDR date pattern (\"d MMM HH:mm\" = "
+                            "6 Dec 14:05, \"yyyy-MM-dd\" = 2026-12-06), in the site's locale.",
+                            convert=_cldr_pattern)
+    timezone: str = opt("UTC", "The time zone of the note's time (\"Europe/Stockholm\").", convert=_timezone)
 
 
 @dataclass(frozen=True)

@@ -40,10 +40,10 @@ class BuildState:
         record = BuildRecord.load(cache_dir, out_dir)
         return cls(record.out_dir, record.path, record=record)
 
-    def start(self, config: Config, *, drafts: bool, clean: bool, strict: bool = False) -> None:
+    def start(self, config: Config, *, drafts: bool, clean: bool, strict: bool = False, moment: str = "") -> None:
         """Begin a full build (see `Planner.start`); the site graph it replaces is freed first."""
         self.last = None
-        self.plan.start(config, drafts=drafts, clean=clean, strict=strict)
+        self.plan.start(config, drafts=drafts, clean=clean, strict=strict, moment=moment)
 
     def committed(self, writer: OutputWriter, shadow: ShadowRecord | None, signature: str | None,
                   warnings: list[str], products_shown: int | None = None) -> None:

@@ -123,12 +123,14 @@ class Planner:
         self._carry: CarryOver | None = None
         self._shared: str | None = None  # see `_shared_digest`
 
-    def start(self, config: Config, *, drafts: bool, clean: bool, strict: bool = False) -> None:
+    def start(self, config: Config, *, drafts: bool, clean: bool, strict: bool = False, moment: str = "") -> None:
         """Begin a build: a changed config, code, --strict (templates then fail on typos) or --clean
-        invalidates what depends on them."""
+        invalidates what depends on them; so does `moment`, what every page may show of the build's time
+        (the "Prices as of" note), when there is one."""
         record = self.record
         secrets = digest(*sorted(f"{k}={v}" for k, v in config.secret_values().items()))  # a digest only
-        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(), secrets)
+        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(),
+                     secrets, *([moment] if moment else []))
         self._committed = (record.key, record.outputs, record.signature, record.product_pages)
         self.key_changed = clean or key != record.key
         if self.key_changed:  # (the code changed: how references are found may have too)
@@ -215,7 +217,8 @@ class Planner:
     def carry_over(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
                    data: DataDigests, data_version: str, co_purchase: str) -> CarryOver:
         """The product stage's link to the last build's product pages (`products/carry.py`), for a build
-        whose product data has a version; `co_purchase` digests the co-purchase data ("" for none). Call
+        whose product data has a version; `co_purchase` digests the co-purchase data and the publisher's product
+        data files ("" for none: then single pages may be carried over too). Call
         after reading content; `committed` records what the stage made."""
         product = templates.of(*page_templates(Page(url="/", title="", kind="product"), template_for))
         self._carry = CarryOver(digest(self._shared_digest(site), product, co_purchase), data_version,

@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,9 +77,10 @@ def shop_links(pages: Iterable[tuple[Page, list[str]]], directory: ShopDirectory
 
 
 def directory_for(stores: Iterable[Any], deeplink_stores: Iterable[DeeplinkStore],
-                  products: Iterable[Product] = ()) -> ShopDirectory:
+                  products: Iterable[Product] = (), configured: Mapping[str, str] | None = None) -> ShopDirectory:
     """Every shop with a web address: the deeplink store list's, the product source's store list (a store
-    named like a domain, "Designonline.se", counts as that address), and the shop pages products link to."""
+    named like a domain, "Designonline.se", counts as that address), the shop pages products link to and
+    the publisher's `configured` ones (`[links.shops]`), which win."""
     shops: list[tuple[str, str, str]] = [(s.store_id, s.name, s.url) for s in deeplink_stores]
     for store in stores:
         shops.append((str(store.store_id), store.name, store.url))
@@ -87,7 +88,7 @@ def directory_for(stores: Iterable[Any], deeplink_stores: Iterable[DeeplinkStore
             shops.append((str(store.store_id), store.name, store.name.strip()))
     shops.extend((str(p.store.store_id), p.store.name, p.original_url) for p in products
                  if p.store.store_id and p.original_url)
-    return ShopDirectory(shops)
+    return ShopDirectory(shops, configured)
 
 
 def products_of(results: Iterable[ProductPage]) -> Iterator[Product]:
@@ -210,7 +211,7 @@ def add_deep_links(site: Site, sign: Signer, reporter: Reporter, *,
         reporter.warn(f"links in content left plain: the shop list could not be read ({exc.message})")
         return
     if reason:
-        count = len(shop_links(pages, directory_for(stores, [], known)))
+        count = len(shop_links(pages, directory_for(stores, [], known, config.links.shops)))
         if count:
             reporter.warn(f"{count} links to shops in content left plain: {reason}")
         return
@@ -224,7 +225,7 @@ def add_deep_links(site: Site, sign: Signer, reporter: Reporter, *,
         async with PartnerClient(settings) as client:
             listed = await deeplink_stores(client, cache, max_age=config.source.cache_ttl, refresh=refresh)
             allowed = {s.store_id for s in listed if s.enabled}
-            wanted = shop_links(pages, directory_for(stores, listed, known))
+            wanted = shop_links(pages, directory_for(stores, listed, known, config.links.shops))
             await generate(client, cache, [link.url for link in wanted if link.shop.store_id in allowed],
                            refresh=refresh)
 
@@ -237,7 +238,11 @@ def add_deep_links(site: Site, sign: Signer, reporter: Reporter, *,
         cache.save()
     listed = cache.store_list()
     allowed = {s.store_id for s in listed if s.enabled}
-    links = shop_links(pages, directory_for(stores, listed, known))
+    directory = directory_for(stores, listed, known, config.links.shops)
+    for entry in directory.unresolved:
+        reporter.warn(f"shelfpress.toml [links.shops] {entry}: no shop of that name in the store lists (or "
+                      "two); give its store id instead", kind="unknown shop in [links.shops]")
+    links = shop_links(pages, directory)
     for link in links:
         deep = cache.links.get(link.url) if link.shop.store_id in allowed else None
         if deep:

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from generator.sources.models import Product
+from generator.sources.price_history import PriceChange
 from generator.products.offers import GroupView
+from generator.products.price_chart import price_chart
+from generator.products.product_data import ProductData
 from generator.products.views import ProductView
 
 if TYPE_CHECKING:
@@ -28,8 +31,10 @@ ViewsOf = Callable[[Sequence[Product], str], list[ProductView]]
 @dataclass(frozen=True, kw_only=True)
 class ProductPageData:
     """`page.data` of a product page, made by `make()`: `product`, `product_categories`, `store_url`,
-    `brand_url`, `related`, when co-purchase data gave the product partners, `recommendations` and, on the
-    page of a grouped product, `group` (a GroupView of its offers, `product` being the cheapest)."""
+    `brand_url`, `related`, when co-purchase data gave the product partners, `recommendations`, on the
+    page of a grouped product, `group` (a GroupView of its offers, `product` being the cheapest) and, when
+    the site saw at least two prices, `price_chart` (a PriceChart, `price_chart.py`), and `own`, the
+    publisher's data file of the product (`product_data.py`), when it has one."""
 
     product: ProductView
     categories: tuple[Any, ...]  # the breadcrumbs: category nodes from the top down
@@ -40,6 +45,9 @@ class ProductPageData:
     views: ViewsOf = field(repr=False, compare=False)
     recommendations: tuple[Product, ...] | None = None
     offers: tuple[Product, ...] = ()  # a grouped product's records, cheapest first (`product` is the first)
+    # With `[prices] history`: the lowest price over time (`price_chart.lowest_over_time`), drawn as a chart.
+    price_history: tuple[PriceChange, ...] = ()
+    own: ProductData | None = None  # the publisher's data file of the product (`product_data.py`)
 
     def digest_parts(self, data: DataDigests) -> tuple[str, ...]:
         """What the build state digests for this page's data: every field but `views` (a test checks that
@@ -48,7 +56,13 @@ class ProductPageData:
                  *[data.product(p) for p in self.related],
                  "recommendations", *([data.product(p) for p in self.recommendations]
                                       if self.recommendations is not None else ["none"]))
-        return (*parts, "offers", *[data.product(p) for p in self.offers]) if self.offers else parts
+        if self.offers:
+            parts = (*parts, "offers", *[data.product(p) for p in self.offers])
+        if self.own is not None:
+            parts = (*parts, "own", repr(self.own))
+        if self.price_history:
+            parts = (*parts, "price history", *[f"{c.seen_at}:{c.price!r}:{c.currency}" for c in self.price_history])
+        return parts
 
     def _others(self) -> tuple[Product, ...]:
         """The products the page shows besides its own, in the order `make()` lists them."""
@@ -74,4 +88,8 @@ class ProductPageData:
             data["recommendations"] = self.views(self.recommendations, channel)
         if self.offers:
             data["group"] = GroupView(self.product.url, tuple(self.views(self.offers, channel)))
+        if self.own is not None:
+            data["own"] = self.own
+        if (chart := price_chart(self.price_history)) is not None:
+            data["price_chart"] = chart
         return data

@@ -51,7 +51,7 @@ from generator.sources.query import IdFilter, ProductQuery
 from generator.products.query_plan import channel_for
 from generator.affiliate.signing import Signer
 from generator.products.product_page import ProductPageData
-from generator.products.views import ProductView
+from generator.products.views import ProductView, grouped_page_url
 
 if TYPE_CHECKING:
     from generator.affiliate.salesfile.recommend import Recommendation
@@ -188,7 +188,8 @@ class RecommendationStage:
         def view(product: Product, channel: str) -> ProductView:
             key = (product.product_id, channel)
             if key not in views:
-                views[key] = ProductView(product, channel, sign)
+                views[key] = ProductView(product, channel, sign,
+                                         grouped_page_url(product, self.config.offers.group_by))
             return views[key]
 
         if self.limit > 0 and self.config.products.enabled:

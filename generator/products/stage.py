@@ -38,19 +38,23 @@ from generator.content.lazydata import LazyData
 from generator.core.safety import plain_text, plain_text_head
 from generator.content.site import Site
 from generator.sources.base import OfferSource, ProductSource, fetch_planned
+from generator.sources.history_source import HistorySource
+from generator.sources.price_history import PriceChange
 from generator.sources.models import Product, ProductPage
-from generator.sources.offer_keys import group_key, group_url
+from generator.sources.offer_keys import group_key
 from generator.sources.query import ProductQuery
 from generator.products.carry import CarryOver
 from generator.products.compare import compare_fields
 from generator.products.fallback import fill, plan_fallbacks
 from generator.products.offers import GroupView, OfferGroup, group_offers
+from generator.products.price_chart import lowest_over_time
+from generator.products.product_data import ProductData, data_of, unknown_products
 from generator.products.listing_json import (DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options,
                                              option_counts)
 from generator.products.product_page import ProductPageData
 from generator.products.query_plan import QueryPlan, channel_for, plan_queries
 from generator.products.taxonomy import ancestors, brand_url, store_url, taxonomy_pages, top_categories
-from generator.products.views import ProductView, Signer, product_url
+from generator.products.views import ProductView, Signer, grouped_page_url, product_url
 
 DEALS_QUERY = ProductQuery(reduction_percent_min=1, order_by="reduction_percent", order="DESC", limit=50)
 
@@ -93,8 +97,9 @@ def page_urls(base: str, count: int) -> list[str]:
 
 class ProductStage:
     def __init__(self, site: Site, source: ProductSource, sign: Signer, reporter: Reporter,
-                 carry: CarryOver | None = None) -> None:
+                 carry: CarryOver | None = None, own: Mapping[int, ProductData] | None = None) -> None:
         self.site, self.source, self.sign, self.reporter, self.carry = site, source, sign, reporter, carry
+        self.own = own or {}  # the publisher's data files, by product id (`product_data.py`)
         self.config = site.config
         self.listed: dict[int, Product] = {}
         self._views: dict[tuple[int, str], ProductView] = {}
@@ -114,16 +119,10 @@ class ProductStage:
         view = self._views.get((id(product), channel))
         if view is None or view.product is not product:
             view = self._views[(id(product), channel)] = ProductView(product, channel, self.sign,
-                                                                     self._page_url(product))
+                                                                     grouped_page_url(product, self.grouping))
             if report and not view.link_target:
                 self._report_unsafe(product.product_id)
         return view
-
-    def _page_url(self, product: Product) -> str:
-        """The page of the grouped product `product` is an offer of ("" when none): a function of its record
-        alone, so every view of it links to the same page whatever else the build fetched."""
-        key = group_key(product, self.grouping)
-        return group_url(key) if key else ""
 
     def group_view(self, group: OfferGroup, channel: str) -> GroupView:
         """One GroupView per (group, channel) for the whole build, as for product views."""
@@ -166,6 +165,9 @@ class ProductStage:
         result.listing_pages = self._paginate(plan, results)
         self._shortcodes(plan, results, fallbacks)
         result.product_pages = await self._product_pages()
+        shown = [*self.listed, *(p.product_id for group in self.groups.values() for p in group.products)]
+        for message in unknown_products(self.own, shown):
+            self.reporter.warn(message, kind="product data file of no product")
         result.products = len(self.listed)
         self._deals_feed(results[DEALS_QUERY])
         return result
@@ -267,6 +269,8 @@ class ProductStage:
             data: dict[str, object] = {"products": self.views(products, channel)}
             if page.shortcodes[index].name == "compare":
                 data["fields"] = compare_fields(page.shortcodes[index], page)
+                if own := {p.product_id: self.own[p.product_id] for p in products if p.product_id in self.own}:
+                    data["own"] = own  # the publisher's fields, for a row the shops' attributes do not fill
             if page.shortcodes[index].name == "offers":
                 group = self.groups.get(group_key(products[0], self.grouping)) if products else None
                 data["group"] = self.group_view(group, channel) if group else None
@@ -295,11 +299,15 @@ class ProductStage:
         channel = self.config.links.channel
         for shown in {id(p): p for others in related.values() for p in others}.values():
             self.view(shown, channel)  # reported now, as its views on product pages are made later
+        histories = self._price_histories(products, groups)
         for product, group in zip(products, groups):
             others = related.get(product.product_id, ())
             offers = group.products if group else ()
-            make = functools.partial(self._group_page, self.view(product, channel), others, offers) if offers \
-                else functools.partial(self._product_page, self.view(product, channel), others)
+            history = histories.get(product.product_id, ())
+            own = data_of(self.own, [p.product_id for p in offers or (product,)])
+            make = functools.partial(self._group_page, self.view(product, channel), others, offers, history, own) \
+                if offers else functools.partial(self._product_page, self.view(product, channel), others, history,
+                                                 own)
             self.site.add(carry.page(product, others, channel, make, offers) if carry else make())
         if carry:
             carry.finish(self._unsafe[first_unsafe:])
@@ -323,6 +331,18 @@ class ProductStage:
             groups.append(group)
         return products, groups
 
+    def _price_histories(self, products: list[Product],
+                         groups: list[OfferGroup | None]) -> dict[int, tuple[PriceChange, ...]]:
+        """With `[prices] history`, each page product's price over time (a grouped product's: its cheapest
+        shop's at each moment), read in one pass; else nothing."""
+        if not isinstance(self.source, HistorySource):
+            return {}
+        shown = {p.product_id: group.products if group else (p,) for p, group in zip(products, groups)}
+        recorded = self.source.recorded(offer.product_id for offers in shown.values() for offer in offers)
+        currency = {p.product_id: p.price.currency for p in products}
+        return {pid: lowest_over_time([recorded.get(o.product_id, []) for o in offers], currency[pid])
+                for pid, offers in shown.items()}
+
     def _redirect_offers(self, groups: list[OfferGroup | None]) -> None:
         """Each offer's own product URL redirects to its grouped product's page (an alias page, as for
         `aliases:` in front matter): a product that joins a group keeps its old links working."""
@@ -333,19 +353,22 @@ class ProductStage:
                     self.site.add(Page(url=url, kind="alias", title=plain_text(product.name), source=None,
                                        data={"target": group.url}))
 
-    def _product_page(self, view: ProductView, related: tuple[Product, ...]) -> Page:
+    def _product_page(self, view: ProductView, related: tuple[Product, ...],
+                      history: tuple[PriceChange, ...] = (), own: ProductData | None = None) -> Page:
         """The page of `view`'s product, showing `related`; its data is made when it renders."""
-        return self._group_page(view, related, ())
+        return self._group_page(view, related, (), history, own)
 
-    def _group_page(self, view: ProductView, related: tuple[Product, ...], offers: tuple[Product, ...]) -> Page:
+    def _group_page(self, view: ProductView, related: tuple[Product, ...], offers: tuple[Product, ...],
+                    history: tuple[PriceChange, ...] = (), own: ProductData | None = None) -> Page:
         """The page of a grouped product, made from its cheapest offer `view` and showing every one of its
-        `offers` (none: the page of a product in no group), at the group's URL (`view.url`)."""
+        `offers` (none: the page of a product in no group), at the group's URL (`view.url`), with its price
+        `history` (`_price_histories`)."""
         product = view.product
         first = product.categories[0].category_id if product.categories else None
         crumbs = [c for c in ancestors(self.site.data.get("categories", {}), first)
                   if c.url in self.site.by_url] if first else []
         data = ProductPageData(product=view, categories=tuple(crumbs), **self._taxonomy_links(product),
-                               related=related, views=self._quiet_views, offers=offers)
+                               related=related, views=self._quiet_views, offers=offers, price_history=history, own=own)
         return Page(url=view.url, kind="product", title=view.name,
                     description=plain_text_head(product.description, 155), data=LazyData(data))
 
@@ -371,13 +394,14 @@ class ProductStage:
 
 
 def run_stage(site: Site, source: ProductSource, sign: Signer, reporter: Reporter, *,
-              also_needed: Mapping[ProductQuery, str] | None = None, carry: CarryOver | None = None) -> StageResult:
+              also_needed: Mapping[ProductQuery, str] | None = None, carry: CarryOver | None = None,
+              own: Mapping[int, ProductData] | None = None) -> StageResult:
     """Run the product stage to completion in one event loop, then close the source. `carry`: the product
     pages the last build made, to carry over when nothing they show changed (`carry.py`)."""
 
     async def go() -> StageResult:
         try:
-            return await ProductStage(site, source, sign, reporter, carry).run(also_needed or {})
+            return await ProductStage(site, source, sign, reporter, carry, own).run(also_needed or {})
         finally:
             await source.aclose()
 

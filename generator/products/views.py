@@ -18,6 +18,7 @@ from generator.core.safety import plain_text, safe_url
 from generator.affiliate.signing import Signer
 from generator.core.textfold import slugify
 from generator.sources.models import IMAGE_SIZES, Product
+from generator.sources.offer_keys import group_key, group_url
 
 # Image hosts known to serve the same file over https (the Shopello plugin rewrites cdn.203.se the same way).
 HTTPS_IMAGE_HOSTS = ("cdn.203.se",)
@@ -64,6 +65,14 @@ class cached_property(Generic[T]):  # noqa: N801 - named as the functools one it
 
 def product_url(product: Product) -> str:
     return f"/p/{product.product_id}-{slugify(product.name, 'product')}/"
+
+
+def grouped_page_url(product: Product, grouping: str) -> str:
+    """The page of the grouped product `product` is an offer of under `grouping` ("" when none): a function
+    of its record alone, so every view of it (cards, widgets, recommendations) links to the same page whatever
+    else the build fetched, never to its own product URL, which only redirects there."""
+    key = group_key(product, grouping)
+    return group_url(key) if key else ""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Findings (each `Finding` names its page, the content file and line, and what to do):
 
 - a pinned product (`product_id` of a `products` shortcode, a front matter `listing:`, a
-  `recommendations` shortcode or a widget of shelfpress.toml or front matter) that the product source
+  `recommendations` shortcode, a widget of shelfpress.toml or front matter, or a product data file
+  `data/products/<id>.yaml`) that the product source
   no longer has (the API answers 404), or that it reports out of stock;
 - a listing, `products` shortcode or widget that now returns no products;
 - a shop the partner API's `store/status_log` shows deactivated since the last check, with every
@@ -96,7 +97,15 @@ def placed_queries(site: Site) -> list[Placed]:
                 except ShelfpressError:
                     continue  # the build reports a bad id list at its line
                 found.append(Placed(page, file, shortcode.line, None, ids, "recommendations shortcode"))
-    return found + _placed_widgets(site)
+    return found + _placed_widgets(site) + _placed_data_files(site)
+
+
+def _placed_data_files(site: Site) -> list[Placed]:
+    """The publisher's product data files (`data/products/<id>.yaml`): each pins its product."""
+    from generator.products.product_data import DATA_DIR, load_product_data
+
+    return [Placed(None, f"{DATA_DIR}/{pid}.yaml", 1, None, (pid,), "product data file")
+            for pid in sorted(load_product_data(site.config))]
 
 
 def _placed_widgets(site: Site) -> list[Placed]:
@@ -151,6 +160,8 @@ def product_findings(placed: list[Placed], pinned: dict[int, Product | None],
 
 def _instead(place: Placed, answers: dict[ProductQuery, ProductPage]) -> str:
     """What the page shows instead of a gone pinned product, as advice."""
+    if place.label == "product data file":
+        return "remove the file, or rename it to the id of the product that replaces it"
     matches = answers[place.fallback].products if place.fallback is not None else ()
     if matches:
         return (f"the page shows its fallback's best match, {matches[0].name} ({matches[0].product_id}); "
@@ -256,7 +267,7 @@ def check_links(config: Config, *, external: bool = False, drafts: bool = False,
     report.findings += product_findings(placed, pinned, answers)
     known = [p for p in pinned.values() if p is not None] + [p for a in answers.values() for p in a.products]
     log, deeplink_stores = _partner_data(config, report)
-    directory = directory_for(stores, deeplink_stores, known)
+    directory = directory_for(stores, deeplink_stores, known, config.links.shops)
     if log is not None:
         report.findings += shop_findings(site, log, state, directory, pinned, placed)
     if deeplink_stores:

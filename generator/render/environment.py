@@ -60,8 +60,9 @@ class UrlBuilder:
 
 
 def make_environment(config: Config, formatter: Formatter | None = None, *,
-                     strict: bool = False) -> jinja2.Environment:
+                     strict: bool = False, prices_as_of: str = "") -> jinja2.Environment:
     """The site's Jinja environment; `strict` makes a misspelt attribute (`page.titel`) an error, not a warning.
+    `prices_as_of`: the note every price block shows (`prices_as_of.py`; "" = none), the global of that name.
 
     Compiled templates are kept in the site's cache dir (Jinja's bytecode cache, keyed by each template's
     source): a rebuild, and every dev-server rebuild, loads them instead of compiling the theme again.
@@ -97,6 +98,7 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
     env.install_gettext_translations(ui, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(template_callables(ui))  # the same behaviour, without Jinja's wrappers
     env.globals.update(t=legacy_t(config.language, ui), url_for=urls.url, category_menu=category_menu,
+                       prices_as_of=prices_as_of,
                        product_ld=lambda p: product_ld(p, urls.absolute),
                        breadcrumb_ld=lambda crumbs: breadcrumb_ld(crumbs, urls.absolute),
                        item_list_ld=lambda products, first=1: item_list_ld(products, first, urls.absolute),

@@ -92,7 +92,7 @@ class PageRenderer:
             inner_html = deep_links(inner_html, page.data[DEEP_LINKS])
         inner = Markup(inner_html)
         context = {**self.extra_context, "site": self.site, "config": self.site.config, "page": page,
-                   "params": shortcode.kwargs, "inner": inner}
+                   "params": shortcode.kwargs, "inner": inner, "shortcode_index": index}
         context.update(page.data.get("shortcodes", {}).get(index, {}))
         owner = f"{page.source}:{shortcode.line}:{shortcode.column}"
         return render_template(self.env, self.site.config, name, context, owner)

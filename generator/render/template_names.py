@@ -25,13 +25,15 @@ from jinja2 import nodes
 from generator.render.undefined import undefined_name
 
 # Every name the build puts into a template's context: pages.py (page, content, toc, children, a shortcode's
-# params and inner), cards.py (p, eager) and each page kind's `page.data` (products/, widgets/, site.py).
+# params, inner and shortcode_index), cards.py (p, eager) and each page kind's `page.data` (products/, widgets/,
+# site.py).
 CONTEXT_NAMES = frozenset({
     "site", "config", "page", "content", "toc", "children", "params", "inner", "p", "eager",
     "listing", "paged_from", "shortcodes", "products", "target",
     "category", "breadcrumbs", "subcategories", "store", "brand",
     "product", "product_categories", "store_url", "brand_url", "related", "recommendations",
     "deals", "feed_updated", "widget", "widgets", "previews", "review", "fields", "group",
+    "shortcode_index", "price_chart", "own",
 })
 # Names Jinja itself provides inside templates.
 JINJA_NAMES = frozenset({"loop", "caller", "varargs", "kwargs", "self", "super", "true", "false", "none",

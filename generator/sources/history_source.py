@@ -26,7 +26,7 @@ from typing import Any
 
 from generator.sources.base import ProductSource
 from generator.sources.models import PricePoint, Price, Product, ProductPage
-from generator.sources.price_history import PriceHistory, prior_price
+from generator.sources.price_history import PriceChange, PriceHistory, prior_price
 from generator.sources.query import ProductQuery
 
 
@@ -81,6 +81,11 @@ class HistorySource:
         found = await self.inner.related_many(product_ids, known_originals)
         self._price(p for others in found.values() for p in others)
         return {pid: self._price(others) for pid, others in found.items()}
+
+    def recorded(self, product_ids: Iterable[int]) -> dict[int, list[PriceChange]]:
+        """Every price the site saw of each of `product_ids` (those it saw any of), oldest first: what product
+        pages draw (`products/price_chart.py`)."""
+        return self.history.load(sorted(set(product_ids)))
 
     async def price_history(self, product_id: int) -> list[PricePoint]:
         """The prices this site saw, as the API's deprecated endpoint shaped them."""

@@ -76,7 +76,7 @@ class PriceHistory:
         """Add a row for each product whose price (or currency) changed since its last row, at `now`; the
         history of each product after that, oldest first."""
         by_id = {p.product_id: p for p in products}
-        history = self._load(list(by_id))
+        history = self.load(list(by_id))
         added = []
         for pid, product in by_id.items():
             changes = history.setdefault(pid, [])
@@ -97,7 +97,8 @@ class PriceHistory:
                 del history[pid][:-KEEP]
         return history
 
-    def _load(self, ids: Sequence[int]) -> dict[int, list[PriceChange]]:
+    def load(self, ids: Sequence[int]) -> dict[int, list[PriceChange]]:
+        """The changes of each of `ids` that has any, oldest first."""
         found: dict[int, list[PriceChange]] = {}
         for start in range(0, len(ids), _BATCH):
             batch = ids[start:start + _BATCH]
@@ -108,7 +109,7 @@ class PriceHistory:
         return found
 
     def changes(self, product_id: int) -> list[PriceChange]:
-        return self._load([product_id]).get(product_id, [])
+        return self.load([product_id]).get(product_id, [])
 
     def close(self) -> None:
         try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.affiliate.deeplinks import ShopDirectory, candidate_urls, rewrite
+from generator.affiliate.deeplinks import ShopDirectory, ShopRef, candidate_urls, rewrite
 from generator.content.markup import MarkdownRenderer
 from tests.support.sites import SMALL_CONFIG, run, write_site
 from tests.support.memory_backend import MemoryBackend
@@ -83,6 +83,30 @@ def test_directory_matches_hosts_and_drops_shared_ones() -> None:
     assert shops.shop_for("https://HOBBEX.se:443/x").store_id == "3"
     assert shops.shop_for("https://se.shopelloapi.com/click/store/1") is None  # shared by two stores
     assert shops.shop_for("https://notrum21.se/") is None
+
+
+def test_configured_shops_name_hosts_the_api_does_not_and_win_over_it() -> None:
+    known = [("51", "RUM21", "https://www.rum21.se/"), ("1", "A", "https://se.shopelloapi.com/click/store/1"),
+             ("2", "B", "https://se.shopelloapi.com/click/store/2"), ("8", "Twin", ""), ("9", "twin", "")]
+    shops = ShopDirectory(known, {"mio.se": "77", "rum21.dk": "rum21", "se.shopelloapi.com": "2",
+                                  "twins.se": "Twin", "nobody.se": "No Such Shop"})
+    assert shops.shop_for("https://www.mio.se/soffa") == ShopRef("77", "store 77")  # an id no list names
+    assert shops.shop_for("https://shop.rum21.dk/x") == ShopRef("51", "RUM21")  # a name, case aside
+    assert shops.shop_for("https://se.shopelloapi.com/click/store/1") == ShopRef("2", "B")  # the publisher wins
+    assert shops.shop_for("https://twins.se/") is None and shops.shop_for("https://nobody.se/") is None
+    assert shops.unresolved == ["nobody.se = No Such Shop", "twins.se = Twin"]  # unknown, or two shops' name
+    assert shops.shop_for("https://www.rum21.se/") == ShopRef("51", "RUM21")  # the API's shops stay
+
+
+def test_links_shops_config_is_checked_line_by_line(tmp_path: Path) -> None:
+    for entry, message in (('"not a domain" = 51', "'not a domain' is not a web address"),
+                           ('"mio.se" = 0', "'mio.se': expected a store id (a positive number) or a shop name"),
+                           ('"mio.se" = true', "expected a store id")):
+        site = write_site(tmp_path / str(len(entry)), {}, config=SMALL_CONFIG + f"\n[links.shops]\n{entry}\n")
+        result = run("build", "-C", str(site))
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        line = next(line for line in result.output.splitlines() if message in line)
+        assert "shelfpress.toml:" in line and "links.shops" in line
 
 
 # -- whole builds -------------------------------------------------------------------------------------
@@ -269,3 +293,30 @@ def test_cache_file_is_plain_json(tmp_path: Path) -> None:
     cache.save()
     assert json.loads((tmp_path / "deeplinks.json").read_text())["links"] == {"https://a.se/": "https://click/1"}
     assert DeepLinkCache(tmp_path / "deeplinks.json", "other").links == {}  # another account starts empty
+
+
+MIO = "---\ntitle: Soffan\n---\nVår [soffa från Mio](https://www.mio.se/soffor/x) och [en till](https://mio.se/y).\n"
+
+
+@pytest.mark.server
+def test_a_shop_the_api_does_not_describe_gets_deep_links_once_configured(tmp_path: Path, servers) -> None:
+    shopello, partner = servers
+    partner.deeplink_stores = [*DEEPLINK_STORES, {"store_id": 77, "name": "Mio", "enabled": 1}]  # no web address
+    site = api_site(tmp_path / "site", shopello, partner, {"content/soffa.md": MIO})
+    assert run("build", "-C", str(site)).exit_code == 0
+    assert "sponsored" not in (site / "public/soffa/index.html").read_text()  # nothing ties mio.se to Mio
+    config = site / "shelfpress.toml"
+    config.write_text(config.read_text() + '\n[links.shops]\n"mio.se" = "mio"\n')
+    result = run("build", "-C", str(site))
+    assert result.exit_code == 0, result.output
+    links = hrefs(site / "public/soffa/index.html")
+    for text, url in (("soffa från Mio", "https://www.mio.se/soffor/x"), ("en till", "https://mio.se/y")):
+        assert 'rel="sponsored noopener"' in links[text] and f"https://click.example/?u={url}" in links[text]
+    assert sorted(generator_posts(partner)[-1]) == ["https://mio.se/y", "https://www.mio.se/soffor/x"]
+
+    config.write_text(config.read_text().replace('"mio.se" = "mio"', '"mio.se" = "Mjo"'))
+    result = run("build", "-C", str(site))
+    assert result.exit_code == 0
+    assert "[links.shops] mio.se = Mjo: no shop of that name in the store lists (or two); give its store id" \
+        in result.output
+    assert "sponsored" not in (site / "public/soffa/index.html").read_text()

@@ -11,6 +11,8 @@ from generator.content.lazydata import LazyData
 from generator.products.product_page import ProductPageData
 from generator.products.views import ProductView
 from generator.sources.models import Category
+from generator.sources.price_history import PriceChange
+from generator.products.product_data import ProductData
 from tests.support.products import product
 
 
@@ -35,6 +37,8 @@ CHANGES: dict[str, Any] = {
     "related": (CHAIR, TABLE),
     "recommendations": (TABLE,),
     "offers": (LAMP, TABLE),
+    "price_history": (PriceChange(1_700_000_000, 120.0, "SEK"), PriceChange(1_700_086_400, 100.0, "SEK")),
+    "own": ProductData(None, (("Material", "Brass"),)),
 }
 
 

@@ -76,8 +76,8 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     pages: list[str] = []
     original = ProductStage._product_page
 
-    def counting(self: ProductStage, view: ProductView, related: tuple[Product, ...]) -> Page:
-        page = original(self, view, related)
+    def counting(self: ProductStage, view: ProductView, related: tuple[Product, ...], *rest: object) -> Page:
+        page = original(self, view, related, *rest)  # type: ignore[arg-type]  # (price history, own data)
         pages.append(page.output_path)
         return page
 

@@ -224,13 +224,35 @@ def test_offers_shortcode_shows_where_to_buy_in_an_article(shop: Path) -> None:
                                             "{{< offers product_id=30 />}}\n")
     build(shop)
     page = html(shop, "/review/")
-    assert "<h2 id=\"offers-12\">Buy it here</h2>" in page
+    assert "<h2 id=\"offers-12-0\">Buy it here</h2>" in page
     tables = page.split('<table class="offers-table">')[1:]
     assert len(tables) == 2
     first = offer_rows('<table class="offers-table">' + tables[0])
     assert [store for store, _, _ in first] == ["Babyshop", "RUM21", "Lekmer"]
     assert all(verify_url(link, SECRET).valid for _, _, link in first)
     assert [store for store, _, _ in offer_rows('<table class="offers-table">' + tables[1])] == ["RUM21"]
+
+
+def test_two_offers_tables_of_one_product_on_a_page_keep_their_ids_apart(shop: Path) -> None:
+    (shop / "content/review.md").write_text("---\ntitle: Review\n---\n{{< offers product_id=10 />}}\n\nAgain:\n\n"
+                                            "{{< offers product_id=11 />}}\n")  # two offers of one product
+    build(shop)
+    page = html(shop, "/review/")
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(ids)
+    labels = re.findall(r'<section class="offers" aria-labelledby="([^"]+)"', page)
+    assert len(labels) == 2 and all(f'<h2 id="{label}">' in page for label in labels)
+
+
+def test_recommendations_link_to_the_grouped_page_not_a_redirect(shop: Path) -> None:
+    (shop / "data").mkdir(exist_ok=True)
+    (shop / "data/recommendations.jsonl").write_text(json.dumps({"key": "30", "alsoBought": ["11"], "boughtTogether": ["30", "11"]}) + "\n")
+    (shop / "content/picks.md").write_text('---\ntitle: Picks\n---\n{{< recommendations product_id="30" />}}\n')
+    build(shop)
+    picks, plain = html(shop, "/picks/"), html(shop, "/p/30-plain-chair/")
+    for page in (picks, plain):  # the shortcode and "Others also bought" on the plain chair's page
+        section = page[page.index("Others also bought"):]
+        assert 'href="/repo/p/7350012345679/"' in section and "/p/11-tripp-trapp-chair-oak/" not in section
 
 
 def test_offers_shortcode_with_a_bad_parameter_is_one_line_naming_file_and_line(shop: Path) -> None:

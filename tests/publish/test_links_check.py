@@ -120,6 +120,20 @@ def test_widgets_in_config_and_front_matter_are_checked(tmp_path: Path, backend:
                    for line in lines), lines
 
 
+def test_product_data_files_are_pinned_products(tmp_path: Path, backend: MemoryBackend, env: None) -> None:
+    with ShopelloServer(backend, api_key=API_KEY) as shopello:
+        site = site_for(tmp_path / "site", shopello, {
+            "content/lampor.md": PINNED, "data/products/%d.yaml" % GONE: "rating: 4\n",
+            "data/products/%d.yaml" % SOLD_OUT: "specs: {Material: Glass}\n",
+            "data/products/%d.yaml" % IN_STOCK: "verdict: Fine.\n"})
+        lines = run("links", "check", "-C", str(site)).output.splitlines()
+        assert f"data/products/{GONE}.yaml:1: product data file: product {GONE} is gone (the product API answers " \
+               "404); remove the file, or rename it to the id of the product that replaces it" in lines
+        assert any(line.startswith(f"data/products/{SOLD_OUT}.yaml:1: product data file: product {SOLD_OUT} (")
+                   for line in lines)
+        assert not any(line.startswith(f"data/products/{IN_STOCK}.yaml") for line in lines)
+
+
 def test_asks_afresh_not_the_build_cache(tmp_path: Path, backend: MemoryBackend, env: None) -> None:
     with ShopelloServer(backend, api_key=API_KEY) as shopello:
         site = site_for(tmp_path / "site", shopello, {"content/lampor.md": PINNED.replace(f",{GONE}", "")})

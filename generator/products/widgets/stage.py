@@ -23,7 +23,7 @@ from generator.core.console import Reporter
 from generator.content.page import Page
 from generator.core.errors import BuildError
 from generator.config.i18n import site_translations
-from generator.products.views import ProductView
+from generator.products.views import ProductView, grouped_page_url
 from generator.affiliate.signing import Signer
 from generator.content.site import Site
 from generator.sources.models import ProductPage
@@ -65,7 +65,9 @@ class WidgetStage:
                            params=HIDDEN, data={"widgets": self.specs, "previews": previews}))
 
     def _views(self, query: ProductQuery, spec: WidgetSpec) -> list[ProductView]:
-        views = [ProductView(product, spec.channel, self.sign) for product in self.results[query].products]
+        grouping = self.site.config.offers.group_by  # a card links to its grouped product's page, not a redirect
+        views = [ProductView(product, spec.channel, self.sign, grouped_page_url(product, grouping))
+                 for product in self.results[query].products]
         return [view for view in views if view.click_url]  # a widget card is a link, or nothing
 
     def write(self, writer: OutputWriter, env: jinja2.Environment) -> None:
