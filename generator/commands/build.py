@@ -220,7 +220,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         with timer("render"):
             writer.folders_ready()
             settle_pages(pending, fingerprints, renderer, writer,
-                         lambda done, total: reporter.progress("Rendering", done, total))
+                         lambda done, total: reporter.progress("Rendering", done, total), strict=strict)
         with timer("write"):
             widgets.write(writer, env)
             _write_static(site, writer)
