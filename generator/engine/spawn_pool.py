@@ -21,13 +21,14 @@ at once; on Linux the kernel's parent-death signal does the same (`platform.chil
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
 import threading
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from generator.content.page import Page
 from generator.core.platform import child_setup
@@ -35,7 +36,10 @@ from generator.engine.buildstate import Fingerprints
 from generator.engine.output import FileStore, OutputWriter
 from generator.render.page import PageRenderer
 
-SPAWN_MIN = 1500  # pages; measured with bench/bench_portable.py (see the module docstring)
+SPAWN_MIN = 4000  # pages; see the module docstring
+
+if TYPE_CHECKING:
+    from multiprocessing import resource_tracker
 
 T = TypeVar("T")
 
@@ -97,7 +101,29 @@ def _watch_parent() -> None:
 
 def in_spawned_workers(work: Callable[[tuple[int, int]], T], chunks: list[tuple[int, int]], workers: int,
                        job: bytes) -> Iterator[T]:
-    """`work` over `chunks` in `workers` spawned processes that each received `job`, results in order."""
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=_start_worker, initargs=(os.getpid(), job)) as pool:
-        yield from pool.imap(work, chunks)
+    """`work` over `chunks` in `workers` spawned processes that each received `job`, results in order.
+    Leaves no process behind: not the workers, nor the resource tracker multiprocessing starts with them
+    on POSIX systems when this process had none."""
+    tracker = _tracker()
+    tracked_before = tracker is None or tracker._fd is not None
+    pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_start_worker,
+                                                       initargs=(os.getpid(), job))
+    try:
+        with pool:  # (leaving it terminates the workers: an error, or a consumer that stops early)
+            yield from pool.imap(work, chunks)
+            pool.close()
+            pool.join()
+    finally:
+        if not tracked_before:
+            del pool
+            gc.collect()  # the pool's queues and their semaphores: unregistered from the tracker
+            tracker._stop()  # type: ignore[union-attr]
+
+
+def _tracker() -> resource_tracker.ResourceTracker | None:
+    """multiprocessing's resource tracker (POSIX only), a child process it starts with the first spawn."""
+    if os.name != "posix":
+        return None
+    from multiprocessing import resource_tracker
+
+    return resource_tracker._resource_tracker
