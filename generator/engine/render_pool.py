@@ -26,8 +26,9 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from generator.engine.buildstate import Fingerprints
 from generator.content.page import Page
@@ -43,7 +44,7 @@ CHUNK = 64
 Progress = Callable[[int, int], None]
 Outcome = tuple[str, str, bool | None]  # (output key, fingerprint, changed on disk; None: kept as it was)
 T = TypeVar("T")
-_job: tuple[Sequence[Page], Sequence[str], PageRenderer, OutputWriter, Fingerprints] | None = None  # set before fork
+_job: tuple[Sequence[Page], Sequence[str], PageRenderer, Any, Fingerprints] | None = None  # set before fork
 
 
 def workers_available() -> int:
@@ -140,10 +141,17 @@ def settle_pages(pending: Pending, fingerprints: Fingerprints, renderer: PageRen
             outcomes = _in_forked_workers(_settle_chunk, chunks)
         else:
             job = spawn_pool.job_bytes(pages, pending.keys, renderer, writer, fingerprints, strict)
-            outcomes = spawn_pool.in_spawned_workers(_settle_chunk, chunks, workers_available(), job)
-        _settle_in_workers(outcomes, len(pages), writer, fingerprints, progress)
+            outcomes = spawn_pool.in_spawned_workers(_settle_chunk, chunks, workers_available(), job, _install)
+        with closing(outcomes):  # on an error too: the workers stop now, not when the traceback is freed
+            _settle_in_workers(outcomes, len(pages), writer, fingerprints, progress)
     finally:
         _job = None
+
+
+def _install(job: tuple[Sequence[Page], Sequence[str], PageRenderer, Any, Fingerprints]) -> None:
+    """In a spawned worker: the job it rebuilt, where `_settle` finds it (a forked worker inherits it)."""
+    global _job
+    _job = job
 
 
 def _settle_in_workers(outcomes: Iterator[list[Outcome] | str], count: int, writer: OutputWriter,

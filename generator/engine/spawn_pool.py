@@ -69,12 +69,11 @@ def job_bytes(pages: list[Page], keys: list[str], renderer: PageRenderer, writer
                         protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _start_worker(parent: int, job: bytes) -> None:
-    """The initializer of a spawned worker: watch the parent, then rebuild the job (into `render_pool._job`,
-    where `_settle` finds it, as a forked worker finds the one it inherited)."""
+def _start_worker(parent: int, job: bytes, install: Callable[[tuple[object, ...]], None]) -> None:
+    """The initializer of a spawned worker: watch the parent, then rebuild the job and `install` it where the
+    work function finds it (as a forked worker finds the one it inherited)."""
     child_setup(parent)
     _watch_parent()
-    from generator.engine import render_pool
     from generator.render.environment import make_environment
 
     pages, keys, site, extra_context, markdown, writer, fingerprints, strict, cards = pickle.loads(job)
@@ -82,8 +81,7 @@ def _start_worker(parent: int, job: bytes) -> None:
     memo = env.globals["product_card"]._memo
     for eager, p, html in cards:  # keyed by the id of the product view, which is new here
         memo[(id(p), eager)] = (p, html)
-    renderer = PageRenderer(site, env, extra_context, markdown=markdown)
-    render_pool._job = (pages, keys, renderer, writer, fingerprints)
+    install((pages, keys, PageRenderer(site, env, extra_context, markdown=markdown), writer, fingerprints))
 
 
 def _watch_parent() -> None:
@@ -100,14 +98,15 @@ def _watch_parent() -> None:
 
 
 def in_spawned_workers(work: Callable[[tuple[int, int]], T], chunks: list[tuple[int, int]], workers: int,
-                       job: bytes) -> Iterator[T]:
-    """`work` over `chunks` in `workers` spawned processes that each received `job`, results in order.
+                       job: bytes, install: Callable[[tuple[object, ...]], None]) -> Iterator[T]:
+    """`work` over `chunks` in `workers` spawned processes that each received `job` (`job_bytes`) and gave
+    it, rebuilt, to `install` (a module-level function: it is pickled by name), results in order.
     Leaves no process behind: not the workers, nor the resource tracker multiprocessing starts with them
     on POSIX systems when this process had none."""
     tracker = _tracker()
     tracked_before = tracker is None or tracker._fd is not None
     pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_start_worker,
-                                                       initargs=(os.getpid(), job))
+                                                       initargs=(os.getpid(), job, install))
     try:
         with pool:  # (leaving it terminates the workers: an error, or a consumer that stops early)
             yield from pool.imap(work, chunks)
