@@ -21,6 +21,7 @@ at once; on Linux the kernel's parent-death signal does the same (`platform.chil
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import multiprocessing.connection
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from multiprocessing import resource_tracker
 
 T = TypeVar("T")
+_failed: str | None = None  # in a worker: why it could not start (`_start_worker`)
 
 
 class _ShadowFiles:
@@ -71,17 +73,29 @@ def job_bytes(pages: list[Page], keys: list[str], renderer: PageRenderer, writer
 
 def _start_worker(parent: int, job: bytes, install: Callable[[tuple[object, ...]], None]) -> None:
     """The initializer of a spawned worker: watch the parent, then rebuild the job and `install` it where the
-    work function finds it (as a forked worker finds the one it inherited)."""
+    work function finds it (as a forked worker finds the one it inherited). A failure here is kept for
+    `_run` to raise: an initializer that raises would make the pool start worker after worker forever."""
+    global _failed
     child_setup(parent)
     _watch_parent()
-    from generator.render.environment import make_environment
+    try:
+        from generator.render.environment import make_environment
 
-    pages, keys, site, extra_context, markdown, writer, fingerprints, strict, cards = pickle.loads(job)
-    env = make_environment(site.config, strict=strict)
-    memo = env.globals["product_card"]._memo
-    for eager, p, html in cards:  # keyed by the id of the product view, which is new here
-        memo[(id(p), eager)] = (p, html)
-    install((pages, keys, PageRenderer(site, env, extra_context, markdown=markdown), writer, fingerprints))
+        pages, keys, site, extra_context, markdown, writer, fingerprints, strict, cards = pickle.loads(job)
+        env = make_environment(site.config, strict=strict)
+        memo = env.globals["product_card"]._memo
+        for eager, p, html in cards:  # keyed by the id of the product view, which is new here
+            memo[(id(p), eager)] = (p, html)
+        install((pages, keys, PageRenderer(site, env, extra_context, markdown=markdown), writer, fingerprints))
+    except Exception as exc:  # any: see above
+        _failed = f"{type(exc).__name__}: {exc}"
+
+
+def _run(work: Callable[[tuple[int, int]], T], chunk: tuple[int, int]) -> T:
+    """`work(chunk)` in a worker that started; else the reason it did not, as the build's error."""
+    if _failed is not None:
+        raise RuntimeError(f"a render worker could not start: {_failed}")
+    return work(chunk)
 
 
 def _watch_parent() -> None:
@@ -107,16 +121,21 @@ def in_spawned_workers(work: Callable[[tuple[int, int]], T], chunks: list[tuple[
     tracked_before = tracker is None or tracker._fd is not None
     pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_start_worker,
                                                        initargs=(os.getpid(), job, install))
+    failure: Exception | None = None
     try:
         with pool:  # (leaving it terminates the workers: an error, or a consumer that stops early)
-            yield from pool.imap(work, chunks)
+            yield from pool.imap(functools.partial(_run, work), chunks)
             pool.close()
             pool.join()
+    except Exception as exc:  # a worker's: raised below without its frames, which hold on to the pool
+        failure = exc.with_traceback(None)
     finally:
+        del pool
         if not tracked_before:
-            del pool
             gc.collect()  # the pool's queues and their semaphores: unregistered from the tracker
             tracker._stop()  # type: ignore[union-attr]
+    if failure is not None:
+        raise failure
 
 
 def _tracker() -> resource_tracker.ResourceTracker | None:

@@ -5,6 +5,7 @@ and never outlive a build that is killed mid-render."""
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -134,3 +135,29 @@ def test_a_killed_build_leaves_no_spawned_worker_alive(tmp_path: Path) -> None:
         time.sleep(0.05)
     assert [pid for pid in workers if alive(pid)] == []
     assert not (site / "public").exists()  # the build never got to swap
+
+
+def _refuse() -> None:
+    raise ValueError("cannot be rebuilt here")
+
+
+class Unloadable:
+    """Pickles, and fails to unpickle (in a worker)."""
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return _refuse, ()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process tree from /proc")
+def test_a_worker_that_cannot_start_fails_the_build_at_once_and_leaves_the_live_site(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = write_site(tmp_path / "site", FILES, CONFIG)
+    build_with(site, monkeypatch, "serial")
+    live = tree(site / "public")
+    monkeypatch.setattr(spawn_pool, "job_bytes", lambda *args: pickle.dumps(Unloadable()))
+    add_files(site, {"content/about.md": "---\ntitle: About\n---\nChanged.\n"})
+    before = children()
+    with pytest.raises(RuntimeError, match="a render worker could not start: ValueError: cannot be rebuilt here"):
+        build_with(site, monkeypatch, "spawn")
+    assert children() <= before
+    assert tree(site / "public") == live
