@@ -3,9 +3,11 @@
     .venv/bin/python bench/bench_portable.py                   # 10,000 products
     .venv/bin/python bench/bench_portable.py --products 2000
 
-Portable mode (`SHELFPRESS_PORTABLE=1`) is what a Mac or Windows machine runs: no forked workers (one
-process renders every page), the three-rename swap, the lock file. The fast path forks render workers,
-swaps with one renameat2 and locks with flock. The site is `bench_products.make_site` (every product
+Portable mode (`SHELFPRESS_PORTABLE=1`) is what a Mac or Windows machine runs: no forked workers, the
+three-rename swap, the lock file. It renders in one process ("portable serial") or in spawned workers
+("portable spawn"), whichever the build picks for the number of pages (`spawn_pool.SPAWN_MIN`); the bench
+forces each, to show where one overtakes the other. The fast path forks render workers, swaps with one
+renameat2 and locks with flock. The site is `bench_products.make_site` (every product
 listed, 4 related products a page, category pages on, search off: Pagefind is the same in both modes);
 each mode builds its own copy with its own copy of the catalog, every build a whole
 `shelfpress build` process: cold (no output, no cache), no change, then one product's price changed.
@@ -28,7 +30,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_products import make_catalog, make_site  # noqa: E402
 from bench_vs_hugo import change_one_product, shelf_command, timed  # noqa: E402
 
-MODES = {"fast path": {}, "portable": {"SHELFPRESS_PORTABLE": "1"}}
+MODES = {"fast path": {}, "portable serial": {"SHELFPRESS_PORTABLE": "1"},
+         "portable spawn": {"SHELFPRESS_PORTABLE": "1"}}
+# `shelfpress build` with the spawn threshold set for the mode (the workers read nothing of it).
+FORCED = "import sys, generator.engine.spawn_pool as s; s.SPAWN_MIN = int(sys.argv.pop(1)); " \
+         "from generator.cli import main; main()"
+SPAWN_MIN = {"portable serial": 10**9, "portable spawn": 1}
+
+
+def command(mode: str, site: Path) -> list[str]:
+    """The build command of `mode`: the installed `shelfpress`, or one with its spawn threshold forced."""
+    if mode not in SPAWN_MIN:
+        return shelf_command(site)
+    return [sys.executable, "-c", FORCED, str(SPAWN_MIN[mode]), *shelf_command(site)[1:]]
 STEPS = ("cold", "no change", "one product")
 
 
@@ -58,13 +72,14 @@ def main() -> None:
                     change_one_product(sites[mode].parent / "catalog.sqlite")
                 os.environ.pop("SHELFPRESS_PORTABLE", None)
                 os.environ.update(env)
-                results[mode].append(timed(shelf_command(sites[mode]), sites[mode]))
+                results[mode].append(timed(command(mode, sites[mode]), sites[mode]))
         os.environ.pop("SHELFPRESS_PORTABLE", None)
-        print(f"{'':<12}" + "".join(f"{step:>22}" for step in STEPS))
+        print(f"{'':<16}" + "".join(f"{step:>22}" for step in STEPS))
         for mode, runs in results.items():
-            print(f"{mode:<12}" + "".join(f"{wall:>9.2f} s {rss:>6.0f} MiB" for wall, rss in runs))
-        fast, portable = results["fast path"], results["portable"]
-        print(f"{'ratio':<12}" + "".join(f"{p[0] / f[0]:>21.2f}x" for f, p in zip(fast, portable)))
+            print(f"{mode:<16}" + "".join(f"{wall:>9.2f} s {rss:>6.0f} MiB" for wall, rss in runs))
+        fast = results["fast path"]
+        for mode in SPAWN_MIN:
+            print(f"{mode + ' / fast':<16}" + "".join(f"{p[0] / f[0]:>21.2f}x" for f, p in zip(fast, results[mode])))
 
 
 if __name__ == "__main__":

@@ -246,18 +246,32 @@ def make_signer(config: Config, reporter: Reporter) -> Signer:
     the environment, links go out unsigned and the build warns once (an error
     with --strict): a demo or a fresh clone must still build.
     """
-    secret = config.secret(config.links.secret_env, "signing secret", required=False)
-    warned: list[bool] = []
+    return _BuildSigner(config, reporter)
 
-    @lru_cache(maxsize=65536)
-    def sign(url: str, channel: str) -> str:
+
+class _BuildSigner:
+    """`make_signer`'s signer. It pickles (a spawned render worker receives the product views holding it) as
+    a signer made anew in the worker, which reads the secret from its own environment (inherited from the
+    build), never from the pickle."""
+
+    def __init__(self, config: Config, reporter: Reporter) -> None:
+        self.config, self.reporter = config, reporter
+        self.secret = config.secret(config.links.secret_env, "signing secret", required=False)
+        self.warned = False
+        self.sign = lru_cache(maxsize=65536)(self._sign)
+
+    def __call__(self, url: str, channel: str) -> str:
+        return self.sign(url, channel)
+
+    def _sign(self, url: str, channel: str) -> str:
         if not channel or not url:
             return url
-        if not secret:
-            if not warned:
-                warned.append(True)
-                reporter.warn(unsigned_warning(config, channel))
+        if not self.secret:
+            if not self.warned:
+                self.warned = True
+                self.reporter.warn(unsigned_warning(self.config, channel))
             return url
-        return sign_url(url, secret, {"channel": channel})
+        return sign_url(url, self.secret, {"channel": channel})
 
-    return sign
+    def __reduce__(self) -> tuple[type[_BuildSigner], tuple[Config, Reporter]]:
+        return _BuildSigner, (self.config, self.reporter)  # (a reporter pickles as a quiet one)

@@ -329,7 +329,7 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
     with timer("render"):
         writer.folders_ready()
         settle_pages(pending, graph.fingerprints, renderer, writer,
-                     lambda done, total: reporter.progress("Rendering", done, total))
+                     lambda done, total: reporter.progress("Rendering", done, total), strict=options.strict)
     with timer("write"):
         graph.widgets.write(writer, graph.env)
         _write_static(site, writer)

@@ -29,6 +29,10 @@ class Reporter:
         self._stage = ""
         self._stage_started = self._last_line = 0.0
 
+    def __reduce__(self) -> tuple[type[Reporter], tuple[int]]:
+        """In another process (a spawned render worker) a reporter is a quiet one: the build reports."""
+        return Reporter, (0,)
+
     @property
     def interactive(self) -> bool:
         return self.verbosity >= 1 and hasattr(self.stream, "isatty") and self.stream.isatty()

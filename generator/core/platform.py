@@ -13,9 +13,10 @@ swap differ (docs/content/getting-started.md says what, per OS):
   the shadow and incremental builds stay incremental; a build interrupted between two of them is put
   right by the next one (`recover_swap`).
 - *fork*: only on Linux, and only from a process with no other thread at that moment (a thread may hold
-  a lock of a system library that the child would then wait on forever). Elsewhere the build renders in
-  its own process: a spawned worker would first have to import shelfpress and rebuild the whole site
-  graph that a forked one inherits.
+  a lock of a system library that the child would then wait on forever). Elsewhere a big build renders
+  in spawned workers (`engine.spawn_pool`), which receive the site graph a forked one inherits, and a
+  small one in its own process. A forked child dies with the build through the kernel (`child_setup`),
+  a spawned one by watching the build's process (`spawn_pool`), which works on every system.
 
 `SHELFPRESS_PORTABLE=1` makes a Linux machine take every fallback (no fork, no renameat2/renamex_np, no
 fcntl), which is how CI proves them without a Mac or a Windows machine. Nothing here imports `fcntl` or

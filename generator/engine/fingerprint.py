@@ -214,6 +214,11 @@ class Fingerprints:
             found = self._computed[key] = self._fingerprint(page)
         return found
 
+    def __getstate__(self) -> dict[str, object]:
+        """A spawned render worker gets the fingerprints computed so far, not how to compute one (it reads
+        the build's template digests): the build fingerprints every page it sends there (`spawn_pool`)."""
+        return {**self.__dict__, "_fingerprint": None}
+
     def unchanged(self, page: Page, key: str) -> bool:
         """Whether the inputs of `page` (output at `key`) are the ones its live output was made from."""
         return self.previous.get(key) == self.of(page, key)

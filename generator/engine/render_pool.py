@@ -15,7 +15,9 @@ run, so the bytes are the same.
 Output paths are claimed by the parent before any worker starts, so the
 one-owner-per-path rule holds as in a serial build. Where forking is not safe
 (`platform.can_fork`: not Linux, portable mode, or other threads running, as in
-the dev server), or the machine has one core, pages render in this process.
+the dev server), past `spawn_pool.SPAWN_MIN` pages they go to spawned workers,
+which receive the site graph pickled (`spawn_pool`); fewer pages, or a machine
+with one core, render in this process.
 """
 
 from __future__ import annotations
@@ -24,14 +26,16 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from generator.engine.fingerprint import Fingerprints
 from generator.content.page import Page
 from generator.core.errors import ShelfpressError
 from generator.core.platform import can_fork, child_setup, cores
 from generator.engine.output import OutputWriter
+from generator.engine import spawn_pool
 from generator.render.page import PageRenderer
 
 PARALLEL_MIN = 400
@@ -40,16 +44,20 @@ CHUNK = 64
 Progress = Callable[[int, int], None]
 Outcome = tuple[str, str, bool | None]  # (output key, fingerprint, changed on disk; None: kept as it was)
 T = TypeVar("T")
-_job: tuple[Sequence[Page], Sequence[str], PageRenderer, OutputWriter, Fingerprints] | None = None  # set before fork
+_job: tuple[Sequence[Page], Sequence[str], PageRenderer, Any, Fingerprints] | None = None  # set before fork
 
 
 def workers_available() -> int:
-    return cores() if can_fork() else 1
+    return cores()
 
 
-def _worth_forking(count: int) -> bool:
-    """Whether `count` items of work go to forked workers rather than this process."""
-    return count >= PARALLEL_MIN and workers_available() >= 2
+def _workers_for(count: int) -> str:
+    """Where `count` pages settle: "fork" (forked workers), "spawn" (spawned ones) or "serial" (here)."""
+    if workers_available() < 2:
+        return "serial"
+    if can_fork():
+        return "fork" if count >= PARALLEL_MIN else "serial"
+    return "spawn" if count >= spawn_pool.SPAWN_MIN else "serial"
 
 
 def _kept(page: Page, key: str, fingerprints: Fingerprints, writer: OutputWriter) -> Outcome | None:
@@ -112,42 +120,56 @@ def keep_unchanged(pages: Sequence[Page], fingerprints: Fingerprints, writer: Ou
 
 
 def settle_pages(pending: Pending, fingerprints: Fingerprints, renderer: PageRenderer, writer: OutputWriter,
-                 progress: Progress) -> None:
+                 progress: Progress, *, strict: bool = False) -> None:
     """Settle every pending page (`keep_unchanged`): keep it if its fingerprint matches after all, else
-    render and put it, on every core when there are many.
+    render and put it, on every core when there are many. `strict` is the build's (a spawned worker makes
+    its own template environment).
 
     Raises the first page's error, as a serial build would."""
     global _job
     pages = pending.pages
     _job = (pages, pending.keys, renderer, writer, fingerprints)
     try:
-        if not _worth_forking(len(pages)):
+        workers = _workers_for(len(pages))
+        if workers == "serial":
             for start in range(0, len(pages), CHUNK):
                 _account((_settle(i) for i in range(start, min(start + CHUNK, len(pages)))), writer, fingerprints)
                 progress(min(start + CHUNK, len(pages)), len(pages))
             return
-        _settle_in_workers(pages, writer, fingerprints, progress)
+        chunks = [(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
+        if workers == "fork":
+            outcomes = _in_forked_workers(_settle_chunk, chunks)
+        else:
+            job = spawn_pool.job_bytes(pages, pending.keys, renderer, writer, fingerprints, strict)
+            outcomes = spawn_pool.in_spawned_workers(_settle_chunk, chunks, workers_available(), job, _install)
+        with closing(outcomes):  # on an error too: the workers stop now, not when the traceback is freed
+            _settle_in_workers(outcomes, len(pages), writer, fingerprints, progress)
     finally:
         _job = None
 
 
-def _settle_in_workers(pages: Sequence[Page], writer: OutputWriter, fingerprints: Fingerprints,
-                       progress: Progress) -> None:
+def _install(job: tuple[Sequence[Page], Sequence[str], PageRenderer, Any, Fingerprints]) -> None:
+    """In a spawned worker: the job it rebuilt, where `_settle` finds it (a forked worker inherits it)."""
+    global _job
+    _job = job
+
+
+def _settle_in_workers(outcomes: Iterator[list[Outcome] | str], count: int, writer: OutputWriter,
+                       fingerprints: Fingerprints, progress: Progress) -> None:
     writer.untracked_writes = True  # until every worker's files are accounted for
     done = 0
-    for outcome in _in_workers(_settle_chunk, len(pages)):
+    for outcome in outcomes:
         if isinstance(outcome, str):
             raise ShelfpressError(outcome)
         _account(outcome, writer, fingerprints)
         done += len(outcome)
-        progress(done, len(pages))
+        progress(done, count)
     writer.untracked_writes = False
 
 
-def _in_workers(work: Callable[[tuple[int, int]], T], count: int) -> Iterator[T]:
-    """`work` over chunks of range(count) in forked workers, results in order. The job is in a module
-    global set before the fork: the workers inherit it, nothing is pickled on the way in."""
-    chunks = [(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
+def _in_forked_workers(work: Callable[[tuple[int, int]], T], chunks: list[tuple[int, int]]) -> Iterator[T]:
+    """`work` over `chunks` in forked workers, results in order. The job is in a module global set before
+    the fork: the workers inherit it, nothing is pickled on the way in."""
     frozen_before = gc.get_freeze_count() > 0  # the build froze its site graph (commands.build); it stays so
     gc.freeze()  # the collector must not touch (and so copy) the inherited site graph in every worker
     try:

@@ -108,6 +108,17 @@ class ProductStage:
         self.groups: dict[str, OfferGroup] = {}  # group key -> the records of one product (`offers.py`)
         self._group_views: dict[tuple[str, str], GroupView] = {}
 
+    def __getstate__(self) -> dict[str, object]:
+        """A spawned render worker (`engine.spawn_pool`) gets the stage, as product pages make their views
+        through it, but not its source (a database connection, an HTTP client) nor its carry-over: there it
+        only makes the views of the pages it renders."""
+        return {**self.__dict__, "source": None, "carry": None}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Views are found by their product's identity, which is new in the worker."""
+        self.__dict__.update(state)
+        self._views = {(id(view.product), channel): view for (_, channel), view in self._views.items()}
+
     def views(self, products: Sequence[Product], channel: str, *, report: bool = True) -> list[ProductView]:
         return [self.view(product, channel, report=report) for product in products]
 

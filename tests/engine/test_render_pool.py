@@ -1,6 +1,6 @@
 """Tests for generator/engine/render_pool.py: a page that fails to render fails the build with that page's error,
-the first failing page's as in one process, whether pages settle in this process or in forked workers;
-the live site is left as it was, and so is the next build's view of it."""
+the first failing page's as in one process, whether pages settle in this process, in forked workers or in
+spawned ones; the live site is left as it was, and so is the next build's view of it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 import generator.engine.render_pool as render_pool
+import generator.engine.spawn_pool as spawn_pool
+from generator.core.platform import PORTABLE_ENV, can_fork
 from generator.engine.buildstate import BuildState
 from generator.commands.build import build
 from generator.config.schema import load_config
@@ -28,9 +30,15 @@ def build_site(site: Path) -> None:
     build(config, state=BuildState.for_output(config.cache_path, config.output_path), reporter=Reporter(verbosity=0))
 
 
-@pytest.mark.parametrize("workers", [1, 2], ids=["one process", "forked workers"])
+@pytest.mark.parametrize("workers", [1, 2, 3], ids=["one process", "forked workers", "spawned workers"])
 def test_a_failing_page_fails_the_build_with_its_error_and_leaves_the_live_site(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    if workers == 2 and not can_fork():
+        pytest.skip("this system (or portable mode) does not fork")
+    if workers == 3:  # two of them, spawned: as on macOS and Windows
+        workers = 2
+        monkeypatch.setenv(PORTABLE_ENV, "1")
+        monkeypatch.setattr(spawn_pool, "SPAWN_MIN", 1)
     monkeypatch.setattr(render_pool, "PARALLEL_MIN", 1)
     monkeypatch.setattr(render_pool, "CHUNK", 2)
     monkeypatch.setattr(render_pool, "workers_available", lambda: workers)
