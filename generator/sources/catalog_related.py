@@ -142,37 +142,81 @@ class NameIndex:
     def _best(self, query: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
         """The `limit` best (documents, scores) for `query`, best first, ties by document; exact.
 
-        MaxScore: words in descending order of the most they can add; each word's postings are scored
-        only while a document holding none of the words before it could still reach the list (the sum of
-        the bounds of the words left is at least the list's last score, with a margin for rounding)."""
-        order = np.argsort(-self.bound[query], kind="stable")
-        left = np.cumsum(self.bound[query][order][::-1])[::-1] + MARGIN
+        MaxScore: the words in descending order of the most they can add to a score (`bound`); the
+        documents holding word j but none before it can score at most `left[j]`, the bounds of word j
+        and those after it. Once the list is full, its last score (less a margin for rounding) is the
+        floor a newcomer must reach: scanning stops at the first word whose documents cannot, and a
+        word's documents are scored only if their own weight and the words after it can reach it and
+        they hold every later word the floor cannot do without. Documents holding all the rarest words
+        are scored first, so the floor is high from the start."""
+        if not len(query):
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        terms = query[np.argsort(-self.bound[query], kind="stable")]
+        bounds = self.bound[terms]
+        left = np.append(np.cumsum(bounds[::-1])[::-1], 0.0)
         self._query_pos[query] = np.arange(len(query))
-        best_docs, best_scores = np.zeros(0, dtype=np.int64), np.zeros(0)
-        scanned = []
+        ranking = (np.zeros(0, dtype=np.int64), np.zeros(0))
+        scored: list[np.ndarray] = []
         try:
-            for place, bound in zip(order, left):
-                if len(best_docs) == limit and bound < best_scores[-1]:
+            ranking = self._merge(ranking, self._score_new(self._holding_most(terms, limit), scored), limit)
+            for j, term in enumerate(terms):
+                floor = ranking[1][-1] - MARGIN if len(ranking[0]) == limit else -math.inf
+                if left[j] < floor:
                     break
-                term = query[place]
-                postings = self.post_doc[self.post_start[term]:self.post_start[term + 1]]
-                new = postings[~self._seen[postings]]
-                self._seen[new] = True
-                scanned.append(new)
-                docs = np.concatenate((best_docs, new))
-                scores = np.concatenate((best_scores, self._scores(new)))
-                keep = scores > 0
-                docs, scores = docs[keep], scores[keep]
-                if len(docs) > limit:
-                    kth = np.partition(scores, len(scores) - limit)[len(scores) - limit]
-                    docs, scores = docs[scores >= kth], scores[scores >= kth]
-                top = np.lexsort((docs, -scores))[:limit]
-                best_docs, best_scores = docs[top], scores[top]
+                docs, weights = self._postings(term)
+                docs = docs[weights + left[j + 1] >= floor]
+                for later in sorted(range(j + 1, len(terms)), key=lambda i: self._df(terms[i])):
+                    if left[j] - bounds[later] < floor:
+                        docs = docs[self._holds(docs, terms[later])]
+                ranking = self._merge(ranking, self._score_new(docs, scored), limit)
         finally:
             self._query_pos[query] = -1
-            for docs in scanned:
+            for docs in scored:
                 self._seen[docs] = False
-        return best_docs, best_scores
+        return ranking
+
+    def _postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self.post_start[term], self.post_start[term + 1]
+        return self.post_doc[start:end], self.post_weight[start:end]
+
+    def _df(self, term: int) -> int:
+        return int(self.post_start[term + 1] - self.post_start[term])
+
+    def _holds(self, docs: np.ndarray, term: int) -> np.ndarray:
+        """Which of `docs` hold `term` (a mask)."""
+        postings = self._postings(term)[0]
+        at = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
+        return postings[at] == docs
+
+    def _holding_most(self, terms: np.ndarray, limit: int) -> np.ndarray:
+        """Documents holding the rarest word and as many of the next rarest as leave at least `limit`."""
+        rarest = sorted(terms.tolist(), key=self._df)
+        docs = self._postings(rarest[0])[0]
+        for term in rarest[1:]:
+            narrower = docs[self._holds(docs, term)]
+            if len(narrower) < limit:
+                break
+            docs = narrower
+        return docs
+
+    def _score_new(self, docs: np.ndarray, scored: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, scores) of those of `docs` not scored yet for this query, marked now."""
+        new = docs[~self._seen[docs]]
+        self._seen[new] = True
+        scored.append(new)
+        return new, self._scores(new)
+
+    @staticmethod
+    def _merge(ranking: tuple[np.ndarray, np.ndarray], more: tuple[np.ndarray, np.ndarray],
+               limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `limit` best of two sets of (documents, scores): positive scores only, ties by document."""
+        docs, scores = np.concatenate((ranking[0], more[0])), np.concatenate((ranking[1], more[1]))
+        docs, scores = docs[scores > 0], scores[scores > 0]
+        if len(docs) > limit:
+            kth = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+            docs, scores = docs[scores >= kth], scores[scores >= kth]
+        top = np.lexsort((docs, -scores))[:limit]
+        return docs[top], scores[top]
 
     def related(self, product_id: int, limit: int = RELATED_LIMIT) -> list[tuple[int, float]]:
         """(related id, score) best first; the product itself never appears."""
