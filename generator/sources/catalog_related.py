@@ -202,6 +202,8 @@ class NameIndex:
     def _score_new(self, docs: np.ndarray, scored: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """(documents, scores) of those of `docs` not scored yet for this query, marked now."""
         new = docs[~self._seen[docs]]
+        if not len(new):
+            return new, np.zeros(0)
         self._seen[new] = True
         scored.append(new)
         return new, self._scores(new)
@@ -210,6 +212,8 @@ class NameIndex:
     def _merge(ranking: tuple[np.ndarray, np.ndarray], more: tuple[np.ndarray, np.ndarray],
                limit: int) -> tuple[np.ndarray, np.ndarray]:
         """The `limit` best of two sets of (documents, scores): positive scores only, ties by document."""
+        if not len(more[0]):
+            return ranking
         docs, scores = np.concatenate((ranking[0], more[0])), np.concatenate((ranking[1], more[1]))
         docs, scores = docs[scores > 0], scores[scores > 0]
         if len(docs) > limit:
@@ -223,24 +227,30 @@ class NameIndex:
         doc = self.doc(product_id)
         if doc is None:
             raise KeyError(product_id)
-        return _without(doc, *self._best(self._query(doc), limit + 1), self.ids, limit)
+        return _without(int(self.ids[doc]), self._ranking(doc, limit + 1), limit)
 
     def related_rows(self, product_ids: Iterable[int]) -> Iterator[tuple[int, int, int, float]]:
         """`related` table rows (product, rank, related id, score) of each product in the index, in the
         order given. Products whose queries are the same words in the same order share one ranking."""
-        docs = [doc for doc in map(self.doc, product_ids) if doc is not None]
-        group, sizes = self._query_groups(np.array(docs, dtype=np.int64))
-        shared: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for doc, key in zip(docs, group.tolist()):
-            ranking = shared[key] if key in shared else self._best(self._query(doc), RELATED_LIMIT + 1)
+        wanted = np.array(list(product_ids), dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.ids, wanted), max(len(self.ids) - 1, 0))
+        docs = at[self.ids[at] == wanted] if len(self.ids) else at[:0]
+        group, sizes = self._query_groups(docs)
+        shared: dict[int, list[tuple[int, float]]] = {}
+        for doc, pid, key in zip(docs.tolist(), self.ids[docs].tolist(), group.tolist()):
+            ranking = shared[key] if key in shared else self._ranking(doc, RELATED_LIMIT + 1)
             sizes[key] -= 1
             if sizes[key]:
                 shared[key] = ranking
             else:
                 shared.pop(key, None)
-            pid = int(self.ids[doc])
-            for rank, (other, score) in enumerate(_without(doc, *ranking, self.ids, RELATED_LIMIT)):
+            for rank, (other, score) in enumerate(_without(pid, ranking, RELATED_LIMIT)):
                 yield pid, rank, other, score
+
+    def _ranking(self, doc: int, limit: int) -> list[tuple[int, float]]:
+        """The `limit` best (product id, score) for `doc`'s query, itself included."""
+        docs, scores = self._best(self._query(doc), limit)
+        return list(zip(self.ids[docs].tolist(), scores.tolist()))
 
     def _query_groups(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A group number per document of `docs` (equal exactly when their queries are), and group sizes."""
@@ -324,11 +334,9 @@ class NameIndex:
         return np.round(np.bincount(owner[in_order], weights=weights[place[in_order]], minlength=len(queries)), 9)
 
 
-def _without(doc: int, docs: np.ndarray, scores: np.ndarray, ids: np.ndarray,
-             limit: int) -> list[tuple[int, float]]:
-    """A ranking's first `limit` entries other than `doc`, as (product id, score)."""
-    keep = docs != doc
-    return list(zip(ids[docs[keep]][:limit].tolist(), scores[keep][:limit].tolist()))
+def _without(product_id: int, ranking: list[tuple[int, float]], limit: int) -> list[tuple[int, float]]:
+    """A ranking's first `limit` entries other than `product_id`'s own."""
+    return [entry for entry in ranking if entry[0] != product_id][:limit]
 
 
 def mark_changed(conn: sqlite3.Connection, product_ids: Iterable[int]) -> None:
