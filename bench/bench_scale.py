@@ -10,8 +10,8 @@ gets its page), 8 related products per product page, category, store and brand p
 
 - import: `catalog import` of the taxonomy and N products as JSON lines (related products included);
 - cold build (`build -v`, whose stage times are printed), no-change rebuild, one product's price changed;
-- peak RSS (the largest process of each command's tree), the output's size, and `serve`'s RSS once its first build is served
-  (`--no-serve` skips it).
+- peak RSS (the largest process of each command's tree), the output's size, and `serve`'s RSS (the
+  whole tree) once its first build is served (`--no-serve` skips it).
 
 Then the growth factor of each figure between consecutive sizes next to the growth of N: anything
 worse than linear is marked `!`. Needs nothing but the repository (no farm-bench, no Hugo); sites are

@@ -9,11 +9,18 @@ of a 10,000-product build. Now they live in the `related` table:
 - writers (`catalog_import`, feed sync) only mark changed ids in `related_dirty` (new, renamed or
   deleted products: lists depend on names alone);
 - `refresh_related` recomputes what those changes can affect, with numpy over an
-  in-memory inverted index of every name (about 0.1 ms per product): the
-  changed products themselves, the products whose lists named a changed one,
-  and the products a changed one now outranks (each stored row keeps its score,
-  so "would it enter this list?" is one vector comparison). More than
-  `FULL_REFRESH_SHARE` of the catalog changed recomputes every list.
+  in-memory inverted index of every name: the changed products themselves, the
+  products whose lists named a changed one, and the products a changed one now
+  outranks (each stored row keeps its score, so "would it enter this list?" is
+  a comparison with the list's last score). More than `FULL_REFRESH_SHARE` of
+  the catalog changed recomputes every list.
+- Each list is an exact top-k with MaxScore pruning (`NameIndex._best`): a
+  product is scored only if it could still enter the list, so the work per
+  product follows the postings of its rarest words, not the catalog's size,
+  and products whose queries are the same words share one ranking. The lists,
+  their order and their scores are bit for bit those of scoring every product
+  for every query (tests/sources/test_catalog_related.py keeps that algorithm
+  as the reference).
 - `related_many` answers a whole build's worth of ids in one query.
 
 Scores use catalog-wide word statistics as of their computation, so a list
