@@ -263,7 +263,7 @@ class NameIndex:
         """A group number per document of `docs` (equal exactly when their queries are), and group sizes."""
         if not len(docs):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        table = np.full((len(docs), RELATED_WORDS), -1, dtype=np.int64)
+        table = np.full((len(docs), RELATED_WORDS), -1, dtype=np.int32)
         owner, entry = self._gather(docs)
         place = entry - self.doc_start[docs][owner]
         first = place < RELATED_WORDS
