@@ -235,7 +235,7 @@ def main() -> None:
             started = time.perf_counter()
             results.append(measure(n, Path(tmp), args.search, args.serve))
             print(f"  N = {n:,} measured in {time.perf_counter() - started:.0f} s", flush=True)
-    report(sizes, results)
+        report(sizes, results)  # before removing the sites, which takes a while at a million
 
 
 if __name__ == "__main__":
