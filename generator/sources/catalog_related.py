@@ -9,11 +9,18 @@ of a 10,000-product build. Now they live in the `related` table:
 - writers (`catalog_import`, feed sync) only mark changed ids in `related_dirty` (new, renamed or
   deleted products: lists depend on names alone);
 - `refresh_related` recomputes what those changes can affect, with numpy over an
-  in-memory inverted index of every name (about 0.1 ms per product): the
-  changed products themselves, the products whose lists named a changed one,
-  and the products a changed one now outranks (each stored row keeps its score,
-  so "would it enter this list?" is one vector comparison). More than
-  `FULL_REFRESH_SHARE` of the catalog changed recomputes every list.
+  in-memory inverted index of every name: the changed products themselves, the
+  products whose lists named a changed one, and the products a changed one now
+  outranks (each stored row keeps its score, so "would it enter this list?" is
+  a comparison with the list's last score). More than `FULL_REFRESH_SHARE` of
+  the catalog changed recomputes every list.
+- Each list is an exact top-k with MaxScore pruning (`NameIndex._best`): a
+  product is scored only if it could still enter the list, so the work per
+  product follows the postings of its rarest words, not the catalog's size,
+  and products whose queries are the same words share one ranking. The lists,
+  their order and their scores are bit for bit those of scoring every product
+  for every query (tests/sources/test_catalog_related.py keeps that algorithm
+  as the reference).
 - `related_many` answers a whole build's worth of ids in one query.
 
 Scores use catalog-wide word statistics as of their computation, so a list
@@ -30,7 +37,7 @@ import math
 import sqlite3
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from generator.sources.catalog_query import words
@@ -52,6 +59,7 @@ RELATED_LIMIT = 10
 RELATED_WORDS = 8
 FULL_REFRESH_SHARE = 0.05
 K1, B = 1.2, 0.75  # BM25's usual constants (SQLite FTS5 uses the same)
+MARGIN = 1e-6  # pruning slack: far above float summation error and the 5e-10 of rounding to 9 places
 
 
 def fold(text: str) -> str:
@@ -60,86 +68,282 @@ def fold(text: str) -> str:
 
 
 class NameIndex:
-    """An inverted index of every product name with BM25 weights per (product, word)."""
+    """An inverted index of every product name with BM25 weights per (product, word), as flat arrays.
+
+    Products are numbered by ascending id ("documents"), so a tie broken by document is one broken by id.
+    Each document's words are kept in first-occurrence order (its query is the first `RELATED_WORDS`),
+    and each word's postings list the documents holding it, ascending, with their weights.
+    """
 
     def __init__(self, rows: Iterable[tuple[int, str]]) -> None:
         _numpy()
         ids: list[int] = []
-        tokens: list[list[str]] = []
-        for product_id, name in rows:
+        vocabulary: dict[str, int] = {}
+        entry_term: list[int] = []  # per (document, distinct word), documents in order, words as first seen
+        entry_tf: list[int] = []
+        starts, lengths = [0], []
+        for product_id, name in sorted(rows):
             ids.append(product_id)
-            tokens.append(words(fold(name)))
+            terms = words(fold(name))
+            lengths.append(len(terms))
+            for term, tf in Counter(terms).items():
+                entry_term.append(vocabulary.setdefault(term, len(vocabulary)))
+                entry_tf.append(tf)
+            starts.append(len(entry_term))
         self.ids = np.array(ids, dtype=np.int64)
-        self.position = {pid: i for i, pid in enumerate(ids)}
-        self.queries = [list(dict.fromkeys(t))[:RELATED_WORDS] for t in tokens]
-        count = len(ids)
-        average = (sum(len(t) for t in tokens) / count) if count else 1.0
-        raw: list[dict[str, float]] = []
-        frequency: Counter[str] = Counter()
-        for terms in tokens:
-            norm = K1 * (1 - B + B * len(terms) / (average or 1.0))
-            raw.append({term: tf * (K1 + 1) / (tf + norm) for term, tf in Counter(terms).items()})
-            frequency.update(raw[-1].keys())
-        idf = {term: math.log((count - df + 0.5) / (df + 0.5) + 1) for term, df in frequency.items()}
-        self.weights = [{term: w * idf[term] for term, w in doc.items()} for doc in raw]
-        self.postings = _postings((term, doc, weights[term]) for doc, weights in enumerate(self.weights)
-                                  for term in weights)
-        # which products' queries contain a word: where a product with that word can score as a candidate
-        self.in_queries = _postings((term, doc, 0.0) for doc, query in enumerate(self.queries) for term in query)
+        self.doc_start = np.array(starts, dtype=np.int64)
+        self.doc_term = np.array(entry_term, dtype=np.int64)
+        count, entries = len(ids), len(entry_term)
+        average = (sum(lengths) / count) if count else 1.0
+        # the same float operations, in the same order, as one product at a time in Python: same weights
+        norm = K1 * (1 - B + B * np.array(lengths, dtype=np.float64) / (average or 1.0))
+        tf = np.array(entry_tf, dtype=np.float64)
+        owner = np.repeat(np.arange(count), np.diff(self.doc_start))
+        raw = tf * (K1 + 1) / (tf + norm[owner])
+        frequency = np.bincount(self.doc_term, minlength=len(vocabulary))
+        idf = np.array([math.log((count - int(df) + 0.5) / (int(df) + 0.5) + 1) for df in frequency])
+        self.doc_weight = raw * idf[self.doc_term] if entries else np.zeros(0)
+        order = np.argsort(self.doc_term, kind="stable")  # by word, then by document
+        self.post_doc = owner[order]
+        self.post_weight = self.doc_weight[order]
+        self.post_start = np.concatenate(([0], np.cumsum(frequency))).astype(np.int64)
+        # the most any document gains from a word: the MaxScore bound on documents not yet scanned
+        self.bound = (np.maximum.reduceat(self.post_weight, self.post_start[:-1]) if entries
+                      else np.zeros(0))
+        self._query_pos = np.full(len(vocabulary), -1, dtype=np.int32)  # scratch: word -> place in a query
+        self._queries_by_word: tuple[np.ndarray, np.ndarray] | None = None  # `_in_queries`, built when asked
+        self._seen = np.zeros(count, dtype=bool)  # scratch: documents already scored for a query
 
-    def _scores(self, terms: Sequence[str]) -> np.ndarray:
-        """Every product's BM25 score for a query of `terms`."""
-        found = [self.postings[t] for t in terms if t in self.postings]
-        if not found:
-            return np.zeros(len(self.ids))
-        docs = np.concatenate([d for d, _ in found])
-        weights = np.concatenate([w for _, w in found])
-        return np.round(np.bincount(docs, weights=weights, minlength=len(self.ids)), 9)
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def doc(self, product_id: int) -> int | None:
+        """The document number of `product_id`, None when it is not in the index."""
+        at = int(np.searchsorted(self.ids, product_id))
+        return at if at < len(self.ids) and self.ids[at] == product_id else None
+
+    def _query(self, doc: int) -> np.ndarray:
+        start = self.doc_start[doc]
+        return self.doc_term[start:min(start + RELATED_WORDS, self.doc_start[doc + 1])]
+
+    def _gather(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(owner index into `docs`, entry index) of every (document, word) entry of `docs`, in order."""
+        starts = self.doc_start[docs]
+        sizes = self.doc_start[docs + 1] - starts
+        owner = np.repeat(np.arange(len(docs)), sizes)
+        offsets = np.arange(len(owner)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return owner, np.repeat(starts, sizes) + offsets
+
+    def _scores(self, docs: np.ndarray) -> np.ndarray:
+        """BM25 scores of `docs` for the query whose words `_query_pos` marks, rounded to 9 places.
+
+        Each document's weights are added in query order, starting from 0.0: bit for bit the sums a
+        `bincount` over the query's whole postings made when every product scored every other."""
+        owner, entry = self._gather(docs)
+        place = self._query_pos[self.doc_term[entry]]
+        hit = np.flatnonzero(place >= 0)
+        in_order = hit[np.argsort(place[hit], kind="stable")]
+        return np.round(np.bincount(owner[in_order], weights=self.doc_weight[entry[in_order]],
+                                    minlength=len(docs)), 9)
+
+    def _best(self, query: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `limit` best (documents, scores) for `query`, best first, ties by document; exact.
+
+        MaxScore: the words in descending order of the most they can add to a score (`bound`); the
+        documents holding word j but none before it can score at most `left[j]`, the bounds of word j
+        and those after it. Once the list is full, its last score (less a margin for rounding) is the
+        floor a newcomer must reach: scanning stops at the first word whose documents cannot, and a
+        word's documents are scored only if their own weight and the words after it can reach it and
+        they hold every later word the floor cannot do without. Documents holding all the rarest words
+        are scored first, so the floor is high from the start."""
+        if not len(query):
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        terms = query[np.argsort(-self.bound[query], kind="stable")]
+        bounds = self.bound[terms]
+        left = np.append(np.cumsum(bounds[::-1])[::-1], 0.0)
+        self._query_pos[query] = np.arange(len(query))
+        ranking = (np.zeros(0, dtype=np.int64), np.zeros(0))
+        scored: list[np.ndarray] = []
+        try:
+            ranking = self._merge(ranking, self._score_new(self._holding_most(terms, limit), scored), limit)
+            for j, term in enumerate(terms):
+                floor = ranking[1][-1] - MARGIN if len(ranking[0]) == limit else -math.inf
+                if left[j] < floor:
+                    break
+                docs, weights = self._postings(term)
+                docs = docs[weights + left[j + 1] >= floor]
+                for later in sorted(range(j + 1, len(terms)), key=lambda i: self._df(terms[i])):
+                    if left[j] - bounds[later] < floor:
+                        docs = docs[self._holds(docs, terms[later])]
+                ranking = self._merge(ranking, self._score_new(docs, scored), limit)
+        finally:
+            self._query_pos[query] = -1
+            for docs in scored:
+                self._seen[docs] = False
+        return ranking
+
+    def _postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self.post_start[term], self.post_start[term + 1]
+        return self.post_doc[start:end], self.post_weight[start:end]
+
+    def _df(self, term: int) -> int:
+        return int(self.post_start[term + 1] - self.post_start[term])
+
+    def _holds(self, docs: np.ndarray, term: int) -> np.ndarray:
+        """Which of `docs` hold `term` (a mask)."""
+        postings = self._postings(term)[0]
+        at = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
+        return postings[at] == docs
+
+    def _holding_most(self, terms: np.ndarray, limit: int) -> np.ndarray:
+        """Documents holding the rarest word and as many of the next rarest as leave at least `limit`."""
+        rarest = sorted(terms.tolist(), key=self._df)
+        docs = self._postings(rarest[0])[0]
+        for term in rarest[1:]:
+            narrower = docs[self._holds(docs, term)]
+            if len(narrower) < limit:
+                break
+            docs = narrower
+        return docs
+
+    def _score_new(self, docs: np.ndarray, scored: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, scores) of those of `docs` not scored yet for this query, marked now."""
+        new = docs[~self._seen[docs]]
+        if not len(new):
+            return new, np.zeros(0)
+        self._seen[new] = True
+        scored.append(new)
+        return new, self._scores(new)
+
+    @staticmethod
+    def _merge(ranking: tuple[np.ndarray, np.ndarray], more: tuple[np.ndarray, np.ndarray],
+               limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `limit` best of two sets of (documents, scores): positive scores only, ties by document."""
+        if not len(more[0]):
+            return ranking
+        docs, scores = np.concatenate((ranking[0], more[0])), np.concatenate((ranking[1], more[1]))
+        docs, scores = docs[scores > 0], scores[scores > 0]
+        if len(docs) > limit:
+            kth = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+            docs, scores = docs[scores >= kth], scores[scores >= kth]
+        top = np.lexsort((docs, -scores))[:limit]
+        return docs[top], scores[top]
 
     def related(self, product_id: int, limit: int = RELATED_LIMIT) -> list[tuple[int, float]]:
         """(related id, score) best first; the product itself never appears."""
-        doc = self.position[product_id]
-        scores = self._scores(self.queries[doc])
-        scores[doc] = 0.0
-        candidates = np.flatnonzero(scores > 0)
-        if len(candidates) > limit:
-            kth = np.partition(scores[candidates], len(candidates) - limit)[len(candidates) - limit]
-            candidates = candidates[scores[candidates] >= kth]
-        order = np.lexsort((self.ids[candidates], -scores[candidates]))[:limit]
-        chosen = candidates[order]
-        return [(int(self.ids[i]), float(scores[i])) for i in chosen]
+        doc = self.doc(product_id)
+        if doc is None:
+            raise KeyError(product_id)
+        return _without(int(self.ids[doc]), self._ranking(doc, limit + 1), limit)
 
-    def outranked(self, product_id: int, floor_score: np.ndarray, floor_id: np.ndarray) -> set[int]:
-        """Products whose stored list `product_id` would now enter: its score as their candidate beats
-        their list's last entry (`floor_score`/`floor_id` per index position; -1 where a list is not full)."""
-        doc = self.position[product_id]
-        mine = self.weights[doc]
-        found = [(self.in_queries[t][0], w) for t, w in mine.items() if t in self.in_queries]
-        if not found:
-            return set()
-        docs = np.concatenate([d for d, _ in found])
-        weights = np.concatenate([np.full(len(d), w) for d, w in found])
-        scores = np.round(np.bincount(docs, weights=weights, minlength=len(self.ids)), 9)
-        scores[doc] = 0.0
-        enters = (scores > 0) & ((scores > floor_score) | ((scores == floor_score) & (product_id < floor_id)))
-        return {int(pid) for pid in self.ids[enters]}
+    def related_rows(self, product_ids: Iterable[int]) -> Iterator[tuple[int, int, int, float]]:
+        """`related` table rows (product, rank, related id, score) of each product in the index, in the
+        order given. Products whose queries are the same words in the same order share one ranking."""
+        wanted = np.array(list(product_ids), dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.ids, wanted), max(len(self.ids) - 1, 0))
+        docs = at[self.ids[at] == wanted] if len(self.ids) else at[:0]
+        group, sizes = self._query_groups(docs)
+        shared: dict[int, list[tuple[int, float]]] = {}
+        for doc, pid, key in zip(docs.tolist(), self.ids[docs].tolist(), group.tolist()):
+            ranking = shared[key] if key in shared else self._ranking(doc, RELATED_LIMIT + 1)
+            sizes[key] -= 1
+            if sizes[key]:
+                shared[key] = ranking
+            else:
+                shared.pop(key, None)
+            for rank, (other, score) in enumerate(_without(pid, ranking, RELATED_LIMIT)):
+                yield pid, rank, other, score
 
-    def floors(self, stored: dict[int, tuple[float, int]]) -> tuple[np.ndarray, np.ndarray]:
-        """`outranked`'s thresholds from (product id -> (last score, last id)) of the full stored lists."""
-        score, last = np.full(len(self.ids), -1.0), np.full(len(self.ids), -1, dtype=np.int64)
+    def _ranking(self, doc: int, limit: int) -> list[tuple[int, float]]:
+        """The `limit` best (product id, score) for `doc`'s query, itself included."""
+        docs, scores = self._best(self._query(doc), limit)
+        return list(zip(self.ids[docs].tolist(), scores.tolist()))
+
+    def _query_groups(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A group number per document of `docs` (equal exactly when their queries are), and group sizes."""
+        if not len(docs):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        table = np.full((len(docs), RELATED_WORDS), -1, dtype=np.int32)
+        owner, entry = self._gather(docs)
+        place = entry - self.doc_start[docs][owner]
+        first = place < RELATED_WORDS
+        table[owner[first], place[first]] = self.doc_term[entry[first]]
+        _, group, sizes = np.unique(table, axis=0, return_inverse=True, return_counts=True)
+        return group.reshape(-1), sizes
+
+    def outranked(self, product_ids: Iterable[int], stored: dict[int, tuple[float, int]]) -> set[int]:
+        """Products whose stored list one of `product_ids` would now enter: its score as their candidate
+        beats their list's last entry (`stored`: product id -> (last score, last id) of the full lists).
+
+        A product's score under another's query is the sum of its weights for the words that query
+        holds, in the product's word order. Only queries whose list's last score is within reach are
+        scored: per word (heaviest first), the lists of products whose queries hold it, sorted by that
+        last score, cut where the word and the lighter ones after it could no longer make it."""
+        floor_score, floor_id = np.full(len(self.ids), -1.0), np.full(len(self.ids), -1, dtype=np.int64)
         for pid, (value, other) in stored.items():
-            if pid in self.position:
-                score[self.position[pid]], last[self.position[pid]] = value, other
-        return score, last
+            if (doc := self.doc(pid)) is not None:
+                floor_score[doc], floor_id[doc] = value, other
+        by_floor: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        found: set[int] = set()
+        for pid in product_ids:
+            doc = self.doc(pid)
+            if doc is None:
+                continue
+            start, end = self.doc_start[doc], self.doc_start[doc + 1]
+            terms, weights = self.doc_term[start:end], self.doc_weight[start:end]
+            order = np.argsort(-weights, kind="stable")
+            left = np.cumsum(weights[order][::-1])[::-1] + MARGIN
+            reach = []
+            for place, bound in zip(order, left):
+                queries, floors = self._by_floor(int(terms[place]), floor_score, by_floor)
+                reach.append(queries[:np.searchsorted(floors, bound, side="right")])
+            candidates = np.unique(np.concatenate(reach)) if reach else np.zeros(0, dtype=np.int64)
+            candidates = candidates[candidates != doc]
+            scores = self._score_as_candidate(terms, weights, candidates)
+            enters = (scores > 0) & ((scores > floor_score[candidates])
+                                     | ((scores == floor_score[candidates]) & (pid < floor_id[candidates])))
+            found.update(self.ids[candidates[enters]].tolist())
+        return found
+
+    def _by_floor(self, term: int, floor_score: np.ndarray,
+                  cache: dict[int, tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """Documents whose queries hold `term`, and their lists' last scores, ascending by that score."""
+        if term not in cache:
+            in_query = self._in_queries()
+            queries = in_query[1][in_query[0][term]:in_query[0][term + 1]]
+            order = np.argsort(floor_score[queries], kind="stable")
+            cache[term] = queries[order], floor_score[queries][order]
+        return cache[term]
+
+    def _in_queries(self) -> tuple[np.ndarray, np.ndarray]:
+        """(start per word, documents) of the documents whose queries hold each word."""
+        if self._queries_by_word is None:
+            owner, entry = self._gather(np.arange(len(self.ids)))
+            first = (entry - self.doc_start[owner]) < RELATED_WORDS
+            terms, docs = self.doc_term[first], owner[first]
+            order = np.argsort(terms, kind="stable")
+            counts = np.bincount(terms, minlength=len(self.bound))
+            self._queries_by_word = (np.concatenate(([0], np.cumsum(counts))), docs[order])
+        return self._queries_by_word
+
+    def _score_as_candidate(self, terms: np.ndarray, weights: np.ndarray, queries: np.ndarray) -> np.ndarray:
+        """Scores, rounded to 9 places, of the product with `terms`/`weights` under each of `queries`."""
+        owner, entry = self._gather(queries)
+        place_in_query = entry - self.doc_start[queries][owner]
+        owner, entry = owner[place_in_query < RELATED_WORDS], entry[place_in_query < RELATED_WORDS]
+        self._query_pos[terms] = np.arange(len(terms))
+        try:
+            place = self._query_pos[self.doc_term[entry]]
+        finally:
+            self._query_pos[terms] = -1
+        hit = np.flatnonzero(place >= 0)
+        in_order = hit[np.argsort(place[hit], kind="stable")]
+        return np.round(np.bincount(owner[in_order], weights=weights[place[in_order]], minlength=len(queries)), 9)
 
 
-def _postings(entries: Iterable[tuple[str, int, float]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    lists: dict[str, tuple[list[int], list[float]]] = {}
-    for term, doc, weight in entries:
-        docs, weights = lists.setdefault(term, ([], []))
-        docs.append(doc)
-        weights.append(weight)
-    return {term: (np.array(docs, dtype=np.int64), np.array(weights)) for term, (docs, weights) in lists.items()}
+def _without(product_id: int, ranking: list[tuple[int, float]], limit: int) -> list[tuple[int, float]]:
+    """A ranking's first `limit` entries other than `product_id`'s own."""
+    return [entry for entry in ranking if entry[0] != product_id][:limit]
 
 
 def mark_changed(conn: sqlite3.Connection, product_ids: Iterable[int]) -> None:
@@ -171,24 +375,17 @@ def refresh_related(conn: sqlite3.Connection) -> int:
 
 
 def _refresh(conn: sqlite3.Connection, dirty: list[int]) -> int:
-    index = NameIndex(conn.execute("SELECT product_id, name FROM products ORDER BY product_id"))
-    everything = len(dirty) > FULL_REFRESH_SHARE * max(1, len(index.ids))
+    index = NameIndex(conn.execute("SELECT product_id, name FROM products"))
+    everything = len(dirty) > FULL_REFRESH_SHARE * max(1, len(index))
     if everything:
         conn.execute("DELETE FROM related")
-        targets = set(index.position)
+        targets = index.ids.tolist()
     else:
-        targets = set(dirty) | _naming(conn, dirty)
-        floor_score, floor_id = index.floors(_floors(conn))
-        for pid in dirty:
-            if pid in index.position:
-                targets |= index.outranked(pid, floor_score, floor_id)
+        present = [pid for pid in dirty if index.doc(pid) is not None]
+        targets = sorted(set(dirty) | _naming(conn, dirty) | index.outranked(present, _floors(conn)))
         conn.execute("DELETE FROM related WHERE product_id IN (SELECT value FROM json_each(?))",
-                     (json.dumps(sorted(targets)),))
-    rows = []
-    for pid in sorted(targets):
-        if pid in index.position:
-            rows.extend((pid, rank, other, score) for rank, (other, score) in enumerate(index.related(pid)))
-    conn.executemany("INSERT INTO related VALUES (?, ?, ?, ?)", rows)
+                     (json.dumps(targets),))
+    conn.executemany("INSERT INTO related VALUES (?, ?, ?, ?)", index.related_rows(targets))
     return len(targets)
 
 
