@@ -225,12 +225,12 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
             widgets.write(writer, env)
             _write_static(site, writer)
             _write_site_files(site, env, writer)
-        search_stale = False
+        unindexed: set[str] = set()
         if config.search:
             with timer("search index"):
                 # A new build key (a Pagefind upgrade among its causes) indexes anew even when no HTML changed.
-                when = "later" if serving else "now" if state.key_changed else "changed"
-                search_stale = write_search_index(writer, reporter, when=when)
+                when = "later" if serving else "all" if state.key_changed else "changed"
+                unindexed = write_search_index(writer, reporter, when=when, pending=state.search_pending)
         reporter.flush_groups()
         _check_strict(reporter.warnings, strict)
         # Files kept from the last build were checked then, unless the secrets (part of the key) changed.
@@ -247,7 +247,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
         state.aborted(writer.abort())
         raise
     # the warnings are replayed by the next no-change build
-    state.committed(writer, shadow, signature, reporter.warnings[earlier:], products.products)
+    state.committed(writer, shadow, signature, reporter.warnings[earlier:], products.products, unindexed)
     cards.save()
     if serving:
         reads = state.reads
@@ -256,7 +256,7 @@ def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: 
     return BuildReport(pages=len(site.pages), seconds=timer.elapsed, writes=stats,
                        warnings=len(reporter.warnings) - earlier,
                        details=_details(products, source), rendered=len(fingerprints.rendered),
-                       search_stale=search_stale)
+                       search_stale=bool(unindexed))
 
 
 class _CarriedOutputGone(Exception):
@@ -272,7 +272,7 @@ def refresh_search_index(config: Config, *, output: Path | None = None, state: B
     `cancelled()` turning True (a new edit) stops it: search.SearchCancelled, the live site as it was.
     """
     _keep_live_site(config, output, state, lambda key: not key.startswith(f"{SEARCH_BUNDLE}/"),
-                    lambda writer: write_search_index(writer, reporter, when="now", cancelled=cancelled))
+                    lambda writer: write_search_index(writer, reporter, cancelled=cancelled, pending=state.search_pending))
 
 
 def prepare_shadow(config: Config, *, output: Path | None = None, state: BuildState) -> None:
@@ -284,7 +284,7 @@ def prepare_shadow(config: Config, *, output: Path | None = None, state: BuildSt
 
 
 def _keep_live_site(config: Config, output: Path | None, state: BuildState, keep: Callable[[str], bool],
-                    then: Callable[[OutputWriter], object]) -> None:
+                    then: Callable[[OutputWriter], set[str] | None]) -> None:
     """A writer over the live site that keeps each file `keep` accepts, lets `then` add files, and commits;
     the page fingerprints of the last build still hold."""
     writer = state.writer((output or config.output_path).resolve())
@@ -292,12 +292,12 @@ def _keep_live_site(config: Config, output: Path | None, state: BuildState, keep
         for key in sorted(state.files):
             if keep(key):
                 writer.keep(key, "unchanged")
-        then(writer)
+        unindexed = then(writer)
         stats, shadow = writer.commit()
     except BaseException:
         state.aborted(writer.abort())
         raise
-    state.reindexed(writer, shadow)
+    state.reindexed(writer, shadow, unindexed)
 
 
 def _text_edit(config: Config, state: BuildState, changed: set[str], out_dir: Path, *, drafts: bool, strict: bool,

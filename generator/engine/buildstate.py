@@ -169,6 +169,7 @@ class BuildState:
         self.last: LastBuild | None = None  # the dev server's last full build, for text edits (text_edit.py)
         self.product_pages: ProductPagesRecord | None = None  # the live site's, to carry over (products/carry.py)
         self.products_shown: int | None = None  # the live site's products, for the shrink guard (shrinkguard.py)
+        self.search_pending: set[str] = set()  # pages changed since the live search index was made (search.py)
         self._carry: CarryOver | None = None
         self._shared: str | None = None  # see `_shared_digest`
 
@@ -190,6 +191,7 @@ class BuildState:
                 pages = saved["product_pages"]
                 state.product_pages = ProductPagesRecord.from_json(pages) if pages else None
                 state.products_shown = saved.get("products_shown")
+                state.search_pending = set(saved.get("search_pending", ()))
         except (OSError, ValueError, KeyError, TypeError):
             pass
         return state
@@ -203,7 +205,7 @@ class BuildState:
                 "templates": {digest_: None if refs is None else sorted(refs)
                               for digest_, refs in self.template_references.items()},
                 "product_pages": self.product_pages.to_json() if self.product_pages else None,
-                "products_shown": self.products_shown}
+                "products_shown": self.products_shown, "search_pending": sorted(self.search_pending)}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path, json.dumps(data, separators=(",", ":")))  # a full disk leaves no temp file
 
@@ -375,11 +377,12 @@ class BuildState:
         return self.path.with_name(self.path.stem.replace("build-", "shadow-")) if self.path else None
 
     def committed(self, writer: OutputWriter, shadow: ShadowRecord | None, signature: str | None,
-                  warnings: list[str], products_shown: int | None = None) -> None:
-        """The output dir now holds this build, which shows `products_shown` products: remember it (and drop
-        cache entries nobody uses)."""
+                  warnings: list[str], products_shown: int | None = None, unindexed: set[str] | None = None) -> None:
+        """The output dir now holds this build, which shows `products_shown` products, and a search index that
+        misses the changes of the pages `unindexed`: remember it (and drop cache entries nobody uses)."""
         assert self.fingerprints is not None
         self.products_shown = products_shown
+        self.search_pending = unindexed or set()
         self.outputs = self.fingerprints.fingerprints
         self.product_pages = self._carry.made if self._carry else None
         self.files = set(writer.owners)
@@ -401,6 +404,7 @@ class BuildState:
         fingerprint this way never computed. The next listing checks their files again."""
         self.files = set(writer.owners)
         self.shadow = shadow
+        self.search_pending |= set(rendered)  # the search index is left as it was (refresh_search_index)
         for key in rendered:
             self.outputs.pop(key, None)
         if self._listing is not None:
@@ -408,10 +412,12 @@ class BuildState:
             self._listing = [(path, None if str(path) in names else status) for path, status in self._listing]
         self.save()
 
-    def reindexed(self, writer: OutputWriter, shadow: ShadowRecord | None) -> None:
-        """Only the search bundle changed (`refresh_search_index`), or nothing but the shadow
-        (`prepare_shadow`): the fingerprints still hold."""
+    def reindexed(self, writer: OutputWriter, shadow: ShadowRecord | None, unindexed: set[str] | None = None) -> None:
+        """Only the search bundle changed (`refresh_search_index`; it misses the pages `unindexed`), or nothing
+        but the shadow (`prepare_shadow`, `unindexed` None): the fingerprints still hold."""
         self.files = set(writer.owners)
+        if unindexed is not None:
+            self.search_pending = unindexed
         self.shadow = shadow
         self.save()
 
