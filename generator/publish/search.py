@@ -3,10 +3,12 @@
 Pagefind (PyPI `pagefind[bin]`, which ships the binary) indexes the next
 site's HTML as the last step of a build — the `<main data-pagefind-body>` of
 product, listing and content pages — and its bundle is written through the
-OutputWriter as `/pagefind/...`. A build that changed no HTML page keeps the
-previous bundle without running Pagefind. When Pagefind is not installed or fails,
-the build warns and goes on: the search page then says search is
-unavailable. This module does not render pages.
+OutputWriter as `/pagefind/...`, in shards on a big site (shards.py): a build
+indexes again only the shards holding a page it wrote or dropped (or one the
+dev server changed since the bundle was made), and keeps the others as files;
+a build that changed no HTML page keeps the whole bundle without running
+Pagefind. When Pagefind is not installed or fails, the build warns and goes
+on: the search page then says search is unavailable. This module does not render pages.
 """
 
 from __future__ import annotations
@@ -118,6 +120,11 @@ def _check_bundle(bundle: Path) -> list[tuple[Path, bytes]]:
 
 def _is_page(key: str) -> bool:
     return key.endswith(".html") and not key.startswith(f"{BUNDLE}/")
+
+
+def _keep_previous_bundle(writer: OutputWriter) -> bool:
+    """Carry the live site's whole bundle (every shard, the manifest) over as it is; False when there is none."""
+    return writer.keep_recorded(f"{BUNDLE}/", "search index")
 
 
 def changed_pages(writer: OutputWriter) -> set[str]:
