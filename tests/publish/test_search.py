@@ -81,23 +81,6 @@ def command_line(proc: Path) -> bytes:
         return b""
 
 
-@pytest.fixture
-def pagefind_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """Every Pagefind run of the builds that follow, as the sorted HTML pages it indexed."""
-    from generator.publish import search
-
-    runs: list[list[str]] = []
-    real = search._index
-
-    def counted(site: Path, bundle: Path, cancelled: object = None) -> None:
-        runs.append(sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
-                           if "pagefind" not in p.relative_to(site).parts))
-        real(site, bundle, cancelled)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(search, "_index", counted)
-    return runs
-
-
 def _built(site: Path) -> None:
     result = run("build", "-C", str(site))
     assert result.exit_code == 0, result.output
