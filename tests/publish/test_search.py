@@ -120,3 +120,19 @@ def test_a_small_site_keeps_one_whole_site_index(tmp_path: Path, pagefind_runs: 
     assert len(pagefind_runs) == 1 and "index.html" in pagefind_runs[0]
     assert json.loads((site / "public/pagefind/shards.json").read_text()) == {"shards": 1, "merge": []}
     assert not list((site / "public/pagefind").glob("shard-*"))
+
+
+def test_one_shard_failing_leaves_the_site_without_search_not_with_part_of_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pagefind.service import get_executable
+
+    real = get_executable()
+    monkeypatch.setattr(shards, "SHARD_PAGES", 4)
+    fake_pagefind(tmp_path, monkeypatch, f'[ -e "$2/about/index.html" ] && {{ echo "Error: disk full" >&2; exit 3; }}\n'
+                                         f'exec "{real}" "$@"')
+    site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nWelcome.\n",
+                                          "content/about.md": "---\ntitle: About\n---\nAbout us.\n"})
+    result = run("build", "-C", str(site))
+    assert result.exit_code == 0 and "site search is off" in result.output and "disk full" in result.output
+    assert not (site / "public/pagefind").exists()
+    assert (site / "public/about/index.html").is_file()
