@@ -159,8 +159,9 @@ def write_search_index(writer: OutputWriter, reporter: Reporter, *,
     stale: list[tuple[int, list[str]]] = []
     reuse = when != "all" and layout.manifest() == _live_manifest(writer)
     touched = {shard_of(page, layout.count) for page in changed}
+    bundles = _live_bundles(writer, layout) if reuse else {}
     for shard, keys in layout.shards(pages):
-        live = _live_bundle(writer, layout, shard) if reuse and shard not in touched else None
+        live = bundles.get(shard) if shard not in touched else None
         if live:
             kept += live
         else:
@@ -193,14 +194,16 @@ def _live_manifest(writer: OutputWriter) -> bytes | None:
         return None
 
 
-def _live_bundle(writer: OutputWriter, layout: ShardLayout, shard: int) -> list[str]:
-    """The live bundle files of `shard`, to keep as they are; empty when it has none or lost one."""
-    keys = sorted(key for key in writer.previous_files if layout.bundle_of(key) == shard)
-    if f"{layout.prefix(shard)}pagefind-entry.json" not in keys:
-        return []
-    if not writer.previous_trusted and not all((writer.out_dir / key).is_file() for key in keys):
-        return []
-    return keys
+def _live_bundles(writer: OutputWriter, layout: ShardLayout) -> dict[int, list[str]]:
+    """Each shard's live bundle files, to keep as they are; a shard that has none or lost one is left out."""
+    bundles: dict[int, list[str]] = {}
+    for key in writer.previous_files:
+        shard = layout.bundle_of(key)
+        if shard is not None:
+            bundles.setdefault(shard, []).append(key)
+    return {shard: sorted(keys) for shard, keys in bundles.items()
+            if f"{layout.prefix(shard)}pagefind-entry.json" in keys
+            and (writer.previous_trusted or all((writer.out_dir / key).is_file() for key in keys))}
 
 
 def _index_shards(shadow: Path, temp: Path, layout: ShardLayout, stale: list[tuple[int, list[str]]],
