@@ -47,3 +47,20 @@ def chromium() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def pagefind_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Every Pagefind run of the builds that follow, as the sorted HTML pages it indexed."""
+    from generator.publish import search
+
+    runs: list[list[str]] = []
+    real = search._index
+
+    def counted(site: Path, bundle: Path, cancelled: object = None) -> None:
+        runs.append(sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
+                           if "pagefind" not in p.relative_to(site).parts))
+        real(site, bundle, cancelled)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search, "_index", counted)
+    return runs

@@ -240,20 +240,20 @@ def _build_once(config: Config, out_dir: Path, state: BuildState, options: _Opti
         writer = state.shadows.writer(out_dir)
     cards = CardStore.in_cache(config.cache_path)
     try:
-        search_stale = _publish(config, graph, writer, cards, state, options, reporter, timer)
+        unindexed = _publish(config, graph, writer, cards, state, options, reporter, timer)
         with timer("commit"):
             stats, shadow = writer.commit()
     except BaseException:
         state.aborted(writer.abort())
         raise
     # the warnings are replayed by the next no-change build
-    state.committed(writer, shadow, signature, reporter.warnings[earlier:], graph.products.products)
+    state.committed(writer, shadow, signature, reporter.warnings[earlier:], graph.products.products, unindexed)
     cards.save()
     if options.serving:
         _keep_for_text_edits(config, state, graph, data_version, options)
     return BuildReport(pages=len(graph.site.pages), seconds=timer.elapsed, writes=stats,
                        warnings=len(reporter.warnings) - earlier, details=_details(graph.products, source),
-                       rendered=len(graph.fingerprints.rendered), search_stale=search_stale)
+                       rendered=len(graph.fingerprints.rendered), search_stale=bool(unindexed))
 
 
 def _inputs_signature(config: Config, drafts: bool, data_version: str | None, as_of: str) -> str | None:
@@ -314,9 +314,9 @@ def _renderer(config: Config, site: Site, state: BuildState, strict: bool, as_of
 
 
 def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardStore, state: BuildState,
-             options: _Options, reporter: Reporter, timer: StageTimer) -> bool:
+             options: _Options, reporter: Reporter, timer: StageTimer) -> set[str]:
     """keep unchanged, product cards, render, write, search index, then the last checks before commit;
-    whether the search index was left stale (the dev server's)."""
+    the pages whose changes the search index misses (the dev server's index catches up later)."""
     site, renderer = graph.site, graph.renderer
     with timer("keep unchanged"):
         pending = keep_unchanged(site.pages, graph.fingerprints, writer)
@@ -334,17 +334,17 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
         graph.widgets.write(writer, graph.env)
         _write_static(site, writer)
         _write_site_files(site, graph.env, writer)
-    search_stale = False
+    unindexed: set[str] = set()
     if config.search:
         with timer("search index"):
             # A new build key (a Pagefind upgrade among its causes) indexes anew even when no HTML changed.
-            when = "later" if options.serving else "now" if state.plan.key_changed else "changed"
-            search_stale = write_search_index(writer, reporter, when=when)
+            when = "later" if options.serving else "all" if state.plan.key_changed else "changed"
+            unindexed = write_search_index(writer, reporter, when=when, pending=state.record.search_pending)
     reporter.flush_groups()
     check_strict(reporter.warnings, options.strict)
     # Files kept from the last build were checked then, unless the secrets (part of the key) changed.
     SecretGuard(config).check_all(writer.owners if state.plan.key_changed else writer.written, writer.read)
-    return search_stale
+    return unindexed
 
 
 def _keep_for_text_edits(config: Config, state: BuildState, graph: _Graph, data_version: str | None,
@@ -369,7 +369,8 @@ def refresh_search_index(config: Config, *, output: Path | None = None, state: B
     `cancelled()` turning True (a new edit) stops it: search.SearchCancelled, the live site as it was.
     """
     _keep_live_site(output or config.output_path, state, lambda key: not key.startswith(f"{SEARCH_BUNDLE}/"),
-                    lambda writer: write_search_index(writer, reporter, when="now", cancelled=cancelled))
+                    lambda writer: write_search_index(writer, reporter, cancelled=cancelled,
+                                                      pending=state.record.search_pending))
 
 
 def prepare_shadow(config: Config, *, output: Path | None = None, state: BuildState) -> None:
@@ -381,7 +382,7 @@ def prepare_shadow(config: Config, *, output: Path | None = None, state: BuildSt
 
 
 def _keep_live_site(out_dir: Path, state: BuildState, keep: Callable[[str], bool],
-                    then: Callable[[OutputWriter], object]) -> None:
+                    then: Callable[[OutputWriter], set[str] | None]) -> None:
     """A writer over the live site that keeps each file `keep` accepts, lets `then` add files, and commits;
     the page fingerprints of the last build still hold."""
     writer = state.shadows.writer(out_dir.resolve())
@@ -389,12 +390,12 @@ def _keep_live_site(out_dir: Path, state: BuildState, keep: Callable[[str], bool
         for key in sorted(state.record.files):
             if keep(key):
                 writer.keep(key, "unchanged")
-        then(writer)
+        unindexed = then(writer)
         stats, shadow = writer.commit()
     except BaseException:
         state.aborted(writer.abort())
         raise
-    state.reindexed(writer, shadow)
+    state.reindexed(writer, shadow, unindexed)
 
 
 def _nothing_changed(record: BuildRecord, reporter: Reporter, strict: bool, timer: StageTimer) -> BuildReport:

@@ -37,6 +37,7 @@ class BuildRecord:
     template_references: dict[str, frozenset[str] | None] = field(default_factory=dict)
     product_pages: ProductPagesRecord | None = None  # the live site's, to carry over (products/carry.py)
     products_shown: int | None = None  # the live site's products, for the shrink guard (shrinkguard.py)
+    search_pending: set[str] = field(default_factory=set)  # pages changed since the live search index was made
 
     def __post_init__(self) -> None:
         self.out_dir = self.out_dir.resolve()
@@ -55,7 +56,8 @@ class BuildRecord:
                            template_references={digest_: None if refs is None else frozenset(refs)
                                                 for digest_, refs in saved["templates"].items()},
                            product_pages=ProductPagesRecord.from_json(pages) if pages else None,
-                           products_shown=saved.get("products_shown"))
+                           products_shown=saved.get("products_shown"),
+                           search_pending=set(saved.get("search_pending", ())))
         except (OSError, ValueError, KeyError, TypeError):  # (all or nothing: a partial record could skip a build)
             pass
         return cls(out_dir, path)
@@ -69,7 +71,7 @@ class BuildRecord:
                 "templates": {digest_: None if refs is None else sorted(refs)
                               for digest_, refs in self.template_references.items()},
                 "product_pages": self.product_pages.to_json() if self.product_pages else None,
-                "products_shown": self.products_shown}
+                "products_shown": self.products_shown, "search_pending": sorted(self.search_pending)}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path, json.dumps(data, separators=(",", ":")))  # a full disk leaves no temp file
 

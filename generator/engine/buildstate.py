@@ -46,13 +46,15 @@ class BuildState:
         self.plan.start(config, drafts=drafts, clean=clean, strict=strict, moment=moment)
 
     def committed(self, writer: OutputWriter, shadow: ShadowRecord | None, signature: str | None,
-                  warnings: list[str], products_shown: int | None = None) -> None:
-        """The output dir now holds this build, which shows `products_shown` products and warned `warnings`
-        (replayed by the next build that stops early)."""
+                  warnings: list[str], products_shown: int | None = None, unindexed: set[str] | None = None) -> None:
+        """The output dir now holds this build, which shows `products_shown` products, warned `warnings`
+        (replayed by the next build that stops early) and has a search index that misses the changes of the
+        pages `unindexed`."""
         self.plan.settled(signature)
         self.shadows.committed(writer, shadow)
         self.record.warnings = list(warnings)
         self.record.products_shown = products_shown
+        self.record.search_pending = unindexed or set()
         self.record.save()
 
     def aborted(self, shadow: ShadowRecord | None) -> None:
@@ -61,10 +63,12 @@ class BuildState:
         self.shadows.aborted(shadow)
         self.record.save_or_drop()
 
-    def reindexed(self, writer: OutputWriter, shadow: ShadowRecord | None) -> None:
-        """Only the search bundle changed (`refresh_search_index`), or nothing but the shadow
-        (`prepare_shadow`): the fingerprints still hold."""
+    def reindexed(self, writer: OutputWriter, shadow: ShadowRecord | None, unindexed: set[str] | None = None) -> None:
+        """Only the search bundle changed (`refresh_search_index`; it misses the pages `unindexed`), or nothing
+        but the shadow (`prepare_shadow`, `unindexed` None): the fingerprints still hold."""
         self.shadows.committed(writer, shadow)
+        if unindexed is not None:
+            self.record.search_pending = unindexed
         self.record.save()
 
     def keep_site(self, last: LastBuild) -> None:
@@ -76,6 +80,7 @@ class BuildState:
         """The short way (text_edit.py) put the pages at `rendered`, made from `sources`, and kept the rest."""
         self.shadows.committed(writer, shadow)
         self.plan.text_edited(rendered, sources)
+        self.record.search_pending |= set(rendered)  # the search index is left as it was (refresh_search_index)
         self.record.save()
 
     def text_edit_failed(self, shadow: ShadowRecord | None) -> None:

@@ -3,19 +3,23 @@
 Pagefind (PyPI `pagefind[bin]`, which ships the binary) indexes the next
 site's HTML as the last step of a build — the `<main data-pagefind-body>` of
 product, listing and content pages — and its bundle is written through the
-OutputWriter as `/pagefind/...`. A build that changed no HTML page keeps the
-previous bundle without running Pagefind. When Pagefind is not installed or fails,
-the build warns and goes on: the search page then says search is
-unavailable. This module does not render pages.
+OutputWriter as `/pagefind/...`, in shards on a big site (shards.py): a build
+indexes again only the shards holding a page it wrote or dropped (or one the
+dev server changed since the bundle was made), and keeps the others as files;
+a build that changed no HTML page keeps the whole bundle without running
+Pagefind. When Pagefind is not installed or fails, the build warns and goes
+on: the search page then says search is unavailable. This module does not render pages.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
@@ -24,9 +28,8 @@ from generator.config.i18n import site_translations
 from generator.engine.output import OutputWriter
 from generator.core.console import Reporter
 from generator.content.site import Site
-
-BUNDLE = "pagefind"
-
+from generator.core.platform import cores
+from generator.publish.shards import BUNDLE, MANIFEST, ShardLayout, link_pages, shard_of
 
 def add_search_page(site: Site) -> None:
     title = site_translations(site.config).gettext("Search")
@@ -122,43 +125,125 @@ def _is_page(key: str) -> bool:
 
 
 def _keep_previous_bundle(writer: OutputWriter) -> bool:
-    """Carry the live site's bundle over as it is; False when there is none."""
+    """Carry the live site's whole bundle (every shard, the manifest) over as it is; False when there is none."""
     return writer.keep_recorded(f"{BUNDLE}/", "search index")
 
 
-def write_search_index(writer: OutputWriter, reporter: Reporter, *,
-                       when: Literal["changed", "later", "now"] = "changed", cancelled: Cancelled | None = None) -> bool:
-    """Index the next site's HTML pages and put the Pagefind bundle into it; warn (never fail) without Pagefind.
+def changed_pages(writer: OutputWriter) -> set[str]:
+    """The HTML pages this build wrote anew or dropped (so far): what a search bundle made before it misses."""
+    return {key for key in writer.written if _is_page(key)} | {
+        key for key in writer.previous_files - writer.owners.keys() if _is_page(key)}
 
-    Runs after every other file is in place (the shadow tree is then the complete next site, which
-    Pagefind reads directly). `when`: "changed" indexes only when an HTML page was written or removed
-    (else the previous bundle is still right); "later" keeps the previous bundle even then and returns
-    True (the index is stale: the dev server re-indexes once the browser has reloaded, see
-    `commands.build.refresh_search_index`); "now" always indexes. `cancelled` may stop Pagefind midway
-    (SearchCancelled, the one failure that is raised, not warned about).
+
+def write_search_index(writer: OutputWriter, reporter: Reporter, *,
+                       when: Literal["changed", "later", "all"] = "changed", cancelled: Cancelled | None = None,
+                       pending: Collection[str] = ()) -> set[str]:
+    """Index the next site's HTML pages into its Pagefind bundle (shards.py); warn (never fail) without Pagefind.
+
+    Runs after every other file is in place (the shadow tree is then the complete next site). `pending`
+    names the pages that changed after the live bundle was made (an earlier "later"); with the pages this
+    build wrote or dropped they decide which shards are indexed again. `when`: "changed" indexes just the
+    shards holding such a page (the other shards' bundles are kept as files); "later" keeps the whole
+    previous bundle (the dev server re-indexes once the browser has reloaded, see
+    `commands.build.refresh_search_index`); "all" indexes every shard. Returns the pages the bundle does
+    not cover yet (empty: search is up to date). `cancelled` may stop Pagefind midway (SearchCancelled,
+    the one failure that is raised, not warned about).
     """
-    pages_changed = writer.changed(_is_page)
-    if when != "now" and (not pages_changed or when == "later") and _keep_previous_bundle(writer):
-        return pages_changed
+    changed = set(pending) | changed_pages(writer)
+    if when != "all" and (not changed or when == "later") and _keep_previous_bundle(writer):
+        return changed
     writer.prune()
-    for attempt in (1, 2):  # a broken bundle is made again once before search is given up
-        with tempfile.TemporaryDirectory(dir=writer.out_dir.parent, prefix=f".{writer.out_dir.name}.pagefind-") as temp:
-            bundle = Path(temp) / BUNDLE
-            try:
-                _index(writer.shadow, bundle, cancelled)
-                files = _check_bundle(bundle)
-            except SearchCancelled:
-                raise
-            except BrokenBundle as exc:
-                if attempt == 1:
-                    continue
-                reporter.warn(f"site search is off: Pagefind wrote a broken index twice ({exc})")
-                return False
-            except Exception as exc:  # noqa: BLE001 - any Pagefind failure (not installed, crashed) only warns
-                reporter.warn(f"site search is off: Pagefind could not index the site ({type(exc).__name__}: {exc}); "
-                              "install it with `pip install 'pagefind[bin]'`")
-                return False
+    pages = sorted(key for key in writer.owners if _is_page(key))
+    layout = ShardLayout.for_pages(pages)
+    kept: list[str] = []  # the live bundle files of the shards that need no indexing
+    stale: list[tuple[int, list[str]]] = []
+    reuse = when != "all" and layout.manifest() == _live_manifest(writer)
+    touched = {shard_of(page, layout.count) for page in changed}
+    bundles = _live_bundles(writer, layout) if reuse else {}
+    for shard, keys in layout.shards(pages):
+        live = bundles.get(shard) if shard not in touched else None
+        if live:
+            kept += live
+        else:
+            stale.append((shard, keys))
+    with tempfile.TemporaryDirectory(dir=writer.out_dir.parent, prefix=f".{writer.out_dir.name}.pagefind-") as temp:
+        try:  # every stale shard is made before anything is claimed: a failure leaves the site without search
+            made = _index_shards(writer.shadow, Path(temp), layout, stale, cancelled)
+        except _SearchOff as exc:
+            reporter.warn(str(exc))
+            return set()
+        for key in kept:
+            writer.keep(key, "search index")
+        for prefix, (bundle, files) in made:
             for path, data in files:
-                writer.adopt(f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path, data, "search index")
-            return False
-    return False
+                writer.adopt(f"{prefix}{path.relative_to(bundle).as_posix()}", path, data, "search index")
+    writer.write(MANIFEST, layout.manifest(), "search index")
+    return set()
+
+
+class _SearchOff(Exception):
+    """Pagefind could not make a shard: the site goes out without search (the message says why)."""
+
+
+def _live_manifest(writer: OutputWriter) -> bytes | None:
+    if MANIFEST not in writer.previous_files:
+        return None
+    try:
+        return (writer.out_dir / MANIFEST).read_bytes()
+    except OSError:
+        return None
+
+
+def _live_bundles(writer: OutputWriter, layout: ShardLayout) -> dict[int, list[str]]:
+    """Each shard's live bundle files, to keep as they are; a shard that has none or lost one is left out."""
+    bundles: dict[int, list[str]] = {}
+    for key in writer.previous_files:
+        shard = layout.bundle_of(key)
+        if shard is not None:
+            bundles.setdefault(shard, []).append(key)
+    return {shard: sorted(keys) for shard, keys in bundles.items()
+            if f"{layout.prefix(shard)}pagefind-entry.json" in keys
+            and (writer.previous_trusted or all((writer.out_dir / key).is_file() for key in keys))}
+
+
+def _index_shards(shadow: Path, temp: Path, layout: ShardLayout, stale: list[tuple[int, list[str]]],
+                  cancelled: Cancelled | None) -> list[tuple[str, tuple[Path, list[tuple[Path, bytes]]]]]:
+    """Index the `stale` shards, one Pagefind per core side by side (a Pagefind run keeps about one core
+    busy: 4 shards of a 5,200-page site took 26 s one after another and 10 s two at a time); return each
+    bundle's folder (a key prefix) with its made bundle."""
+    def one(item: tuple[int, list[str]]) -> tuple[str, tuple[Path, list[tuple[Path, bytes]]]]:
+        shard, keys = item
+        return layout.prefix(shard), _index_shard(shadow, temp / str(shard), layout, keys, cancelled)
+
+    if len(stale) < 2 or cores() < 2:
+        return [one(item) for item in stale]
+    with ThreadPoolExecutor(min(len(stale), cores()), thread_name_prefix="pagefind") as pool:
+        futures = [pool.submit(one, item) for item in stale]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # (the running ones see `cancelled` too, or finish)
+            raise
+
+
+def _index_shard(shadow: Path, temp: Path, layout: ShardLayout, pages: list[str],
+                 cancelled: Cancelled | None) -> tuple[Path, list[tuple[Path, bytes]]]:
+    """Index the `pages` of a shard into a bundle under `temp`; return it and its files, read and checked.
+    Raises _SearchOff when Pagefind cannot (a broken bundle is made again once first)."""
+    bundle = temp / BUNDLE
+    for attempt in (1, 2):
+        shutil.rmtree(temp, ignore_errors=True)
+        try:
+            # the whole site: Pagefind reads the shadow tree itself; a shard: links to its pages
+            site = shadow if layout.count == 1 else link_pages(shadow, pages, temp / "pages")
+            _index(site, bundle, cancelled)
+            return bundle, _check_bundle(bundle)
+        except SearchCancelled:
+            raise
+        except BrokenBundle as exc:
+            if attempt == 2:
+                raise _SearchOff(f"site search is off: Pagefind wrote a broken index twice ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - any Pagefind failure (not installed, crashed) only warns
+            raise _SearchOff(f"site search is off: Pagefind could not index the site ({type(exc).__name__}: "
+                             f"{exc}); install it with `pip install 'pagefind[bin]'`") from None
+    raise AssertionError("unreachable")

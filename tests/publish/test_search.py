@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import json
 import random
 import time
 from pathlib import Path
 
 import pytest
 
+from generator.publish import shards
 from generator.publish.search import BrokenBundle, PagefindFailed, SearchCancelled, _check_bundle, _index
-
+from tests.support.sites import run, write_site
 
 FRAGMENT = gzip.compress(b"pagefind_dcd" + b"fragment " * 100)
 WASM = gzip.compress(random.Random(0).randbytes(68_000))  # does not compress: 68 KB, as Pagefind's
@@ -77,3 +79,60 @@ def command_line(proc: Path) -> bytes:
         return (proc / "cmdline").read_bytes()
     except OSError:  # it ended meanwhile
         return b""
+
+
+def _built(site: Path) -> None:
+    result = run("build", "-C", str(site))
+    assert result.exit_code == 0, result.output
+    assert "search is off" not in result.output
+
+
+def test_a_one_page_edit_indexes_exactly_its_shard_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         pagefind_runs: list[list[str]]) -> None:
+    monkeypatch.setattr(shards, "SHARD_PAGES", 4)  # the demo shop's ~45 pages in 8 shards
+    site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nWelcome.\n",
+                                          "content/about.md": "---\ntitle: About\n---\nAbout us.\n"})
+    _built(site)
+    public = site / "public"
+    manifest = json.loads((public / "pagefind/shards.json").read_text())
+    assert manifest["shards"] == 8 and len(manifest["merge"]) == len(pagefind_runs) - 1 >= 4
+    indexed = [page for pages in pagefind_runs for page in pages]
+    assert sorted(indexed) == sorted(set(indexed)) and "about/index.html" in indexed  # each page once
+    bundles = {p: p.stat().st_mtime_ns for p in (public / "pagefind").rglob("*") if p.is_file()}
+
+    pagefind_runs.clear()
+    (site / "content/about.md").write_text("---\ntitle: About\n---\nAbout us, and a zebrafinch.\n")
+    _built(site)
+    assert len(pagefind_runs) == 1 and "about/index.html" in pagefind_runs[0]
+    shard = shards.shard_of("about/index.html", 8)
+    unchanged = {p for p, mtime in bundles.items() if p.exists() and p.stat().st_mtime_ns == mtime}
+    assert {shards.ShardLayout.for_pages(indexed).bundle_of(p.relative_to(public).as_posix())
+            for p in set(bundles) - unchanged} <= {shard, None}  # only its shard's files (and the manifest) changed
+
+    pagefind_runs.clear()
+    _built(site)  # nothing changed: no Pagefind run at all
+    assert pagefind_runs == []
+
+
+def test_a_small_site_keeps_one_whole_site_index(tmp_path: Path, pagefind_runs: list[list[str]]) -> None:
+    site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nWelcome.\n"})
+    _built(site)
+    assert len(pagefind_runs) == 1 and "index.html" in pagefind_runs[0]
+    assert json.loads((site / "public/pagefind/shards.json").read_text()) == {"shards": 1, "merge": []}
+    assert not list((site / "public/pagefind").glob("shard-*"))
+
+
+def test_one_shard_failing_leaves_the_site_without_search_not_with_part_of_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pagefind.service import get_executable
+
+    real = get_executable()
+    monkeypatch.setattr(shards, "SHARD_PAGES", 4)
+    fake_pagefind(tmp_path, monkeypatch, f'[ -e "$2/about/index.html" ] && {{ echo "Error: disk full" >&2; exit 3; }}\n'
+                                         f'exec "{real}" "$@"')
+    site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nWelcome.\n",
+                                          "content/about.md": "---\ntitle: About\n---\nAbout us.\n"})
+    result = run("build", "-C", str(site))
+    assert result.exit_code == 0 and "site search is off" in result.output and "disk full" in result.output
+    assert not (site / "public/pagefind").exists()
+    assert (site / "public/about/index.html").is_file()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import os
 import socket
@@ -316,5 +317,29 @@ def test_the_shadow_tree_for_the_first_edit_is_made_before_the_edit(site: Path) 
         assert os.stat(shadow).st_ino == dev.state.record.shadow.shadow_inode  # the one the next build trusts
         linked = {p.relative_to(shadow): p.stat().st_ino for p in shadow.rglob("*") if p.is_file()}
         assert linked == live  # the same files, as hard links of the live ones
+    finally:
+        dev.close()
+
+
+@pytest.mark.server
+@WITH_SHOP
+def test_search_catching_up_after_an_edit_indexes_just_the_edited_pages_shard(
+        site: Path, monkeypatch: pytest.MonkeyPatch, pagefind_runs: list[list[str]]) -> None:
+    from generator.publish import shards
+
+    monkeypatch.setattr(shards, "SHARD_PAGES", 4)  # the demo shop's pages in 8 shards
+    dev = DevServer(load_config(site), port=0, reporter=Reporter(verbosity=0))
+    dev.start()
+    try:
+        assert len(pagefind_runs) > 1  # the first build indexes every shard
+        pagefind_runs.clear()
+        (site / "content/about.md").write_text("---\ntitle: About\n---\nA zebrafinch at the feeder.\n")
+        wait_for(lambda: dev.epochs.visible >= 1)
+        wait_for(lambda: pagefind_runs and not dev._search_stale, timeout=60)
+        settle(dev)
+        assert len(pagefind_runs) == 1 and "about/index.html" in pagefind_runs[0]
+        words = b"".join(gzip.decompress(p.read_bytes()) for p in (dev.out_dir / "pagefind").rglob("*.pf_fragment"))
+        assert b"zebrafinch" in words
+        assert get(dev, "/repo/pagefind/shards.json").status == 200
     finally:
         dev.close()
