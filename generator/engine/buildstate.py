@@ -212,7 +212,11 @@ class BuildState:
         """Begin a build: a changed config, code, --strict (templates then fail on typos) or --clean
         invalidates what depends on them."""
         secrets = digest(*sorted(f"{k}={v}" for k, v in config.secret_values().items()))  # a digest only
-        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(), secrets)
+        # Pages inline their theme's critical CSS: a site theme's style sheet is an input of every page.
+        sheets = file_signature(path for layer in theme_dirs(config, "static") for path in _walk(layer)
+                                if path.suffix == ".css")
+        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(), secrets,
+                     repr(sheets))
         self._committed = (self.key, self.outputs, self.signature, self.product_pages)
         self.last = None  # the site graph this build replaces: free it before making the next
         self.key_changed = clean or key != self.key
