@@ -40,6 +40,9 @@ from tests.support.products import catalog_site  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+# Audits of issue 33 item 12 that weigh in no score but are listed when they fail.
+PAGE_WEIGHT = ("render-blocking-resources", "render-blocking-insight", "unminified-css", "unminified-javascript")
+OFFLINE = "net::ERR_NAME_NOT_RESOLVED"  # this machine reaches no product image CDN
 DEFAULT_PAGES = ",".join([
     "demo:/", "demo:/lampor/", "demo:/c/432-taklampor/", "demo:/p/95639730-soho-pendel-orange/", "demo:/search/",
     "demo:/widgets/", "demo:/404.html", "starter:/guide/", "offers:/p/7350012345679/", "magazine:/"])
@@ -99,8 +102,11 @@ def summary(report: dict) -> tuple[list[int], float, list[str]]:
     cls = report["audits"].get("cumulative-layout-shift", {}).get("numericValue", 0.0)
     wanted = {ref["id"] for c in CATEGORIES for ref in report["categories"][c]["auditRefs"] if ref.get("weight")}
     failed = sorted(a for a, audit in report["audits"].items()
-                    if a in wanted and audit.get("score") is not None and audit["score"] < 0.9
+                    if (a in wanted or a in PAGE_WEIGHT) and audit.get("score") is not None and audit["score"] < 0.9
                     and audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings"))
+    console = report["audits"].get("errors-in-console", {}).get("details", {}).get("items", [])
+    if "errors-in-console" in failed and console and all(OFFLINE in item.get("description", "") for item in console):
+        failed[failed.index("errors-in-console")] = "errors-in-console (only images of an unreachable CDN)"
     return scores, cls, failed
 
 

@@ -212,9 +212,9 @@ class BuildState:
         """Begin a build: a changed config, code, --strict (templates then fail on typos) or --clean
         invalidates what depends on them."""
         secrets = digest(*sorted(f"{k}={v}" for k, v in config.secret_values().items()))  # a digest only
-        # Pages inline their theme's critical CSS: a site theme's style sheet is an input of every page.
-        sheets = file_signature(path for layer in theme_dirs(config, "static") for path in _walk(layer)
-                                if path.suffix == ".css")
+        # Pages inline the critical CSS of the site's style sheets (render/stylesheets.py): inputs of every page.
+        sheets = file_signature(path for layer in [*theme_dirs(config, "static"), config.site_dir / "static"]
+                                for path in _walk(layer) if path.suffix.lower() == ".css")
         key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(), secrets,
                      repr(sheets))
         self._committed = (self.key, self.outputs, self.signature, self.product_pages)

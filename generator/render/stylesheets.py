@@ -6,8 +6,8 @@ static/ files are published byte for byte, as the publisher wrote them):
 
 - `ThemeAssets.output` minifies a theme's .css and .js file when the build copies it (rcssmin and rjsmin:
   small, long-maintained, pure Python with an optional C speed-up, so the same bytes on every OS).
-- `ThemeAssets.inline_critical` rewrites each `<link rel="stylesheet">` of a rendered page that names a theme
-  style sheet into the sheet's critical CSS, inline, followed by the full sheet loaded without blocking
+- `ThemeAssets.inline_critical` rewrites each `<link rel="stylesheet">` of a rendered page that names a style
+  sheet of the site (the theme's, or one in the site's static/, which is still published as written) into the sheet's critical CSS, inline, followed by the full sheet loaded without blocking
   (`media="print"` switched to `all` once loaded; a `<noscript>` link without JavaScript). The critical CSS
   of a page is every rule of the sheet, in order and inside its @media, that can match the page as written:
   a rule is kept when some selector's classes, ids and element names all occur in the page (its tags, its
@@ -25,6 +25,7 @@ static/ files are published byte for byte, as the publisher wrote them):
 from __future__ import annotations
 
 import functools
+import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ _SCRIPT = re.compile(r"<script\b(?![^>]*\ssrc=)[^>]*>(.*?)</script>", re.I | re.
 _FUNCTIONAL_PSEUDO = re.compile(r"::?[\w-]+\(")
 _IGNORED = re.compile(r"\[[^\]]*\]|::?[\w-]+|\"[^\"]*\"|'[^']*'")
 _NEEDED = re.compile(r"[.#]?-?[_a-zA-Z][\w-]*")
+# url(...) and @import "..." relative to the sheet: inline, they would resolve against the page instead.
+_RELATIVE_URL = re.compile(r"""(url\(\s*['"]?|@import\s*['"])(?![a-zA-Z][\w+.-]*:|/|#)([^'")\s]+)""")
 _GROUPING = ("@media", "@supports", "@layer", "@container")
 
 
@@ -74,14 +77,17 @@ class ThemeAssets:
 
     def __init__(self, config: Config) -> None:
         theme_layers = [layer.resolve() for layer in theme_dirs(config, "static")]
-        self._theme_files = {rel: source for rel, source in static_files(config)
+        files = static_files(config)
+        self._theme_files = {rel: source for rel, source in files
                              if any(source.resolve().is_relative_to(layer) for layer in theme_layers)}
         base = config.base_path.rstrip("/")
         self._sheets: dict[str, StyleSheet] = {}
-        for rel, source in self._theme_files.items():
+        for rel, source in files:  # the site's own sheets too: published as written, inlined minified
             if source.suffix.lower() == ".css":
-                text = (minify(source) or source.read_bytes()).decode("utf-8")
-                self._sheets[f"{base}/{rel}"] = StyleSheet.parse(text)
+                text = (minify(source) or source.read_bytes()).decode("utf-8", "replace")
+                folder = posixpath.dirname(f"{base}/{rel}") + "/"
+                self._sheets[f"{base}/{rel}"] = StyleSheet.parse(_RELATIVE_URL.sub(
+                    lambda m: m[1] + posixpath.normpath(folder + m[2]), text))
 
     def output(self, rel: str, source: Path) -> bytes:
         """The bytes to publish at `rel` for the static file `source`."""
@@ -107,7 +113,8 @@ class ThemeAssets:
             if words is None:
                 words = page_words(html)
             href = attributes["href"]
-            parts += [html[last:link.start()], f"<style>{sheet.critical(words)}</style>",
+            critical = sheet.critical(words).replace("</", "<\\/")  # (only a CSS string can hold "</": an escape)
+            parts += [html[last:link.start()], f"<style>{critical}</style>",
                       f'<link rel="stylesheet" href="{href}" media="print" onload="this.media=\'all\'">',
                       f'<noscript><link rel="stylesheet" href="{href}"></noscript>']
             last = link.end()

@@ -85,13 +85,17 @@ def _built(site: Path) -> Iterator[str]:
         yield base
 
 
-def visit(chromium: Any, url: str, width: int) -> tuple[Any, list[str]]:
+def visit(chromium: Any, url: str, width: int, block: list[str] | None = None) -> tuple[Any, list[str]]:
+    """The page at `url` loaded; with `block`, the site's style sheets (/css/*.css) never arrive (their URLs
+    are added to `block`)."""
     context = chromium.new_context(viewport={"width": width, "height": 844 if width < 800 else 900})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.add_init_script(CLS_PROBE)
     stub_external_images(page)
+    if block is not None:
+        page.route("**/css/*.css", lambda route: (block.append(route.request.url), route.abort()))
     page.goto(url, wait_until="networkidle")
     return page, errors
 
@@ -111,6 +115,28 @@ def test_axe_finds_no_violations(chromium: Any, request: pytest.FixtureRequest, 
     assert found == []
     assert errors == []
     page.context.close()
+
+
+FIRST_PAINT = [("demo", ""), ("demo", "lampor/"), ("demo", "c/432-taklampor/"),
+               ("demo", "p/95639730-soho-pendel-orange/"), ("demo", "404.html"), ("starter", "guide/"),
+               ("offers", "p/7350012345679/"), ("magazine", "")]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("site,path", FIRST_PAINT)
+def test_the_inline_critical_css_alone_draws_the_page(chromium: Any, request: pytest.FixtureRequest, site: str,
+                                                      path: str, width: int) -> None:
+    """The style sheets load without blocking the first paint, so what paints first is the inline critical CSS:
+    with the sheets never arriving, every page looks exactly (pixel for pixel) as it does with them."""
+    url = request.getfixturevalue(site) + path
+    shots, blocked = [], []
+    for block in (False, True):
+        page, errors = visit(chromium, url, width, block=blocked if block else None)
+        shots.append(page.screenshot(full_page=True))
+        assert errors == []
+        page.context.close()
+    assert any(url.endswith("/css/style.css") for url in blocked)  # the test did keep the sheets away
+    assert shots[0] == shots[1]
 
 
 @pytest.mark.parametrize("width", WIDTHS)

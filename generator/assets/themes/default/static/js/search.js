@@ -7,23 +7,33 @@
   var box = document.getElementById("search");
   if (!box) return;
   if (!window.PagefindUI) { document.getElementById("search-off").hidden = false; return; }
-  var ui = new window.PagefindUI({
-    element: "#search", showImages: true, showSubResults: false, baseUrl: box.getAttribute("data-base"),
-    autofocus: true,
-    translations: { placeholder: box.getAttribute("data-placeholder") || undefined },
-    processResult: function (result) {
-      if (result && result.meta && result.meta.price) result.meta.title = result.meta.title + " \u2013 " + result.meta.price;
-      return result;
-    }
-  });
-  // Pagefind's input has a placeholder but no accessible name: give it the page's label.
-  var label = box.getAttribute("data-label");
-  var name = function () {
-    var input = box.querySelector("input");
-    if (input && label && !input.getAttribute("aria-label")) input.setAttribute("aria-label", label);
-    return !!input;
-  };
-  if (!name()) new MutationObserver(function (_, obs) { if (name()) obs.disconnect(); }).observe(box, { childList: true, subtree: true });
-  var q = new URLSearchParams(location.search).get("q");
-  if (q) ui.triggerSearch(q);
+  // The UI starts once its sheet has loaded (search.html loads it without blocking): no unstyled flash.
+  var sheet = document.querySelector("link[data-pagefind-css]");
+  if (sheet && sheet.media !== "all") {
+    var go = function () { sheet.removeEventListener("load", go); sheet.removeEventListener("error", go); start(); };
+    sheet.addEventListener("load", go);
+    sheet.addEventListener("error", go);
+  } else start();
+
+  function start() {
+    var ui = new window.PagefindUI({
+      element: "#search", showImages: true, showSubResults: false, baseUrl: box.getAttribute("data-base"),
+      autofocus: true,
+      translations: { placeholder: box.getAttribute("data-placeholder") || undefined },
+      processResult: function (result) {
+        if (result && result.meta && result.meta.price) result.meta.title = result.meta.title + " \u2013 " + result.meta.price;
+        return result;
+      }
+    });
+    // Pagefind's input has a placeholder but no accessible name: give it the page's label.
+    var label = box.getAttribute("data-label");
+    var name = function () {
+      var input = box.querySelector("input");
+      if (input && label && !input.getAttribute("aria-label")) input.setAttribute("aria-label", label);
+      return !!input;
+    };
+    if (!name()) new MutationObserver(function (_, obs) { if (name()) obs.disconnect(); }).observe(box, { childList: true, subtree: true });
+    var q = new URLSearchParams(location.search).get("q");
+    if (q) ui.triggerSearch(q);
+  }
 })();
