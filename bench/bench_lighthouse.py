@@ -1,13 +1,14 @@
-"""Lighthouse scores of the built demo site, as a user's browser sees it.
+"""Lighthouse scores of the sites a reader meets, as their browser sees them.
 
     python bench/bench_lighthouse.py [--lighthouse PATH] [--pages demo:/,starter:/guide/,...] [--widths 390,1280]
 
-Builds the sites a reader meets into a temporary folder: the demo at the repository root ("demo"), a fresh
-`shelfpress new` site ("starter": its guide has a comparison, a review and a where-to-buy table), the same with
-theme = "magazine" ("magazine") and a catalog where three shops sell one product ("offers": its /p/<gtin>/
-where-to-buy page). Serves each on 127.0.0.1 under its base_url path, runs the npm `lighthouse` CLI with Debian's /usr/bin/chromium at
-each width (390 px: mobile emulation with throttling; 1280 px: the desktop preset) and prints one
-line per page: performance, accessibility, best practices, SEO, CLS, and the audits that failed.
+Builds, into a temporary folder, the demo at the repository root ("demo"), a fresh `shelfpress new` site
+("starter": its guide has a comparison, a review and a where-to-buy table), the same with theme = "magazine"
+("magazine") and a catalog where three shops sell one product ("offers": its /p/<gtin>/ where-to-buy page).
+Serves each on 127.0.0.1 under its base_url path, runs the npm `lighthouse` CLI with Debian's
+/usr/bin/chromium at each width (390 px: mobile emulation with throttling; 1280 px: the desktop preset) and
+prints one line per page: performance, accessibility, best practices, SEO, CLS, and the audits that failed
+(with render-blocking resources and unminified CSS/JS, which weigh in no score).
 
 Needs Node and `npm install lighthouse` (found as --lighthouse, $LIGHTHOUSE, `lighthouse` on PATH or
 ./node_modules/.bin/lighthouse); it is not part of the test suite. Product images live on external

@@ -215,8 +215,8 @@ class BuildState:
         # Pages inline the critical CSS of the site's style sheets (render/stylesheets.py): inputs of every page.
         sheets = file_signature(path for layer in [*theme_dirs(config, "static"), config.site_dir / "static"]
                                 for path in _walk(layer) if path.suffix.lower() == ".css")
-        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(), secrets,
-                     repr(sheets))
+        key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(),
+                     secrets, repr(sheets))
         self._committed = (self.key, self.outputs, self.signature, self.product_pages)
         self.last = None  # the site graph this build replaces: free it before making the next
         self.key_changed = clean or key != self.key

@@ -7,7 +7,8 @@ static/ files are published byte for byte, as the publisher wrote them):
 - `ThemeAssets.output` minifies a theme's .css and .js file when the build copies it (rcssmin and rjsmin:
   small, long-maintained, pure Python with an optional C speed-up, so the same bytes on every OS).
 - `ThemeAssets.inline_critical` rewrites each `<link rel="stylesheet">` of a rendered page that names a style
-  sheet of the site (the theme's, or one in the site's static/, which is still published as written) into the sheet's critical CSS, inline, followed by the full sheet loaded without blocking
+  sheet of the site (the theme's, or one in the site's static/, which is still published as written) into
+  the sheet's critical CSS, inline, followed by the full sheet loaded without blocking
   (`media="print"` switched to `all` once loaded; a `<noscript>` link without JavaScript). The critical CSS
   of a page is every rule of the sheet, in order and inside its @media, that can match the page as written:
   a rule is kept when some selector's classes, ids and element names all occur in the page (its tags, its
@@ -69,7 +70,7 @@ def minify(path: Path) -> bytes | None:
 def _minified(path: Path, _mtime: int, _size: int, minifier: Callable[[str], str]) -> bytes:
     """(Keyed by mtime and size too: the dev server rebuilds in one process while the theme is edited.)"""
     text = path.read_text("utf-8")
-    return minifier(text).strip().encode("utf-8") + b"\n"
+    return minifier(text).encode("utf-8")
 
 
 class ThemeAssets:

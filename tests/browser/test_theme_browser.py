@@ -1,7 +1,7 @@
 """The default theme as visitors get it, in real Chromium at 390 px and 1280 px: axe-core finds no
 violations (on the demo, a new site's guide with its comparison, review and where-to-buy table, a where-to-buy
-product page and the magazine theme's home), listings do not shift (CLS), every image has a size, pagination is compact, and filters work
-on a listing bigger than the old 400-product limit. axe-core's script comes from the pip package
+product page and the magazine theme's home), the inline critical CSS alone draws each page as the full sheets
+do, listings do not shift (CLS), every image has a size, pagination is compact, and filters work on a listing bigger than the old 400-product limit. axe-core's script comes from the pip package
 axe-playwright-python (no npm needed)."""
 
 from __future__ import annotations

@@ -83,8 +83,8 @@ def test_theme_assets_are_published_minified_and_the_sites_own_as_written(tmp_pa
     result = run("build", "-C", str(site))
     assert result.exit_code == 0, result.output
     public = site / "public"
-    assert (public / "css/mine.css").read_text() == ".prose p{color:red}.unused{color:blue}\n"
-    assert (public / "js/mine.js").read_text() == "var answer=40+2;\n"
+    assert (public / "css/mine.css").read_text() == ".prose p{color:red}.unused{color:blue}"
+    assert (public / "js/mine.js").read_text() == "var answer=40+2;"
     assert (public / "js/own.js").read_bytes() == (site / "static/js/own.js").read_bytes()
     assert (public / "css/site.css").read_bytes() == (site / "static/css/site.css").read_bytes()
     assert (public / "js/lib.min.js").read_bytes() == b"var b=2;\n"
