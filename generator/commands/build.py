@@ -78,6 +78,7 @@ from generator.sources.base import ProductSource
 from generator.sources.cache import CacheMode
 from generator.sources.factory import open_source
 from generator.render.runtime import environment_class
+from generator.render.stylesheets import ThemeAssets
 from generator.publish.text_edit import LastBuild
 from generator.products.widgets import WidgetStage
 
@@ -332,7 +333,7 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
                      lambda done, total: reporter.progress("Rendering", done, total), strict=options.strict)
     with timer("write"):
         graph.widgets.write(writer, graph.env)
-        _write_static(site, writer)
+        _write_static(site, writer, graph.env.theme_assets)
         _write_site_files(site, graph.env, writer)
     unindexed: set[str] = set()
     if config.search:
@@ -448,11 +449,11 @@ def _fetch_progress(reporter: Reporter) -> ProgressHook:
     return show
 
 
-def _write_static(site: Site, writer: OutputWriter) -> None:
+def _write_static(site: Site, writer: OutputWriter, assets: ThemeAssets) -> None:
     for rel, source in site.static_files:
         if writer.claimed(rel):
             continue  # a page at the same path wins over a static file of the same name
-        writer.copy(rel, source, str(source))
+        writer.write(rel, assets.output(rel, source), str(source))  # a theme's CSS and JS minified
 
 
 def _write_site_files(site: Site, env: jinja2.Environment, writer: OutputWriter) -> None:

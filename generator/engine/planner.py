@@ -129,8 +129,11 @@ class Planner:
         (the "Prices as of" note), when there is one."""
         record = self.record
         secrets = digest(*sorted(f"{k}={v}" for k, v in config.secret_values().items()))  # a digest only
+        # Pages inline the critical CSS of the site's style sheets (render/stylesheets.py): inputs of every page.
+        sheets = file_signature(path for layer in [*theme_dirs(config, "static"), config.site_dir / "static"]
+                                for path in _walk(layer) if path.suffix.lower() == ".css")
         key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(),
-                     secrets, *([moment] if moment else []))
+                     secrets, repr(sheets), *([moment] if moment else []))
         self._committed = (record.key, record.outputs, record.signature, record.product_pages)
         self.key_changed = clean or key != record.key
         if self.key_changed:  # (the code changed: how references are found may have too)

@@ -54,7 +54,12 @@ RELOAD_SCRIPT = """<script id="shelfpress-reload">(function () {
   var epoch = %d, busy = null;
   function swapStyles(v) {
     document.querySelectorAll('link[rel="stylesheet"]').forEach(function (link) {
-      var url = new URL(link.href); url.searchParams.set("shelfpress", v); link.href = url.href;
+      var url = new URL(link.href); url.searchParams.set("shelfpress", v);
+      // The page's inline critical CSS (render/stylesheets.py) is the old sheet's: drop it once the new is in.
+      var critical = link.previousElementSibling;
+      if (critical && critical.tagName === "STYLE" && link.getAttribute("onload"))
+        link.addEventListener("load", function () { critical.remove(); }, {once: true});
+      link.href = url.href;
     });
   }
   function poll() {

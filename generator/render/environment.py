@@ -35,6 +35,7 @@ from generator.render.runtime import environment_class
 from generator.content.reviews import review_ld
 from generator.render.structured_data import breadcrumb_ld, item_list_ld, product_ld
 from generator.render.undefined import undefined_class
+from generator.render.stylesheets import ThemeAssets
 
 TEMPLATE_SUFFIXES = (".html", ".xml", ".txt", ".js", ".json")
 
@@ -107,6 +108,7 @@ def make_environment(config: Config, formatter: Formatter | None = None, *,
     cards = ProductCards(lambda name, context, owner: render_template(env, config, name, context, owner),
                          {"config": config})
     env.globals.update(product_card=cards, product_cards=cards.many)
+    env.theme_assets = ThemeAssets(config)  # type: ignore[attr-defined]  # a page's critical CSS (render_template)
     return env
 
 
@@ -144,7 +146,9 @@ def render_template(env: jinja2.Environment, config: Config, name: str, context:
     """Render `name`; every template failure becomes a ContentError with file:line."""
     try:
         template = env.get_template(name)
-        return template.render(context)
+        html = template.render(context)
+        assets = getattr(env, "theme_assets", None)
+        return assets.inline_critical(html) if assets is not None and name.endswith(".html") else html
     except jinja2.TemplateSyntaxError as exc:
         raise ContentError(f"template syntax error: {exc.message}", file=display_path(exc.filename, config),
                            line=exc.lineno) from None

@@ -1,6 +1,7 @@
 """The default theme as visitors get it, in real Chromium at 390 px and 1280 px: axe-core finds no
-violations, listings do not shift (CLS), every image has a size, pagination is compact, and filters work
-on a listing bigger than the old 400-product limit. axe-core's script comes from the pip package
+violations (on the demo, a new site's guide with its comparison, review and where-to-buy table, a where-to-buy
+product page and the magazine theme's home), the inline critical CSS alone draws each page as the full sheets
+do, listings do not shift (CLS), every image has a size, pagination is compact, and filters work on a listing bigger than the old 400-product limit. axe-core's script comes from the pip package
 axe-playwright-python (no npm needed)."""
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from generator.commands.new import new_site
+from tests.products.test_offers import CHAIRS, CONFIG, LISTING
 from tests.support.browser import serve_directory, stub_external_images
 from tests.support.products import catalog_site
 from tests.support.sites import run
@@ -47,27 +50,93 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def visit(chromium: Any, url: str, width: int) -> tuple[Any, list[str]]:
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new site as `shelfpress new` makes it (its guide: a comparison, a review, a where-to-buy table)."""
+    yield from _built(new_starter(tmp_path_factory.mktemp("starter") / "site"))
+
+
+@pytest.fixture(scope="module")
+def magazine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same new site with the built-in magazine theme."""
+    yield from _built(new_starter(tmp_path_factory.mktemp("magazine") / "site", 'theme = "magazine"'))
+
+
+@pytest.fixture(scope="module")
+def offers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Three shops sell one chair: its product page is a where-to-buy table."""
+    site = catalog_site(tmp_path_factory.mktemp("offers") / "site", CHAIRS, {"content/chairs/index.md": LISTING},
+                        config=CONFIG)
+    yield from _built(site)
+
+
+def new_starter(site: Path, theme: str = "") -> Path:
+    new_site(site)
+    if theme:
+        toml = site / "shelfpress.toml"
+        toml.write_text(toml.read_text().replace('# theme = "default"', theme))
+    return site
+
+
+def _built(site: Path) -> Iterator[str]:
+    result = run("build", "-C", str(site))
+    assert result.exit_code == 0, result.output
+    with serve_directory(site / "public", "/" + site.parent.name + "/") as base:
+        yield base
+
+
+def visit(chromium: Any, url: str, width: int, block: list[str] | None = None) -> tuple[Any, list[str]]:
+    """The page at `url` loaded; with `block`, the site's style sheets (/css/*.css) never arrive (their URLs
+    are added to `block`)."""
     context = chromium.new_context(viewport={"width": width, "height": 844 if width < 800 else 900})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.add_init_script(CLS_PROBE)
     stub_external_images(page)
+    if block is not None:
+        page.route("**/css/*.css", lambda route: (block.append(route.request.url), route.abort()))
     page.goto(url, wait_until="networkidle")
     return page, errors
 
 
+AXE_PAGES = [("demo", path) for path in PAGES] + [
+    ("starter", "guide/"), ("offers", "p/7350012345679/"), ("magazine", ""), ("magazine", "guide/")]
+
+
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("path", PAGES)
-def test_axe_finds_no_violations(chromium: Any, demo: str, path: str, width: int) -> None:
-    page, errors = visit(chromium, demo + path, width)
+@pytest.mark.parametrize("site,path", AXE_PAGES)
+def test_axe_finds_no_violations(chromium: Any, request: pytest.FixtureRequest, site: str, path: str,
+                                 width: int) -> None:
+    page, errors = visit(chromium, request.getfixturevalue(site) + path, width)
     page.add_script_tag(content=axe_source())
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     found = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
     assert found == []
     assert errors == []
     page.context.close()
+
+
+FIRST_PAINT = [("demo", ""), ("demo", "lampor/"), ("demo", "c/432-taklampor/"),
+               ("demo", "p/95639730-soho-pendel-orange/"), ("demo", "404.html"), ("starter", "guide/"),
+               ("offers", "p/7350012345679/"), ("magazine", "")]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("site,path", FIRST_PAINT)
+def test_the_inline_critical_css_alone_draws_the_page(chromium: Any, request: pytest.FixtureRequest, site: str,
+                                                      path: str, width: int) -> None:
+    """The style sheets load without blocking the first paint, so what paints first is the inline critical CSS:
+    with the sheets never arriving, every page looks exactly (pixel for pixel) as it does with them."""
+    url = request.getfixturevalue(site) + path
+    shots, blocked = [], []
+    for block in (False, True):
+        page, errors = visit(chromium, url, width, block=blocked if block else None)
+        shots.append(page.screenshot(full_page=True))
+        assert errors == []
+        page.context.close()
+    assert any(url.endswith("/css/style.css") for url in blocked)  # the test did keep the sheets away
+    assert shots[0] == shots[1]
 
 
 @pytest.mark.parametrize("width", WIDTHS)

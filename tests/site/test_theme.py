@@ -188,3 +188,23 @@ def test_demo_site_override_and_second_theme(tmp_path: Path) -> None:
     home = (demo / "public/index.html").read_text()
     assert "/css/magazine.css" in home and 'class="site-header masthead"' in home  # the theme
     assert 'class="site-footer demo-footer"' in home  # the site's own override wins over any theme
+
+
+def test_demo_listing_weighs_at_most_25_kb_and_no_page_waits_for_a_style_sheet(tmp_path: Path) -> None:
+    """Issue 33 item 12: the critical CSS is inline, the sheets load without blocking the first paint, and the
+    listing stays within the page-weight budget (PERFORMANCE.md: <= 25 KB of HTML) with it."""
+    import shutil
+    demo = tmp_path / "demo"
+    for folder in ("content", "static", "templates", "themes"):
+        shutil.copytree(ROOT / folder, demo / folder)
+    shutil.copy(ROOT / "shelfpress.toml", demo / "shelfpress.toml")
+    assert run("build", "-C", str(demo)).exit_code == 0
+    assert len((demo / "public/lampor/index.html").read_bytes()) <= 25_000
+    for page in (demo / "public").rglob("*.html"):
+        html = page.read_text()
+        head = html[:html.index("</head>")]
+        links = re.findall(r"<link [^>]*rel=\"stylesheet\"[^>]*>", head)
+        assert links, page
+        blocking = [link for link in links if "media=" not in link and f"<noscript>{link}</noscript>" not in head]
+        assert blocking == [], page
+        assert "<style>" in head, page

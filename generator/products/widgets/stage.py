@@ -82,4 +82,4 @@ class WidgetStage:
             pool = self._views(spec.pool_query, spec) if spec.context else []
             data = widget_payload(spec, self._views(spec.query, spec), pool, env.filters["price"], button)
             writer.write(f"widgets/{spec.name}.json", data, f"widget {spec.name}")
-            writer.copy(f"widgets/{spec.name}.js", script, f"widget {spec.name}")
+            writer.write(f"widgets/{spec.name}.js", env.theme_assets.output(SCRIPT, script), f"widget {spec.name}")

@@ -34,8 +34,18 @@
     if (q) ui.triggerSearch(q);
   }
 
-  fetch(base + "pagefind/shards.json")
-    .then(function (response) { return response.ok ? response.json() : {}; })
-    .catch(function () { return {}; })
-    .then(function (shards) { start(shards.merge || []); });
+  function load() {
+    fetch(base + "pagefind/shards.json")
+      .then(function (response) { return response.ok ? response.json() : {}; })
+      .catch(function () { return {}; })
+      .then(function (shards) { start(shards.merge || []); });
+  }
+
+  // The UI starts once its sheet has loaded (search.html loads it without blocking): no unstyled flash.
+  var sheet = document.querySelector("link[data-pagefind-css]");
+  if (sheet && sheet.media !== "all") {
+    var go = function () { sheet.removeEventListener("load", go); sheet.removeEventListener("error", go); load(); };
+    sheet.addEventListener("load", go);
+    sheet.addEventListener("error", go);
+  } else load();
 })();
