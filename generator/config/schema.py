@@ -259,6 +259,10 @@ class BuildConfig:
     max_shrink: float = opt(0.5, "Largest share of the live site's products a build may drop (0.5 = half); a "
                             "build that drops more, or publishes no products where the live site has some, fails "
                             "unless run with --allow-shrink. 1 allows any drop but one to none.", convert=_share)
+    inline_critical_css: bool = opt(False, "Inline each page's critical CSS and load the style sheets without "
+                                    "blocking the first paint (a faster first paint on phones; each page grows by "
+                                    "the rules it uses and a build spends about 0.1-0.2 ms more per page). On in "
+                                    "the starter.")
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ class ThemeAssets:
         base = config.base_path.rstrip("/")
         self._sheets: dict[str, StyleSheet] = {}
         for rel, source in files:  # the site's own sheets too: published as written, inlined minified
-            if source.suffix.lower() == ".css":
+            if source.suffix.lower() == ".css" and config.build.inline_critical_css:
                 text = (minify(source) or source.read_bytes()).decode("utf-8", "replace")
                 folder = posixpath.dirname(f"{base}/{rel}") + "/"
                 self._sheets[f"{base}/{rel}"] = StyleSheet.parse(_RELATIVE_URL.sub(

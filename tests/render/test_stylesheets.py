@@ -62,7 +62,7 @@ def test_page_words_are_its_elements_classes_ids_and_inline_script_words() -> No
     assert "ignored" not in page_words(html)
 
 
-def site_with_sheets(tmp_path: Path) -> Path:
+def site_with_sheets(tmp_path: Path, *, inline: bool = True) -> Path:
     return write_site(tmp_path / "site", {
         "content/index.md": "---\ntitle: Home\n---\nHello.\n",
         "static/css/site.css": "/* the publisher's own */\n.site-only { background: url(../img/bg.png); }\n",
@@ -75,7 +75,7 @@ def site_with_sheets(tmp_path: Path) -> Path:
             '<link rel="stylesheet" href="{{ \'/css/site.css\' | url }}" media="print">\n'
             '<link rel="stylesheet" href="https://cdn.example.com/x.css">\n'
             '<link rel="stylesheet" href="{{ \'/css/site.css\' | url }}">\n',
-    }, config=SMALL_CONFIG + 'theme = "mine"\n')
+    }, config=SMALL_CONFIG + 'theme = "mine"\n' + f"[build]\ninline_critical_css = {str(inline).lower()}\n")
 
 
 def test_theme_assets_are_published_minified_and_the_sites_own_as_written(tmp_path: Path) -> None:
@@ -107,6 +107,15 @@ def test_each_local_sheet_becomes_critical_css_and_a_link_that_does_not_block(tm
     assets = ThemeAssets(load_config(site))
     page = '<head><link rel="stylesheet" href="/repo/css/site.css"></head><p class="site-only">'
     assert "url(/repo/img/bg.png)" in assets.inline_critical(page)  # relative to the sheet, not the page
+
+
+def test_without_the_setting_pages_keep_their_style_sheet_links_as_written(tmp_path: Path) -> None:
+    """Inlining is the publisher's choice (on in the starter): off, a page's head is what its template wrote."""
+    site = site_with_sheets(tmp_path, inline=False)
+    assert run("build", "-C", str(site)).exit_code == 0
+    head = (site / "public/index.html").read_text().split("</head>")[0]
+    assert "<style>" not in head and '<link rel="stylesheet" href="/repo/css/mine.css">' in head
+    assert (site / "public/css/mine.css").read_text() == ".prose p{color:red}.unused{color:blue}"  # still minified
 
 
 def test_editing_a_sheet_rebuilds_the_pages_that_inline_it(tmp_path: Path) -> None:

@@ -195,7 +195,7 @@ def test_demo_listing_weighs_at_most_25_kb_and_no_page_waits_for_a_style_sheet(t
     listing stays within the page-weight budget (PERFORMANCE.md: <= 25 KB of HTML) with it."""
     import shutil
     demo = tmp_path / "demo"
-    for folder in ("content", "static", "templates", "themes"):
+    for folder in ("content", "static", "templates"):
         shutil.copytree(ROOT / folder, demo / folder)
     shutil.copy(ROOT / "shelfpress.toml", demo / "shelfpress.toml")
     assert run("build", "-C", str(demo)).exit_code == 0
