@@ -21,7 +21,6 @@ made beside the repository (on these machines /tmp is much slower for many small
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import re
@@ -39,9 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import synthetic  # noqa: E402
-
-from generator.sources.catalog import CatalogSource  # noqa: E402
-from generator.sources.models import Product  # noqa: E402
+from bench_vs_hugo import change_one_product  # noqa: E402  (one price up by one, as a feed sync does)
 
 SHELFPRESS = str(Path(sys.executable).parent / "shelfpress")
 CONFIG = """title = "Scale Shop"
@@ -99,16 +96,6 @@ def make_site(site: Path, n: int, search: bool) -> list[Path]:
         for product in synthetic.products(n):
             handle.write(json.dumps(product, ensure_ascii=False) + "\n")
     return [taxonomy, products]
-
-
-def change_one_product(catalog: Path) -> None:
-    """One product's price up by one: what a daily feed sync changes most."""
-    with CatalogSource(catalog) as source:
-        product = asyncio.run(source.product(1))
-        assert product is not None
-        raw = product.to_api()
-        raw["price"] = {**raw["price"], "price": raw["price"]["price"] + 1}
-        source.import_products([Product.from_api(raw)])
 
 
 def output_size(folder: Path) -> tuple[int, int]:
