@@ -129,9 +129,11 @@ class Planner:
         (the "Prices as of" note), when there is one."""
         record = self.record
         secrets = digest(*sorted(f"{k}={v}" for k, v in config.secret_values().items()))  # a digest only
-        # Pages inline the critical CSS of the site's style sheets (render/stylesheets.py): inputs of every page.
+        # With [build] inline_critical_css, every page inlines the site's style sheets (render/stylesheets.py):
+        # then they are inputs of every page. Without it no page holds them, and no walk is made for them.
         sheets = file_signature(path for layer in [*theme_dirs(config, "static"), config.site_dir / "static"]
-                                for path in _walk(layer) if path.suffix.lower() == ".css")
+                                for path in _walk(layer) if path.suffix.lower() == ".css"
+                                ) if config.build.inline_critical_css else []
         key = digest(repr(config), str(drafts), str(strict), __version__, _code_fingerprint(), build_software(),
                      secrets, repr(sheets), *([moment] if moment else []))
         self._committed = (record.key, record.outputs, record.signature, record.product_pages)

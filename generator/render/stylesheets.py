@@ -102,8 +102,10 @@ class ThemeAssets:
 
     def inline_critical(self, html: str) -> str:
         """`html` with each theme style sheet link of its head made critical CSS plus a non-blocking link."""
+        if not self._sheets:  # [build] inline_critical_css off: pages keep their links as written
+            return html
         head_end = html.find("</head>")
-        if head_end < 0 or not self._sheets:
+        if head_end < 0:
             return html
         words: frozenset[str] | None = None
         parts, last = [], 0
