@@ -19,7 +19,9 @@ import html
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
+
+from generator.core.safety import url_host
 
 __all__ = ["DATA_KEY", "REL", "ShopDirectory", "ShopRef", "candidate_urls", "page_opted_out", "rewrite",
            "url_lines"]
@@ -124,13 +126,7 @@ def host_of(url: str, *, inner: bool = False) -> str:
     if inner:
         text = unquote(text) if "%3a%2f%2f" in text.lower() else text
         text = (_URL.findall(text[1:]) or [text])[-1]
-    if "://" not in text:
-        text = "https://" + text
-    try:
-        host = urlsplit(text).hostname or ""
-    except ValueError:
-        return ""
-    return host.lower().removeprefix("www.").rstrip(".")
+    return url_host(text)
 
 
 class ShopDirectory:

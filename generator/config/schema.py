@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from generator.core import validators
 from generator.core.errors import ConfigError, did_you_mean
+from generator.core.safety import url_host
 from generator.config.i18n import LANGUAGES
 
 CONFIG_FILE = "shelfpress.toml"
@@ -140,14 +141,7 @@ def _shop_domains(value: Any) -> dict[str, str]:
 
 def _shop_host(text: str) -> str:
     """The host a shop address names ("https://www.Rum21.se/x" -> "rum21.se"), "" when it names none."""
-    from urllib.parse import urlsplit
-
-    text = text.strip()
-    try:
-        host = urlsplit(text if "://" in text else "https://" + text).hostname or ""
-    except ValueError:
-        return ""
-    host = host.lower().removeprefix("www.").rstrip(".")
+    host = url_host(text)
     return host if "." in host and all(part for part in host.split(".")) else ""
 
 

@@ -79,3 +79,14 @@ def plain_text_head(value: object, length: int) -> str:
     head = text[:2 * length]
     words = " ".join(head.split())
     return words[:length] if len(words) >= length or len(head) == len(text) else plain_text(text)[:length]
+
+
+def url_host(text: str) -> str:
+    """The host an address names, as shops are compared: lower case, without "www.", port or a final dot; a
+    bare "www.shop.se" counts as https. "" when it names none."""
+    text = text.strip()
+    try:
+        host = urlsplit(text if "://" in text else "https://" + text).hostname or ""
+    except ValueError:
+        return ""
+    return host.lower().removeprefix("www.").rstrip(".")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator.core.safety import _checked_url, plain_text, plain_text_head, safe_url
+from generator.core.safety import _checked_url, plain_text, plain_text_head, safe_url, url_host
 
 HOSTILE = ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "&#106;avascript:alert(1)",
            "data:text/html,<script>", "vbscript:x", "//evil.example/x", "http://", "http:///path", "https:",
@@ -56,3 +56,11 @@ def test_the_head_of_plain_text_is_read_from_the_start_alone_when_that_gives_the
     """A product page's meta description: the first characters of the plain text, for any description."""
     text = "".join(parts)
     assert plain_text_head(text, length) == plain_text(text)[:length]
+
+
+@pytest.mark.parametrize(("text", "host"), [
+    ("https://www.Rum21.se/lampor?x=1", "rum21.se"), ("www.rum21.se", "rum21.se"), ("rum21.se:8080/x", "rum21.se"),
+    ("http://shop.example.", "shop.example"), ("  https://a.b/  ", "a.b"), ("http://[::1", ""), ("", ""),
+])
+def test_url_host_is_the_host_shops_are_compared_by(text: str, host: str) -> None:
+    assert url_host(text) == host
