@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import runpy
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,3 +66,14 @@ def pagefind_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
     monkeypatch.setattr(search, "_index", counted)
     return runs
+
+
+@pytest.fixture
+def alone() -> None:
+    """Waits (up to 10 s) for the threads earlier tests left behind to end: a loopback server's last
+    request handler, a client's resolver thread. A build forks its workers only from a process with no
+    other thread (`platform.can_fork`), so a test of forked workers must not depend on what ran before it."""
+    deadline = time.monotonic() + 10
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))

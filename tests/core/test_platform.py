@@ -183,7 +183,7 @@ def test_incremental_builds_stay_incremental_with_either_swap(tmp_path: Path, mo
     assert b"Second edit." in (site / "public/p2/index.html").read_bytes()
 
 
-def test_fork_only_on_linux_outside_portable_mode_with_no_other_thread(mode: str) -> None:
+def test_fork_only_on_linux_outside_portable_mode_with_no_other_thread(mode: str, alone: None) -> None:
     assert platform.can_fork() == (mode == "fast" and sys.platform.startswith("linux")
                                    and threading.active_count() == 1)
     stop = threading.Event()

@@ -202,7 +202,7 @@ def test_leftovers_of_an_interrupted_run_are_cleaned_by_the_next_writer(out: Pat
 MANY = {f"p/{n}-product/index.html": f"<h1>{n}</h1>".encode() for n in range(FOLDERS_AHEAD_MIN)}
 
 
-def test_a_fresh_shadow_gets_its_folders_made_ahead_by_a_child_process(tmp_path: Path) -> None:
+def test_a_fresh_shadow_gets_its_folders_made_ahead_by_a_child_process(tmp_path: Path, alone: None) -> None:
     if not can_fork():
         pytest.skip("no forked folder maker here (portable mode, not Linux, or other threads running)")
     out = tmp_path / "public"

@@ -32,7 +32,7 @@ def build_site(site: Path) -> None:
 
 @pytest.mark.parametrize("workers", [1, 2, 3], ids=["one process", "forked workers", "spawned workers"])
 def test_a_failing_page_fails_the_build_with_its_error_and_leaves_the_live_site(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, alone: None) -> None:
     if workers == 2 and not can_fork():
         pytest.skip("this system (or portable mode) does not fork")
     if workers == 3:  # two of them, spawned: as on macOS and Windows

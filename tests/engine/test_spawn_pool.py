@@ -63,7 +63,7 @@ def children() -> set[int]:
 @pytest.mark.skipif(not sys.platform.startswith("linux") or platform.portable(),
                     reason="compares with forked workers, which only Linux has")
 def test_spawned_workers_build_the_same_bytes_as_one_process_and_forked_workers(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, alone: None) -> None:
     sites = {way: write_site(tmp_path / way, FILES, CONFIG) for way in ("serial", "spawn", "fork")}
     before = children()
     used = {way: build_with(site, monkeypatch, way) for way, site in sites.items()}
