@@ -5,7 +5,8 @@
 
 Keeping the uploads path means old image URLs (hotlinks, image search) keep working on the new host.
 Downloads run concurrently (httpx, a few at a time), stream to `<file>.part` and resume it with a Range
-request on the next run, and stop at `max_bytes` per file. A file that fails keeps its remote URL in the
+request on the next run, and stop at `max_bytes` per file and after `FILE_DEADLINE` seconds (a server
+dripping a byte at a time holds no import forever; the part is kept and resumed). A file that fails keeps its remote URL in the
 content and is a warning; nothing here raises for one bad file. Writes go through `SiteWriter.target`,
 so they stay inside static/.
 """
@@ -28,6 +29,7 @@ from generator.importers.manifest import SiteWriter, file_sha256
 
 CONCURRENCY = 6
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+FILE_DEADLINE = 300.0  # seconds one file may take in all: 100 MB at 3 Mbit/s
 _UPLOADS = "/wp-content/uploads/"
 
 
@@ -106,7 +108,11 @@ async def _download_all(jobs: list[tuple[MediaFile, Path]], max_bytes: int, writ
     async def one(client: httpx.AsyncClient, media: MediaFile, target: Path) -> None:
         async with limit:
             try:
-                digest = await _fetch(client, media, target, max_bytes)
+                async with asyncio.timeout(FILE_DEADLINE):
+                    digest = await _fetch(client, media, target, max_bytes)
+            except TimeoutError:
+                failures[media.url] = f"not finished after {FILE_DEADLINE:g} s (run the import again to resume it)"
+                return
             except _TooBig:
                 target.with_name(target.name + ".part").unlink(missing_ok=True)
                 failures[media.url] = f"over the {max_bytes // (1024 * 1024)} MB limit (--max-media-mb)"

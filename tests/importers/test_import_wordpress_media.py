@@ -1,13 +1,16 @@
 """`--media download` against a real HTTP server on 127.0.0.1: files land in static/, references follow,
-an interrupted download resumes with a Range request, files over the size limit stay remote."""
+an interrupted download resumes with a Range request, files over the size limit stay remote, a server
+dripping bytes holds the import no longer than the per-file deadline."""
 
 from __future__ import annotations
 
+import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from generator.importers import media
 from tests.support.sites import run, write_site
 from tests.support.loopback import LoopbackServer
 from tests.importers.test_import_wordpress import CONFIG, WXR12, front
@@ -17,10 +20,12 @@ OLD = "https://hemmaochljus.se/wp-content/uploads"
 
 
 class MediaServer(LoopbackServer):
-    """Serves `files` with Range support; paths in `cut_once` send half their bytes the first time."""
+    """Serves `files` with Range support; paths in `cut_once` send half their bytes the first time, paths
+    in `drip` send a byte every 0.1 s."""
 
     def __init__(self, files: dict[str, bytes]) -> None:
         self.files, self.cut_once, self.requests = files, set[str](), list[tuple[str, str]]()
+        self.drip = set[str]()
         super().__init__(_Handler, "")
 
 
@@ -45,6 +50,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body[start:start + (len(body) - start) // 2])
             self.wfile.flush()
             self.close_connection = True
+            return
+        if self.path in app.drip:
+            try:
+                for byte in body[start:start + 100]:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except (BrokenPipeError, ConnectionResetError):  # the importer gave up on it, as it should
+                pass
             return
         self.wfile.write(body[start:])
 
@@ -121,3 +135,19 @@ def test_link_mode_and_dry_run_fetch_nothing(media_site: tuple[Path, Path, Media
     assert server.requests == []
     assert "added    static/wp-content/uploads/2023/04/lampa.jpg" in dry.output
     assert not (site / "static" / "wp-content").exists()
+
+
+def test_a_dripping_server_is_left_at_the_deadline_and_the_rest_is_downloaded(
+        media_site: tuple[Path, Path, MediaServer], monkeypatch: pytest.MonkeyPatch) -> None:
+    site, export, server = media_site
+    path = "/wp-content/uploads/2023/04/soffa.jpg"
+    server.drip.add(path)
+    monkeypatch.setattr(media, "FILE_DEADLINE", 1.0)
+    started = time.monotonic()
+    result = run("import", "wordpress", str(export), "--media", "download", "-C", str(site))
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 8
+    assert "soffa.jpg: not downloaded (not finished after 1 s (run the import again to resume it))" in result.output
+    uploads = site / "static" / "wp-content" / "uploads" / "2023" / "04"
+    assert not (uploads / "soffa.jpg").exists() and 0 < (uploads / "soffa.jpg.part").stat().st_size < 100
+    assert (uploads / "lampa.jpg").read_bytes() == server.files["/wp-content/uploads/2023/04/lampa.jpg"]
