@@ -53,7 +53,7 @@ from generator.products.listing_json import (DATA_KIND, DATA_TEMPLATE, category_
                                              option_counts)
 from generator.products.product_page import ProductPageData
 from generator.products.query_plan import QueryPlan, channel_for, plan_queries
-from generator.products.taxonomy import ancestors, brand_url, store_url, taxonomy_pages, top_categories
+from generator.products.taxonomy import ancestors, brand_urls, store_url, taxonomy_pages, top_categories
 from generator.products.views import ProductView, Signer, grouped_page_url, product_url
 
 DEALS_QUERY = ProductQuery(reduction_percent_min=1, order_by="reduction_percent", order="DESC", limit=50)
@@ -387,7 +387,7 @@ class ProductStage:
         """The product's store and brand pages, where the site has them (page data: a page that
         appears or goes away changes the product pages that link to it)."""
         store = store_url(product.store.store_id, product.store.name) if self.config.stores.enabled else ""
-        brand = brand_url(product.brand) if self.config.brands.enabled and product.brand.strip() else ""
+        brand = brand_urls(self.site).get(product.brand.strip(), "") if self.config.brands.enabled else ""
         return {"store_url": store if store in self.site.by_url else "",
                 "brand_url": brand if brand in self.site.by_url else ""}
 

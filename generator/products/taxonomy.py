@@ -44,8 +44,15 @@ def store_url(store_id: int, name: str) -> str:
     return f"/s/{store_id}-{slugify(name, 'store')}/"
 
 
-def brand_url(name: str) -> str:
-    return f"/b/{slugify(name.strip(), 'brand')}/"
+def brand_url(name: str, brand_id: int | None = None) -> str:
+    """`/b/<slug>/`, or `/b/<slug>-<brand_id>/` for a brand whose slug another brand's name took first."""
+    slug = slugify(name.strip(), "brand")
+    return f"/b/{slug}/" if brand_id is None else f"/b/{slug}-{brand_id}/"
+
+
+def brand_urls(site: Site) -> dict[str, str]:
+    """Brand name (stripped) -> its page's URL, for the brands that have a page."""
+    return site.data.get("brand_urls") or {}
 
 
 def top_categories(site: Site) -> list[CategoryEntry]:
@@ -128,12 +135,17 @@ async def _brand_pages(site: Site, source: ProductSource) -> list[tuple[Page, Li
     if not settings.enabled:
         return []
     pages: dict[str, tuple[Page, Listing]] = {}
+    urls: dict[str, str] = {}
     for brand in sorted(await source.brands(), key=lambda b: b.brand_id):
         name = brand.name.strip()
+        if not name or name in urls:
+            continue
         url = brand_url(name)
-        if name and url not in pages:
-            pages[url] = (Page(url=url, kind="brand", title=name, data={"brand": brand}),
-                          _listing(settings, brand=name))
+        if url in pages:  # "H&M" and "H M" both slugify to h-m: the later brand gets its id in the URL
+            url = brand_url(name, brand.brand_id)
+        urls[name] = url
+        pages[url] = (Page(url=url, kind="brand", title=name, data={"brand": brand}), _listing(settings, brand=name))
+    site.data["brand_urls"] = urls
     return list(pages.values())
 
 

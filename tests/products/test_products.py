@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.affiliate.signing import verify_url
-from tests.support.products import catalog_site, product
+from tests.support.products import CATALOG_CONFIG, catalog_site, product
 from tests.support.sites import run, write_site
 from tests.support.memory_backend import MemoryBackend
 from tests.support.shopello_server import ShopelloServer
@@ -263,3 +263,25 @@ def test_offline_miss_names_the_shortcode_or_widget_that_needs_the_query(
     (api_site / "shelfpress.toml").write_text(config + '\n[widgets.kontext]\nquery = "matta"\n')
     result = run("build", "-C", str(api_site), "--offline")
     assert result.exit_code == 1 and "needed by widget 'kontext'" in result.output
+
+
+def test_brands_whose_names_make_the_same_slug_get_a_page_each_and_products_link_their_own(tmp_path: Path) -> None:
+    lamps = [product(1, "Lamp one", 100, attributes={"brand": "H&M"}),
+             product(2, "Lamp two", 200, attributes={"brand": "H M"}),
+             product(3, "Lamp three", 300, attributes={"brand": "h-m"})]
+    site = catalog_site(tmp_path / "shop", lamps, {"content/lamps/index.md": LISTING},
+                        config=CATALOG_CONFIG + "\n[brands]\nenabled = true\n")
+    build(site)
+    public = site / "public"
+    linked = {}
+    for lamp in lamps:
+        page = next(public.glob(f"p/{lamp.product_id}-*/index.html")).read_text()
+        brand_links = [href for href in re.findall(r'href="([^"]+)"', page) if "/b/" in href]
+        assert len(set(brand_links)) == 1, brand_links
+        linked[lamp.brand] = brand_links[0]
+    assert len(set(linked.values())) == 3  # three brands, three pages
+    for brand, href in linked.items():
+        listing = (public / href.split("/repo/", 1)[1] / "index.html").read_text()
+        own = next(lamp for lamp in lamps if lamp.brand == brand)
+        assert own.name in listing
+        assert all(other.name not in listing for other in lamps if other is not own)
