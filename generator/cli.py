@@ -136,11 +136,13 @@ def cli(debug: bool) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--schedule", default=None,
               help="Cron schedule (UTC) of the rebuild in .github/workflows/pages.yml  [default: 0 */6 * * *]")
-def new(directory: Path, schedule: str) -> None:
+@click.option("--shards", type=click.IntRange(2, 256), default=None,
+              help="For big catalogs: the workflow builds in this many parallel jobs and merges them.")
+def new(directory: Path, schedule: str, shards: int | None) -> None:
     """Create a new site in DIRECTORY (which must not exist or be empty)."""
     from generator.commands.new import new_site
 
-    created, install = new_site(directory, schedule=schedule)
+    created, install = new_site(directory, schedule=schedule, shards=shards)
     click.echo(install)
     click.echo(f"Created a new site in {directory} ({created} files). Next: cd {directory} && shelfpress serve")
 
