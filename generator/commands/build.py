@@ -23,6 +23,9 @@
       commit          the next site replaces the live one in one atomic swap (`output`), and the
                       build state records it (`engine.buildstate`)
 
+`--shard I/N` (`engine.sharding`) plans the whole site and renders and indexes only its share of the
+pages, with a note for `shelfpress merge` (commands/merge.py).
+
 No stage reaches back into an earlier one; nothing touches the live output
 until `commit`, so a failed or interrupted build leaves the previous site as
 it was. `-v` prints each stage's time. The dev server's builds start in
