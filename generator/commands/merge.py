@@ -24,7 +24,7 @@ from generator.engine.ownership import check_owned
 from generator.engine.sharding import ShardNote, check_complete
 from generator.engine.shrinkguard import check_shrink
 from generator.publish.search import index_missing_shards
-from generator.publish.shards import MANIFEST
+from generator.publish.shards import BUNDLE
 from generator.render.prices_as_of import prices_as_of
 from generator.sources.history_source import build_time
 
@@ -61,10 +61,12 @@ def merge(config: Config, shard_dirs: list[Path], *, output: Path | None = None,
                 moment=prices_as_of(config, build_time()))
     writer = state.shadows.writer(out_dir)
     try:
-        for key in sorted(sources):
-            writer.write(key, _same_in_all(key, sources[key]), "shard " + str(sources[key][0]))
-        if MANIFEST in sources:
-            index_missing_shards(writer, reporter)
+        search = {key for key in sources if key.startswith(f"{BUNDLE}/")}
+        for key in sorted(sources.keys() - search):
+            writer.write(key, _same_in_all(key, sources[key]), f"shard {sources[key][0]}")
+        if search and index_missing_shards(writer, reporter, search):  # (else no search, as a build without Pagefind)
+            for key in sorted(search):
+                writer.write(key, _same_in_all(key, sources[key]), f"shard {sources[key][0]}")
         stats, shadow = writer.commit()
     except BaseException:
         state.aborted(writer.abort())

@@ -176,15 +176,15 @@ def write_search_index(writer: OutputWriter, reporter: Reporter, *,
     return set()
 
 
-def index_missing_shards(writer: OutputWriter, reporter: Reporter) -> None:
-    """Index the search shards of the next site that have no bundle in it yet: what `merge` does for the
-    search shards no build shard held whole (engine/sharding.py). The manifest is the shards' own."""
+def index_missing_shards(writer: OutputWriter, reporter: Reporter, made: Collection[str]) -> bool:
+    """Index the search shards of the next site whose bundle is not among the files `made` (by the build
+    shards): what `merge` does for the search shards no build shard held whole (engine/sharding.py). False
+    when Pagefind could not (warned): then the site goes without search, as a build's would."""
     pages = sorted(key for key in writer.owners if _is_page(key))
     layout = ShardLayout.for_pages(pages)
     stale = [(shard, keys) for shard, keys in layout.shards(pages)
-             if f"{layout.prefix(shard)}pagefind-entry.json" not in writer.owners]
-    if stale:
-        _index_and_adopt(writer, reporter, layout, stale, [], None)
+             if f"{layout.prefix(shard)}pagefind-entry.json" not in made]
+    return not stale or _index_and_adopt(writer, reporter, layout, stale, [], None)
 
 
 def _index_and_adopt(writer: OutputWriter, reporter: Reporter, layout: ShardLayout, stale: list[tuple[int, list[str]]],

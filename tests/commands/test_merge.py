@@ -4,6 +4,7 @@ refuses, in one line and with the output untouched, anything that is not every s
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -130,3 +131,39 @@ def test_merge_writes_only_into_a_folder_it_owns(demo: Path, tmp_path: Path) -> 
     assert tree(mine) == {"notes.txt": b"keep me"}
     refused(demo, folders, folders[0] / "inside", "overlaps the shard folder")
     refused(demo, folders, tmp_path, "overlaps the shard folder")
+
+
+def rendered(said: str) -> int:
+    match = re.search(r"\(([\d,]+) rendered\)", said)
+    assert match, said
+    return int(match[1].replace(",", ""))
+
+
+def test_after_an_edit_the_shards_render_what_one_build_would_and_merge_into_its_bytes(demo: Path,
+                                                                                        tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(demo, site)
+    folders = build_shards(site, tmp_path, 3)
+    merged, whole = tmp_path / "merged", tmp_path / "whole"
+    ok("merge", "-C", str(site), *map(str, folders), "-o", str(merged))
+    ok("build", "-C", str(site), "-o", str(whole))
+    page = sorted((site / "content").rglob("*.md"))[-1]
+    page.write_text(page.read_text() + "\nA zebrafinch sings.\n")
+    one = rendered(ok("build", "-C", str(site), "-o", str(whole)))
+    shares = [rendered(ok("build", "-C", str(site), "--shard", f"{i}/3", "-o", str(folder)))
+              for i, folder in enumerate(folders, 1)]
+    assert sum(shares) == one < 60  # each page once, in its own shard; the unchanged ones are kept
+    ok("merge", "-C", str(site), *map(str, folders), "-o", str(merged))
+    assert tree(merged) == tree(whole)
+    assert b"zebrafinch" in b"".join(tree(merged).values())
+
+
+def test_without_pagefind_the_merged_site_goes_without_search_as_one_build_does(demo: Path, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pagefind.service.get_executable", lambda: None)
+    whole = ok("build", "-C", str(demo), "-o", str(tmp_path / "whole"))
+    assert "site search is off" in whole and not (tmp_path / "whole/pagefind").exists()
+    folders = build_shards(demo, tmp_path, 2)
+    said = ok("merge", "-C", str(demo), *map(str, folders), "-o", str(tmp_path / "merged"))
+    assert "site search is off" in said
+    assert tree(tmp_path / "merged") == tree(tmp_path / "whole")
