@@ -343,7 +343,7 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
     with timer("write"):
         graph.widgets.write(writer, graph.env)
         _write_static(site, writer, graph.env.theme_assets, elsewhere)
-        _write_site_files(site, graph.env, writer)
+        _write_site_files(site, graph.env, writer, elsewhere)
     unindexed: set[str] = set()
     if config.search:
         with timer("search index"):
@@ -465,17 +465,19 @@ def _fetch_progress(reporter: Reporter) -> ProgressHook:
 
 
 def _write_static(site: Site, writer: OutputWriter, assets: ThemeAssets, elsewhere: Collection[str] = ()) -> None:
+    """The static files no page replaces (`elsewhere`: the pages other build shards write)."""
     for rel, source in site.static_files:
         if writer.claimed(rel) or rel in elsewhere:
             continue  # a page at the same path wins over a static file of the same name
         writer.write(rel, assets.output(rel, source), str(source))  # a theme's CSS and JS minified
 
 
-def _write_site_files(site: Site, env: jinja2.Environment, writer: OutputWriter) -> None:
+def _write_site_files(site: Site, env: jinja2.Environment, writer: OutputWriter,
+                      elsewhere: Collection[str] = ()) -> None:
     urls = UrlBuilder(site.config)
     for path, data in sitemaps(site.pages, urls).items():
         writer.write(path, data, "sitemap")
-    if not writer.claimed("robots.txt"):
+    if not writer.claimed("robots.txt") and "robots.txt" not in elsewhere:  # (a page of another shard's)
         writer.write("robots.txt", robots(urls), "robots.txt")
     not_found = Page(url="/404.html", kind="404", title="Page not found")
     context = {"site": site, "config": site.config, "page": not_found}

@@ -23,7 +23,7 @@ def split_pages(pages: Sequence[Page], share: Share | None) -> tuple[Sequence[Pa
     """The pages `share` renders, and the output paths of the others (all pages and none without a share)."""
     if share is None or share.count == 1:
         return pages, set()
-    keys = [PurePosixPath(page.output_path).as_posix() for page in pages]
+    keys = [PurePosixPath(page.output_path.replace("\\", "/")).as_posix() for page in pages]  # as the writer keys them
     groups = shard_count(sum(1 for key in keys if key.endswith(".html")) + 1)  # + the 404 page
     mine: list[Page] = []
     elsewhere: set[str] = set()

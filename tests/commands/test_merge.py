@@ -12,7 +12,7 @@ import pytest
 
 from generator.engine.sharding import SHARD_NOTE
 from generator.publish import shards
-from tests.support.sites import run, tree
+from tests.support.sites import SMALL_CONFIG, run, tree, write_site
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ("public", ".shelfpress-cache", ".shelfpress", "__pycache__")
@@ -167,3 +167,15 @@ def test_without_pagefind_the_merged_site_goes_without_search_as_one_build_does(
     said = ok("merge", "-C", str(demo), *map(str, folders), "-o", str(tmp_path / "merged"))
     assert "site search is off" in said
     assert tree(tmp_path / "merged") == tree(tmp_path / "whole")
+
+
+def test_pages_that_replace_static_files_merge_as_one_build(tmp_path: Path) -> None:
+    """A page wins over a static file at its path, in whichever shard the page is."""
+    files: dict[str, str | bytes] = {f"content/p{i}.md": f"---\ntitle: Page {i}\n---\nText {i}.\n" for i in range(30)}
+    files.update({f"static/p{i}/index.html": f"<p>static {i}</p>\n" for i in range(0, 30, 3)})
+    site = write_site(tmp_path / "site", files, SMALL_CONFIG)
+    ok("build", "-C", str(site), "-o", str(tmp_path / "whole"))
+    for count in (2, 3):
+        folders = build_shards(site, tmp_path / f"n{count}", count)
+        ok("merge", "-C", str(site), *map(str, folders), "-o", str(tmp_path / f"merged-{count}"))
+        assert tree(tmp_path / f"merged-{count}") == tree(tmp_path / "whole")
