@@ -179,3 +179,16 @@ def test_pages_that_replace_static_files_merge_as_one_build(tmp_path: Path) -> N
         folders = build_shards(site, tmp_path / f"n{count}", count)
         ok("merge", "-C", str(site), *map(str, folders), "-o", str(tmp_path / f"merged-{count}"))
         assert tree(tmp_path / f"merged-{count}") == tree(tmp_path / "whole")
+
+
+def test_the_shrink_guard_compares_a_merge_with_the_live_site(demo: Path, tmp_path: Path) -> None:
+    folders = build_shards(demo, tmp_path, 2)
+    out = tmp_path / "out"
+    ok("merge", "-C", str(demo), *map(str, folders), "-o", str(out))
+    live = tree(out)
+    for folder in folders:  # shards of a build whose source answered no products
+        note = json.loads((folder / SHARD_NOTE).read_bytes())
+        (folder / SHARD_NOTE).write_text(json.dumps({**note, "products": 0}))
+    refused(demo, folders, out, "would publish no products where the live site has")
+    assert tree(out) == live
+    assert "Merged 2 shards" in ok("merge", "-C", str(demo), *map(str, folders), "-o", str(out), "--allow-shrink")
