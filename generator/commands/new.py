@@ -49,6 +49,6 @@ def sharded(workflow: str, count: int) -> str:
     """The workflow with its `build` job replaced by `count` shard jobs and a `build` job that merges them
     (the `deploy` and `links` jobs, which need `build`, stay as they are)."""
     start, end = workflow.index("\n  build:\n") + 1, workflow.index("\n  deploy:\n") + 1
-    jobs = ((WORKFLOWS / "sharded-build.yml").read_text().replace("SHARD_LIST", ", ".join(map(str, range(1, count + 1))))
-            .replace("SHARD_COUNT", str(count)))
+    shards = ", ".join(str(shard) for shard in range(1, count + 1))
+    jobs = (WORKFLOWS / "sharded-build.yml").read_text().replace("SHARD_LIST", shards).replace("SHARD_COUNT", str(count))
     return workflow[:start] + jobs + workflow[end:]
