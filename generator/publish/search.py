@@ -153,7 +153,8 @@ def write_search_index(writer: OutputWriter, reporter: Reporter, *,
     """
     elsewhere = set(elsewhere)
     changed = set(pending) | changed_pages(writer)
-    if when != "all" and (not changed or when == "later") and _keep_previous_bundle(writer):
+    # (A shard build cannot take this short way: pages other shards added can change the whole layout.)
+    if when != "all" and (not changed or when == "later") and not elsewhere and _keep_previous_bundle(writer):
         return changed
     writer.prune()
     pages = sorted([key for key in writer.owners if _is_page(key)] + [key for key in elsewhere if _is_page(key)])

@@ -192,3 +192,24 @@ def test_the_shrink_guard_compares_a_merge_with_the_live_site(demo: Path, tmp_pa
     refused(demo, folders, out, "would publish no products where the live site has")
     assert tree(out) == live
     assert "Merged 2 shards" in ok("merge", "-C", str(demo), *map(str, folders), "-o", str(out), "--allow-shrink")
+
+
+def test_a_shard_with_no_page_changed_follows_a_new_search_layout(demo: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages added in other shards can change the whole site's search layout (here from 8 to 16 shards):
+    a shard whose own pages did not change must not keep its bundles of the old layout."""
+    monkeypatch.setattr(shards, "SHARD_PAGES", 4)
+    site = tmp_path / "site"
+    shutil.copytree(demo, site)
+    folders = build_shards(site, tmp_path, 3)
+    before = json.loads((folders[0] / "pagefind/shards.json").read_bytes())["shards"]
+    pages = sum(1 for key in tree(folders[0]) if key.endswith(".html") and not key.startswith("pagefind/"))
+    for i in range(40):
+        (site / "content" / f"extra-{i}.md").write_text(f"---\ntitle: Extra {i}\n---\nExtra page {i}.\n")
+    for index, folder in enumerate(folders, 1):
+        ok("build", "-C", str(site), "--shard", f"{index}/3", "-o", str(folder))
+    ok("merge", "-C", str(site), *map(str, folders), "-o", str(tmp_path / "merged"))
+    ok("build", "-C", str(site), "-o", str(tmp_path / "whole"))
+    whole = tree(tmp_path / "whole")
+    assert json.loads(whole["pagefind/shards.json"])["shards"] > before and pages
+    assert tree(tmp_path / "merged") == whole
