@@ -136,11 +136,13 @@ def cli(debug: bool) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--schedule", default=None,
               help="Cron schedule (UTC) of the rebuild in .github/workflows/pages.yml  [default: 0 */6 * * *]")
-def new(directory: Path, schedule: str) -> None:
+@click.option("--shards", type=click.IntRange(2, 256), default=None,
+              help="For big catalogs: the workflow builds in this many parallel jobs and merges them.")
+def new(directory: Path, schedule: str, shards: int | None) -> None:
     """Create a new site in DIRECTORY (which must not exist or be empty)."""
     from generator.commands.new import new_site
 
-    created, install = new_site(directory, schedule=schedule)
+    created, install = new_site(directory, schedule=schedule, shards=shards)
     click.echo(install)
     click.echo(f"Created a new site in {directory} ({created} files). Next: cd {directory} && shelfpress serve")
 
@@ -155,23 +157,47 @@ def new(directory: Path, schedule: str) -> None:
 @click.option("--offline", is_flag=True, help="Use only cached product data; a cache miss is an error.")
 @click.option("--refresh", is_flag=True, help="Ignore cached product data and fetch everything again.")
 @click.option("--allow-shrink", is_flag=True, help=ALLOW_SHRINK_HELP)
+@click.option("--shard", metavar="I/N", default=None,
+              help="Build only shard I of N (its share of the pages), for `shelfpress merge` to join.")
 @verbosity_options
 def build(site_dir: Path, output: Path | None, clean: bool, strict: bool, drafts: bool, offline: bool,
-          refresh: bool, allow_shrink: bool, reporter: Any) -> None:
+          refresh: bool, allow_shrink: bool, shard: str | None, reporter: Any) -> None:
     """Build the site into its output directory (atomically)."""
     from generator.commands.build import build as run_build
     from generator.config.schema import load_config
+    from generator.engine.sharding import Share
     from generator.sources.cache import CacheMode
 
     if offline and refresh:
         raise click.UsageError("--offline and --refresh contradict each other; pick one")
     mode = CacheMode.OFFLINE if offline else CacheMode.REFRESH if refresh else CacheMode.NORMAL
+    share = Share.parse(shard) if shard is not None else None
     config = load_config(site_dir)
     report = run_build(config, drafts=drafts, clean=clean, strict=strict, output=output, reporter=reporter,
-                       cache_mode=mode, allow_shrink=allow_shrink)
+                       cache_mode=mode, allow_shrink=allow_shrink, shard=share)
     reporter.info(report.summary())
-    if output is None:
+    if share is not None:
+        reporter.info(f"This is shard {share}: join every shard with shelfpress merge SHARD_DIR... -o DIR")
+    elif output is None:
         reporter.info("Preview it as it will be published: shelfpress serve --built")
+
+
+@cli.command()
+@site_options
+@click.argument("shard_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the merged site here instead of the configured output_dir.")
+@click.option("--allow-shrink", is_flag=True, help=ALLOW_SHRINK_HELP)
+@verbosity_options
+def merge(site_dir: Path, shard_dirs: tuple[Path, ...], output: Path | None, allow_shrink: bool,
+          reporter: Any) -> None:
+    """Join the folders `build --shard I/N` wrote into the site one build would make."""
+    from generator.commands.merge import merge as run_merge
+    from generator.config.schema import load_config
+
+    report = run_merge(load_config(site_dir), list(shard_dirs), output=output, reporter=reporter,
+                       allow_shrink=allow_shrink)
+    reporter.info(report.summary())
 
 
 @cli.command()

@@ -23,6 +23,9 @@
       commit          the next site replaces the live one in one atomic swap (`output`), and the
                       build state records it (`engine.buildstate`)
 
+`--shard I/N` (`engine.sharding`) plans the whole site and renders and indexes only its share of the
+pages, with a note for `shelfpress merge` (commands/merge.py).
+
 No stage reaches back into an earlier one; nothing touches the live output
 until `commit`, so a failed or interrupted build leaves the previous site as
 it was. `-v` prints each stage's time. The dev server's builds start in
@@ -34,7 +37,7 @@ from __future__ import annotations
 import functools
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +74,8 @@ from generator.publish.search import BUNDLE as SEARCH_BUNDLE
 from generator.publish.search import Cancelled, add_search_page, write_search_index
 from generator.publish.secretguard import SecretGuard
 from generator.engine.shrinkguard import check_shrink
+from generator.engine.sharding import Share, identity
+from generator.publish.build_shards import split_pages, write_shard_note
 from generator.publish.seo import robots, sitemaps
 from generator.content.reviews import add_reviews
 from generator.content.site import Site, load_site
@@ -167,6 +172,7 @@ class _Options:
     cache_mode: CacheMode
     allow_shrink: bool
     serving: Serving | None
+    shard: Share | None = None
 
 
 @dataclass
@@ -187,18 +193,19 @@ class _Graph:
 def build(config: Config, *, drafts: bool = False, clean: bool = False, strict: bool = False,
           output: Path | None = None, reporter: Reporter | None = None,
           cache_mode: CacheMode = CacheMode.NORMAL, state: BuildState | None = None,
-          allow_shrink: bool = False, serving: Serving | None = None) -> BuildReport:
+          allow_shrink: bool = False, serving: Serving | None = None, shard: Share | None = None) -> BuildReport:
     """Build the site into `output` (default: the configured output_dir), atomically.
 
     Incremental: outputs whose inputs did not change since the build `state` records (default: the one
     saved for this output dir in the cache dir) are kept, not rendered; `clean` ignores the state.
     A build that would drop too many of the live site's products fails before writing (`shrinkguard`)
-    unless `allow_shrink`. `serving`: the dev server's build (see `Serving`).
+    unless `allow_shrink`. `serving`: the dev server's build (see `Serving`). `shard`: build only this
+    share of the pages, for `merge` to join (`engine.sharding`).
     """
     reporter = reporter or Reporter()
     timer = StageTimer(reporter)
     out_dir, state = open_output(config, output, state, serving=serving is not None)
-    options = _Options(drafts, clean, strict, cache_mode, allow_shrink, serving)
+    options = _Options(drafts, clean, strict, cache_mode, allow_shrink, serving, shard)
     while True:
         try:
             return _build_once(config, out_dir, state, options, reporter, timer)
@@ -231,7 +238,8 @@ def _build_once(config: Config, out_dir: Path, state: BuildState, options: _Opti
                          on_warning=reporter.warn)
     data_version = source.data_version()
     with timer("check inputs"):
-        signature = None if options.serving else _inputs_signature(config, options.drafts, data_version, as_of)
+        signature = None if options.serving else _inputs_signature(config, options.drafts, data_version,
+                                                                   as_of + str(options.shard or ""))
     if not options.clean and state.plan.unchanged(signature):
         run_sync(source.aclose())
         return _nothing_changed(state.record, reporter, options.strict, timer)
@@ -241,7 +249,7 @@ def _build_once(config: Config, out_dir: Path, state: BuildState, options: _Opti
         writer = state.shadows.writer(out_dir)
     cards = CardStore.in_cache(config.cache_path)
     try:
-        unindexed = _publish(config, graph, writer, cards, state, options, reporter, timer)
+        unindexed = _publish(config, graph, writer, cards, state, options, reporter, timer, data_version)
         with timer("commit"):
             stats, shadow = writer.commit()
     except BaseException:
@@ -315,17 +323,18 @@ def _renderer(config: Config, site: Site, state: BuildState, strict: bool, as_of
 
 
 def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardStore, state: BuildState,
-             options: _Options, reporter: Reporter, timer: StageTimer) -> set[str]:
+             options: _Options, reporter: Reporter, timer: StageTimer, data_version: str | None) -> set[str]:
     """keep unchanged, product cards, render, write, search index, then the last checks before commit;
     the pages whose changes the search index misses (the dev server's index catches up later)."""
     site, renderer = graph.site, graph.renderer
+    pages, elsewhere = split_pages(site.pages, options.shard)
     with timer("keep unchanged"):
-        pending = keep_unchanged(site.pages, graph.fingerprints, writer)
+        pending = keep_unchanged(pages, graph.fingerprints, writer)
     if any(type(page.data) is CarriedData for page in pending.pages):
         raise _CarriedOutputGone
     writer.make_folders_ahead(pending.keys)  # in a child process, while product cards render
     with timer("product cards"):
-        cards.prepare(site.pages, pending.pages, renderer.template_for, graph.templates, graph.data,
+        cards.prepare(pages, pending.pages, renderer.template_for, graph.templates, graph.data,
                       graph.env.globals["product_card"], state.record.key, clean=options.clean)
     with timer("render"):
         writer.folders_ready()
@@ -333,14 +342,20 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
                      lambda done, total: reporter.progress("Rendering", done, total), strict=options.strict)
     with timer("write"):
         graph.widgets.write(writer, graph.env)
-        _write_static(site, writer, graph.env.theme_assets)
-        _write_site_files(site, graph.env, writer)
+        _write_static(site, writer, graph.env.theme_assets, elsewhere)
+        _write_site_files(site, graph.env, writer, elsewhere)
     unindexed: set[str] = set()
     if config.search:
         with timer("search index"):
             # A new build key (a Pagefind upgrade among its causes) indexes anew even when no HTML changed.
             when = "later" if options.serving else "all" if state.plan.key_changed else "changed"
-            unindexed = write_search_index(writer, reporter, when=when, pending=state.record.search_pending)
+            unindexed = write_search_index(writer, reporter, when=when, pending=state.record.search_pending,
+                                           elsewhere=elsewhere)
+    if options.shard:
+        write_shard_note(writer, options.shard, identity(config, drafts=options.drafts, strict=options.strict,
+                                                         data_version=data_version),
+                         graph.fingerprints, graph.products.products, reporter.warnings,
+                         drafts=options.drafts, strict=options.strict)
     reporter.flush_groups()
     check_strict(reporter.warnings, options.strict)
     # Files kept from the last build were checked then, unless the secrets (part of the key) changed.
@@ -449,18 +464,20 @@ def _fetch_progress(reporter: Reporter) -> ProgressHook:
     return show
 
 
-def _write_static(site: Site, writer: OutputWriter, assets: ThemeAssets) -> None:
+def _write_static(site: Site, writer: OutputWriter, assets: ThemeAssets, elsewhere: Collection[str] = ()) -> None:
+    """The static files no page replaces (`elsewhere`: the pages other build shards write)."""
     for rel, source in site.static_files:
-        if writer.claimed(rel):
+        if writer.claimed(rel) or rel in elsewhere:
             continue  # a page at the same path wins over a static file of the same name
         writer.write(rel, assets.output(rel, source), str(source))  # a theme's CSS and JS minified
 
 
-def _write_site_files(site: Site, env: jinja2.Environment, writer: OutputWriter) -> None:
+def _write_site_files(site: Site, env: jinja2.Environment, writer: OutputWriter,
+                      elsewhere: Collection[str] = ()) -> None:
     urls = UrlBuilder(site.config)
     for path, data in sitemaps(site.pages, urls).items():
         writer.write(path, data, "sitemap")
-    if not writer.claimed("robots.txt"):
+    if not writer.claimed("robots.txt") and "robots.txt" not in elsewhere:  # (a page of another shard's)
         writer.write("robots.txt", robots(urls), "robots.txt")
     not_found = Page(url="/404.html", kind="404", title="Page not found")
     context = {"site": site, "config": site.config, "page": not_found}

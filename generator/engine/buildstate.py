@@ -57,6 +57,18 @@ class BuildState:
         self.record.search_pending = unindexed or set()
         self.record.save()
 
+    def merged(self, writer: OutputWriter, shadow: ShadowRecord | None, outputs: dict[str, str],
+               warnings: list[str], products_shown: int | None) -> None:
+        """`writer` committed a site joined from build shards (commands/merge.py), whose pages had the
+        fingerprints `outputs`: the next build of the folder keeps the pages whose inputs did not change.
+        (`start` set this build's key; no signature: the next build checks every input.)"""
+        self.record.outputs, self.record.signature, self.record.product_pages = dict(outputs), "", None
+        self.shadows.committed(writer, shadow)
+        self.record.warnings = list(warnings)
+        self.record.products_shown = products_shown
+        self.record.search_pending = set()
+        self.record.save()
+
     def aborted(self, shadow: ShadowRecord | None) -> None:
         """A failed build: the live site is unchanged, only the shadow moved on."""
         self.plan.rolled_back()

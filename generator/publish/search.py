@@ -137,7 +137,7 @@ def changed_pages(writer: OutputWriter) -> set[str]:
 
 def write_search_index(writer: OutputWriter, reporter: Reporter, *,
                        when: Literal["changed", "later", "all"] = "changed", cancelled: Cancelled | None = None,
-                       pending: Collection[str] = ()) -> set[str]:
+                       pending: Collection[str] = (), elsewhere: Collection[str] = ()) -> set[str]:
     """Index the next site's HTML pages into its Pagefind bundle (shards.py); warn (never fail) without Pagefind.
 
     Runs after every other file is in place (the shadow tree is then the complete next site). `pending`
@@ -147,13 +147,17 @@ def write_search_index(writer: OutputWriter, reporter: Reporter, *,
     previous bundle (the dev server re-indexes once the browser has reloaded, see
     `commands.build.refresh_search_index`); "all" indexes every shard. Returns the pages the bundle does
     not cover yet (empty: search is up to date). `cancelled` may stop Pagefind midway (SearchCancelled,
-    the one failure that is raised, not warned about).
+    the one failure that is raised, not warned about). `elsewhere`: a shard build's view (engine/sharding.py),
+    the pages other shards render; the layout is the whole site's, and a search shard holding any of them
+    is left to `merge` (`index_missing_shards`).
     """
+    elsewhere = set(elsewhere)
     changed = set(pending) | changed_pages(writer)
-    if when != "all" and (not changed or when == "later") and _keep_previous_bundle(writer):
+    # (A shard build cannot take this short way: pages other shards added can change the whole layout.)
+    if when != "all" and (not changed or when == "later") and not elsewhere and _keep_previous_bundle(writer):
         return changed
     writer.prune()
-    pages = sorted(key for key in writer.owners if _is_page(key))
+    pages = sorted([key for key in writer.owners if _is_page(key)] + [key for key in elsewhere if _is_page(key)])
     layout = ShardLayout.for_pages(pages)
     kept: list[str] = []  # the live bundle files of the shards that need no indexing
     stale: list[tuple[int, list[str]]] = []
@@ -161,24 +165,45 @@ def write_search_index(writer: OutputWriter, reporter: Reporter, *,
     touched = {shard_of(page, layout.count) for page in changed}
     bundles = _live_bundles(writer, layout) if reuse else {}
     for shard, keys in layout.shards(pages):
+        if elsewhere and not elsewhere.isdisjoint(keys):
+            continue  # (its pages are not all here: `merge` indexes it)
         live = bundles.get(shard) if shard not in touched else None
         if live:
             kept += live
         else:
             stale.append((shard, keys))
+    if _index_and_adopt(writer, reporter, layout, stale, kept, cancelled):
+        writer.write(MANIFEST, layout.manifest(), "search index")
+    return set()
+
+
+def index_missing_shards(writer: OutputWriter, reporter: Reporter, made: Collection[str]) -> bool:
+    """Index the search shards of the next site whose bundle is not among the files `made` (by the build
+    shards): what `merge` does for the search shards no build shard held whole (engine/sharding.py). False
+    when Pagefind could not (warned): then the site goes without search, as a build's would."""
+    pages = sorted(key for key in writer.owners if _is_page(key))
+    layout = ShardLayout.for_pages(pages)
+    stale = [(shard, keys) for shard, keys in layout.shards(pages)
+             if f"{layout.prefix(shard)}pagefind-entry.json" not in made]
+    return not stale or _index_and_adopt(writer, reporter, layout, stale, [], None)
+
+
+def _index_and_adopt(writer: OutputWriter, reporter: Reporter, layout: ShardLayout, stale: list[tuple[int, list[str]]],
+                     kept: list[str], cancelled: Cancelled | None) -> bool:
+    """Index the `stale` shards, then keep the live bundle files `kept` and move the new bundles into the
+    next site; False (with a warning, nothing claimed) when Pagefind could not."""
     with tempfile.TemporaryDirectory(dir=writer.out_dir.parent, prefix=f".{writer.out_dir.name}.pagefind-") as temp:
         try:  # every stale shard is made before anything is claimed: a failure leaves the site without search
             made = _index_shards(writer.shadow, Path(temp), layout, stale, cancelled)
         except _SearchOff as exc:
             reporter.warn(str(exc))
-            return set()
+            return False
         for key in kept:
             writer.keep(key, "search index")
         for prefix, (bundle, files) in made:
             for path, data in files:
                 writer.adopt(f"{prefix}{path.relative_to(bundle).as_posix()}", path, data, "search index")
-    writer.write(MANIFEST, layout.manifest(), "search index")
-    return set()
+    return True
 
 
 class _SearchOff(Exception):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ import yaml
 
 from generator import __version__
 from generator.commands.new import DEFAULT_SCHEDULE, STARTER
-from tests.support.sites import run
+from tests.support.sites import run, tree
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -140,3 +142,75 @@ def test_keepalive_script(tmp_path: Path, workflow: dict[Any, Any], days: int, k
     assert ("::warning::No commit for 55 days" in out.stdout) is warned
     log = subprocess.run(["git", "log", "--format=%s", "HEAD"], cwd=remote, capture_output=True, text=True).stdout
     assert ("Keep the scheduled price refresh alive" in log) is committed
+
+
+# -- the opt-in sharded build (`new --shards N`) -------------------------------------------------------------
+
+def test_without_shards_the_workflow_is_the_starters(tmp_path: Path) -> None:
+    assert run("new", str(tmp_path / "s")).exit_code == 0
+    starter = (STARTER / "dot-github/workflows/pages.yml").read_text()
+    wheel = f"./vendor/shelfpress-{__version__}-py3-none-any.whl"
+    assert (tmp_path / "s/.github/workflows/pages.yml").read_text() == starter.replace(
+        '"shelfpress==0.0.0"', f'"{wheel}"')
+
+
+@pytest.fixture
+def sharded_site(tmp_path: Path) -> Path:
+    result = run("new", str(tmp_path / "site"), "--shards", "3")
+    assert result.exit_code == 0, result.output
+    return tmp_path / "site"
+
+
+def test_sharded_workflow_builds_n_shards_then_merges_and_deploys(sharded_site: Path) -> None:
+    workflow = load_workflow(sharded_site)
+    jobs = workflow["jobs"]
+    assert list(jobs) == ["shards", "build", "deploy", "links", "keepalive"]
+    assert jobs["shards"]["strategy"]["matrix"]["shard"] == [1, 2, 3]
+    assert jobs["build"]["needs"] == "shards" and jobs["deploy"]["needs"] == "build" == jobs["links"]["needs"]
+    shard_runs = [step["run"] for step in jobs["shards"]["steps"] if "shelfpress build" in step.get("run", "")]
+    assert shard_runs == ["shelfpress build --strict --shard ${{ matrix.shard }}/3 -o shard"]
+    (upload,) = [s for s in jobs["shards"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload["with"]["path"] == "shard" and upload["with"]["name"] == "shard-${{ matrix.shard }}"
+    assert upload["with"]["include-hidden-files"] is True  # the shard note is a dot-file
+    (download,) = [s for s in jobs["build"]["steps"] if s.get("uses", "").startswith("actions/download-artifact@")]
+    assert download["with"] == {"pattern": "shard-*", "path": "shards"}
+    (merge,) = [s["run"] for s in jobs["build"]["steps"] if "shelfpress merge" in s.get("run", "")]
+    assert merge == "shelfpress merge shards/* -o public"
+    (pages,) = [s for s in jobs["build"]["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    assert pages["with"]["path"] == "public"
+    wheel = f"./vendor/shelfpress-{__version__}-py3-none-any.whl"
+    assert [s.get("run") for job in ("shards", "build") for s in jobs[job]["steps"]
+            if "pip install" in s.get("run", "")] == [f'pip install "{wheel}"'] * 2
+
+
+def test_sharded_workflow_steps_run_as_separate_jobs_make_the_site_one_build_makes(sharded_site: Path,
+                                                                                  tmp_path: Path) -> None:
+    """Each matrix job on a runner of its own (a copy of the site), its `run` steps as the YAML says them,
+    artifacts uploaded and downloaded by name as the actions do; then the merge job's steps."""
+    jobs = load_workflow(sharded_site)["jobs"]
+    env = {**os.environ, "SHOPELLO_API_KEY": "", "SHOPELLO_SIGNING_SECRET": "", "SHOPELLO_PARTNER_PASSWORD": ""}
+    bin_dir = str(Path(sys.executable).parent)  # the shelfpress under test, as `pip install` puts it on PATH
+    env["PATH"] = bin_dir + os.pathsep + env["PATH"]
+    artifacts = tmp_path / "artifacts"
+
+    def shelfpress_steps(job: str) -> list[str]:
+        return [s["run"] for s in jobs[job]["steps"] if s.get("run", "").startswith("shelfpress ")]
+
+    for shard in jobs["shards"]["strategy"]["matrix"]["shard"]:
+        runner = tmp_path / f"runner-{shard}"
+        shutil.copytree(sharded_site, runner)
+        for step in shelfpress_steps("shards"):
+            subprocess.run(["bash", "-e", "-c", step.replace("${{ matrix.shard }}", str(shard))], cwd=runner,
+                           env=env, check=True, capture_output=True)
+        shutil.copytree(runner / "shard", artifacts / f"shard-{shard}")  # upload-artifact, hidden files included
+    merger = tmp_path / "merger"
+    shutil.copytree(sharded_site, merger)
+    for artifact in sorted(artifacts.glob("shard-*")):  # download-artifact with a pattern: one folder each
+        shutil.copytree(artifact, merger / "shards" / artifact.name)
+    for step in shelfpress_steps("build"):
+        subprocess.run(["bash", "-e", "-c", step], cwd=merger, env=env, check=True, capture_output=True)
+
+    single = tmp_path / "single"
+    shutil.copytree(sharded_site, single)
+    subprocess.run(["shelfpress", "build", "--strict"], cwd=single, env=env, check=True, capture_output=True)
+    assert tree(merger / "public") == tree(single / "public")
