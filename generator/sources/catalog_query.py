@@ -240,26 +240,34 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
     """
     if not ids:
         return []
-    rows = {pid: (payload, checked) for pid, payload, checked in conn.execute(
-        f"SELECT product_id, payload, checked FROM products WHERE product_id IN ({_placeholders(ids)})",
-        list(ids))}
+    rows = {pid: (payload, checked, known) for pid, payload, checked, *known in conn.execute(
+        "SELECT product_id, payload, checked, CASE WHEN checked = ? THEN json_extract(payload, '$.url') END, "
+        "CASE WHEN checked = ? THEN json_extract(payload, '$.attributes.gtin') END "
+        f"FROM products WHERE product_id IN ({_placeholders(ids)})", [PAYLOAD_FORMAT, PAYLOAD_FORMAT, *ids])}
     if parsed is None:
         parsed = {}
     elif len(parsed) > PARSED_LIMIT:
         parsed.clear()
     out = []
     for pid in ids:
-        payload, checked = rows.get(pid, (None, 0))
+        payload, checked, known = rows.get(pid, (None, 0, ()))
         if payload is None:
             continue
         if payload not in parsed:
-            parsed[payload] = _parse_row(payload, checked == PAYLOAD_FORMAT, report)
+            parsed[payload] = _parse_row(pid, payload, checked == PAYLOAD_FORMAT, known, report)
         if parsed[payload] is not None:
             out.append(parsed[payload])
     return out
 
 
-def _parse_row(payload: str, checked: bool, report: IssueSink | None) -> Product | None:
+def _parse_row(pid: int, payload: str, checked: bool, known: list[object], report: IssueSink | None) -> Product | None:
+    """A checked row's product is made when first read (`Product.stored`), given its click URL and GTIN as
+    SQLite decoded them when they are plain ASCII text (the same text Python's decoder gives); any other
+    row is parsed now."""
+    url, gtin = known if checked else (None, None)
+    if type(url) is str and url.isascii() and (gtin is None or type(gtin) is str and gtin.isascii()):
+        return Product.stored(pid, url, gtin or "", payload,
+                              hashlib.blake2b(payload.encode(), digest_size=16).hexdigest())
     raw = json.loads(payload)
     if checked:
         try:

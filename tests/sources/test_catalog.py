@@ -232,3 +232,25 @@ def test_cli_import_stats_search(tmp_path: Path) -> None:
     assert lines[1].index("SEK") == lines[2].index("SEK") or lines[0].index("STORE") == lines[1].index("Magasin")
     result = runner.invoke(catalog_group, ["import", "--catalog", db, str(tmp_path / "missing.json")])
     assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_catalog_products_are_made_from_their_rows_when_first_read(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading a listing's products decodes none of their rows (an incremental build renders few of them);
+    each product, once read, is the one its row holds, also when its click URL or GTIN is not ASCII text."""
+    with CatalogSource(tmp_path / "c.sqlite") as source:
+        source.import_files([FIXTURES / "extra-products.jsonl"])
+        odd = Product.from_api({"product_id": 990001, "name": "Lampa", "url": "https://shop.example/lampa-ö?a=\u2028",
+                                "price": {"price": 10}, "attributes": {"gtin": "4006381333931"}})
+        source.import_products([odd])
+        rows = dict(source.conn.execute("SELECT product_id, payload FROM products"))
+        decoded: list[str] = []
+        real_loads = json.loads
+        monkeypatch.setattr(json, "loads", lambda text, *a, **k: decoded.append(text) or real_loads(text, *a, **k))
+        loaded = source.search(ProductQuery(limit=None)).products
+        assert len(loaded) == len(rows) and decoded == [rows[990001]]  # only the row with a non-ASCII URL
+        monkeypatch.setattr(json, "loads", real_loads)
+        for product in loaded:
+            assert product == Product.from_checked(json.loads(rows[product.product_id]))
+            assert repr(product) == repr(Product.from_checked(json.loads(rows[product.product_id])))
+        assert [p for p in loaded if p.product_id == 990001][0].url == odd.url
