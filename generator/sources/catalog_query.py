@@ -240,10 +240,11 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
     """
     if not ids:
         return []
-    rows = {pid: (payload, checked, known) for pid, payload, checked, *known in conn.execute(
-        "SELECT product_id, payload, checked, CASE WHEN checked = ? THEN json_extract(payload, '$.url') END, "
-        "CASE WHEN checked = ? THEN json_extract(payload, '$.attributes.gtin') END "
-        f"FROM products WHERE product_id IN ({_placeholders(ids)})", [PAYLOAD_FORMAT, PAYLOAD_FORMAT, *ids])}
+    known = ", ".join(f"CASE WHEN checked = {PAYLOAD_FORMAT:d} THEN json_extract(payload, '$.{path}') END"
+                      for path in _KNOWN_AT_ONCE)
+    rows = {pid: (payload, checked, found) for pid, payload, checked, *found in conn.execute(
+        f"SELECT product_id, payload, checked, {known} FROM products WHERE product_id IN ({_placeholders(ids)})",
+        list(ids))}
     if parsed is None:
         parsed = {}
     elif len(parsed) > PARSED_LIMIT:
@@ -260,13 +261,17 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
     return out
 
 
+_KNOWN_AT_ONCE = ("url", "name", "attributes.gtin")  # what `Product.stored` is given, in its order
+
+
 def _parse_row(pid: int, payload: str, checked: bool, known: list[object], report: IssueSink | None) -> Product | None:
-    """A checked row's product is made when first read (`Product.stored`), given its click URL and GTIN as
-    SQLite decoded them when they are plain ASCII text (the same text Python's decoder gives); any other
-    row is parsed now."""
-    url, gtin = known if checked else (None, None)
-    if type(url) is str and url.isascii() and (gtin is None or type(gtin) is str and gtin.isascii()):
-        return Product.stored(pid, url, gtin or "", payload,
+    """A checked row's product is made when first read (`Product.stored`), given its click URL, name and GTIN
+    as SQLite decoded them: the text Python's decoder gives, as the payload has no `\\u` escape (the
+    catalog writes them only for control characters; SQLite would decode a lone surrogate otherwise). Any
+    other row is parsed now."""
+    url, name, gtin = known if checked else (None, None, None)
+    if type(url) is str and type(name) is str and (gtin is None or type(gtin) is str) and "\\u" not in payload:
+        return Product.stored(pid, url, name, gtin or "", payload,
                               hashlib.blake2b(payload.encode(), digest_size=16).hexdigest())
     raw = json.loads(payload)
     if checked:

@@ -224,18 +224,18 @@ class Product:
         return state["_gtin"] if "_stored" in state else self.attributes.gtin
 
     @classmethod
-    def stored(cls, product_id: int, url: str, gtin: str, payload: str, digest: str) -> Product:
+    def stored(cls, product_id: int, url: str, name: str, gtin: str, payload: str, digest: str) -> Product:
         """The product of a catalog row this shelfpress validated and stored itself (what `from_checked`
-        reads, as JSON text), made from it when a field other than its id, click URL and digest is read.
+        reads, as JSON text), made from it when a field other than its id, click URL, name and digest is read.
 
         An incremental build loads every product of a 10,000-product listing to fingerprint the listing (the
-        digest) and place its cards (the id; the click URL, which says whether a product has a safe link;
-        the GTIN, which groups offers), yet renders few of them: decoding and rebuilding every record was a
-        third of a rebuild after a content edit. Equal to the product `from_checked` makes; a row that is
-        not the stored shape after all is validated like any record when it is read (RecordError if it is
-        no usable product)."""
+        digest), place its cards (the id; the click URL, which says whether a product has a safe link; the
+        GTIN, which groups offers) and, when the listing changed, list them in its structured data (name and
+        URL), yet renders few of them: decoding and rebuilding every record was a third of a rebuild. Equal
+        to the product `from_checked` makes; a row that is not the stored shape after all is validated like
+        any record when it is read (RecordError if it is no usable product)."""
         made = object.__new__(cls)
-        made.__dict__.update(product_id=product_id, url=url, digest=digest, _stored=payload, _gtin=gtin)
+        made.__dict__.update(product_id=product_id, name=name, url=url, digest=digest, _stored=payload, _gtin=gtin)
         return made
 
     def __getattr__(self, name: str) -> Any:

@@ -156,7 +156,7 @@ def test_a_stored_product_made_when_read_is_the_product_its_row_holds(raw: dict,
     assume(product is not None)
     payload = json.dumps(product.to_api())
     expected = Product.from_checked(json.loads(payload), "d1")
-    stored = Product.stored(product.product_id, expected.url, expected.attributes.gtin, payload, "d1")
+    stored = Product.stored(product.product_id, expected.url, expected.name, expected.attributes.gtin, payload, "d1")
     assert stored.product_id == expected.product_id and stored.digest == "d1" and stored.gtin == expected.gtin
     if first == "pickle":
         stored = pickle.loads(pickle.dumps(stored))
@@ -171,11 +171,11 @@ def test_a_stored_product_made_when_read_is_the_product_its_row_holds(raw: dict,
 
 def test_a_stored_product_whose_row_is_not_the_stored_shape_is_validated_when_read() -> None:
     payload = json.dumps({"product_id": 7, "name": "<b>Lamp</b>", "price": {"price": "12"}, "url": "https://s.example/"})
-    stored = Product.stored(7, "https://s.example/", "", payload, "d7")
+    stored = Product.stored(7, "https://s.example/", "<b>Lamp</b>", "", payload, "d7")
     assert stored.price.price == 12.0 and stored.name == "<b>Lamp</b>" and stored.digest == "d7"
-    broken = Product.stored(8, "", "", json.dumps({"product_id": 8}), "d8")
+    broken = Product.stored(8, "", "", "", json.dumps({"product_id": 8}), "d8")
     with pytest.raises(PayloadError, match="product 8"):
-        broken.name
+        broken.price
 
 
 def test_products_made_the_usual_way_keep_their_defaults() -> None:
@@ -185,4 +185,4 @@ def test_products_made_the_usual_way_keep_their_defaults() -> None:
     assert (product.categories, product.images, product.original_url, product.revenue_segment, product.digest) == \
         ((), (), "", "", "")
     assert product.attributes == Attributes() and product.gtin == "" and not hasattr(product, "colour")
-    assert not hasattr(Product.stored(1, "", "", "{}", ""), "colour")
+    assert not hasattr(Product.stored(1, "", "", "", "{}", ""), "colour")
