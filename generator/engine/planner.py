@@ -376,4 +376,12 @@ def _template_reads(config: Config) -> TemplateReads:
 def _code_fingerprint() -> str:
     """shelfpress's own files (code, translations, built-in themes) by (path, mtime, size); once per process,
     which runs the code it started with."""
-    return digest(repr(file_signature(p for p in _CODE.rglob("*") if "__pycache__" not in p.parts)))
+    return digest(repr(file_signature(_code_entries())))
+
+
+def _code_entries() -> Iterator[Path]:
+    """Every folder and file of the generator package but its bytecode caches (which are not walked at all)."""
+    for folder, dirs, names in os.walk(_CODE):
+        dirs[:] = [name for name in dirs if name != "__pycache__"]
+        for name in dirs + names:
+            yield Path(folder, name)

@@ -240,8 +240,10 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
     """
     if not ids:
         return []
-    rows = {pid: (payload, checked) for pid, payload, checked in conn.execute(
-        f"SELECT product_id, payload, checked FROM products WHERE product_id IN ({_placeholders(ids)})",
+    known = ", ".join(f"CASE WHEN checked = {PAYLOAD_FORMAT:d} THEN json_extract(payload, '$.{path}') END"
+                      for path in _KNOWN_AT_ONCE)
+    rows = {pid: (payload, checked, found) for pid, payload, checked, *found in conn.execute(
+        f"SELECT product_id, payload, checked, {known} FROM products WHERE product_id IN ({_placeholders(ids)})",
         list(ids))}
     if parsed is None:
         parsed = {}
@@ -249,17 +251,28 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
         parsed.clear()
     out = []
     for pid in ids:
-        payload, checked = rows.get(pid, (None, 0))
+        payload, checked, known = rows.get(pid, (None, 0, ()))
         if payload is None:
             continue
         if payload not in parsed:
-            parsed[payload] = _parse_row(payload, checked == PAYLOAD_FORMAT, report)
+            parsed[payload] = _parse_row(pid, payload, checked == PAYLOAD_FORMAT, known, report)
         if parsed[payload] is not None:
             out.append(parsed[payload])
     return out
 
 
-def _parse_row(payload: str, checked: bool, report: IssueSink | None) -> Product | None:
+_KNOWN_AT_ONCE = ("url", "name", "attributes.gtin")  # what `Product.stored` is given, in its order
+
+
+def _parse_row(pid: int, payload: str, checked: bool, known: list[object], report: IssueSink | None) -> Product | None:
+    """A checked row's product is made when first read (`Product.stored`), given its click URL, name and GTIN
+    as SQLite decoded them: the text Python's decoder gives, as the payload has no `\\u` escape (the
+    catalog writes them only for control characters; SQLite would decode a lone surrogate otherwise). Any
+    other row is parsed now."""
+    url, name, gtin = known if checked else (None, None, None)
+    if type(url) is str and type(name) is str and (gtin is None or type(gtin) is str) and "\\u" not in payload:
+        return Product.stored(pid, url, name, gtin or "", payload,
+                              hashlib.blake2b(payload.encode(), digest_size=16).hexdigest())
     raw = json.loads(payload)
     if checked:
         try:

@@ -17,8 +17,9 @@ renderer's job, and URL scheme checks live in `generator.core.safety`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from generator.sources import records
@@ -215,6 +216,44 @@ class Product:
             store=StoreRef(int(store["store_id"]), store["name"], store["url"]),
             original_url=data["original_url"], revenue_segment=data.get("revenue_segment", ""), digest=digest)
 
+    @property
+    def gtin(self) -> str:
+        """`attributes.gtin`, which offer grouping reads of every product a build fetches (`offer_keys`):
+        a `stored` product not made yet has it from its row."""
+        state = self.__dict__
+        return state["_gtin"] if "_stored" in state else self.attributes.gtin
+
+    @classmethod
+    def stored(cls, product_id: int, url: str, name: str, gtin: str, payload: str, digest: str) -> Product:
+        """The product of a catalog row this shelfpress validated and stored itself (what `from_checked`
+        reads, as JSON text), made from it when a field other than its id, click URL, name and digest is read.
+
+        An incremental build loads every product of a 10,000-product listing to fingerprint the listing (the
+        digest), place its cards (the id; the click URL, which says whether a product has a safe link; the
+        GTIN, which groups offers) and, when the listing changed, list them in its structured data (name and
+        URL), yet renders few of them: decoding and rebuilding every record was a third of a rebuild. Equal
+        to the product `from_checked` makes; a row that is not the stored shape after all is validated like
+        any record when it is read (RecordError if it is no usable product)."""
+        made = object.__new__(cls)
+        made.__dict__.update(product_id=product_id, name=name, url=url, digest=digest, _stored=payload, _gtin=gtin)
+        return made
+
+    def __getattr__(self, name: str) -> Any:
+        """Reached only for a field a `stored` product has not made yet (every other product has all of its
+        fields): make them all from the stored record."""
+        state = self.__dict__
+        payload = state.get("_stored")
+        if payload is None or name not in _FIELDS:
+            raise AttributeError(name)
+        raw = json.loads(payload)
+        try:
+            made = Product.from_checked(raw, state["digest"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            made = Product.from_api(raw)
+        state.update({key: value for key, value in made.__dict__.items() if key != "digest"})
+        del state["_stored"], state["_gtin"]
+        return state[name]
+
     def to_api(self) -> dict[str, Any]:
         """The API's own JSON shape (as `products` returns it)."""
         def num(value: float) -> int | float:
@@ -236,6 +275,12 @@ class Product:
         if self.revenue_segment:
             out["revenue_segment"] = self.revenue_segment
         return out
+
+
+_FIELDS = frozenset(f.name for f in fields(Product))
+for _field in fields(Product):  # a `stored` product's fields not made yet must reach `__getattr__`, not the
+    if _field.name in vars(Product):  # class's defaults (the generated __init__ keeps its own copy of them)
+        delattr(Product, _field.name)
 
 
 def _price(read: FieldReader, value: Any) -> Price:

@@ -59,7 +59,7 @@ def group_key(product: Product, grouping: str) -> str:
     """"gtin:<14 digits>", "name:<brand|model>" or "" (not grouped) for `product` under `grouping`."""
     if grouping == "none":
         return ""
-    gtin = gtin_key(product.attributes.gtin)
+    gtin = gtin_key(product.gtin)
     if gtin:
         return "gtin:" + gtin
     if grouping == "gtin+name":

@@ -16,7 +16,7 @@ from generator.sources.catalog_import import upsert_products
 from generator.sources.catalog_query import disseminate
 from generator.sources.catalog_schema import transaction
 from generator.sources.demo import demo_catalog
-from generator.sources.models import Product
+from generator.sources.models import PAYLOAD_FORMAT, Product
 from generator.sources.query import ProductQuery
 from tests.support.catalog_cases import ALL_PRODUCTS, CASES, FIXTURES, build_test_catalog
 
@@ -232,3 +232,31 @@ def test_cli_import_stats_search(tmp_path: Path) -> None:
     assert lines[1].index("SEK") == lines[2].index("SEK") or lines[0].index("STORE") == lines[1].index("Magasin")
     result = runner.invoke(catalog_group, ["import", "--catalog", db, str(tmp_path / "missing.json")])
     assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_catalog_products_are_made_from_their_rows_when_first_read(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading a listing's products decodes none of their rows (an incremental build renders few of them);
+    each product, once read, is the one its row holds, also when the row has `\\u` escapes (a lone
+    surrogate would come out of SQLite's decoder differently: such a row is decoded at once)."""
+    with CatalogSource(tmp_path / "c.sqlite") as source:
+        source.import_files([FIXTURES / "extra-products.jsonl"])
+        source.import_products([Product.from_api({"product_id": 990001, "name": "Lampa Åsa", "price": {"price": 10},
+                                                  "url": "https://shop.example/lampa-ö", "attributes": {"gtin": "4006381333931"}})])
+        escaped = json.dumps(Product.from_api({"product_id": 990002, "name": "Stol Ölme", "price": {"price": 5},
+                                               "url": "https://shop.example/stol"}).to_api())  # ensure_ascii: \u escapes
+        source.conn.execute("INSERT INTO products (product_id, name, payload, checked) VALUES (990002, 'n', ?, ?)",
+                            (escaped, PAYLOAD_FORMAT))
+        rows = dict(source.conn.execute("SELECT product_id, payload FROM products"))
+        decoded: list[str] = []
+        real_loads = json.loads
+        monkeypatch.setattr(json, "loads", lambda text, *a, **k: decoded.append(text) or real_loads(text, *a, **k))
+        loaded = source.search(ProductQuery(limit=None)).products
+        assert len(loaded) == len(rows) and decoded == [escaped]
+        assert [(p.product_id, p.name, p.url) for p in loaded] == [  # no record decoded for these either
+            (p.product_id, p.name, p.url) for p in (Product.from_checked(real_loads(rows[p.product_id])) for p in loaded)]
+        assert decoded == [escaped]
+        monkeypatch.setattr(json, "loads", real_loads)
+        for product in loaded:
+            expected = Product.from_checked(json.loads(rows[product.product_id]))
+            assert product == expected and repr(product) == repr(expected) and product.gtin == expected.gtin

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import pickle
 from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from generator.sources.models import (Brand, Category, CategoryNode, PayloadError, PricePoint, Product, ProductPage,
-                                      Store, build_category_tree, parse_product)
+from generator.sources.models import (Attributes, Brand, Category, CategoryNode, PayloadError, Price, PricePoint,
+                                      Product, ProductPage, Store, build_category_tree, parse_product)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "shopello"
 
@@ -139,3 +141,48 @@ def test_a_stored_product_is_rebuilt_without_validation_as_validation_would_buil
 def test_from_checked_refuses_what_is_not_the_stored_shape() -> None:
     with pytest.raises((KeyError, TypeError, ValueError)):
         Product.from_checked({"product_id": 1, "name": "x"})
+
+
+_FIELD_NAMES = [f.name for f in dataclasses.fields(Product)]
+
+
+@given(_RAW_PRODUCTS, st.sampled_from(_FIELD_NAMES + ["brand", "gtin", "image", "repr", "hash", "pickle", "eq"]))
+@settings(max_examples=200, deadline=None)
+def test_a_stored_product_made_when_read_is_the_product_its_row_holds(raw: dict, first: str) -> None:
+    """A catalog loads its own rows as `Product.stored`, made on the first read of any field: whichever is read
+    first, the product is the one `from_checked` makes of the row, field for field, in its repr, hash and
+    equality, and through pickling (spawned render workers get products that way)."""
+    product = parse_product(raw, [].append)
+    assume(product is not None)
+    payload = json.dumps(product.to_api())
+    expected = Product.from_checked(json.loads(payload), "d1")
+    stored = Product.stored(product.product_id, expected.url, expected.name, expected.attributes.gtin, payload, "d1")
+    assert stored.product_id == expected.product_id and stored.digest == "d1" and stored.gtin == expected.gtin
+    if first == "pickle":
+        stored = pickle.loads(pickle.dumps(stored))
+    read = {"repr": repr, "hash": hash, "eq": lambda p: p == expected, "image": lambda p: p.image(220),
+            "pickle": repr}.get(first, lambda p: getattr(p, first))
+    read(stored)
+    for name in _FIELD_NAMES:
+        assert getattr(stored, name) == getattr(expected, name)
+    assert stored == expected and repr(stored) == repr(expected) and hash(stored) == hash(expected)
+    assert stored.to_api() == expected.to_api() and stored.gtin == expected.gtin and stored.digest == "d1"
+
+
+def test_a_stored_product_whose_row_is_not_the_stored_shape_is_validated_when_read() -> None:
+    payload = json.dumps({"product_id": 7, "name": "<b>Lamp</b>", "price": {"price": "12"}, "url": "https://s.example/"})
+    stored = Product.stored(7, "https://s.example/", "<b>Lamp</b>", "", payload, "d7")
+    assert stored.price.price == 12.0 and stored.name == "<b>Lamp</b>" and stored.digest == "d7"
+    broken = Product.stored(8, "", "", "", json.dumps({"product_id": 8}), "d8")
+    with pytest.raises(PayloadError, match="product 8"):
+        broken.price
+
+
+def test_products_made_the_usual_way_keep_their_defaults() -> None:
+    """The class holds no field defaults (a stored product's unread fields must reach `__getattr__`); the
+    constructor still fills them, and a missing attribute is still an AttributeError."""
+    product = Product(product_id=1, name="Lamp", description="", url="", price=Price(10.0))
+    assert (product.categories, product.images, product.original_url, product.revenue_segment, product.digest) == \
+        ((), (), "", "", "")
+    assert product.attributes == Attributes() and product.gtin == "" and not hasattr(product, "colour")
+    assert not hasattr(Product.stored(1, "", "", "", "{}", ""), "colour")
