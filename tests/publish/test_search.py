@@ -89,6 +89,7 @@ def _built(site: Path) -> None:
 
 def test_a_one_page_edit_indexes_exactly_its_shard_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                          pagefind_runs: list[list[str]]) -> None:
+    monkeypatch.setattr(shards, "WHOLE_SITE_PAGES", 0)  # shards as on a very big site:
     monkeypatch.setattr(shards, "SHARD_PAGES", 4)  # the demo shop's ~45 pages in 8 shards
     site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nWelcome.\n",
                                           "content/about.md": "---\ntitle: About\n---\nAbout us.\n"})
@@ -127,6 +128,7 @@ def test_one_shard_failing_leaves_the_site_without_search_not_with_part_of_it(
     from pagefind.service import get_executable
 
     real = get_executable()
+    monkeypatch.setattr(shards, "WHOLE_SITE_PAGES", 0)
     monkeypatch.setattr(shards, "SHARD_PAGES", 4)
     fake_pagefind(tmp_path, monkeypatch, f'[ -e "$2/about/index.html" ] && {{ echo "Error: disk full" >&2; exit 3; }}\n'
                                          f'exec "{real}" "$@"')
