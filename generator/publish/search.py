@@ -3,9 +3,10 @@
 Pagefind (PyPI `pagefind[bin]`, which ships the binary) indexes the next
 site's HTML as the last step of a build — the `<main data-pagefind-body>` of
 product, listing and content pages — and its bundle is written through the
-OutputWriter as `/pagefind/...`, in shards on a big site (shards.py): a build
-indexes again only the shards holding a page it wrote or dropped (or one the
-dev server changed since the bundle was made), and keeps the others as files;
+OutputWriter as `/pagefind/...`: one whole-site bundle, so results rank as
+Pagefind ranks them, and in shards only on a very big site (shards.py). A build
+indexes again the bundles holding a page it wrote or dropped (or one the dev
+server changed since the bundle was made), and keeps the others as files;
 a build that changed no HTML page keeps the whole bundle without running
 Pagefind. When Pagefind is not installed or fails, the build warns and goes
 on: the search page then says search is unavailable. This module does not render pages.
