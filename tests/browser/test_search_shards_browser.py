@@ -76,14 +76,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("big")
-    public = _build_big(root)
-    return public, _reference(public, root)
-
-
-def _build_big(root: Path) -> Path:
     public = _big(root)
     assert len(list(public.rglob("sida-*/index.html"))) == BIG_PAGES
-    return public
+    return public, _reference(public, root)
 
 
 def _bundle(public: Path) -> dict[str, bytes]:
