@@ -4,8 +4,8 @@ Pagefind ranks a result with statistics of the index that holds it (BM25: how ma
 the number of pages, their average length), so an index split into shards that the search page merges at
 query time (`mergeIndex`) can rank results in another order than one whole-site index. So a site of fewer
 than `WHOLE_SITE_PAGES` pages always gets one whole-site bundle: its results are Pagefind's own, in its own
-order, for any query, and an edit that changes a page indexes the whole site again (about 1.1 ms of CPU a
-page). Past that, one Pagefind run would not fit the time and memory of a build (about 34 KB a page: over a
+order, for any query, and an edit that changes a page indexes the whole site again (about 1 ms of CPU a
+page). Past that, one Pagefind run would not fit the time and memory of a build (about 32 KB a page: about a
 GB at 30,000 pages), so the site is split into a power of two of shards by a hash of each page's output path
 (stable across builds, processes and systems): each shard is a complete Pagefind bundle of its pages, an
 edit indexes again only the shards it touched, and results with close scores may come in another order.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 BUNDLE = "pagefind"
 MANIFEST = f"{BUNDLE}/shards.json"
-WHOLE_SITE_PAGES = 20_000  # fewer pages: one whole-site index (exact ranking; Pagefind peaks near 0.7 GB)
+WHOLE_SITE_PAGES = 20_000  # fewer pages: one whole-site index (exact ranking; Pagefind peaks near 0.65 GB)
 SHARD_PAGES = 1000  # past it, a shard holds SHARD_PAGES to 2 * SHARD_PAGES pages
 _SUB = f"{BUNDLE}/shard-"
 
