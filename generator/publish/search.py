@@ -136,6 +136,14 @@ def changed_pages(writer: OutputWriter) -> set[str]:
         key for key in writer.previous_files - writer.owners.keys() if _is_page(key)}
 
 
+def _split_as_before(writer: OutputWriter) -> bool:
+    """Whether the live bundle is split as the next site's pages call for: one that is not (a site that
+    crossed WHOLE_SITE_PAGES, or shards made before one whole-site index was the rule below it) is indexed
+    again though no page changed."""
+    pages = [key for key in writer.owners if _is_page(key)]
+    return ShardLayout.for_pages(pages).manifest() == _live_manifest(writer)
+
+
 def write_search_index(writer: OutputWriter, reporter: Reporter, *,
                        when: Literal["changed", "later", "all"] = "changed", cancelled: Cancelled | None = None,
                        pending: Collection[str] = ()) -> set[str]:
@@ -151,7 +159,8 @@ def write_search_index(writer: OutputWriter, reporter: Reporter, *,
     the one failure that is raised, not warned about).
     """
     changed = set(pending) | changed_pages(writer)
-    if when != "all" and (not changed or when == "later") and _keep_previous_bundle(writer):
+    if (when == "later" or when == "changed" and not changed and _split_as_before(writer)) \
+            and _keep_previous_bundle(writer):
         return changed
     writer.prune()
     pages = sorted(key for key in writer.owners if _is_page(key))
