@@ -3,9 +3,10 @@
 Pagefind (PyPI `pagefind[bin]`, which ships the binary) indexes the next
 site's HTML as the last step of a build — the `<main data-pagefind-body>` of
 product, listing and content pages — and its bundle is written through the
-OutputWriter as `/pagefind/...`, in shards on a big site (shards.py): a build
-indexes again only the shards holding a page it wrote or dropped (or one the
-dev server changed since the bundle was made), and keeps the others as files;
+OutputWriter as `/pagefind/...`: one whole-site bundle, so results rank as
+Pagefind ranks them, and in shards only on a very big site (shards.py). A build
+indexes again the bundles holding a page it wrote or dropped (or one the dev
+server changed since the bundle was made), and keeps the others as files;
 a build that changed no HTML page keeps the whole bundle without running
 Pagefind. When Pagefind is not installed or fails, the build warns and goes
 on: the search page then says search is unavailable. This module does not render pages.
@@ -135,6 +136,14 @@ def changed_pages(writer: OutputWriter) -> set[str]:
         key for key in writer.previous_files - writer.owners.keys() if _is_page(key)}
 
 
+def _split_as_before(writer: OutputWriter) -> bool:
+    """Whether the live bundle is split as the next site's pages call for: one that is not (a site that
+    crossed WHOLE_SITE_PAGES, or shards made before one whole-site index was the rule below it) is indexed
+    again though no page changed."""
+    pages = [key for key in writer.owners if _is_page(key)]
+    return ShardLayout.for_pages(pages).manifest() == _live_manifest(writer)
+
+
 def write_search_index(writer: OutputWriter, reporter: Reporter, *,
                        when: Literal["changed", "later", "all"] = "changed", cancelled: Cancelled | None = None,
                        pending: Collection[str] = (), elsewhere: Collection[str] = ()) -> set[str]:
@@ -154,7 +163,8 @@ def write_search_index(writer: OutputWriter, reporter: Reporter, *,
     elsewhere = set(elsewhere)
     changed = set(pending) | changed_pages(writer)
     # (A shard build cannot take this short way: pages other shards added can change the whole layout.)
-    if when != "all" and (not changed or when == "later") and not elsewhere and _keep_previous_bundle(writer):
+    if not elsewhere and (when == "later" or when == "changed" and not changed and _split_as_before(writer)) \
+            and _keep_previous_bundle(writer):
         return changed
     writer.prune()
     pages = sorted([key for key in writer.owners if _is_page(key)] + [key for key in elsewhere if _is_page(key)])

@@ -1,14 +1,18 @@
-"""How the site search index is split into shards, so an edit re-indexes only the shards it touched.
+"""How the site search index is split into shards on a very big site, and only there.
 
-Pagefind indexes a whole folder of HTML, and one run over a big site takes most of a cold build; run
-again for any changed page, it makes every edit pay for the whole site. So a site of more than
-`2 * SHARD_PAGES` pages is split into a power of two of shards by a hash of each page's output path
-(stable across builds, processes and systems): each shard is a complete Pagefind bundle of its pages,
-and the search page's Pagefind merges them at query time (`mergeIndex`). The first shard's bundle sits
-at `/pagefind/` (where the search page loads Pagefind from), the others at `/pagefind/shard-<i>/`, and
-`/pagefind/shards.json` lists the ones to merge. A power of two changes rarely as a site grows, and
-when it changes every shard is made anew. A smaller site keeps one bundle of the whole site: one
-Pagefind run is cheaper than several there. This module only decides where pages and bundle files go.
+Pagefind ranks a result with statistics of the index that holds it (BM25: how many pages hold each word,
+the number of pages, their average length), so an index split into shards that the search page merges at
+query time (`mergeIndex`) can rank results in another order than one whole-site index. So a site of fewer
+than `WHOLE_SITE_PAGES` pages always gets one whole-site bundle: its results are Pagefind's own, in its own
+order, for any query, and an edit that changes a page indexes the whole site again (about 1 ms of CPU a
+page). Past that, one Pagefind run would not fit the time and memory of a build (about 32 KB a page: about a
+GB at 30,000 pages), so the site is split into a power of two of shards by a hash of each page's output path
+(stable across builds, processes and systems): each shard is a complete Pagefind bundle of its pages, an
+edit indexes again only the shards it touched, and results with close scores may come in another order.
+The first shard's bundle sits at `/pagefind/` (where the search page loads Pagefind from), the others at
+`/pagefind/shard-<i>/`, and `/pagefind/shards.json` lists the ones to merge. A power of two changes rarely as
+a site grows, and when it changes every shard is made anew. This module only decides where pages and bundle
+files go.
 """
 
 from __future__ import annotations
@@ -23,13 +27,16 @@ from pathlib import Path
 
 BUNDLE = "pagefind"
 MANIFEST = f"{BUNDLE}/shards.json"
-SHARD_PAGES = 1000  # a shard holds SHARD_PAGES to 2 * SHARD_PAGES pages
+WHOLE_SITE_PAGES = 20_000  # fewer pages: one whole-site index (exact ranking; Pagefind peaks near 0.65 GB)
+SHARD_PAGES = 1000  # past it, a shard holds SHARD_PAGES to 2 * SHARD_PAGES pages
 _SUB = f"{BUNDLE}/shard-"
 
 
 def shard_count(pages: int) -> int:
-    """1 (one whole-site bundle) up to 2 * SHARD_PAGES pages, else the power of two that gives each shard
+    """1 (one whole-site bundle) below WHOLE_SITE_PAGES pages, else the power of two that gives each shard
     SHARD_PAGES to 2 * SHARD_PAGES of them."""
+    if pages < WHOLE_SITE_PAGES:
+        return 1
     count = 1
     while pages >= 2 * count * SHARD_PAGES:
         count *= 2

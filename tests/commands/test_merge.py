@@ -72,6 +72,7 @@ def test_shards_that_each_index_their_search_shards(demo: Path, tmp_path: Path, 
                                                     pagefind_runs: list[list[str]]) -> None:
     """With as many search shards as build shards, each build shard indexes its own: merge runs no Pagefind."""
     monkeypatch.setattr(shards, "SHARD_PAGES", 4)  # the demo's ~60 pages in 8 search shards
+    monkeypatch.setattr(shards, "WHOLE_SITE_PAGES", 0)
     ok("build", "-C", str(demo), "-o", str(tmp_path / "whole"))
     folders = build_shards(demo, tmp_path, 3)
     assert json.loads((tmp_path / "whole/pagefind/shards.json").read_bytes())["shards"] == 8
@@ -199,6 +200,7 @@ def test_a_shard_with_no_page_changed_follows_a_new_search_layout(demo: Path, tm
     """Pages added in other shards can change the whole site's search layout (here from 8 to 16 shards):
     a shard whose own pages did not change must not keep its bundles of the old layout."""
     monkeypatch.setattr(shards, "SHARD_PAGES", 4)
+    monkeypatch.setattr(shards, "WHOLE_SITE_PAGES", 0)
     site = tmp_path / "site"
     shutil.copytree(demo, site)
     folders = build_shards(site, tmp_path, 3)

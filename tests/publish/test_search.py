@@ -12,7 +12,7 @@ import pytest
 
 from generator.publish import shards
 from generator.publish.search import BrokenBundle, PagefindFailed, SearchCancelled, _check_bundle, _index
-from tests.support.sites import run, write_site
+from tests.support.sites import add_files, run, write_site
 
 FRAGMENT = gzip.compress(b"pagefind_dcd" + b"fragment " * 100)
 WASM = gzip.compress(random.Random(0).randbytes(68_000))  # does not compress: 68 KB, as Pagefind's
@@ -89,6 +89,7 @@ def _built(site: Path) -> None:
 
 def test_a_one_page_edit_indexes_exactly_its_shard_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                          pagefind_runs: list[list[str]]) -> None:
+    monkeypatch.setattr(shards, "WHOLE_SITE_PAGES", 0)  # shards as on a very big site:
     monkeypatch.setattr(shards, "SHARD_PAGES", 4)  # the demo shop's ~45 pages in 8 shards
     site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nWelcome.\n",
                                           "content/about.md": "---\ntitle: About\n---\nAbout us.\n"})
@@ -122,11 +123,30 @@ def test_a_small_site_keeps_one_whole_site_index(tmp_path: Path, pagefind_runs: 
     assert not list((site / "public/pagefind").glob("shard-*"))
 
 
+def test_shards_made_before_become_one_whole_site_index_though_no_page_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pagefind_runs: list[list[str]]) -> None:
+    """A site below WHOLE_SITE_PAGES whose live index is in shards (made by an earlier version, or while it was
+    bigger) ranks as one whole-site index after its next build, not only after its next page edit."""
+    site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nWelcome.\n"})
+    with monkeypatch.context() as patch:
+        patch.setattr(shards, "WHOLE_SITE_PAGES", 0)
+        patch.setattr(shards, "SHARD_PAGES", 4)
+        _built(site)
+    assert len(json.loads((site / "public/pagefind/shards.json").read_text())["merge"]) >= 4
+    pagefind_runs.clear()
+    add_files(site, {"static/notes.txt": "a new file, no new page\n"})
+    _built(site)
+    assert len(pagefind_runs) == 1 and "index.html" in pagefind_runs[0]
+    assert json.loads((site / "public/pagefind/shards.json").read_text()) == {"shards": 1, "merge": []}
+    assert not list((site / "public/pagefind").glob("shard-*"))
+
+
 def test_one_shard_failing_leaves_the_site_without_search_not_with_part_of_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pagefind.service import get_executable
 
     real = get_executable()
+    monkeypatch.setattr(shards, "WHOLE_SITE_PAGES", 0)
     monkeypatch.setattr(shards, "SHARD_PAGES", 4)
     fake_pagefind(tmp_path, monkeypatch, f'[ -e "$2/about/index.html" ] && {{ echo "Error: disk full" >&2; exit 3; }}\n'
                                          f'exec "{real}" "$@"')

@@ -327,6 +327,7 @@ def test_search_catching_up_after_an_edit_indexes_just_the_edited_pages_shard(
         site: Path, monkeypatch: pytest.MonkeyPatch, pagefind_runs: list[list[str]]) -> None:
     from generator.publish import shards
 
+    monkeypatch.setattr(shards, "WHOLE_SITE_PAGES", 0)  # shards as on a very big site:
     monkeypatch.setattr(shards, "SHARD_PAGES", 4)  # the demo shop's pages in 8 shards
     dev = DevServer(load_config(site), port=0, reporter=Reporter(verbosity=0))
     dev.start()
