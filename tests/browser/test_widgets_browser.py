@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -242,4 +243,8 @@ def test_search_finds_products_and_pages(servers: tuple[str, str, Path], page: o
     page.goto(f"{site}/search/?q={word}")  # type: ignore[attr-defined]
     result = page.wait_for_selector(f".pagefind-ui__result-link:has-text('{expected}')")  # type: ignore
     assert result is not None
+    if word == "tripp":  # a product: its price follows the title, once, in the site's language
+        assert re.search(r"Tripp Trapp.* \u2013 .*\d", result.inner_text())
+        tags = page.locator(".pagefind-ui__result-tag").all_inner_texts()  # type: ignore[attr-defined]
+        assert not [tag for tag in tags if "price" in tag.lower()]
     assert page.errors == []  # type: ignore[attr-defined]

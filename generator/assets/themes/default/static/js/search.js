@@ -18,7 +18,11 @@
       mergeIndex: merge.map(function (path) { return { bundlePath: base + "pagefind/" + path }; }),
       translations: { placeholder: box.getAttribute("data-placeholder") || undefined },
       processResult: function (result) {
-        if (result && result.meta && result.meta.price) result.meta.title = result.meta.title + " \u2013 " + result.meta.price;
+        // The price joins the title; left in meta, Pagefind would list it again as an English "price:" tag.
+        if (result && result.meta && result.meta.price) {
+          result.meta.title = result.meta.title + " \u2013 " + result.meta.price;
+          delete result.meta.price;
+        }
         return result;
       }
     });
