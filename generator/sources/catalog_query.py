@@ -223,7 +223,7 @@ class CatalogQuery:
         return tuple(FacetCount(row[0], row[1], row[2]) for row in rows)
 
 
-PARSED_LIMIT = 50_000
+LOAD_BATCH = 2000  # rows read and parsed at a time: well under SQLite's limit on parameters (250,000 here)
 
 
 def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str, Product | None] | None = None,
@@ -234,36 +234,38 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
     as it is (`Product.from_checked`, with a digest of the payload for the build state's fingerprints).
     Any other payload passes the same validation as API responses (`parse_product`): a row that is no
     usable product (written by an older version, or by hand) is left out and reported to `report`.
-    `parsed` memoises parsing by payload text (Products are frozen, and equal text gives an equal
+    `parsed` memoises parsing by the payload's digest (Products are frozen, and equal text gives an equal
     Product), so a build that loads the same product for a listing, a shortcode and ten related lists
-    parses it once; a changed row is parsed afresh.
+    parses it once and shares one Product; a changed row is parsed afresh. Keyed by digest, not by the text,
+    the memo holds a few dozen bytes per product beside the Products the site graph holds anyway.
+    Rows are read `LOAD_BATCH` at a time: a listing of a million products never holds a million payloads.
     """
-    if not ids:
-        return []
-    rows = {pid: (payload, checked) for pid, payload, checked in conn.execute(
-        f"SELECT product_id, payload, checked FROM products WHERE product_id IN ({_placeholders(ids)})",
-        list(ids))}
     if parsed is None:
         parsed = {}
-    elif len(parsed) > PARSED_LIMIT:
-        parsed.clear()
-    out = []
-    for pid in ids:
-        payload, checked = rows.get(pid, (None, 0))
-        if payload is None:
-            continue
-        if payload not in parsed:
-            parsed[payload] = _parse_row(payload, checked == PAYLOAD_FORMAT, report)
-        if parsed[payload] is not None:
-            out.append(parsed[payload])
+    out: list[Product] = []
+    for start in range(0, len(ids), LOAD_BATCH):
+        batch = ids[start:start + LOAD_BATCH]
+        rows = {pid: (payload, checked) for pid, payload, checked in conn.execute(
+            f"SELECT product_id, payload, checked FROM products WHERE product_id IN ({_placeholders(batch)})",
+            list(batch))}
+        for pid in batch:
+            payload, checked = rows.get(pid, (None, 0))
+            if payload is None:
+                continue
+            key = hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+            if key not in parsed:
+                parsed[key] = _parse_row(payload, key, checked == PAYLOAD_FORMAT, report)
+            if (product := parsed[key]) is not None:
+                out.append(product)
     return out
 
 
-def _parse_row(payload: str, checked: bool, report: IssueSink | None) -> Product | None:
+def _parse_row(payload: str, key: str, checked: bool, report: IssueSink | None) -> Product | None:
+    """The Product of one row's `payload`, whose digest is `key`."""
     raw = json.loads(payload)
     if checked:
         try:
-            return Product.from_checked(raw, hashlib.blake2b(payload.encode(), digest_size=16).hexdigest())
+            return Product.from_checked(raw, key)
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # not the stored shape after all: validate it like any record
     return parse_product(raw, report)
