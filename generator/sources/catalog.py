@@ -35,7 +35,7 @@ class CatalogSource:
         self.path = Path(path)
         self.conn = connect(self.path)
         self.stats = FetchStats(local=True)
-        self._parsed: dict[str, Product | None] = {}  # payload text -> Product (see load_products)
+        self._parsed: dict[str, Product | None] = {}  # payload digest -> Product (see load_products)
         self._issues = IssueWarnings(on_warning)
 
     # --- ProductSource -------------------------------------------------------------------

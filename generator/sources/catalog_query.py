@@ -223,7 +223,7 @@ class CatalogQuery:
         return tuple(FacetCount(row[0], row[1], row[2]) for row in rows)
 
 
-PARSED_LIMIT = 50_000
+LOAD_BATCH = 2000  # rows read and parsed at a time: well under SQLite's limit on parameters (250,000 here)
 
 
 def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str, Product | None] | None = None,
@@ -234,49 +234,50 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
     as it is (`Product.from_checked`, with a digest of the payload for the build state's fingerprints).
     Any other payload passes the same validation as API responses (`parse_product`): a row that is no
     usable product (written by an older version, or by hand) is left out and reported to `report`.
-    `parsed` memoises parsing by payload text (Products are frozen, and equal text gives an equal
+    `parsed` memoises parsing by the payload's digest (Products are frozen, and equal text gives an equal
     Product), so a build that loads the same product for a listing, a shortcode and ten related lists
-    parses it once; a changed row is parsed afresh.
+    parses it once and shares one Product; a changed row is parsed afresh. Keyed by digest, not by the text,
+    the memo holds a few dozen bytes per product beside the Products the site graph holds anyway.
+    Rows are read `LOAD_BATCH` at a time: a listing of a million products never holds a million payloads.
     """
-    if not ids:
-        return []
-    known = ", ".join(f"CASE WHEN checked = {PAYLOAD_FORMAT:d} THEN json_extract(payload, '$.{path}') END"
-                      for path in _KNOWN_AT_ONCE)
-    rows = {pid: (payload, checked, found) for pid, payload, checked, *found in conn.execute(
-        f"SELECT product_id, payload, checked, {known} FROM products WHERE product_id IN ({_placeholders(ids)})",
-        list(ids))}
     if parsed is None:
         parsed = {}
-    elif len(parsed) > PARSED_LIMIT:
-        parsed.clear()
-    out = []
-    for pid in ids:
-        payload, checked, known = rows.get(pid, (None, 0, ()))
-        if payload is None:
-            continue
-        if payload not in parsed:
-            parsed[payload] = _parse_row(pid, payload, checked == PAYLOAD_FORMAT, known, report)
-        if parsed[payload] is not None:
-            out.append(parsed[payload])
+    known = ", ".join(f"CASE WHEN checked = {PAYLOAD_FORMAT:d} THEN json_extract(payload, '$.{path}') END"
+                      for path in _KNOWN_AT_ONCE)
+    out: list[Product] = []
+    for start in range(0, len(ids), LOAD_BATCH):
+        batch = ids[start:start + LOAD_BATCH]
+        rows = {pid: (payload, checked, found) for pid, payload, checked, *found in conn.execute(
+            f"SELECT product_id, payload, checked, {known} FROM products WHERE product_id IN ({_placeholders(batch)})",
+            list(batch))}
+        for pid in batch:
+            payload, checked, found = rows.get(pid, (None, 0, ()))
+            if payload is None:
+                continue
+            key = hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+            if key not in parsed:
+                parsed[key] = _parse_row(pid, payload, key, checked == PAYLOAD_FORMAT, found, report)
+            if (product := parsed[key]) is not None:
+                out.append(product)
     return out
 
 
 _KNOWN_AT_ONCE = ("url", "name", "attributes.gtin")  # what `Product.stored` is given, in its order
 
 
-def _parse_row(pid: int, payload: str, checked: bool, known: list[object], report: IssueSink | None) -> Product | None:
-    """A checked row's product is made when first read (`Product.stored`), given its click URL, name and GTIN
-    as SQLite decoded them: the text Python's decoder gives, as the payload has no `\\u` escape (the
-    catalog writes them only for control characters; SQLite would decode a lone surrogate otherwise). Any
-    other row is parsed now."""
+def _parse_row(pid: int, payload: str, key: str, checked: bool, known: list[object],
+               report: IssueSink | None) -> Product | None:
+    """The Product of one row's `payload`, whose digest is `key`. A checked row's product is made when first
+    read (`Product.stored`), given its click URL, name and GTIN as SQLite decoded them: the text Python's
+    decoder gives, as the payload has no `\\u` escape (the catalog writes them only for control characters;
+    SQLite would decode a lone surrogate otherwise). Any other row is parsed now."""
     url, name, gtin = known if checked else (None, None, None)
     if type(url) is str and type(name) is str and (gtin is None or type(gtin) is str) and "\\u" not in payload:
-        return Product.stored(pid, url, name, gtin or "", payload,
-                              hashlib.blake2b(payload.encode(), digest_size=16).hexdigest())
+        return Product.stored(pid, url, name, gtin or "", payload, key)
     raw = json.loads(payload)
     if checked:
         try:
-            return Product.from_checked(raw, hashlib.blake2b(payload.encode(), digest_size=16).hexdigest())
+            return Product.from_checked(raw, key)
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # not the stored shape after all: validate it like any record
     return parse_product(raw, report)

@@ -18,6 +18,7 @@ renderer's job, and URL scheme checks live in `generator.core.safety`.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -32,6 +33,14 @@ PAYLOAD_FORMAT = 1
 and payloads stored by an older version are validated again."""
 KNOWN_ATTRIBUTES = ("brand", "color", "size", "gender", "gtin")
 _STORED_ATTRIBUTES = frozenset(KNOWN_ATTRIBUTES) | {"shipping_cost", "stock"}
+_SHARED_ATTRIBUTES = frozenset({"brand", "color", "size", "gender"})  # few distinct values in a catalog
+
+
+def _shared(value: Any) -> Any:
+    """One string object for each distinct value of a field most products repeat (a store's name and URL,
+    a brand, a currency, a category's name): a build holds every product of the site at once, and a
+    catalog of a million products names a few thousand stores and brands."""
+    return sys.intern(value) if type(value) is str else value
 
 
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:
@@ -207,13 +216,14 @@ class Product:
         return cls(
             product_id=int(data["product_id"]), name=data["name"], description=data["description"], url=data["url"],
             price=Price(float(price["price"]), float(price["regular_price"]), float(price["reduction_percent"]),
-                        price["currency"]),
-            categories=tuple(CategoryRef(int(c["category_id"]), c["name"]) for c in data["categories"]),
-            attributes=Attributes(**{k: attributes[k] for k in KNOWN_ATTRIBUTES if k in attributes},
+                        _shared(price["currency"])),
+            categories=tuple(CategoryRef(int(c["category_id"]), _shared(c["name"])) for c in data["categories"]),
+            attributes=Attributes(**{k: _shared(attributes[k]) if k in _SHARED_ATTRIBUTES else attributes[k]
+                                     for k in KNOWN_ATTRIBUTES if k in attributes},
                                   shipping_cost=attributes.get("shipping_cost"),
                                   stock=None if stock is None else bool(stock), other=other),
             images=tuple(sorted((int(size), url) for size, url in (data["images"] or {}).items())),
-            store=StoreRef(int(store["store_id"]), store["name"], store["url"]),
+            store=StoreRef(int(store["store_id"]), _shared(store["name"]), _shared(store["url"])),
             original_url=data["original_url"], revenue_segment=data.get("revenue_segment", ""), digest=digest)
 
     @property

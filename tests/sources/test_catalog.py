@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from generator.commands.catalog import catalog_group
 from generator.core.errors import ShelfpressError
 from generator.sources.catalog import CatalogSource
 from generator.sources.catalog_import import upsert_products
-from generator.sources.catalog_query import disseminate
+from generator.sources import catalog_query
+from generator.sources.catalog_query import disseminate, load_products
 from generator.sources.catalog_schema import transaction
 from generator.sources.demo import demo_catalog
 from generator.sources.models import PAYLOAD_FORMAT, Product
@@ -117,6 +119,23 @@ def test_fetch_many_deduplicates(catalog: CatalogSource) -> None:
     before = catalog.stats.requests
     answers = asyncio.run(catalog.fetch_many(queries))
     assert len(answers) == 2 and catalog.stats.requests - before == 2
+
+
+def test_products_load_in_batches_under_sqlite_parameter_limit_and_are_shared(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A home listing of a million products names more ids than one SQLite statement may bind (250,000
+    here): rows are read a batch at a time, in the order asked, and each product is parsed once per build."""
+    source = build_test_catalog(tmp_path / "c.sqlite")
+    ids = [pid for (pid,) in source.conn.execute("SELECT product_id FROM products ORDER BY name")]
+    ids.insert(5, 1)  # an unknown id is skipped
+    source.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 10)
+    monkeypatch.setattr(catalog_query, "LOAD_BATCH", 8)
+    memo: dict[str, Product | None] = {}
+    first = load_products(source.conn, ids, memo)
+    assert [p.product_id for p in first] == [pid for pid in ids if pid != 1] and len(first) == ALL_PRODUCTS
+    again = load_products(source.conn, ids[::-1], memo)
+    assert all(a is b for a, b in zip(first, again[::-1]))  # one Product per product, whichever query loads it
+    assert all(len(key) == 32 for key in memo)  # keyed by the payload's digest, not its text
 
 
 def test_disseminate_is_lazy_and_stable() -> None:

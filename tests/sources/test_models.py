@@ -186,3 +186,19 @@ def test_products_made_the_usual_way_keep_their_defaults() -> None:
         ((), (), "", "", "")
     assert product.attributes == Attributes() and product.gtin == "" and not hasattr(product, "colour")
     assert not hasattr(Product.stored(1, "", "", "", "{}", ""), "colour")
+def test_stored_products_share_the_strings_a_catalog_repeats() -> None:
+    """A build holds every product at once: two products of one store and brand hold one copy of the store's
+    name and URL, the brand, the currency and the category name, not one per product."""
+    def stored(product_id: int) -> Product:
+        raw = {"product_id": product_id, "name": f"Lampa {product_id}", "url": f"https://x.test/{product_id}",
+               "price": {"price": 10, "currency": "SEK"}, "categories": [{"category_id": 1, "name": "Lampor"}],
+               "attributes": {"brand": "Markslöjd", "color": "vit"},
+               "store": {"store_id": 5, "name": "Lampgallerian", "url": "https://shop.test/"}}
+        return Product.from_checked(json.loads(json.dumps(parse_product(raw, print).to_api())))
+
+    first, second = stored(1), stored(2)
+    assert first.store.name is second.store.name and first.store.url is second.store.url
+    assert first.brand is second.brand and first.attributes.color is second.attributes.color
+    assert first.price.currency is second.price.currency
+    assert first.categories[0].name is second.categories[0].name
+    assert first.name == "Lampa 1" and first == Product.from_api(json.loads(json.dumps(first.to_api())))
