@@ -9,8 +9,9 @@ left, and `settle_pages` renders them. Past
 are split into chunks and settled by forked workers, which inherit the whole
 site graph (nothing is pickled on the way in) and put their files into the
 output writer's shadow tree themselves; only (path, fingerprint, changed)
-come back. Each page is settled by exactly the code a single process would
-run, so the bytes are the same.
+come back (`process_pool`: a worker that dies is an error, never a hang).
+Each page is settled by exactly the code a single process would run, so
+the bytes are the same.
 
 Output paths are claimed by the parent before any worker starts, so the
 one-owner-per-path rule holds as in a serial build. Where forking is not safe
@@ -36,6 +37,7 @@ from generator.core.errors import ShelfpressError
 from generator.core.platform import can_fork, child_setup, cores
 from generator.engine.output import OutputWriter
 from generator.engine import spawn_pool
+from generator.engine.process_pool import run_chunks
 from generator.render.page import PageRenderer
 
 PARALLEL_MIN = 400
@@ -173,9 +175,8 @@ def _in_forked_workers(work: Callable[[tuple[int, int]], T], chunks: list[tuple[
     frozen_before = gc.get_freeze_count() > 0  # the build froze its site graph (commands.build); it stays so
     gc.freeze()  # the collector must not touch (and so copy) the inherited site graph in every worker
     try:
-        with multiprocessing.get_context("fork").Pool(workers_available(), initializer=child_setup,
-                                                      initargs=(os.getpid(),)) as pool:
-            yield from pool.imap(work, chunks)
+        yield from run_chunks(multiprocessing.get_context("fork"), workers_available(), work, chunks,
+                              child_setup, (os.getpid(),))
     finally:
         if not frozen_before:
             gc.unfreeze()
