@@ -94,32 +94,33 @@ def _in_order(procs: list[tuple[Any, multiprocessing.connection.Connection]], ch
     def feed(conn: multiprocessing.connection.Connection) -> None:
         task = next(tasks, None)
         if task is not None:
-            conn.send(task)
-            owed[conn] += 1
+            owed[conn] += 1  # (sent to a worker that just died: its sentinel says so next)
+            try:
+                conn.send(task)
+            except OSError:
+                pass
 
     for _, conn in procs:
         for _ in range(IN_FLIGHT):
             feed(conn)
     by_sentinel = {proc.sentinel: (proc, conn) for proc, conn in procs}
+    by_conn = {conn: (proc, conn) for proc, conn in procs}
     while done < len(chunks):
         ready = multiprocessing.connection.wait([c for c in owed if owed[c]] + list(by_sentinel))
         for item in ready:
-            if item in by_sentinel:
-                proc, conn = by_sentinel[item]
-                if not conn.poll():  # (a result it sent before it ended is read first)
-                    raise WorkerLost(f"a render worker (process {proc.pid}) stopped with exit code {proc.exitcode} "
-                                     "before it finished; nothing was published, save again to rebuild")
-                continue
-            conn = item  # type: ignore[assignment]
+            proc, conn = by_sentinel[item] if item in by_sentinel else by_conn[item]
             try:
-                index, ok, value = conn.recv()
+                index, ok, value = conn.recv()  # (a result sent before the worker ended is read first)
             except (EOFError, OSError):
-                continue  # its process ended: its sentinel says so next
+                proc.join(STOP_SECONDS)  # ended: reaped at once, for its exit code
+                raise WorkerLost(f"a render worker (process {proc.pid}) stopped with exit code {proc.exitcode} "
+                                 "before it finished; nothing was published, save again to rebuild") from None
             owed[conn] -= 1
             if not ok:
                 raise value
             results[index] = value
             feed(conn)
+            break  # `ready` may name this worker twice (its sentinel and its pipe): wait again
         while done in results:
             yield results.pop(done)
             done += 1
