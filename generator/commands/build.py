@@ -152,9 +152,20 @@ class Serving:
     anything change" signature; it publishes nothing, so no shrink guard; it keeps the previous search
     index when pages changed, saying so in the report's `search_stale` (`refresh_search_index` brings it up
     to date). `changed`: the site-relative paths the watcher saw since the last build, so unchanged content
-    files are not listed and checked again (None: not known, as on the first build)."""
+    files are not listed and checked again (None: not known, as on the first build). `cancelled` is asked
+    before the pages render and after each chunk of them."""
 
     changed: set[str] | None = None
+    cancelled: Callable[[], bool] | None = None  # True once a newer edit came: the build stops (BuildCancelled)
+
+    def check(self) -> None:
+        """Stop here (BuildCancelled, nothing committed) when a newer edit made this build pointless."""
+        if self.cancelled is not None and self.cancelled():
+            raise BuildCancelled
+
+
+class BuildCancelled(Exception):
+    """The dev server's build stopped for a newer edit (`Serving.cancelled`): the live site is as it was."""
 
 
 @dataclass(frozen=True)
@@ -319,6 +330,8 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
     """keep unchanged, product cards, render, write, search index, then the last checks before commit;
     the pages whose changes the search index misses (the dev server's index catches up later)."""
     site, renderer = graph.site, graph.renderer
+    if options.serving:
+        options.serving.check()
     with timer("keep unchanged"):
         pending = keep_unchanged(site.pages, graph.fingerprints, writer)
     if any(type(page.data) is CarriedData for page in pending.pages):
@@ -329,8 +342,8 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
                       graph.env.globals["product_card"], state.record.key, clean=options.clean)
     with timer("render"):
         writer.folders_ready()
-        settle_pages(pending, graph.fingerprints, renderer, writer,
-                     lambda done, total: reporter.progress("Rendering", done, total), strict=options.strict)
+        settle_pages(pending, graph.fingerprints, renderer, writer, _render_progress(reporter, options.serving),
+                     strict=options.strict)
     with timer("write"):
         graph.widgets.write(writer, graph.env)
         _write_static(site, writer, graph.env.theme_assets)
@@ -346,6 +359,16 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
     # Files kept from the last build were checked then, unless the secrets (part of the key) changed.
     SecretGuard(config).check_all(writer.owners if state.plan.key_changed else writer.written, writer.read)
     return unindexed
+
+
+def _render_progress(reporter: Reporter, serving: Serving | None) -> Callable[[int, int], None]:
+    """Progress of the render stage, where a dev server's build may also be stopped for a newer edit."""
+    def progress(done: int, total: int) -> None:
+        reporter.progress("Rendering", done, total)
+        if serving is not None:
+            serving.check()
+
+    return progress
 
 
 def _keep_for_text_edits(config: Config, state: BuildState, graph: _Graph, data_version: str | None,

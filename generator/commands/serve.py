@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 import webbrowser
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import watchfiles
@@ -46,16 +46,20 @@ from generator.core.failures import one_line
 from generator.publish.livereload import BuildEpochs, LiveReloadServer
 from generator.products.recommendations import recommendations_path
 from generator.publish.search import SearchCancelled
-from generator.commands.build import (BuildReport, Serving, StageTimer, build, open_output, prepare_shadow,
-                                      refresh_search_index)
+from generator.commands.build import (BuildCancelled, BuildReport, Serving, StageTimer, build, open_output,
+                                      prepare_shadow, refresh_search_index)
 from generator.core.asyncrun import run_sync
+from generator.publish.template_edit import TemplatePreview, templates_only
 from generator.publish.text_edit import edited_pages, render_edited
+from generator.render.prices_as_of import prices_as_of
+from generator.sources.history_source import build_time
 from generator.sources.factory import open_source
 
 WATCHED = ("content", "templates", "themes", "static", "data", CONFIG_FILE)
 WATCH_STEP_MS = 50
 WATCH_TIMEOUT_MS = 200
 SEARCH_AFTER_QUIET_SECONDS = 1.0  # edits pause this long before the search index catches up
+OPEN_PAGES_GRACE_SECONDS = 0.5  # at most this long, the open tabs fetch their new pages before the rest renders
 _EDITOR_TEMP = (r"\.sw[a-p]$", r"~$", r"^\.#", r"^#.*#$", r"^4913$", r"\.tmp(-\d+)?$", r"\.(crdownload|part)$")
 
 
@@ -132,10 +136,10 @@ class DevServer:
             thread.join(timeout=5)
         shutil.rmtree(self.temp, ignore_errors=True)
 
-    def _build(self, changed: set[str] | None = None) -> None:
+    def _build(self, changed: set[str] | None = None, cancelled: Callable[[], bool] | None = None) -> None:
         """Build into the served dir; the search index may lag behind (see _rebuild_loop)."""
         report = serving_build(self.config, self.out_dir, self.state, changed, drafts=self.drafts,
-                               reporter=Reporter(self.reporter.verbosity, self.reporter.stream))
+                               reporter=Reporter(self.reporter.verbosity, self.reporter.stream), cancelled=cancelled)
         self._search_stale = self._search_stale or report.search_stale
         self.reporter.info(report.summary())
 
@@ -202,15 +206,66 @@ class DevServer:
             with self._lock:
                 changed, self._changes = self._changes, set()
             graph = id(self.state.last)
-            self.epochs.publish(epoch, self.rebuild(changed), css_only=is_css_only(changed))
+            preview = self._open_pages_first(changed)
+            if preview is None:
+                self._show(None)
+                self.epochs.publish(epoch, self.rebuild(changed), css_only=is_css_only(changed))
+                built = epoch
+            else:
+                built = self._rest_of_site(epoch, changed, preview)
             if id(self.state.last) != graph:
                 gc.collect()  # the site graph the build replaced, freed while the browsers reload
-            built = epoch
             if self._search_stale and self.epochs.quiet_for(built, SEARCH_AFTER_QUIET_SECONDS, self.stop_event):
                 self._refresh_search(built)
 
-    def rebuild(self, changed: set[str]) -> str | None:
-        """Rebuild after `changed` (site-relative paths); return the error line, or None on success."""
+    def _open_pages_first(self, changed: set[str]) -> TemplatePreview | None:
+        """After an edit of templates only: the pages open in a browser rendered with the new templates
+        (publish/template_edit.py), or None when the edit takes the one-step way (no open page, no last
+        full build, another kind of change, or a preview that could not be made)."""
+        pages = self.server.open_pages.pages() if self.server is not None else []
+        last = self.state.last
+        if not pages or last is None or not templates_only(changed) or last.config != repr(self.config):
+            return None
+        try:
+            preview = TemplatePreview(last, self.config, prices_as_of(self.config, build_time()))
+            preview.first(pages)
+        except Exception as exc:  # noqa: BLE001 - the full build makes (and reports) the same
+            self.reporter.debug(f"open pages not rendered first: {one_line(exc)}")
+            return None
+        return preview
+
+    def _rest_of_site(self, epoch: int, changed: set[str], preview: TemplatePreview) -> int:
+        """Publish the open pages `preview` rendered (the browsers reload), then build the whole site, which
+        a newer edit stops; the browsers reload again only when the build's pages or error are not what the
+        preview showed. The epoch now visible."""
+        self._show(preview if preview.error is None else None)
+        self.epochs.publish(epoch, preview.error)
+        self.reporter.debug(f"Open pages ({len(preview.served)}) shown; rendering the rest of the site")
+        assert self.server is not None
+        # Let the reloading tabs fetch their pages before the build competes with them for this process.
+        self.server.open_pages.wait_shown(preview.open, epoch, OPEN_PAGES_GRACE_SECONDS)
+        try:
+            error = self.rebuild(changed, cancelled=lambda: self.epochs.wanted_after(epoch))
+        except BuildCancelled:
+            with self._lock:
+                self._changes |= changed  # the next build does this edit's part too
+            self.reporter.debug("Rebuild stopped for a newer edit")
+            return epoch
+        finally:
+            preview.done()
+        self._show(None)
+        if error != preview.error or (error is None and preview.differs(self.out_dir)):
+            return self.epochs.republish(error) or epoch
+        return epoch
+
+    def _show(self, preview: TemplatePreview | None) -> None:
+        """Serve HTML from `preview` (None: from the output folder) from now on."""
+        if self.server is not None:
+            self.server.preview = preview
+
+    def rebuild(self, changed: set[str], cancelled: Callable[[], bool] | None = None) -> str | None:
+        """Rebuild after `changed` (site-relative paths); return the error line, or None on success.
+        `cancelled`: see `build.Serving` (BuildCancelled is raised through)."""
         started = time.perf_counter()
         shown = ", ".join(sorted(changed)[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
         try:
@@ -218,7 +273,9 @@ class DevServer:
             if self.server is not None:
                 self.server.base_path = self.config.base_path
                 self.server.public_url = self.config.base_url
-            self._build(changed)
+            self._build(changed, cancelled)
+        except BuildCancelled:
+            raise
         except Exception as exc:  # noqa: BLE001 - any failure keeps the last good site and is shown
             message = one_line(exc)
             self.reporter.error(f"rebuild failed ({shown}): {message}")
@@ -228,7 +285,7 @@ class DevServer:
 
 
 def serving_build(config: Config, out_dir: Path, state: BuildState, changed: set[str] | None, *, drafts: bool,
-                  reporter: Reporter) -> BuildReport:
+                  reporter: Reporter, cancelled: Callable[[], bool] | None = None) -> BuildReport:
     """The dev server's build of `out_dir` after its watcher saw `changed` (site-relative paths; None
     before the first build): the short way when only the text of content pages changed, else the full
     pipeline as the dev server runs it (`build.Serving`)."""
@@ -238,7 +295,7 @@ def serving_build(config: Config, out_dir: Path, state: BuildState, changed: set
     if report is not None:
         return report
     return build(config, drafts=drafts, output=out_dir, state=state, reporter=reporter,
-                 serving=Serving(changed=changed))
+                 serving=Serving(changed=changed, cancelled=cancelled))
 
 
 def _text_edit(config: Config, state: BuildState, changed: set[str], out_dir: Path, *, drafts: bool,
