@@ -50,7 +50,7 @@ from generator.commands.build import (BuildCancelled, BuildReport, Serving, Stag
                                       prepare_shadow, refresh_search_index)
 from generator.core.asyncrun import run_sync
 from generator.publish.template_edit import TemplatePreview, templates_only
-from generator.publish.text_edit import edited_pages, render_edited
+from generator.publish.text_edit import LastBuild, edited_pages, render_edited
 from generator.render.prices_as_of import prices_as_of
 from generator.sources.history_source import build_time
 from generator.sources.factory import open_source
@@ -99,6 +99,7 @@ class DevServer:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._search_stale = False
+        self._stopped_from: LastBuild | None = None  # the graph of the live site, when a stopped build dropped it
         self.server: LiveReloadServer | None = None
 
     @property
@@ -209,6 +210,7 @@ class DevServer:
             preview = self._open_pages_first(changed)
             if preview is None:
                 self._show(None)
+                self._stopped_from = None
                 self.epochs.publish(epoch, self.rebuild(changed), css_only=is_css_only(changed))
                 built = epoch
             else:
@@ -223,7 +225,7 @@ class DevServer:
         (publish/template_edit.py), or None when the edit takes the one-step way (no open page, no last
         full build, another kind of change, or a preview that could not be made)."""
         pages = self.server.open_pages.pages() if self.server is not None else []
-        last = self.state.last
+        last = self.state.last or self._stopped_from  # (a stopped build dropped the graph it started from)
         if not pages or last is None or not templates_only(changed) or last.config != repr(self.config):
             return None
         try:
@@ -249,10 +251,12 @@ class DevServer:
         except BuildCancelled:
             with self._lock:
                 self._changes |= changed  # the next build does this edit's part too
+            self._stopped_from = preview.last  # still the live site's graph: the next preview starts from it
             self.reporter.debug("Rebuild stopped for a newer edit")
             return epoch
         finally:
             preview.done()
+        self._stopped_from = None
         self._show(None)
         if error != preview.error or (error is None and preview.differs(self.out_dir)):
             return self.epochs.republish(error) or epoch

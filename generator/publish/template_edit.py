@@ -44,7 +44,7 @@ class TemplatePreview:
 
     def __init__(self, last: LastBuild, config: Config, prices_as_of: str) -> None:
         env = make_environment(config, strict=last.strict, prices_as_of=prices_as_of)
-        self.site = last.site
+        self.last, self.site = last, last.site
         self.renderer = PageRenderer(last.site, env, last.renderer.extra_context, markdown=last.renderer.markdown)
         self.served: dict[str, bytes] = {}  # output key -> the bytes served
         self.open: list[str] = []  # the open pages (`first`)
