@@ -21,7 +21,7 @@ from generator.engine.buildstate import BuildState
 from generator.publish.template_edit import templates_only
 from tests.support.sites import SMALL_CONFIG, tree, write_site
 
-PAGES = 120
+PAGES = 300  # a few hundred: the rest of the site takes a while
 PARTIAL = "<p class=\"note\">{text}</p>"
 PAGE = "{% extends 'base.html' %}{% block main %}<h1>{{ page.title }}</h1>{% include 'partials/note.html' %}" \
        "{{ content }}{% endblock %}"
