@@ -207,18 +207,21 @@ class DevServer:
             with self._lock:
                 changed, self._changes = self._changes, set()
             graph = id(self.state.last)
-            preview = self._open_pages_first(changed)
-            if preview is None:
-                self._show(None)
-                self._stopped_from = None
-                self.epochs.publish(epoch, self.rebuild(changed), css_only=is_css_only(changed))
-                built = epoch
-            else:
-                built = self._rest_of_site(epoch, changed, preview)
+            built = self._build_and_publish(epoch, changed)
             if id(self.state.last) != graph:
                 gc.collect()  # the site graph the build replaced, freed while the browsers reload
             if self._search_stale and self.epochs.quiet_for(built, SEARCH_AFTER_QUIET_SECONDS, self.stop_event):
                 self._refresh_search(built)
+
+    def _build_and_publish(self, epoch: int, changed: set[str]) -> int:
+        """Build for the changes `changed` (wanted as `epoch`) and publish; the epoch now visible."""
+        preview = self._open_pages_first(changed)
+        if preview is not None:
+            return self._rest_of_site(epoch, changed, preview)
+        self._show(None)
+        self._stopped_from = None
+        self.epochs.publish(epoch, self.rebuild(changed), css_only=is_css_only(changed))
+        return epoch
 
     def _open_pages_first(self, changed: set[str]) -> TemplatePreview | None:
         """After an edit of templates only: the pages open in a browser rendered with the new templates

@@ -323,7 +323,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.BAD_REQUEST, b"Bad path\n", "text/plain; charset=utf-8", send_body)
         if not parts[-1] or "." not in parts[-1] or parts[-1].endswith(".html"):
             self.server.epochs.wait_built()
-            if (preview := self.server.preview) is not None:
+            preview = self.server.preview
+            if preview is not None and (not parts[-1] or parts[-1].endswith(".html")):  # (a page's address)
                 if (body := preview.page(rel)) is not None:
                     return self._send(HTTPStatus.OK, self._live(body, rel), _TYPES[".html"], send_body)
                 preview.wait_done(BUILD_WAIT_SECONDS)  # a page the preview does not make: the build's
