@@ -153,7 +153,7 @@ class Serving:
     index when pages changed, saying so in the report's `search_stale` (`refresh_search_index` brings it up
     to date). `changed`: the site-relative paths the watcher saw since the last build, so unchanged content
     files are not listed and checked again (None: not known, as on the first build). `cancelled` is asked
-    before the pages render and after each chunk of them."""
+    before the pages render and while they do (`render_pool.settle_pages`)."""
 
     changed: set[str] | None = None
     cancelled: Callable[[], bool] | None = None  # True once a newer edit came: the build stops (BuildCancelled)
@@ -342,8 +342,9 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
                       graph.env.globals["product_card"], state.record.key, clean=options.clean)
     with timer("render"):
         writer.folders_ready()
-        settle_pages(pending, graph.fingerprints, renderer, writer, _render_progress(reporter, options.serving),
-                     strict=options.strict)
+        settle_pages(pending, graph.fingerprints, renderer, writer,
+                     lambda done, total: reporter.progress("Rendering", done, total), strict=options.strict,
+                     check=options.serving.check if options.serving else None)
     with timer("write"):
         graph.widgets.write(writer, graph.env)
         _write_static(site, writer, graph.env.theme_assets)
@@ -359,16 +360,6 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
     # Files kept from the last build were checked then, unless the secrets (part of the key) changed.
     SecretGuard(config).check_all(writer.owners if state.plan.key_changed else writer.written, writer.read)
     return unindexed
-
-
-def _render_progress(reporter: Reporter, serving: Serving | None) -> Callable[[int, int], None]:
-    """Progress of the render stage, where a dev server's build may also be stopped for a newer edit."""
-    def progress(done: int, total: int) -> None:
-        reporter.progress("Rendering", done, total)
-        if serving is not None:
-            serving.check()
-
-    return progress
 
 
 def _keep_for_text_edits(config: Config, state: BuildState, graph: _Graph, data_version: str | None,

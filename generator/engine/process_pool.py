@@ -24,6 +24,7 @@ from generator.core.errors import ShelfpressError
 
 STOP_SECONDS = 5.0
 IN_FLIGHT = 2  # chunks sent ahead to each worker: it never waits for its next one
+CHECK_SECONDS = 0.05  # how often `check` is asked while the workers work
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -34,10 +35,12 @@ class WorkerLost(ShelfpressError):
 
 
 def run_chunks(context: BaseContext, workers: int, work: Callable[[C], T], chunks: Sequence[C],
-               initializer: Callable[..., None], initargs: tuple[Any, ...]) -> Iterator[T]:
+               initializer: Callable[..., None], initargs: tuple[Any, ...],
+               check: Callable[[], None] | None = None) -> Iterator[T]:
     """`work(chunk)` for each of `chunks` in up to `workers` processes of `context` ("fork" or "spawn"), the
     results in order; each process runs `initializer(*initargs)` first. A worker's exception is raised here;
-    a worker that dies raises `WorkerLost`. Closing the iterator early stops every worker (bounded)."""
+    a worker that dies raises `WorkerLost`. Closing the iterator early stops every worker (bounded), and so
+    does an exception from `check()`, asked every `CHECK_SECONDS` while the workers work (or start)."""
     procs: list[tuple[Any, multiprocessing.connection.Connection]] = []
     try:
         for _ in range(min(workers, len(chunks))):
@@ -47,7 +50,7 @@ def run_chunks(context: BaseContext, workers: int, work: Callable[[C], T], chunk
             proc.start()
             theirs.close()
             procs.append((proc, ours))
-        yield from _in_order(procs, chunks)
+        yield from _in_order(procs, chunks, check)
         for proc, conn in procs:
             try:
                 conn.send(None)  # no more work: the worker returns
@@ -84,7 +87,8 @@ def _sendable(exc: BaseException) -> BaseException:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
-def _in_order(procs: list[tuple[Any, multiprocessing.connection.Connection]], chunks: Sequence[C]) -> Iterator[Any]:
+def _in_order(procs: list[tuple[Any, multiprocessing.connection.Connection]], chunks: Sequence[C],
+              check: Callable[[], None] | None) -> Iterator[Any]:
     """Hand out chunks as workers finish them and yield the results in the order of `chunks`."""
     tasks = iter(enumerate(chunks))
     owed = {conn: 0 for _, conn in procs}
@@ -106,7 +110,10 @@ def _in_order(procs: list[tuple[Any, multiprocessing.connection.Connection]], ch
     by_sentinel = {proc.sentinel: (proc, conn) for proc, conn in procs}
     by_conn = {conn: (proc, conn) for proc, conn in procs}
     while done < len(chunks):
-        ready = multiprocessing.connection.wait([c for c in owed if owed[c]] + list(by_sentinel))
+        ready = multiprocessing.connection.wait([c for c in owed if owed[c]] + list(by_sentinel),
+                                                None if check is None else CHECK_SECONDS)
+        if check is not None:
+            check()
         for item in ready:
             proc, conn = by_sentinel[item] if item in by_sentinel else by_conn[item]
             try:

@@ -112,7 +112,8 @@ def _watch_parent() -> None:
 
 
 def in_spawned_workers(work: Callable[[tuple[int, int]], T], chunks: list[tuple[int, int]], workers: int,
-                       job: bytes, install: Callable[[tuple[object, ...]], None]) -> Iterator[T]:
+                       job: bytes, install: Callable[[tuple[object, ...]], None],
+                       check: Callable[[], None] | None = None) -> Iterator[T]:
     """`work` over `chunks` in `workers` spawned processes that each received `job` (`job_bytes`) and gave
     it, rebuilt, to `install` (a module-level function: it is pickled by name), results in order.
     Leaves no process behind: not the workers, nor the resource tracker multiprocessing starts with them
@@ -122,7 +123,7 @@ def in_spawned_workers(work: Callable[[tuple[int, int]], T], chunks: list[tuple[
     failure: Exception | None = None
     try:
         yield from run_chunks(multiprocessing.get_context("spawn"), workers, functools.partial(_run, work), chunks,
-                              _start_worker, (os.getpid(), job, install))
+                              _start_worker, (os.getpid(), job, install), check)
     except Exception as exc:  # a worker's: raised below without its frames, which hold on to the workers
         failure = exc.with_traceback(None)
     finally:
