@@ -49,7 +49,7 @@ from generator.publish.search import SearchCancelled
 from generator.commands.build import (BuildCancelled, BuildReport, Serving, StageTimer, build, open_output,
                                       prepare_shadow, refresh_search_index)
 from generator.core.asyncrun import run_sync
-from generator.publish.template_edit import TemplatePreview, templates_only
+from generator.publish.template_edit import TemplatePreview, is_template
 from generator.publish.text_edit import LastBuild, edited_pages, render_edited
 from generator.render.prices_as_of import prices_as_of
 from generator.sources.history_source import build_time
@@ -224,15 +224,21 @@ class DevServer:
         return epoch
 
     def _open_pages_first(self, changed: set[str]) -> TemplatePreview | None:
-        """After an edit of templates only: the pages open in a browser rendered with the new templates
-        (publish/template_edit.py), or None when the edit takes the one-step way (no open page, no last
-        full build, another kind of change, or a preview that could not be made)."""
+        """After an edit of templates (and maybe the text of content pages): the pages open in a browser
+        rendered with the new templates (publish/template_edit.py), or None when the edit takes the one-step
+        way (no open page, no last full build, another kind of change, or a preview that could not be made)."""
         pages = self.server.open_pages.pages() if self.server is not None else []
         last = self.state.last or self._stopped_from  # (a stopped build dropped the graph it started from)
-        if not pages or last is None or not templates_only(changed) or last.config != repr(self.config):
+        texts = {rel for rel in changed if not is_template(rel)}
+        if not pages or last is None or texts == changed or last.config != repr(self.config):
             return None
         try:
-            preview = TemplatePreview(last, self.config, prices_as_of(self.config, build_time()))
+            edited = edited_pages(last, self.config, texts, drafts=self.drafts, strict=False,
+                                  read=self.state.plan.read_page,
+                                  data_version=lambda: _data_version(self.config, self.reporter)) if texts else []
+            if edited is None:
+                return None
+            preview = TemplatePreview(last, self.config, prices_as_of(self.config, build_time()), edited)
             preview.first(pages)
         except Exception as exc:  # noqa: BLE001 - the full build makes (and reports) the same
             self.reporter.debug(f"open pages not rendered first: {one_line(exc)}")
@@ -311,17 +317,10 @@ def _text_edit(config: Config, state: BuildState, changed: set[str], out_dir: Pa
     rendered with the last build's site graph, every other file kept. None when the edit needs the full
     pipeline."""
 
-    def data_version() -> str | None:
-        source = open_source(config, on_warning=reporter.warn)
-        try:
-            return source.data_version()
-        finally:
-            run_sync(source.aclose())
-
     with timer("read content"):
         try:
             pairs = edited_pages(state.last, config, changed, drafts=drafts, strict=False,
-                                 read=state.plan.read_page, data_version=data_version)
+                                 read=state.plan.read_page, data_version=lambda: _data_version(config, reporter))
         except BaseException:
             state.forget_site()  # as a failed full load does: the next build reads content/ anew
             raise
@@ -340,6 +339,15 @@ def _text_edit(config: Config, state: BuildState, changed: set[str], out_dir: Pa
     state.text_edited(writer, shadow, rendered, [config.site_dir / rel for rel in changed])
     return BuildReport(pages=len(state.last.site.pages), seconds=timer.elapsed, writes=stats,
                        warnings=len(reporter.warnings), rendered=len(rendered), search_stale=config.search)
+
+
+def _data_version(config: Config, reporter: Reporter) -> str | None:
+    """The product source's data version now (a local catalog's; None for the live API)."""
+    source = open_source(config, on_warning=reporter.warn)
+    try:
+        return source.data_version()
+    finally:
+        run_sync(source.aclose())
 
 
 def _remove_abandoned(cache_dir: Path) -> None:

@@ -1,16 +1,17 @@
 """The dev server's way for template edits: the pages open in a browser first, the rest of the site after.
 
 A layout or partial that many pages use makes the rebuild render most of the site: seconds at 10,000
-pages, while the writer looks at one or two of them. So when only templates changed (`templates_only`),
-the dev server (`commands/serve.py`) first renders, with a fresh template environment over the last full
+pages, while the writer looks at one or two of them. So when templates changed (`is_template`) and
+nothing else but the text of content pages (`text_edit.edited_pages`: an edit saved while the last
+template edit's build ran, which that edit stopped), the dev server (`commands/serve.py`) first renders, with a fresh template environment over the last full
 build's site graph, the pages its browsers show (`livereload.OpenPages`) and publishes them at once: the
 browsers reload. The full build then runs in the background. Until it commits, every HTML page of the
 graph is rendered on demand the same way (`TemplatePreview.page`), and anything the preview cannot make
 (a product page carried over as a stand-in, a file that is no page) waits for the build: no stale page is
 served as new.
 
-Only templates changed, so the site graph, its page data and the product data are the last build's, and a
-page renders to the bytes the full build writes for it. The build's output is what stays, though: when it
+Only templates and text changed, so the site graph, its page data and the product data are the last
+build's, and a page renders to the bytes the full build writes for it. The build's output is what stays, though: when it
 commits, each page the preview served is compared with it (`differs`), and the browsers reload once more
 if one is not the same (a page whose data the edit changed after all). The preview never writes a file.
 """
@@ -25,25 +26,25 @@ from generator.content.page import Page, output_path_for
 from generator.core.errors import ShelfpressError
 from generator.core.failures import one_line
 from generator.products.carry import CarriedData
-from generator.publish.text_edit import LastBuild
+from generator.publish.text_edit import LastBuild, swap_in
 from generator.render.environment import make_environment
 from generator.render.page import PageRenderer
 
 
-def templates_only(changed: set[str]) -> bool:
-    """Every changed path (site-relative) is in `templates/` or a site theme's `themes/<name>/templates/`."""
-    def template(rel: str) -> bool:
-        parts = PurePath(rel).parts
-        return parts[:1] == ("templates",) or (parts[:1] == ("themes",) and parts[2:3] == ("templates",))
-
-    return bool(changed) and all(template(rel) for rel in changed)
+def is_template(rel: str) -> bool:
+    """Whether the site-relative path `rel` is in `templates/` or a site theme's `themes/<name>/templates/`."""
+    parts = PurePath(rel).parts
+    return parts[:1] == ("templates",) or (parts[:1] == ("themes",) and parts[2:3] == ("templates",))
 
 
 class TemplatePreview:
     """The last full build's site graph rendered with the templates as they are now; never written."""
 
-    def __init__(self, last: LastBuild, config: Config, prices_as_of: str) -> None:
+    def __init__(self, last: LastBuild, config: Config, prices_as_of: str,
+                 edited: list[tuple[Page, Page]] | None = None) -> None:
+        """`edited`: content pages whose text changed too (`text_edit.edited_pages`), swapped into the graph."""
         env = make_environment(config, strict=last.strict, prices_as_of=prices_as_of)
+        swap_in(last, edited or [])
         self.last, self.site = last, last.site
         self.renderer = PageRenderer(last.site, env, last.renderer.extra_context, markdown=last.renderer.markdown)
         self.served: dict[str, bytes] = {}  # output key -> the bytes served

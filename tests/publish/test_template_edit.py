@@ -18,7 +18,7 @@ from generator.commands.serve import DevServer
 from generator.config.schema import load_config
 from generator.core.console import Reporter
 from generator.engine.buildstate import BuildState
-from generator.publish.template_edit import templates_only
+from generator.publish.template_edit import is_template
 from tests.support.sites import SMALL_CONFIG, tree, write_site
 
 PAGES = 300  # a few hundred: the rest of the site takes a while
@@ -83,11 +83,9 @@ def wait_until(condition, timeout: float = 30) -> None:  # type: ignore[no-untyp
         time.sleep(0.02)
 
 
-def test_templates_only() -> None:
-    assert templates_only({"templates/partials/note.html", "themes/mine/templates/base.html"})
-    assert not templates_only({"templates/page.html", "content/a.md"})
-    assert not templates_only({"themes/mine/static/site.css"})
-    assert not templates_only(set())
+def test_is_template() -> None:
+    assert is_template("templates/partials/note.html") and is_template("themes/mine/templates/base.html")
+    assert not is_template("content/templates/a.md") and not is_template("themes/mine/static/site.css")
 
 
 @pytest.mark.server
@@ -169,3 +167,34 @@ def test_a_closed_tab_is_no_open_page(gated: tuple[DevServer, threading.Event]) 
     connection.request("POST", f"/__shelfpress/reload/closed?tab={tab}&page=/repo/s1/p5/")
     assert connection.getresponse().status == 204
     assert len(server.server.open_pages.pages()) == 1
+
+
+@pytest.mark.server
+def test_a_text_edit_saved_during_the_background_build_joins_the_next_preview(
+        gated: tuple[DevServer, threading.Event], monkeypatch: pytest.MonkeyPatch) -> None:
+    server, gate = gated
+    site = server.config.site_dir
+    previews: list[object] = []
+    first = DevServer._open_pages_first
+
+    def counted(self: DevServer, changed: set[str]):  # type: ignore[no-untyped-def]
+        preview = first(self, changed)
+        previews.append(preview)
+        return preview
+
+    monkeypatch.setattr(DevServer, "_open_pages_first", counted)
+    tab = Tab(server, "/repo/s1/p5/")
+    wait_until(lambda: server.server.open_pages.pages() == ["s1/p5/"])  # type: ignore[union-attr]
+    gate.clear()
+    (site / "templates/partials/note.html").write_text(PARTIAL.format(text="new note"))
+    assert tab.seen.wait(10)
+    tab = Tab(server, "/repo/s1/p5/")
+    (site / "content/s1/p5.md").write_text("---\ntitle: Page 5\n---\nFresh text of page 5.\n")
+    time.sleep(0.3)  # seen by the watcher: the background build, let go, stops for it
+    gate.set()
+    assert tab.seen.wait(20)
+    page = request(server, "/repo/s1/p5/")
+    assert "new note" in page and "Fresh text of page 5." in page
+    wait_until(lambda: server.epochs.wanted == server.epochs.visible and server.server.preview is None)  # type: ignore[union-attr]
+    assert len(previews) >= 2 and all(previews), "both rounds showed the open page first"
+    assert "Fresh text of page 5." in (server.out_dir / "s1/p5/index.html").read_text()
