@@ -103,8 +103,7 @@ def render_edited(last: LastBuild, pairs: list[tuple[Page, Page]], config: Confi
         key = new.output_path
         writer.write(key, last.renderer.render(new), str(new.source))
         rendered.append(key)
-    for key in sorted(writer.previous_files - set(rendered)):
-        writer.keep(key, "unchanged")
+    writer.keep_the_rest("unchanged")
     SecretGuard(config).check_all(writer.written, writer.read)
     return rendered
 
