@@ -10,7 +10,11 @@ file; a burst of saves
 arrives as one batch, and changes that land during a build are coalesced
 into the next one. The build state stays in memory between rebuilds, so a
 one-page edit re-renders that page (and what lists it) only. The browser
-reloads as soon as the pages are in; the search index (Pagefind: seconds on
+reloads as soon as the pages are in. After an edit of templates, the pages
+open in a browser (each tab's reload script names its page) are rendered
+first and published; the rest of the site is built in the background, a
+newer edit stops that build, and HTML asked for meanwhile is rendered on
+demand (publish/template_edit.py). The search index (Pagefind: seconds on
 a big site) is brought up to date once the edits pause for a second, in a
 second atomic swap, so a reload never waits for it; an edit that arrives
 while Pagefind runs stops it, and indexing starts over at the next pause. A failed rebuild
