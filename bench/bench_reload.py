@@ -19,7 +19,8 @@ text, fails the run). Edit kinds, each with the page it is seen on:
 A page-count site is N Markdown pages (`bench_build.make_site`) plus a catalog of 200 synthetic products
 and a page showing product 1. Prints p50/p95 per kind and, with `--mixed`, the kinds in a random (seeded)
 order and the resident memory of this process (the dev server; Chromium is another process) after the
-first build and after the last edit. Sites live in a temp dir beside the repo (not /tmp, slow here).
+first build and after the last edit; next to each kind, how long the server took from the write to
+publishing the build (the rest is the browser's reload). Sites live in a temp dir beside the repo (not /tmp, slow here).
 """
 
 from __future__ import annotations
@@ -155,6 +156,15 @@ def run_edits(label: str, root: Path, edits: dict[str, Edit], order: list[str]) 
     gc.collect()
     rss_first = rss_mib()
     samples: dict[str, list[float]] = {kind: [] for kind in dict.fromkeys(order)}
+    served: dict[str, list[float]] = {kind: [] for kind in samples}  # write -> the epoch published
+    published = [0.0]
+    publish = server.epochs.publish
+
+    def timed_publish(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        published[0] = time.perf_counter()
+        publish(*args, **kwargs)
+
+    server.epochs.publish = timed_publish  # type: ignore[method-assign]
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -167,8 +177,15 @@ def run_edits(label: str, root: Path, edits: dict[str, Edit], order: list[str]) 
                     page.goto(server.url + edit.url_path)
                     shown = edit.url_path
                     page.wait_for_timeout(300)  # let the reload script start its long poll
-                samples[kind].append(timed_edit(page, edit, n, f"{label}, edit {n} ({kind})"))
+                t0, taken = timed_edit(page, edit, n, f"{label}, edit {n} ({kind})")
+                samples[kind].append(taken)
+                served[kind].append(published[0] - t0)
                 page.wait_for_timeout(150)  # a writer does not save 10 times a second
+            plain = []  # the browser's share alone: a reload with nothing rebuilt
+            for _ in range(5):
+                t0 = time.perf_counter()
+                page.reload()
+                plain.append(time.perf_counter() - t0)
             browser.close()
         gc.collect()
         rss_last = rss_mib()
@@ -179,20 +196,23 @@ def run_edits(label: str, root: Path, edits: dict[str, Edit], order: list[str]) 
         ms = sorted(s * 1000 for s in taken)
         p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
         print(f"  {kind:>8}: edit->reload over {len(ms):3} edits: p50 {statistics.median(ms):6.0f} ms, "
-              f"p95 {p95:6.0f} ms, max {ms[-1]:6.0f} ms")
+              f"p95 {p95:6.0f} ms, max {ms[-1]:6.0f} ms (edit->published p50 "
+              f"{statistics.median(served[kind]) * 1000:4.0f} ms)")
+    print(f"  a plain reload of the last page (no edit): p50 {statistics.median(plain) * 1000:.0f} ms")
     print(f"  RSS of the dev server's process: {rss_first:.0f} MiB after the first build, "
           f"{rss_last:.0f} MiB after the last edit ({rss_last - rss_first:+.0f} MiB)")
 
 
-def timed_edit(page: Page, edit: Edit, n: int, what: str) -> float:
-    """Make edit `n`; seconds from the write to the reloaded page's load event. The page must show it."""
+def timed_edit(page: Page, edit: Edit, n: int, what: str) -> tuple[float, float]:
+    """Make edit `n`; when it was written, and seconds from the write to the reloaded page's load event. The
+    page must show it."""
     with page.expect_event("load", timeout=120_000):
         t0 = time.perf_counter()
         marker = edit.make(n)
     taken = time.perf_counter() - t0
     if marker not in page.content():
         raise SystemExit(f"{what}: the reloaded page lacks the edit ({marker!r})")
-    return taken
+    return t0, taken
 
 
 def main(argv: list[str]) -> None:

@@ -158,11 +158,12 @@ class DevServer:
 
     def _refresh_search(self, built: int) -> None:
         """Index search again, unless an edit after build `built` arrives first: Pagefind is then stopped
-        (seconds on a big site that edit's reload must not wait for) and runs at the next pause."""
+        (seconds on a big site that edit's reload must not wait for) and runs at the next pause. Closing the
+        server stops it too (before its folder is removed)."""
         try:
             refresh_search_index(self.config, output=self.out_dir, state=self.state,
                                  reporter=Reporter(self.reporter.verbosity, self.reporter.stream),
-                                 cancelled=lambda: self.epochs.wanted_after(built))
+                                 cancelled=lambda: self.stop_event.is_set() or self.epochs.wanted_after(built))
             self._search_stale = False
             self.reporter.debug("Search index updated")
         except SearchCancelled:
@@ -224,7 +225,11 @@ class DevServer:
             return self._rest_of_site(epoch, changed, preview)
         self._show(None)
         self._stopped_from = None
-        self.epochs.publish(epoch, self.rebuild(changed), css_only=is_css_only(changed))
+        try:
+            error = self.rebuild(changed, cancelled=self.stop_event.is_set)
+        except BuildCancelled:
+            return epoch  # the server is closing
+        self.epochs.publish(epoch, error, css_only=is_css_only(changed))
         return epoch
 
     def _open_pages_first(self, changed: set[str]) -> TemplatePreview | None:
@@ -260,7 +265,8 @@ class DevServer:
         # Let the reloading tabs fetch their pages before the build competes with them for this process.
         self.server.open_pages.wait_shown(preview.open, epoch, OPEN_PAGES_GRACE_SECONDS)
         try:
-            error = self.rebuild(changed, cancelled=lambda: self.epochs.wanted_after(epoch))
+            error = self.rebuild(changed,
+                                 cancelled=lambda: self.stop_event.is_set() or self.epochs.wanted_after(epoch))
         except BuildCancelled:
             with self._lock:
                 self._changes |= changed  # the next build does this edit's part too
