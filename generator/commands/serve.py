@@ -262,7 +262,8 @@ class DevServer:
         self.epochs.publish(epoch, preview.error)
         self.reporter.debug(f"Open pages ({len(preview.served)}) shown; rendering the rest of the site")
         assert self.server is not None
-        # Let the reloading tabs fetch their pages before the build competes with them for this process.
+        # Let the reloading tabs load their pages (each polls again after its load event) before the build
+        # competes with them for this process.
         self.server.open_pages.wait_shown(preview.open, epoch, OPEN_PAGES_GRACE_SECONDS)
         try:
             error = self.rebuild(changed,

@@ -91,7 +91,8 @@ RELOAD_SCRIPT = """<script id="shelfpress-reload">(function () {
   });
   window.addEventListener("beforeunload", function () { if (busy) busy.abort(); });
   window.addEventListener("pagehide", function () { navigator.sendBeacon(url + "closed" + tab); });
-  poll();
+  // After the load event: the server starts the rest of a template edit's build once a reloaded tab polls.
+  if (document.readyState === "complete") poll(); else window.addEventListener("load", poll);
 })();</script>"""
 
 OVERLAY = """<div id="shelfpress-error" role="alert" style="position:fixed;top:0;left:0;right:0;z-index:2147483647;\
