@@ -45,8 +45,8 @@ def run_chunks(context: BaseContext, workers: int, work: Callable[[C], T], chunk
     try:
         for _ in range(min(workers, len(chunks))):
             ours, theirs = context.Pipe()
-            proc = context.Process(target=_worker, args=(theirs, work, initializer, initargs), daemon=True,  # type: ignore[attr-defined]
-                                   name="shelfpress-render")
+            proc = context.Process(  # type: ignore[attr-defined]
+                target=_worker, args=(theirs, work, initializer, initargs), daemon=True, name="shelfpress-render")
             proc.start()
             theirs.close()
             procs.append((proc, ours))

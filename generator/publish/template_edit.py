@@ -3,12 +3,12 @@
 A layout or partial that many pages use makes the rebuild render most of the site: seconds at 10,000
 pages, while the writer looks at one or two of them. So when templates changed (`is_template`) and
 nothing else but the text of content pages (`text_edit.edited_pages`: an edit saved while the last
-template edit's build ran, which that edit stopped), the dev server (`commands/serve.py`) first renders, with a fresh template environment over the last full
-build's site graph, the pages its browsers show (`livereload.OpenPages`) and publishes them at once: the
-browsers reload. The full build then runs in the background. Until it commits, every HTML page of the
-graph is rendered on demand the same way (`TemplatePreview.page`), and anything the preview cannot make
-(a product page carried over as a stand-in, a file that is no page) waits for the build: no stale page is
-served as new.
+template edit's build ran, which that edit stopped), the dev server (`commands/serve.py`) first renders,
+with a fresh template environment over the last full build's site graph, the pages its browsers show
+(`livereload.OpenPages`) and publishes them at once: the browsers reload. The full build then runs in
+the background. Until it commits, every HTML page of the graph is rendered on demand the same way
+(`TemplatePreview.page`), and anything the preview cannot make (a product page carried over as a
+stand-in, a file that is no page) waits for the build: no stale page is served as new.
 
 Only templates and text changed, so the site graph, its page data and the product data are the last
 build's, and a page renders to the bytes the full build writes for it. The build's output is what stays, though: when it

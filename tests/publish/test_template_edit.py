@@ -128,7 +128,8 @@ def test_a_newer_edit_stops_the_background_build_and_the_last_edit_wins(
     time.sleep(0.3)  # the watcher has seen it: the gated build, once let go, is stopped
     gate.set()
     assert tab.seen.wait(20)
-    wait_until(lambda: server.epochs.wanted == server.epochs.visible and server.server.preview is None  # type: ignore[union-attr]
+    wait_until(lambda: server.epochs.wanted == server.epochs.visible
+               and server.server.preview is None  # type: ignore[union-attr]
                and "second" in (server.out_dir / "s0/p100/index.html").read_text())
     assert "second" in request(server, "/repo/s1/p5/") and "second" in request(server, "/repo/s2/p50/")
 
@@ -148,7 +149,8 @@ def test_a_broken_partial_shows_its_error_at_once_and_a_fix_reloads(gated: tuple
     tab = Tab(server, "/repo/s1/p5/")
     (site / "templates/partials/note.html").write_text(PARTIAL.format(text="fixed"))
     assert tab.seen.wait(20)
-    wait_until(lambda: server.epochs.wanted == server.epochs.visible and server.server.preview is None)  # type: ignore[union-attr]
+    wait_until(lambda: server.epochs.wanted == server.epochs.visible
+               and server.server.preview is None)  # type: ignore[union-attr]
     assert server.epochs.error is None
     page = request(server, "/repo/s1/p5/")
     assert "fixed" in page and "shelfpress-error" not in page
@@ -195,6 +197,7 @@ def test_a_text_edit_saved_during_the_background_build_joins_the_next_preview(
     assert tab.seen.wait(20)
     page = request(server, "/repo/s1/p5/")
     assert "new note" in page and "Fresh text of page 5." in page
-    wait_until(lambda: server.epochs.wanted == server.epochs.visible and server.server.preview is None)  # type: ignore[union-attr]
+    wait_until(lambda: server.epochs.wanted == server.epochs.visible
+               and server.server.preview is None)  # type: ignore[union-attr]
     assert len(previews) >= 2 and all(previews), "both rounds showed the open page first"
     assert "Fresh text of page 5." in (server.out_dir / "s1/p5/index.html").read_text()
