@@ -158,6 +158,7 @@ def run_edits(label: str, root: Path, edits: dict[str, Edit], order: list[str]) 
     samples: dict[str, list[float]] = {kind: [] for kind in dict.fromkeys(order)}
     served: dict[str, list[float]] = {kind: [] for kind in samples}  # write -> the epoch published
     published = [0.0]
+    rss = []  # after each quarter of the edits: flat, or growing with them?
     publish = server.epochs.publish
 
     def timed_publish(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -180,6 +181,9 @@ def run_edits(label: str, root: Path, edits: dict[str, Edit], order: list[str]) 
                 t0, taken = timed_edit(page, edit, n, f"{label}, edit {n} ({kind})")
                 samples[kind].append(taken)
                 served[kind].append(published[0] - t0)
+                if (n + 1) % max(1, len(order) // 4) == 0:
+                    gc.collect()
+                    rss.append(rss_mib())
                 page.wait_for_timeout(150)  # a writer does not save 10 times a second
             plain = []  # the browser's share alone: a reload with nothing rebuilt
             for _ in range(5):
@@ -200,7 +204,8 @@ def run_edits(label: str, root: Path, edits: dict[str, Edit], order: list[str]) 
               f"{statistics.median(served[kind]) * 1000:4.0f} ms)")
     print(f"  a plain reload of the last page (no edit): p50 {statistics.median(plain) * 1000:.0f} ms")
     print(f"  RSS of the dev server's process: {rss_first:.0f} MiB after the first build, "
-          f"{rss_last:.0f} MiB after the last edit ({rss_last - rss_first:+.0f} MiB)")
+          f"{rss_last:.0f} MiB after the last edit ({rss_last - rss_first:+.0f} MiB); after each quarter of "
+          f"the edits: {', '.join(f'{mib:.0f}' for mib in rss)} MiB")
 
 
 def timed_edit(page: Page, edit: Edit, n: int, what: str) -> tuple[float, float]:
