@@ -301,7 +301,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._not_found(send_body)
 
     def do_POST(self) -> None:
-        """Only the reload script's word that its tab went away (`navigator.sendBeacon`)."""
+        """Only the reload script's word that its tab went away (`navigator.sendBeacon`). Its body is not
+        read: the connection closes after the answer, so no unread bytes are taken for the next request."""
+        self.close_connection = True
         url = urlsplit(self.path)
         if url.path == RELOAD_PATH + "closed":
             self.server.open_pages.closed(parse_qs(url.query).get("tab", [""])[0])
