@@ -157,9 +157,20 @@ class Serving:
     anything change" signature; it publishes nothing, so no shrink guard; it keeps the previous search
     index when pages changed, saying so in the report's `search_stale` (`refresh_search_index` brings it up
     to date). `changed`: the site-relative paths the watcher saw since the last build, so unchanged content
-    files are not listed and checked again (None: not known, as on the first build)."""
+    files are not listed and checked again (None: not known, as on the first build). `cancelled` is asked
+    before the pages render and while they do (`render_pool.settle_pages`)."""
 
     changed: set[str] | None = None
+    cancelled: Callable[[], bool] | None = None  # True once a newer edit came: the build stops (BuildCancelled)
+
+    def check(self) -> None:
+        """Stop here (BuildCancelled, nothing committed) when a newer edit made this build pointless."""
+        if self.cancelled is not None and self.cancelled():
+            raise BuildCancelled
+
+
+class BuildCancelled(Exception):
+    """The dev server's build stopped for a newer edit (`Serving.cancelled`): the live site is as it was."""
 
 
 @dataclass(frozen=True)
@@ -328,6 +339,8 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
     the pages whose changes the search index misses (the dev server's index catches up later)."""
     site, renderer = graph.site, graph.renderer
     pages, elsewhere = split_pages(site.pages, options.shard)
+    if options.serving:
+        options.serving.check()
     with timer("keep unchanged"):
         pending = keep_unchanged(pages, graph.fingerprints, writer)
     if any(type(page.data) is CarriedData for page in pending.pages):
@@ -339,7 +352,8 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
     with timer("render"):
         writer.folders_ready()
         settle_pages(pending, graph.fingerprints, renderer, writer,
-                     lambda done, total: reporter.progress("Rendering", done, total), strict=options.strict)
+                     lambda done, total: reporter.progress("Rendering", done, total), strict=options.strict,
+                     check=options.serving.check if options.serving else None)
     with timer("write"):
         graph.widgets.write(writer, graph.env)
         _write_static(site, writer, graph.env.theme_assets, elsewhere)

@@ -10,7 +10,11 @@ file; a burst of saves
 arrives as one batch, and changes that land during a build are coalesced
 into the next one. The build state stays in memory between rebuilds, so a
 one-page edit re-renders that page (and what lists it) only. The browser
-reloads as soon as the pages are in; the search index (Pagefind: seconds on
+reloads as soon as the pages are in. After an edit of templates, the pages
+open in a browser (each tab's reload script names its page) are rendered
+first and published; the rest of the site is built in the background, a
+newer edit stops that build, and HTML asked for meanwhile is rendered on
+demand (publish/template_edit.py). The search index (Pagefind: seconds on
 a big site) is brought up to date once the edits pause for a second, in a
 second atomic swap, so a reload never waits for it; an edit that arrives
 while Pagefind runs stops it, and indexing starts over at the next pause. A failed rebuild
@@ -33,7 +37,7 @@ import tempfile
 import threading
 import time
 import webbrowser
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import watchfiles
@@ -46,16 +50,20 @@ from generator.core.failures import one_line
 from generator.publish.livereload import BuildEpochs, LiveReloadServer
 from generator.products.recommendations import recommendations_path
 from generator.publish.search import SearchCancelled
-from generator.commands.build import (BuildReport, Serving, StageTimer, build, open_output, prepare_shadow,
-                                      refresh_search_index)
+from generator.commands.build import (BuildCancelled, BuildReport, Serving, StageTimer, build, open_output,
+                                      prepare_shadow, refresh_search_index)
 from generator.core.asyncrun import run_sync
-from generator.publish.text_edit import edited_pages, render_edited
+from generator.publish.template_edit import TemplatePreview, is_template
+from generator.publish.text_edit import LastBuild, edited_pages, render_edited
+from generator.render.prices_as_of import prices_as_of
+from generator.sources.history_source import build_time
 from generator.sources.factory import open_source
 
 WATCHED = ("content", "templates", "themes", "static", "data", CONFIG_FILE)
-WATCH_STEP_MS = 50
+WATCH_STEP_MS = 20  # a save's events (write, rename, chmod) come within a few ms; this is added to every reload
 WATCH_TIMEOUT_MS = 200
 SEARCH_AFTER_QUIET_SECONDS = 1.0  # edits pause this long before the search index catches up
+OPEN_PAGES_GRACE_SECONDS = 0.5  # at most this long, the open tabs fetch their new pages before the rest renders
 _EDITOR_TEMP = (r"\.sw[a-p]$", r"~$", r"^\.#", r"^#.*#$", r"^4913$", r"\.tmp(-\d+)?$", r"\.(crdownload|part)$")
 
 
@@ -95,6 +103,7 @@ class DevServer:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._search_stale = False
+        self._stopped_from: LastBuild | None = None  # the graph of the live site, when a stopped build dropped it
         self.server: LiveReloadServer | None = None
 
     @property
@@ -132,10 +141,10 @@ class DevServer:
             thread.join(timeout=5)
         shutil.rmtree(self.temp, ignore_errors=True)
 
-    def _build(self, changed: set[str] | None = None) -> None:
+    def _build(self, changed: set[str] | None = None, cancelled: Callable[[], bool] | None = None) -> None:
         """Build into the served dir; the search index may lag behind (see _rebuild_loop)."""
         report = serving_build(self.config, self.out_dir, self.state, changed, drafts=self.drafts,
-                               reporter=Reporter(self.reporter.verbosity, self.reporter.stream))
+                               reporter=Reporter(self.reporter.verbosity, self.reporter.stream), cancelled=cancelled)
         self._search_stale = self._search_stale or report.search_stale
         self.reporter.info(report.summary())
 
@@ -149,11 +158,12 @@ class DevServer:
 
     def _refresh_search(self, built: int) -> None:
         """Index search again, unless an edit after build `built` arrives first: Pagefind is then stopped
-        (seconds on a big site that edit's reload must not wait for) and runs at the next pause."""
+        (seconds on a big site that edit's reload must not wait for) and runs at the next pause. Closing the
+        server stops it too (before its folder is removed)."""
         try:
             refresh_search_index(self.config, output=self.out_dir, state=self.state,
                                  reporter=Reporter(self.reporter.verbosity, self.reporter.stream),
-                                 cancelled=lambda: self.epochs.wanted_after(built))
+                                 cancelled=lambda: self.stop_event.is_set() or self.epochs.wanted_after(built))
             self._search_stale = False
             self.reporter.debug("Search index updated")
         except SearchCancelled:
@@ -202,15 +212,84 @@ class DevServer:
             with self._lock:
                 changed, self._changes = self._changes, set()
             graph = id(self.state.last)
-            self.epochs.publish(epoch, self.rebuild(changed), css_only=is_css_only(changed))
+            built = self._build_and_publish(epoch, changed)
             if id(self.state.last) != graph:
                 gc.collect()  # the site graph the build replaced, freed while the browsers reload
-            built = epoch
             if self._search_stale and self.epochs.quiet_for(built, SEARCH_AFTER_QUIET_SECONDS, self.stop_event):
                 self._refresh_search(built)
 
-    def rebuild(self, changed: set[str]) -> str | None:
-        """Rebuild after `changed` (site-relative paths); return the error line, or None on success."""
+    def _build_and_publish(self, epoch: int, changed: set[str]) -> int:
+        """Build for the changes `changed` (wanted as `epoch`) and publish; the epoch now visible."""
+        preview = self._open_pages_first(changed)
+        if preview is not None:
+            return self._rest_of_site(epoch, changed, preview)
+        self._show(None)
+        self._stopped_from = None
+        try:
+            error = self.rebuild(changed, cancelled=self.stop_event.is_set)
+        except BuildCancelled:
+            return epoch  # the server is closing
+        self.epochs.publish(epoch, error, css_only=is_css_only(changed))
+        return epoch
+
+    def _open_pages_first(self, changed: set[str]) -> TemplatePreview | None:
+        """After an edit of templates (and maybe the text of content pages): the pages open in a browser
+        rendered with the new templates (publish/template_edit.py), or None when the edit takes the one-step
+        way (no open page, no last full build, another kind of change, or a preview that could not be made)."""
+        pages = self.server.open_pages.pages() if self.server is not None else []
+        last = self.state.last or self._stopped_from  # (a stopped build dropped the graph it started from)
+        texts = {rel for rel in changed if not is_template(rel)}
+        if not pages or last is None or texts == changed or last.config != repr(self.config):
+            return None
+        try:
+            edited = edited_pages(last, self.config, texts, drafts=self.drafts, strict=False,
+                                  read=self.state.plan.read_page,
+                                  data_version=lambda: _data_version(self.config, self.reporter)) if texts else []
+            if edited is None:
+                return None
+            preview = TemplatePreview(last, self.config, prices_as_of(self.config, build_time()), edited)
+            preview.first(pages)
+        except Exception as exc:  # noqa: BLE001 - the full build makes (and reports) the same
+            self.reporter.debug(f"open pages not rendered first: {one_line(exc)}")
+            return None
+        return preview
+
+    def _rest_of_site(self, epoch: int, changed: set[str], preview: TemplatePreview) -> int:
+        """Publish the open pages `preview` rendered (the browsers reload), then build the whole site, which
+        a newer edit stops; the browsers reload again only when the build's pages or error are not what the
+        preview showed. The epoch now visible."""
+        self._show(preview if preview.error is None else None)
+        self.epochs.publish(epoch, preview.error)
+        self.reporter.debug(f"Open pages ({len(preview.served)}) shown; rendering the rest of the site")
+        assert self.server is not None
+        # Let the reloading tabs load their pages (each polls again after its load event) before the build
+        # competes with them for this process.
+        self.server.open_pages.wait_shown(preview.open, epoch, OPEN_PAGES_GRACE_SECONDS)
+        try:
+            error = self.rebuild(changed,
+                                 cancelled=lambda: self.stop_event.is_set() or self.epochs.wanted_after(epoch))
+        except BuildCancelled:
+            with self._lock:
+                self._changes |= changed  # the next build does this edit's part too
+            self._stopped_from = preview.last  # still the live site's graph: the next preview starts from it
+            self.reporter.debug("Rebuild stopped for a newer edit")
+            return epoch
+        finally:
+            preview.done()
+        self._stopped_from = None
+        self._show(None)
+        if error != preview.error or (error is None and preview.differs(self.out_dir)):
+            return self.epochs.republish(error) or epoch
+        return epoch
+
+    def _show(self, preview: TemplatePreview | None) -> None:
+        """Serve HTML from `preview` (None: from the output folder) from now on."""
+        if self.server is not None:
+            self.server.preview = preview
+
+    def rebuild(self, changed: set[str], cancelled: Callable[[], bool] | None = None) -> str | None:
+        """Rebuild after `changed` (site-relative paths); return the error line, or None on success.
+        `cancelled`: see `build.Serving` (BuildCancelled is raised through)."""
         started = time.perf_counter()
         shown = ", ".join(sorted(changed)[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
         try:
@@ -218,7 +297,9 @@ class DevServer:
             if self.server is not None:
                 self.server.base_path = self.config.base_path
                 self.server.public_url = self.config.base_url
-            self._build(changed)
+            self._build(changed, cancelled)
+        except BuildCancelled:
+            raise
         except Exception as exc:  # noqa: BLE001 - any failure keeps the last good site and is shown
             message = one_line(exc)
             self.reporter.error(f"rebuild failed ({shown}): {message}")
@@ -228,7 +309,7 @@ class DevServer:
 
 
 def serving_build(config: Config, out_dir: Path, state: BuildState, changed: set[str] | None, *, drafts: bool,
-                  reporter: Reporter) -> BuildReport:
+                  reporter: Reporter, cancelled: Callable[[], bool] | None = None) -> BuildReport:
     """The dev server's build of `out_dir` after its watcher saw `changed` (site-relative paths; None
     before the first build): the short way when only the text of content pages changed, else the full
     pipeline as the dev server runs it (`build.Serving`)."""
@@ -238,7 +319,7 @@ def serving_build(config: Config, out_dir: Path, state: BuildState, changed: set
     if report is not None:
         return report
     return build(config, drafts=drafts, output=out_dir, state=state, reporter=reporter,
-                 serving=Serving(changed=changed))
+                 serving=Serving(changed=changed, cancelled=cancelled))
 
 
 def _text_edit(config: Config, state: BuildState, changed: set[str], out_dir: Path, *, drafts: bool,
@@ -247,17 +328,10 @@ def _text_edit(config: Config, state: BuildState, changed: set[str], out_dir: Pa
     rendered with the last build's site graph, every other file kept. None when the edit needs the full
     pipeline."""
 
-    def data_version() -> str | None:
-        source = open_source(config, on_warning=reporter.warn)
-        try:
-            return source.data_version()
-        finally:
-            run_sync(source.aclose())
-
     with timer("read content"):
         try:
             pairs = edited_pages(state.last, config, changed, drafts=drafts, strict=False,
-                                 read=state.plan.read_page, data_version=data_version)
+                                 read=state.plan.read_page, data_version=lambda: _data_version(config, reporter))
         except BaseException:
             state.forget_site()  # as a failed full load does: the next build reads content/ anew
             raise
@@ -276,6 +350,15 @@ def _text_edit(config: Config, state: BuildState, changed: set[str], out_dir: Pa
     state.text_edited(writer, shadow, rendered, [config.site_dir / rel for rel in changed])
     return BuildReport(pages=len(state.last.site.pages), seconds=timer.elapsed, writes=stats,
                        warnings=len(reporter.warnings), rendered=len(rendered), search_stale=config.search)
+
+
+def _data_version(config: Config, reporter: Reporter) -> str | None:
+    """The product source's data version now (a local catalog's; None for the live API)."""
+    source = open_source(config, on_warning=reporter.warn)
+    try:
+        return source.data_version()
+    finally:
+        run_sync(source.aclose())
 
 
 def _remove_abandoned(cache_dir: Path) -> None:

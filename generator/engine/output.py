@@ -428,6 +428,18 @@ class OutputWriter:
         del self.owners[key]
         return False
 
+    def keep_the_rest(self, owner: str) -> None:
+        """`keep` every live file nobody claimed yet. With a trusted shadow they are all in it already and
+        their keys are the last build's own (normal, one owner each): no check, no file system call, in bulk
+        (a dev server's text edit keeps 20,000 files of a 10,000-page site on every save)."""
+        rest = self.previous_files - self.owners.keys()
+        if not self.previous_trusted:
+            for key in sorted(rest):
+                self.keep(key, owner)
+            return
+        self.owners.update(dict.fromkeys(rest, owner))
+        self.stats.unchanged += len(rest)
+
     def carry(self, key: str) -> bool:
         """Put the live file at the claimed `key` into the next site as it is; False when there is none.
 

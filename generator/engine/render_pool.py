@@ -9,8 +9,9 @@ left, and `settle_pages` renders them. Past
 are split into chunks and settled by forked workers, which inherit the whole
 site graph (nothing is pickled on the way in) and put their files into the
 output writer's shadow tree themselves; only (path, fingerprint, changed)
-come back. Each page is settled by exactly the code a single process would
-run, so the bytes are the same.
+come back (`process_pool`: a worker that dies is an error, never a hang).
+Each page is settled by exactly the code a single process would run, so
+the bytes are the same.
 
 Output paths are claimed by the parent before any worker starts, so the
 one-owner-per-path rule holds as in a serial build. Where forking is not safe
@@ -36,6 +37,7 @@ from generator.core.errors import ShelfpressError
 from generator.core.platform import can_fork, child_setup, cores
 from generator.engine.output import OutputWriter
 from generator.engine import spawn_pool
+from generator.engine.process_pool import run_chunks
 from generator.render.page import PageRenderer
 
 PARALLEL_MIN = 400
@@ -120,10 +122,11 @@ def keep_unchanged(pages: Sequence[Page], fingerprints: Fingerprints, writer: Ou
 
 
 def settle_pages(pending: Pending, fingerprints: Fingerprints, renderer: PageRenderer, writer: OutputWriter,
-                 progress: Progress, *, strict: bool = False) -> None:
+                 progress: Progress, *, strict: bool = False, check: Callable[[], None] | None = None) -> None:
     """Settle every pending page (`keep_unchanged`): keep it if its fingerprint matches after all, else
     render and put it, on every core when there are many. `strict` is the build's (a spawned worker makes
-    its own template environment).
+    its own template environment). `check()` is called after each chunk and, while workers run, every few
+    hundredths of a second: it raises to stop the render (the dev server's build, for a newer edit).
 
     Raises the first page's error, as a serial build would."""
     global _job
@@ -135,13 +138,15 @@ def settle_pages(pending: Pending, fingerprints: Fingerprints, renderer: PageRen
             for start in range(0, len(pages), CHUNK):
                 _account((_settle(i) for i in range(start, min(start + CHUNK, len(pages)))), writer, fingerprints)
                 progress(min(start + CHUNK, len(pages)), len(pages))
+                if check is not None:
+                    check()
             return
         chunks = [(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
         if workers == "fork":
-            outcomes = _in_forked_workers(_settle_chunk, chunks)
+            outcomes = _in_forked_workers(_settle_chunk, chunks, check)
         else:
             job = spawn_pool.job_bytes(pages, pending.keys, renderer, writer, fingerprints, strict)
-            outcomes = spawn_pool.in_spawned_workers(_settle_chunk, chunks, workers_available(), job, _install)
+            outcomes = spawn_pool.in_spawned_workers(_settle_chunk, chunks, workers_available(), job, _install, check)
         with closing(outcomes):  # on an error too: the workers stop now, not when the traceback is freed
             _settle_in_workers(outcomes, len(pages), writer, fingerprints, progress)
     finally:
@@ -167,15 +172,15 @@ def _settle_in_workers(outcomes: Iterator[list[Outcome] | str], count: int, writ
     writer.untracked_writes = False
 
 
-def _in_forked_workers(work: Callable[[tuple[int, int]], T], chunks: list[tuple[int, int]]) -> Iterator[T]:
+def _in_forked_workers(work: Callable[[tuple[int, int]], T], chunks: list[tuple[int, int]],
+                       check: Callable[[], None] | None = None) -> Iterator[T]:
     """`work` over `chunks` in forked workers, results in order. The job is in a module global set before
     the fork: the workers inherit it, nothing is pickled on the way in."""
     frozen_before = gc.get_freeze_count() > 0  # the build froze its site graph (commands.build); it stays so
     gc.freeze()  # the collector must not touch (and so copy) the inherited site graph in every worker
     try:
-        with multiprocessing.get_context("fork").Pool(workers_available(), initializer=child_setup,
-                                                      initargs=(os.getpid(),)) as pool:
-            yield from pool.imap(work, chunks)
+        yield from run_chunks(multiprocessing.get_context("fork"), workers_available(), work, chunks,
+                              child_setup, (os.getpid(),), check)
     finally:
         if not frozen_before:
             gc.unfreeze()

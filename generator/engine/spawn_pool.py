@@ -22,7 +22,6 @@ at once; on Linux the kernel's parent-death signal does the same (`platform.chil
 from __future__ import annotations
 
 import functools
-import gc
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -35,6 +34,7 @@ from generator.content.page import Page
 from generator.core.platform import child_setup
 from generator.engine.fingerprint import Fingerprints
 from generator.engine.output import FileStore, OutputWriter
+from generator.engine.process_pool import run_chunks
 from generator.render.page import PageRenderer
 
 SPAWN_MIN = 4000  # pages; see the module docstring
@@ -74,7 +74,7 @@ def job_bytes(pages: list[Page], keys: list[str], renderer: PageRenderer, writer
 def _start_worker(parent: int, job: bytes, install: Callable[[tuple[object, ...]], None]) -> None:
     """The initializer of a spawned worker: watch the parent, then rebuild the job and `install` it where the
     work function finds it (as a forked worker finds the one it inherited). A failure here is kept for
-    `_run` to raise: an initializer that raises would make the pool start worker after worker forever."""
+    `_run` to raise: an initializer that raises would end the worker with no word of why."""
     global _failed
     child_setup(parent)
     _watch_parent()
@@ -112,27 +112,22 @@ def _watch_parent() -> None:
 
 
 def in_spawned_workers(work: Callable[[tuple[int, int]], T], chunks: list[tuple[int, int]], workers: int,
-                       job: bytes, install: Callable[[tuple[object, ...]], None]) -> Iterator[T]:
+                       job: bytes, install: Callable[[tuple[object, ...]], None],
+                       check: Callable[[], None] | None = None) -> Iterator[T]:
     """`work` over `chunks` in `workers` spawned processes that each received `job` (`job_bytes`) and gave
     it, rebuilt, to `install` (a module-level function: it is pickled by name), results in order.
     Leaves no process behind: not the workers, nor the resource tracker multiprocessing starts with them
     on POSIX systems when this process had none."""
     tracker = _tracker()
     tracked_before = tracker is None or tracker._fd is not None
-    pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_start_worker,
-                                                       initargs=(os.getpid(), job, install))
     failure: Exception | None = None
     try:
-        with pool:  # (leaving it terminates the workers: an error, or a consumer that stops early)
-            yield from pool.imap(functools.partial(_run, work), chunks)
-            pool.close()
-            pool.join()
-    except Exception as exc:  # a worker's: raised below without its frames, which hold on to the pool
+        yield from run_chunks(multiprocessing.get_context("spawn"), workers, functools.partial(_run, work), chunks,
+                              _start_worker, (os.getpid(), job, install), check)
+    except Exception as exc:  # a worker's: raised below without its frames, which hold on to the workers
         failure = exc.with_traceback(None)
     finally:
-        del pool
         if not tracked_before:
-            gc.collect()  # the pool's queues and their semaphores: unregistered from the tracker
             tracker._stop()  # type: ignore[union-attr]
     if failure is not None:
         raise failure

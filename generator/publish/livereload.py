@@ -8,6 +8,13 @@ sees a half-built site; the injected script long-polls
 swaps its stylesheets) once a newer epoch is visible. While the last build
 failed, served HTML carries an overlay with the error (file:line: message).
 
+The script also names the page its tab shows (`?tab=...&page=<path>`) and
+says when the tab goes away: `OpenPages` knows what the browsers look at. A
+template edit publishes its epoch as soon as those pages are rendered; while
+the rest of the site renders, `LiveReloadServer.preview` answers HTML requests
+with pages rendered on demand, and anything it cannot make waits for the build
+(no stale page is ever served as new).
+
 `LiveReloadServer` serves the output directory under the site's base path
 (`/` redirects there), with content types, directory index, the site's
 404.html, and no way out of the output directory. Every response carries
@@ -30,9 +37,12 @@ import sys
 import threading
 import time
 from http import HTTPStatus
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from generator.core.failures import one_line
 
@@ -51,7 +61,9 @@ _HOST = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}")
 GALLERY_PREFIX = "widgets/"
 
 RELOAD_SCRIPT = """<script id="shelfpress-reload">(function () {
-  var epoch = %d, busy = null;
+  var epoch = %d, busy = null, url = "%s";
+  // Which page this tab shows, so the server renders it first after a template edit (OpenPages).
+  var tab = "?tab=" + Math.random().toString(36).slice(2) + "&page=" + encodeURIComponent(location.pathname);
   function swapStyles(v) {
     document.querySelectorAll('link[rel="stylesheet"]').forEach(function (link) {
       var url = new URL(link.href); url.searchParams.set("shelfpress", v);
@@ -65,7 +77,7 @@ RELOAD_SCRIPT = """<script id="shelfpress-reload">(function () {
   function poll() {
     if (busy || document.visibilityState === "hidden") return;
     busy = new AbortController();
-    fetch("%s" + epoch, {signal: busy.signal, cache: "no-store"})
+    fetch(url + epoch + tab, {signal: busy.signal, cache: "no-store"})
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (d) {
         busy = null;
@@ -78,7 +90,9 @@ RELOAD_SCRIPT = """<script id="shelfpress-reload">(function () {
     if (document.visibilityState === "hidden") { if (busy) busy.abort(); } else poll();
   });
   window.addEventListener("beforeunload", function () { if (busy) busy.abort(); });
-  poll();
+  window.addEventListener("pagehide", function () { navigator.sendBeacon(url + "closed" + tab); });
+  // After the load event: the server starts the rest of a template edit's build once a reloaded tab polls.
+  if (document.readyState === "complete") poll(); else window.addEventListener("load", poll);
 })();</script>"""
 
 OVERLAY = """<div id="shelfpress-error" role="alert" style="position:fixed;top:0;left:0;right:0;z-index:2147483647;\
@@ -133,6 +147,18 @@ class BuildEpochs:
             self._css_only[epoch] = css_only
             self._cond.notify_all()
 
+    def republish(self, error: str | None) -> int | None:
+        """A later outcome of the build already published (the rest of the site, rendered after the open pages
+        were shown): as a new epoch, so the browsers reload, when no newer change is wanted (that change's
+        build shows it anyway: None)."""
+        with self._cond:
+            if self.wanted > self.visible:
+                return None
+            self.wanted += 1
+            self.visible, self.error = self.wanted, error
+            self._cond.notify_all()
+            return self.visible
+
     def wait_built(self, timeout: float = BUILD_WAIT_SECONDS) -> None:
         """Wait for the in-flight build, if any (HTML requests call this)."""
         with self._cond:
@@ -144,6 +170,53 @@ class BuildEpochs:
             self._cond.wait_for(lambda: self.visible != epoch, timeout)
             newer = range(epoch + 1, self.visible + 1) if self.visible > epoch else range(0)
             return self.visible, bool(newer) and all(self._css_only.get(e, False) for e in newer)
+
+
+class OpenPages:
+    """The pages the browsers show: each tab's reload script names its page (the path below the base path)
+    when it long-polls, and says when it goes away (`pagehide`: closed, reloaded or navigated away). A tab
+    counts while it polls and for `LINGER_SECONDS` after (the gap between one poll and the next); one that
+    vanished without a word (a crash) stops counting when its poll times out."""
+
+    LINGER_SECONDS = 3.0
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._tabs: dict[str, tuple[str, int, float]] = {}  # tab -> (page, epoch it polls with, counts until)
+
+    @contextmanager
+    def polling(self, tab: str, page: str, epoch: int) -> Iterator[None]:
+        """While tab `tab`, showing `page` as built in `epoch`, waits for a newer build."""
+        with self._cond:
+            self._tabs[tab] = (page, epoch, float("inf"))
+            self._cond.notify_all()
+        try:
+            yield
+        finally:
+            with self._cond:
+                if tab in self._tabs:
+                    self._tabs[tab] = (page, epoch, time.monotonic() + self.LINGER_SECONDS)
+
+    def closed(self, tab: str) -> None:
+        with self._cond:
+            self._tabs.pop(tab, None)
+
+    def pages(self) -> list[str]:
+        """The open pages, each once, the most recently opened first."""
+        now = time.monotonic()
+        with self._cond:
+            for tab in [tab for tab, (_, _, until) in self._tabs.items() if until < now]:
+                del self._tabs[tab]
+            return list(dict.fromkeys(page for page, _, _ in reversed(self._tabs.values())))
+
+    def wait_shown(self, pages: list[str], epoch: int, timeout: float) -> bool:
+        """Wait until a tab shows each of `pages` as built in `epoch` or later (it reloaded and polls again)."""
+        def shown() -> bool:
+            fresh = {page for page, seen, _ in self._tabs.values() if seen >= epoch}
+            return all(page in fresh for page in pages)
+
+        with self._cond:
+            return self._cond.wait_for(shown, timeout)
 
 
 def inject(page: bytes, epoch: int, error: str | None) -> bytes:
@@ -160,6 +233,12 @@ def local_embed_codes(page: bytes, public_url: str, local_url: str) -> bytes:
     if not public_url or public_url == local_url:
         return page
     return page.replace(html.escape(public_url).encode(), html.escape(local_url).encode())
+
+
+class Preview(Protocol):
+    def page(self, rel: str) -> bytes | None: ...
+
+    def wait_done(self, timeout: float) -> None: ...
 
 
 class LiveReloadServer(ThreadingHTTPServer):
@@ -185,6 +264,10 @@ class LiveReloadServer(ThreadingHTTPServer):
         self.epochs = epochs
         self.public_url = ""  # the site's production base_url, replaced in the widget gallery
         self.live = True  # False: files leave as built, no reload script (`serve --built`)
+        self.open_pages = OpenPages()
+        # While the rest of the site renders after a template edit, its HTML pages as they now are, rendered
+        # on demand (commands/serve.py's `Preview`): `page(rel)` -> the bytes, or None (wait for the build).
+        self.preview: Preview | None = None
         super().__init__(address, _Handler)
 
 
@@ -217,10 +300,21 @@ class _Handler(BaseHTTPRequestHandler):
                 raise
             self._not_found(send_body)
 
+    def do_POST(self) -> None:
+        """Only the reload script's word that its tab went away (`navigator.sendBeacon`). Its body is not
+        read: the connection closes after the answer, so no unread bytes are taken for the next request."""
+        self.close_connection = True
+        url = urlsplit(self.path)
+        if url.path == RELOAD_PATH + "closed":
+            self.server.open_pages.closed(parse_qs(url.query).get("tab", [""])[0])
+            return self._send(HTTPStatus.NO_CONTENT, b"", "text/plain; charset=utf-8", False)
+        self._send(HTTPStatus.METHOD_NOT_ALLOWED, b"GET or HEAD\n", "text/plain; charset=utf-8", True)
+
     def _route(self, *, send_body: bool) -> None:
-        path = urlsplit(self.path).path
+        url = urlsplit(self.path)
+        path = url.path
         if path.startswith(RELOAD_PATH):
-            return self._reload(path[len(RELOAD_PATH):])
+            return self._reload(path[len(RELOAD_PATH):], parse_qs(url.query))
         base = self.server.base_path
         if path in ("/", base.rstrip("/")) and path != base:
             return self._redirect(base)
@@ -232,6 +326,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.BAD_REQUEST, b"Bad path\n", "text/plain; charset=utf-8", send_body)
         if not parts[-1] or "." not in parts[-1] or parts[-1].endswith(".html"):
             self.server.epochs.wait_built()
+            preview = self.server.preview
+            if preview is not None and (not parts[-1] or parts[-1].endswith(".html")):  # (a page's address)
+                if (body := preview.page(rel)) is not None:
+                    return self._send(HTTPStatus.OK, self._live(body, rel), _TYPES[".html"], send_body)
+                preview.wait_done(BUILD_WAIT_SECONDS)  # a page the preview does not make: the build's
+                self.server.epochs.wait_built()
         target = (self.server.root / rel).resolve()
         if not target.is_relative_to(self.server.root):
             return self._not_found(send_body)
@@ -241,7 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
             target = target / "index.html"
         if not target.is_file():
             return self._not_found(send_body)
-        self._file(HTTPStatus.OK, target, send_body, gallery=rel.startswith(GALLERY_PREFIX))
+        self._file(HTTPStatus.OK, target, send_body, rel)
 
     def _local_url(self) -> str:
         host = self.headers.get("Host", "")
@@ -249,15 +349,22 @@ class _Handler(BaseHTTPRequestHandler):
             host = "%s:%d" % self.server.server_address[:2]
         return f"http://{host}{self.server.base_path}"
 
-    def _file(self, status: HTTPStatus, target: Path, send_body: bool, gallery: bool = False) -> None:
+    def _file(self, status: HTTPStatus, target: Path, send_body: bool, rel: str = "") -> None:
         kind = _TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         body = target.read_bytes()
-        if target.suffix.lower() == ".html" and self.server.live:
-            epochs = self.server.epochs
-            if gallery:
-                body = local_embed_codes(body, self.server.public_url, self._local_url())
-            body = inject(body, epochs.visible, epochs.error)
+        if target.suffix.lower() == ".html":
+            body = self._live(body, rel)
         self._send(status, body, kind, send_body)
+
+    def _live(self, body: bytes, rel: str) -> bytes:
+        """An HTML page as served: with the reload script and any error overlay (and, in the widget gallery,
+        local embed codes), unless the server serves files as built."""
+        if not self.server.live:
+            return body
+        epochs = self.server.epochs
+        if rel.startswith(GALLERY_PREFIX):
+            body = local_embed_codes(body, self.server.public_url, self._local_url())
+        return inject(body, epochs.visible, epochs.error)
 
     def _not_found(self, send_body: bool) -> None:
         page = self.server.root / "404.html"
@@ -265,12 +372,18 @@ class _Handler(BaseHTTPRequestHandler):
             return self._file(HTTPStatus.NOT_FOUND, page, send_body)
         self._send(HTTPStatus.NOT_FOUND, b"Not found\n", "text/plain; charset=utf-8", send_body)
 
-    def _reload(self, tail: str) -> None:
+    def _reload(self, tail: str, query: dict[str, list[str]]) -> None:
         try:
             epoch = int(tail.strip("/"))
         except ValueError:
             return self._send(HTTPStatus.BAD_REQUEST, b"Bad epoch\n", "text/plain; charset=utf-8", True)
-        visible, css_only = self.server.epochs.wait_newer(epoch)
+        tab, page = query.get("tab", [""])[0], query.get("page", [""])[0]
+        base = self.server.base_path
+        if tab and page.startswith(base):
+            with self.server.open_pages.polling(tab, unquote(page[len(base):]), epoch):
+                visible, css_only = self.server.epochs.wait_newer(epoch)
+        else:
+            visible, css_only = self.server.epochs.wait_newer(epoch)
         self._send(HTTPStatus.OK, json.dumps({"epoch": visible, "css_only": css_only}).encode(),
                    "application/json", True)
 

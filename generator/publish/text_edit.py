@@ -95,22 +95,26 @@ def _same_but_text(old: Page, new: Page) -> bool:
 
 def render_edited(last: LastBuild, pairs: list[tuple[Page, Page]], config: Config,
                   writer: OutputWriter) -> list[str]:
-    """Put the edited pages into `writer` and carry every other live file over; the keys rendered.
-
-    Each edited page takes its last version's place in the site graph, with that version's page data
-    (same shortcodes and front matter: the same product queries and results)."""
+    """Put the edited pages into `writer` (`swap_in` first) and carry every other live file over; the keys
+    rendered."""
     rendered = []
-    for old, new in pairs:
-        new.data = old.data
-        _replace(last, old, new)  # before rendering: the page must meet itself in the graph, not its old version
+    swap_in(last, pairs)
     for _, new in pairs:
         key = new.output_path
         writer.write(key, last.renderer.render(new), str(new.source))
         rendered.append(key)
-    for key in sorted(writer.previous_files - set(rendered)):
-        writer.keep(key, "unchanged")
+    writer.keep_the_rest("unchanged")
     SecretGuard(config).check_all(writer.written, writer.read)
     return rendered
+
+
+def swap_in(last: LastBuild, pairs: list[tuple[Page, Page]]) -> None:
+    """Each edited page takes its last version's place in the site graph, with that version's page data
+    (same shortcodes and front matter: the same product queries and results); before any renders, so a page
+    meets itself in the graph, not its old version."""
+    for old, new in pairs:
+        new.data = old.data
+        _replace(last, old, new)
 
 
 def _replace(last: LastBuild, old: Page, new: Page) -> None:

@@ -163,6 +163,19 @@ def test_html_waits_for_an_in_flight_build() -> None:
     assert time.monotonic() - started >= 0.25 and epochs.visible == 1
 
 
+def test_a_later_outcome_of_a_published_build_is_a_new_epoch_unless_a_newer_change_is_wanted() -> None:
+    """The rest of the site after a template edit's open pages: its error (or a page that came out
+    different) reloads the tabs as a new epoch; a change wanted meanwhile makes its own build instead."""
+    epochs = BuildEpochs()
+    epochs.want()
+    epochs.publish(1, None)
+    assert epochs.republish("templates/x.html:3: boom") == 2
+    assert (epochs.wanted, epochs.visible, epochs.error) == (2, 2, "templates/x.html:3: boom")
+    assert epochs.wait_newer(1, timeout=0) == (2, False)
+    epochs.want()
+    assert epochs.republish(None) is None and epochs.visible == 2
+
+
 def test_css_only_epochs() -> None:
     epochs = BuildEpochs()
     epochs.publish(1, None, css_only=True)

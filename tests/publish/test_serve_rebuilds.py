@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gc
 import http.client
+import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -14,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+import generator.engine.render_pool as render_pool
+import generator.engine.spawn_pool as spawn_pool
 from generator.commands.serve import DevServer
 from generator.config.schema import load_config
 from generator.core.console import Reporter
@@ -81,3 +85,53 @@ def test_template_edits_each_reload_and_memory_stays_flat(server: DevServer) -> 
     assert objects[-1] - objects[2] < objects[2] // 100, objects
     if memory[0] is not None:
         assert memory[-1] - memory[2] < 20, memory  # MiB
+
+
+def kill_a_render_worker(stop: threading.Event, killed: list[int]) -> None:
+    """Kill the first render worker that appears (SIGKILL: as the OOM killer would)."""
+    while not stop.is_set() and not killed:
+        for child in multiprocessing.active_children():
+            if child.name == "shelfpress-render" and child.pid is not None:
+                time.sleep(0.2)  # it is working (or handed its results back and is being stopped)
+                os.kill(child.pid, signal.SIGKILL)
+                killed.append(child.pid)
+                return
+        time.sleep(0.01)
+
+
+@pytest.mark.server
+def test_a_render_worker_killed_mid_rebuild_fails_that_rebuild_and_the_next_edit_reloads(
+        server: DevServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dev server renders a big rebuild in worker processes (spawned: a process with threads may not
+    fork). One of them killed during the rebuild makes that rebuild fail with a line saying so, at once, and
+    the dev server goes on: the next edit rebuilds and reloads (issue 34: it used to wait forever)."""
+    if render_pool.workers_available() < 2:
+        pytest.skip("one core: pages render in the server's own process")
+    monkeypatch.setattr(spawn_pool, "SPAWN_MIN", 100)  # this site's 450 pages go to workers
+    template = server.config.site_dir / "templates/page.html"
+    stop, killed = threading.Event(), []
+    killer = threading.Thread(target=kill_a_render_worker, args=(stop, killed), daemon=True)
+    killer.start()
+    try:
+        before = server.epochs.visible
+        template.write_text(TEMPLATE.format(n="killed"))
+        wait_epoch(server, before, 120)
+    finally:
+        stop.set()
+        killer.join()
+    assert killed
+    if server.epochs.error is not None:  # (the kill may land after the last result: then the build is good)
+        assert "render worker" in server.epochs.error, server.epochs.error
+    before = server.epochs.visible
+    template.write_text(TEMPLATE.format(n="after"))
+    wait_epoch(server, before, 120)
+    assert server.epochs.error is None, server.epochs.error
+    assert "<p>edit after</p>" in fetch(server, "/repo/s3/p300/")
+    assert not [p for p in multiprocessing.active_children() if p.name == "shelfpress-render"]
+
+
+def wait_epoch(server: DevServer, before: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while server.epochs.visible == before or server.epochs.wanted != server.epochs.visible:
+        assert time.monotonic() < deadline, "the rebuild never finished"
+        time.sleep(0.05)
