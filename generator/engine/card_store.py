@@ -17,7 +17,8 @@ of a second, while a pool's workers copy much of the build's memory as they
 touch it, and a child process making the output's folders, `output.py`,
 has the other core meanwhile.) A build that
 re-renders a home page listing 10,000 products after one of them changed
-renders one card and reuses 9,999.
+renders one card and reuses 9,999; each stored card also brings its product's page URL and name, which
+the listing's structured data lists (`_Facts`).
 
 Only cards with `eager=False` are prepared; the few eager ones (above the
 fold of a listing) render on demand. After a successful build, `save` adds
@@ -53,6 +54,10 @@ SCHEMA = Schema("card cache", [
     # Version 2 knows each card's product and channel: a new version of a card replaces the old one.
     "DROP TABLE IF EXISTS cards; CREATE TABLE cards (key TEXT NOT NULL UNIQUE, product_id INTEGER NOT NULL, "
     "channel TEXT NOT NULL, html TEXT NOT NULL, UNIQUE (product_id, channel));",
+    # Version 3 keeps each card's product page URL and name too (`_Facts`).
+    "DROP TABLE IF EXISTS cards; CREATE TABLE cards (key TEXT NOT NULL UNIQUE, product_id INTEGER NOT NULL, "
+    "channel TEXT NOT NULL, html TEXT NOT NULL, url TEXT NOT NULL, name TEXT NOT NULL, "
+    "UNIQUE (product_id, channel));",
 ], hint="delete the file (it is a cache) and build again")
 
 # The store may hold this many cards per page of the site (plus ROOM_SLACK) before `save` drops the cards
@@ -62,6 +67,12 @@ ROOM_PER_PAGE, ROOM_SLACK = 2, 1000
 
 _BATCH = 500  # keys per SELECT ... IN (...): well under SQLite's limit on parameters
 
+# (html, url, name) of a stored card: a listing that re-renders shows each product's card and lists its page
+# URL and name in its structured data. Both are functions of what the card's key digests (the product's record,
+# the config), so a card from the store gives them to its view as its own cached values: a 10,000-product home
+# page made after one product changed then slugs one name, not 10,000 (0.04 s of a 1 s build).
+_Facts = tuple[str, str, str]
+
 
 class CardStore:
     """The cards of one build: `prepare` before rendering, `save` after the site is committed."""
@@ -69,7 +80,7 @@ class CardStore:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._stored: set[str] = set()  # keys of the stored cards
-        self._new: dict[str, tuple[int, str, str]] = {}  # key -> (product id, channel, html) of the cards prepared
+        self._new: dict[str, tuple[int, str, str, str, str]] = {}  # key -> (product id, channel, html, url, name)
         # The keys of every card the site shows, prepared or not; None when the site has product pages
         # carried over from the last build whose cards are not known (`products.carry`).
         self._shown: Callable[[], set[str] | None] = set
@@ -111,10 +122,19 @@ class CardStore:
         self._rendered_any = bool(rendered)
         for view in needed:
             key = keys[id(view)]
-            html = rendered[key] if key in rendered else known[key]
-            if html is not None:  # None: this card fails to render; a page that shows it reports the error
-                self._new[key] = (view.product.product_id, view.channel, html)
-                cards.preload(view, html)
+            if key in rendered:
+                html = rendered[key]
+                if html is None:  # this card fails to render; a page that shows it reports the error
+                    continue
+                url, name = view.url, view.name
+            else:
+                html, url, name = known[key]
+                if type(view) is ProductView:  # (a subclass may compute them otherwise)
+                    cached = view.__dict__  # where `views.cached_property` keeps them
+                    cached.setdefault("url", url)
+                    cached.setdefault("name", name)
+            self._new[key] = (view.product.product_id, view.channel, html, url, name)
+            cards.preload(view, html)
 
     def save(self) -> None:
         """Add the cards this build rendered, each in place of its product's older card (best effort: it is
@@ -127,8 +147,8 @@ class CardStore:
         try:
             with closing(self._connect()) as conn:
                 conn.execute("BEGIN IMMEDIATE")
-                conn.executemany("INSERT OR REPLACE INTO cards (key, product_id, channel, html) VALUES (?, ?, ?, ?)",
-                                 new)
+                conn.executemany("INSERT OR REPLACE INTO cards (key, product_id, channel, html, url, name) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)", new)
                 shown = self._shown() if conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0] > self._room else None
                 if shown is not None:
                     stale = [key for (key,) in conn.execute("SELECT key FROM cards") if key not in shown]
@@ -137,8 +157,8 @@ class CardStore:
         except (sqlite3.Error, OSError):
             pass
 
-    def _load(self, html_of: set[str]) -> tuple[set[str], dict[str, str]]:
-        """(the key of every stored card, key -> html of those whose key is in `html_of`)."""
+    def _load(self, html_of: set[str]) -> tuple[set[str], dict[str, _Facts]]:
+        """(the key of every stored card, key -> (html, url, name) of those whose key is in `html_of`)."""
         if self.path is None or not self.path.is_file():
             return set(), {}
         try:
@@ -146,12 +166,13 @@ class CardStore:
                 stored = {key for (key,) in conn.execute("SELECT key FROM cards")}
                 found = [key for key in html_of if key in stored]
                 if len(found) > len(stored) // 4:  # most of the store: one scan
-                    return stored, {k: h for k, h in conn.execute("SELECT key, html FROM cards") if k in html_of}
-                html: dict[str, str] = {}
+                    return stored, {k: (h, u, n) for k, h, u, n in conn.execute("SELECT key, html, url, name FROM cards")
+                                    if k in html_of}
+                html: dict[str, _Facts] = {}
                 for start in range(0, len(found), _BATCH):
                     batch = found[start:start + _BATCH]
-                    html.update(conn.execute(f"SELECT key, html FROM cards WHERE key IN ({','.join('?' * len(batch))})",
-                                             batch))
+                    html.update((k, (h, u, n)) for k, h, u, n in conn.execute(
+                        f"SELECT key, html, url, name FROM cards WHERE key IN ({','.join('?' * len(batch))})", batch))
                 return stored, html
         except (sqlite3.Error, OSError):
             return set(), {}

@@ -357,7 +357,8 @@ class OutputWriter:
     # -- claiming paths ----------------------------------------------------------------------------
     def _claim(self, rel: str, owner: str) -> str:
         """Record `owner` as the one writer of `rel`; return the normalised key."""
-        if "\\" in rel or any(part in ("", ".", "..") for part in rel.split("/")):
+        segments = f"/{rel}/"  # an empty, "." or ".." segment of `rel` is "//", "/./" or "/../" here: C-speed tests
+        if "\\" in rel or "//" in segments or "/./" in segments or "/../" in segments:
             clean = PurePosixPath(rel.replace("\\", "/"))
             if clean.is_absolute() or ".." in clean.parts or not clean.parts:
                 raise ContentError(f"output path {rel!r} would leave the output directory", file=owner)

@@ -111,13 +111,15 @@ def keep_unchanged(pages: Sequence[Page], fingerprints: Fingerprints, writer: Ou
     if not fingerprints.previous:
         return Pending(list(pages), keys)
     pending = Pending([], [])
+    # `_kept` and `_account` inlined: this loop runs for every page of every incremental build
+    unchanged, fingerprint, carry = fingerprints.unchanged, fingerprints.of, writer.carry
     for page, key in zip(pages, keys):
-        kept = _kept(page, key, fingerprints, writer)
-        if kept is None:
+        if unchanged(page, key) and carry(key):
+            fingerprints.record(key, fingerprint(page, key), rendered=False)
+            writer.record_kept(key)
+        else:
             pending.pages.append(page)
             pending.keys.append(key)
-        else:
-            _account([kept], writer, fingerprints)
     return pending
 
 

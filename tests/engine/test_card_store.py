@@ -15,7 +15,8 @@ from generator.commands.build import build
 from generator.products.product_page import ProductPageData
 from tests.support.sites import tree
 from generator.engine import card_store
-from tests.site.test_incremental import (NEW_NAME, TARGET, assert_same_tree, clean_tree, delete, lamp, make_shop,
+from generator.products import views
+from tests.site.test_incremental import (NEW_NAME, OLD_NAME, TARGET, assert_same_tree, clean_tree, delete, lamp, make_shop,
                                     upsert)
 
 
@@ -162,4 +163,26 @@ def test_a_product_change_makes_the_data_of_the_product_pages_it_renders_only(
     kept = [key for key in tree(site / "public") if key.startswith("p/") and key not in rendered]
     assert rendered and kept and len(made) == len(rendered)
     assert len(stored(site)) == len(first) and len(set(stored(site)) - set(first)) == 1
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
+
+
+def test_cards_from_the_store_give_their_views_the_url_and_name_a_listing_lists(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lamps listing shows every lamp (cards, and a JSON-LD ItemList of their URLs and names). After one
+    price change its pages are made again: the other lamps' URLs come with their stored cards instead of being
+    slugged anew, and the site is still byte for byte a clean build's."""
+    site = make_shop(tmp_path / "shop")
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    assert all(url for (url,) in sqlite3.connect(site / ".shelfpress-cache" / "cards.sqlite").execute(
+        "SELECT url FROM cards"))
+
+    upsert(site / "products.sqlite", lamp(TARGET, OLD_NAME, 87, regular=300))
+    slugged: list[int] = []
+    original = views.product_url
+    monkeypatch.setattr(views, "product_url", lambda product: slugged.append(product.product_id) or original(product))
+    build(load_config(site), reporter=Reporter(verbosity=0))
+    listings = "".join(page.read_text(encoding="utf-8") for page in (site / "public" / "lamps").rglob("*.html"))
+    listed = listings.count('"@type": "ListItem"')
+    assert listed == 11 and TARGET in slugged and len(slugged) < listed / 2
+    monkeypatch.setattr(views, "product_url", original)
     assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))

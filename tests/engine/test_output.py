@@ -131,6 +131,19 @@ def test_two_pages_claiming_one_path_is_an_error_naming_both(out: Path) -> None:
     assert tree(out) == LIVE
 
 
+@pytest.mark.parametrize(("rel", "key"), [
+    ("a//b.html", "a/b.html"), ("./a.html", "a.html"), ("a/./b/", "a/b"), ("a\\b.html", "a/b.html"),
+    ("a/.b/c..html", "a/.b/c..html"), ("a/.../b.html", "a/.../b.html"), ("p/1-x/index.html", "p/1-x/index.html")])
+def test_claimed_paths_are_normalised_only_when_they_need_it(out: Path, rel: str, key: str) -> None:
+    """Empty, "." and backslash segments are folded; names that merely contain dots are kept as written."""
+    writer = writer_for(out)
+    assert writer.claim(rel, "content/a.md") == key
+    for bad in ("/abs.html", "a/../../x.html", "", "."):
+        with pytest.raises(ContentError, match="would leave the output directory"):
+            writer.claim(bad, "content/b.md")
+    writer.abort()
+
+
 def test_a_second_writer_on_one_site_is_refused(out: Path) -> None:
     writer = writer_for(out)
     with pytest.raises(BuildError, match="another shelfpress build is writing"):
