@@ -247,4 +247,8 @@ def test_search_finds_products_and_pages(servers: tuple[str, str, Path], page: o
         assert re.search(r"Tripp Trapp.* \u2013 .*\d", result.inner_text())
         tags = page.locator(".pagefind-ui__result-tag").all_inner_texts()  # type: ignore[attr-defined]
         assert not [tag for tag in tags if "price" in tag.lower()]
+        # the facts list (store, brand, category) reads as words, not "StoreRUM21BrandStokke"
+        excerpts = " ".join(page.locator(".pagefind-ui__result-excerpt").all_inner_texts())  # type: ignore
+        assert re.search(r"\b(Store|Brand|Category)\b", excerpts), excerpts
+        assert not re.search(r"(Store|Brand|Category)[A-Z0-9]", excerpts), excerpts
     assert page.errors == []  # type: ignore[attr-defined]
