@@ -42,11 +42,17 @@ def reviews_ld(page: str) -> list[dict]:  # type: ignore[type-arg]
     return [ld for ld in found if isinstance(ld, dict) and ld.get("@type") == "Review"]
 
 
+def between_tags(page: str) -> str:
+    """The page with the whitespace between tags removed: a fact list reads the same with or without a space
+    between a term and its value (the space that keeps search excerpts from gluing them together)."""
+    return re.sub(r">\s+<", "><", page)
+
+
 def test_a_data_file_shows_its_specs_and_review_on_the_product_page(shop: Path) -> None:
     write(shop, "30.yaml", CHAIR_DATA)
     build(shop)
     page = html(shop, "/p/30-plain-chair/")
-    assert "<dt>Material</dt><dd>Beech</dd><dt>Weight</dt><dd>7 kg</dd>" in page
+    assert "<dt>Material</dt><dd>Beech</dd><dt>Weight</dt><dd>7 kg</dd>" in between_tags(page)
     assert "<li>Stable</li><li>Grows with the child</li>" in page and "The chair to buy." in page
     (review,) = reviews_ld(page)
     assert review["reviewRating"]["ratingValue"] == 4.5 and review["itemReviewed"]["name"] == "Plain chair"
@@ -58,7 +64,7 @@ def test_a_data_file_shows_its_specs_and_review_on_the_product_page(shop: Path) 
 def test_a_grouped_product_takes_the_data_of_any_of_its_offers(shop: Path) -> None:
     write(shop, "10.yaml", "specs: {Material: Beech}\n")  # Lekmer's offer; the page is made from Babyshop's
     build(shop)
-    assert "<dt>Material</dt><dd>Beech</dd>" in html(shop, "/p/7350012345679/")
+    assert "<dt>Material</dt><dd>Beech</dd>" in between_tags(html(shop, "/p/7350012345679/"))
 
 
 def test_a_comparison_reads_the_publishers_fields(shop: Path) -> None:
