@@ -133,8 +133,7 @@ class CardStore:
                     cached = view.__dict__  # where `views.cached_property` keeps them
                     cached.setdefault("url", url)
                     cached.setdefault("name", name)
-            self._new[key] = (view.product.product_id, view.channel, html, url, name)
-            cards.preload(view, html)
+            self._new[key] = (view.product.product_id, view.channel, cards.preload(view, html), url, name)
 
     def save(self) -> None:
         """Add the cards this build rendered, each in place of its product's older card (best effort: it is
