@@ -364,7 +364,7 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
             # A new build key (a Pagefind upgrade among its causes) indexes anew even when no HTML changed.
             when = "later" if options.serving else "all" if state.plan.key_changed else "changed"
             unindexed = write_search_index(writer, reporter, when=when, pending=state.record.search_pending,
-                                           elsewhere=elsewhere)
+                                           elsewhere=elsewhere, split=config.search_always_split)
     if options.shard:
         write_shard_note(writer, options.shard, identity(config, drafts=options.drafts, strict=options.strict,
                                                          data_version=data_version),
@@ -400,7 +400,8 @@ def refresh_search_index(config: Config, *, output: Path | None = None, state: B
     """
     _keep_live_site(output or config.output_path, state, lambda key: not key.startswith(f"{SEARCH_BUNDLE}/"),
                     lambda writer: write_search_index(writer, reporter, cancelled=cancelled,
-                                                      pending=state.record.search_pending))
+                                                      pending=state.record.search_pending,
+                                                      split=config.search_always_split))
 
 
 def prepare_shadow(config: Config, *, output: Path | None = None, state: BuildState) -> None:

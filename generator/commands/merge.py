@@ -64,7 +64,8 @@ def merge(config: Config, shard_dirs: list[Path], *, output: Path | None = None,
         search = {key for key in sources if key.startswith(f"{BUNDLE}/")}
         for key in sorted(sources.keys() - search):
             writer.write(key, _same_in_all(key, sources[key]), f"shard {sources[key][0]}")
-        if search and index_missing_shards(writer, reporter, search):  # (else no search, as a build without Pagefind)
+        # (when Pagefind cannot, no search: as a build without Pagefind)
+        if search and index_missing_shards(writer, reporter, search, config.search_always_split):
             for key in sorted(search):
                 writer.write(key, _same_in_all(key, sources[key]), f"shard {sources[key][0]}")
         stats, shadow = writer.commit()

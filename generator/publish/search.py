@@ -136,17 +136,18 @@ def changed_pages(writer: OutputWriter) -> set[str]:
         key for key in writer.previous_files - writer.owners.keys() if _is_page(key)}
 
 
-def _split_as_before(writer: OutputWriter) -> bool:
+def _split_as_before(writer: OutputWriter, always: bool) -> bool:
     """Whether the live bundle is split as the next site's pages call for: one that is not (a site that
     crossed WHOLE_SITE_PAGES, or shards made before one whole-site index was the rule below it) is indexed
     again though no page changed."""
     pages = [key for key in writer.owners if _is_page(key)]
-    return ShardLayout.for_pages(pages).manifest() == _live_manifest(writer)
+    return ShardLayout.for_pages(pages, always).manifest() == _live_manifest(writer)
 
 
 def write_search_index(writer: OutputWriter, reporter: Reporter, *,
                        when: Literal["changed", "later", "all"] = "changed", cancelled: Cancelled | None = None,
-                       pending: Collection[str] = (), elsewhere: Collection[str] = ()) -> set[str]:
+                       pending: Collection[str] = (), elsewhere: Collection[str] = (),
+                       split: bool = False) -> set[str]:
     """Index the next site's HTML pages into its Pagefind bundle (shards.py); warn (never fail) without Pagefind.
 
     Runs after every other file is in place (the shadow tree is then the complete next site). `pending`
@@ -158,17 +159,18 @@ def write_search_index(writer: OutputWriter, reporter: Reporter, *,
     not cover yet (empty: search is up to date). `cancelled` may stop Pagefind midway (SearchCancelled,
     the one failure that is raised, not warned about). `elsewhere`: a shard build's view (engine/sharding.py),
     the pages other shards render; the layout is the whole site's, and a search shard holding any of them
-    is left to `merge` (`index_missing_shards`).
+    is left to `merge` (`index_missing_shards`). `split`: in shards whatever the site's size
+    (`Config.search_split`, shards.py).
     """
     elsewhere = set(elsewhere)
     changed = set(pending) | changed_pages(writer)
     # (A shard build cannot take this short way: pages other shards added can change the whole layout.)
-    if not elsewhere and (when == "later" or when == "changed" and not changed and _split_as_before(writer)) \
+    if not elsewhere and (when == "later" or when == "changed" and not changed and _split_as_before(writer, split)) \
             and _keep_previous_bundle(writer):
         return changed
     writer.prune()
     pages = sorted([key for key in writer.owners if _is_page(key)] + [key for key in elsewhere if _is_page(key)])
-    layout = ShardLayout.for_pages(pages)
+    layout = ShardLayout.for_pages(pages, split)
     kept: list[str] = []  # the live bundle files of the shards that need no indexing
     stale: list[tuple[int, list[str]]] = []
     reuse = when != "all" and layout.manifest() == _live_manifest(writer)
@@ -187,12 +189,13 @@ def write_search_index(writer: OutputWriter, reporter: Reporter, *,
     return set()
 
 
-def index_missing_shards(writer: OutputWriter, reporter: Reporter, made: Collection[str]) -> bool:
+def index_missing_shards(writer: OutputWriter, reporter: Reporter, made: Collection[str], split: bool = False) -> bool:
     """Index the search shards of the next site whose bundle is not among the files `made` (by the build
     shards): what `merge` does for the search shards no build shard held whole (engine/sharding.py). False
-    when Pagefind could not (warned): then the site goes without search, as a build's would."""
+    when Pagefind could not (warned): then the site goes without search, as a build's would. `split` as for
+    `write_search_index`."""
     pages = sorted(key for key in writer.owners if _is_page(key))
-    layout = ShardLayout.for_pages(pages)
+    layout = ShardLayout.for_pages(pages, split)
     stale = [(shard, keys) for shard, keys in layout.shards(pages)
              if f"{layout.prefix(shard)}pagefind-entry.json" not in made]
     return not stale or _index_and_adopt(writer, reporter, layout, stale, [], None)

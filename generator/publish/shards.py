@@ -9,6 +9,8 @@ page). Past that, one Pagefind run would not fit the time and memory of a build 
 GB at 30,000 pages), so the site is split into a power of two of shards by a hash of each page's output path
 (stable across builds, processes and systems): each shard is a complete Pagefind bundle of its pages, an
 edit indexes again only the shards it touched, and results with close scores may come in another order.
+A publisher who prefers fast edits to that exact order splits a smaller site too (`search_split = "always"`:
+shards from 2 * SHARD_PAGES pages on).
 The first shard's bundle sits at `/pagefind/` (where the search page loads Pagefind from), the others at
 `/pagefind/shard-<i>/`, and `/pagefind/shards.json` lists the ones to merge. A power of two changes rarely as
 a site grows, and when it changes every shard is made anew. This module only decides where pages and bundle
@@ -32,10 +34,10 @@ SHARD_PAGES = 1000  # past it, a shard holds SHARD_PAGES to 2 * SHARD_PAGES page
 _SUB = f"{BUNDLE}/shard-"
 
 
-def shard_count(pages: int) -> int:
-    """1 (one whole-site bundle) below WHOLE_SITE_PAGES pages, else the power of two that gives each shard
-    SHARD_PAGES to 2 * SHARD_PAGES of them."""
-    if pages < WHOLE_SITE_PAGES:
+def shard_count(pages: int, always: bool = False) -> int:
+    """1 (one whole-site bundle) below WHOLE_SITE_PAGES pages (unless the site splits `always`), else the
+    power of two that gives each shard SHARD_PAGES to 2 * SHARD_PAGES of them."""
+    if pages < WHOLE_SITE_PAGES and not always:
         return 1
     count = 1
     while pages >= 2 * count * SHARD_PAGES:
@@ -56,8 +58,9 @@ class ShardLayout:
     used: tuple[int, ...]
 
     @classmethod
-    def for_pages(cls, pages: list[str]) -> ShardLayout:
-        count = shard_count(len(pages))
+    def for_pages(cls, pages: list[str], always: bool = False) -> ShardLayout:
+        """The layout of a site of `pages`; `always`: in shards whatever its size (`search_split`)."""
+        count = shard_count(len(pages), always)
         return cls(count, tuple(sorted({shard_of(page, count) for page in pages})) or (0,))
 
     def shards(self, pages: list[str]) -> Iterator[tuple[int, list[str]]]:

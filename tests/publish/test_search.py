@@ -12,7 +12,7 @@ import pytest
 
 from generator.publish import shards
 from generator.publish.search import BrokenBundle, PagefindFailed, SearchCancelled, _check_bundle, _index
-from tests.support.sites import add_files, run, write_site
+from tests.support.sites import BASIC_CONFIG, add_files, run, write_site
 
 FRAGMENT = gzip.compress(b"pagefind_dcd" + b"fragment " * 100)
 WASM = gzip.compress(random.Random(0).randbytes(68_000))  # does not compress: 68 KB, as Pagefind's
@@ -87,12 +87,17 @@ def _built(site: Path) -> None:
     assert "search is off" not in result.output
 
 
+@pytest.mark.parametrize("split", ["on a very big site", "as the publisher chose"])
 def test_a_one_page_edit_indexes_exactly_its_shard_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                         pagefind_runs: list[list[str]]) -> None:
-    monkeypatch.setattr(shards, "WHOLE_SITE_PAGES", 0)  # shards as on a very big site:
+                                                         pagefind_runs: list[list[str]], split: str) -> None:
+    config = BASIC_CONFIG
+    if split == "on a very big site":
+        monkeypatch.setattr(shards, "WHOLE_SITE_PAGES", 0)
+    else:  # a site far below WHOLE_SITE_PAGES whose publisher prefers fast edits to Pagefind's exact order
+        config += 'search_split = "always"\n'
     monkeypatch.setattr(shards, "SHARD_PAGES", 4)  # the demo shop's ~45 pages in 8 shards
     site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nWelcome.\n",
-                                          "content/about.md": "---\ntitle: About\n---\nAbout us.\n"})
+                                          "content/about.md": "---\ntitle: About\n---\nAbout us.\n"}, config)
     _built(site)
     public = site / "public"
     manifest = json.loads((public / "pagefind/shards.json").read_text())
@@ -107,7 +112,7 @@ def test_a_one_page_edit_indexes_exactly_its_shard_again(tmp_path: Path, monkeyp
     assert len(pagefind_runs) == 1 and "about/index.html" in pagefind_runs[0]
     shard = shards.shard_of("about/index.html", 8)
     unchanged = {p for p, mtime in bundles.items() if p.exists() and p.stat().st_mtime_ns == mtime}
-    assert {shards.ShardLayout.for_pages(indexed).bundle_of(p.relative_to(public).as_posix())
+    assert {shards.ShardLayout.for_pages(indexed, always=True).bundle_of(p.relative_to(public).as_posix())
             for p in set(bundles) - unchanged} <= {shard, None}  # only its shard's files (and the manifest) changed
 
     pagefind_runs.clear()
@@ -121,6 +126,26 @@ def test_a_small_site_keeps_one_whole_site_index(tmp_path: Path, pagefind_runs: 
     assert len(pagefind_runs) == 1 and "index.html" in pagefind_runs[0]
     assert json.loads((site / "public/pagefind/shards.json").read_text()) == {"shards": 1, "merge": []}
     assert not list((site / "public/pagefind").glob("shard-*"))
+
+
+def test_a_publisher_going_back_to_auto_gets_one_whole_site_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  pagefind_runs: list[list[str]]) -> None:
+    monkeypatch.setattr(shards, "SHARD_PAGES", 4)
+    site = write_site(tmp_path / "site", {"content/index.md": "---\ntitle: Home\n---\nWelcome.\n"},
+                      BASIC_CONFIG + 'search_split = "always"\n')
+    _built(site)
+    assert len(json.loads((site / "public/pagefind/shards.json").read_text())["merge"]) >= 4
+    (site / "shelfpress.toml").write_text(BASIC_CONFIG + 'search_split = "auto"\n')
+    _built(site)
+    assert json.loads((site / "public/pagefind/shards.json").read_text()) == {"shards": 1, "merge": []}
+    assert not list((site / "public/pagefind").glob("shard-*"))
+
+
+def test_a_search_split_that_is_no_choice_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {}, BASIC_CONFIG + 'search_split = "sometimes"\n')
+    result = run("build", "-C", str(site))
+    assert result.exit_code != 0 and "search_split" in result.output and "Traceback" not in result.output
+    assert not (site / "public").exists()
 
 
 def test_shards_made_before_become_one_whole_site_index_though_no_page_changed(
