@@ -17,7 +17,10 @@ with pages rendered on demand, and anything it cannot make waits for the build
 
 `LiveReloadServer` serves the output directory under the site's base path
 (`/` redirects there), with content types, directory index, the site's
-404.html, and no way out of the output directory. Every response carries
+404.html, and no way out of the output directory. Files other than HTML carry
+validators (ETag, Last-Modified) and `Cache-Control: no-cache`, so a reload
+revalidates them (304) instead of fetching them again; HTML is never stored
+(it carries the epoch). Every response carries
 `Access-Control-Allow-Origin: *` (as GitHub Pages sends), so a widget script
 embedded in a page on another local port can load its JSON. The widget
 gallery (`/widgets/`) is served with its embed codes pointing at the address
@@ -32,10 +35,12 @@ import errno
 import html
 import json
 import mimetypes
+import os
 import re
 import sys
 import threading
 import time
+from email.utils import formatdate
 from http import HTTPStatus
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -351,10 +356,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _file(self, status: HTTPStatus, target: Path, send_body: bool, rel: str = "") -> None:
         kind = _TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        body = target.read_bytes()
         if target.suffix.lower() == ".html":
-            body = self._live(body, rel)
-        self._send(status, body, kind, send_body)
+            return self._send(status, self._live(target.read_bytes(), rel), kind, send_body)
+        with target.open("rb") as file:  # its validators and its bytes from one file (a build replaces files)
+            stat = os.fstat(file.fileno())
+            tag = f'"{stat.st_ino:x}-{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+            validators = {"ETag": tag, "Last-Modified": formatdate(stat.st_mtime, usegmt=True)}
+            if _matches(self.headers.get("If-None-Match", ""), tag):
+                return self._send(HTTPStatus.NOT_MODIFIED, b"", kind, False, validators)
+            body = file.read()
+        self._send(status, body, kind, send_body, validators)
 
     def _live(self, body: bytes, rel: str) -> bytes:
         """An HTML page as served: with the reload script and any error overlay (and, in the widget gallery,
@@ -393,12 +404,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def _send(self, status: HTTPStatus, body: bytes, kind: str, send_body: bool) -> None:
+    def _send(self, status: HTTPStatus, body: bytes, kind: str, send_body: bool,
+              validators: dict[str, str] | None = None) -> None:
+        """With `validators` (a file's ETag and Last-Modified), browsers may keep the body and ask again with
+        If-None-Match; without, they store nothing."""
         self.send_response(status)
         self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
+        if status != HTTPStatus.NOT_MODIFIED:
+            self.send_header("Content-Length", str(len(body)))
+        for name, value in (validators or {}).items():
+            self.send_header(name, value)
+        self.send_header("Cache-Control", "no-cache" if validators else "no-store")
         self.send_header("Access-Control-Allow-Origin", "*")
         self.end_headers()
         if send_body:
             self.wfile.write(body)
+
+
+def _matches(if_none_match: str, tag: str) -> bool:
+    """Whether an If-None-Match header names `tag` (weakly, as RFC 9110 compares them for GET) or is `*`."""
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return tag in tags or "*" in tags
