@@ -7,8 +7,10 @@
 
 For each site a dev server runs (in this process) on a free port and headless Chromium (Debian's
 /usr/bin/chromium, via Playwright) opens a page; each edit is timed from the write to the load event of
-the reloaded page, whose new text is then checked (an edit that never reloads, or reloads without its
-text, fails the run). Edit kinds, each with the page it is seen on:
+the reloaded page, or to the moment the reload script swapped the new page in place (`shelfpress:swapped`,
+after an edit that rewrote only pages' HTML), whose new text is then checked (an edit that never reloads,
+or reloads without its text, fails the run). Next to each kind, how many of its edits were swapped in.
+Edit kinds, each with the page it is seen on:
 
 - content: the Markdown of one page (its own page);
 - price:   one product's price in the local catalog, as a feed sync does (a page showing that product);
@@ -53,6 +55,10 @@ REPO = Path(__file__).resolve().parent.parent
 THEME = REPO / "generator/assets/themes/default/templates"
 KINDS = ("content", "price", "partial", "config")
 CATALOG_PRODUCTS = 200
+SHOWN_PREFIX = "bench-reload: "
+# In every page the bench opens: a console line when a page loads or the reload script swaps a new one in.
+SHOWN = ("addEventListener('load', () => console.debug('%sload'));"
+         "addEventListener('shelfpress:swapped', () => console.debug('%sswapped'));") % (SHOWN_PREFIX, SHOWN_PREFIX)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
 
@@ -157,6 +163,7 @@ def run_edits(label: str, root: Path, edits: dict[str, Edit], order: list[str]) 
     rss_first = rss_mib()
     samples: dict[str, list[float]] = {kind: [] for kind in dict.fromkeys(order)}
     served: dict[str, list[float]] = {kind: [] for kind in samples}  # write -> the epoch published
+    swapped = dict.fromkeys(samples, 0)  # edits shown by swapping the page in place (no reload)
     published = [0.0]
     rss = []  # after each quarter of the edits: flat, or growing with them?
     publish = server.epochs.publish
@@ -170,6 +177,7 @@ def run_edits(label: str, root: Path, edits: dict[str, Edit], order: list[str]) 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page()
+            page.add_init_script(SHOWN)
             page.route("http*://cdn.example/**", lambda route: route.fulfill(status=204))
             shown = ""
             for n, kind in enumerate(order):
@@ -178,8 +186,9 @@ def run_edits(label: str, root: Path, edits: dict[str, Edit], order: list[str]) 
                     page.goto(server.url + edit.url_path)
                     shown = edit.url_path
                     page.wait_for_timeout(300)  # let the reload script start its long poll
-                t0, taken = timed_edit(page, edit, n, f"{label}, edit {n} ({kind})")
+                t0, taken, how = timed_edit(page, edit, n, f"{label}, edit {n} ({kind})")
                 samples[kind].append(taken)
+                swapped[kind] += how == "swapped"
                 served[kind].append(published[0] - t0)
                 if (n + 1) % max(1, len(order) // 4) == 0:
                     gc.collect()
@@ -201,23 +210,23 @@ def run_edits(label: str, root: Path, edits: dict[str, Edit], order: list[str]) 
         p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
         print(f"  {kind:>8}: edit->reload over {len(ms):3} edits: p50 {statistics.median(ms):6.0f} ms, "
               f"p95 {p95:6.0f} ms, max {ms[-1]:6.0f} ms (edit->published p50 "
-              f"{statistics.median(served[kind]) * 1000:4.0f} ms)")
+              f"{statistics.median(served[kind]) * 1000:4.0f} ms; {swapped[kind]} swapped in place)")
     print(f"  a plain reload of the last page (no edit): p50 {statistics.median(plain) * 1000:.0f} ms")
     print(f"  RSS of the dev server's process: {rss_first:.0f} MiB after the first build, "
           f"{rss_last:.0f} MiB after the last edit ({rss_last - rss_first:+.0f} MiB); after each quarter of "
           f"the edits: {', '.join(f'{mib:.0f}' for mib in rss)} MiB")
 
 
-def timed_edit(page: Page, edit: Edit, n: int, what: str) -> tuple[float, float]:
-    """Make edit `n`; when it was written, and seconds from the write to the reloaded page's load event. The
-    page must show it."""
-    with page.expect_event("load", timeout=120_000):
+def timed_edit(page: Page, edit: Edit, n: int, what: str) -> tuple[float, float, str]:
+    """Make edit `n`; when it was written, seconds from the write to the reloaded page's load event or its
+    swap in place, and which it was ("load" or "swapped"). The page must show the edit."""
+    with page.expect_console_message(lambda m: m.text.startswith(SHOWN_PREFIX), timeout=120_000) as shown:
         t0 = time.perf_counter()
         marker = edit.make(n)
     taken = time.perf_counter() - t0
     if marker not in page.content():
         raise SystemExit(f"{what}: the reloaded page lacks the edit ({marker!r})")
-    return t0, taken
+    return t0, taken, shown.value.text.removeprefix(SHOWN_PREFIX)
 
 
 def main(argv: list[str]) -> None:

@@ -101,6 +101,7 @@ class BuildReport:
     rendered: int = 0
     nothing_changed: bool = False
     search_stale: bool = False  # `serving` kept the previous search index although pages changed
+    pages_only: bool = False  # serving: only the rendered pages' HTML changed, every other file kept as it was
 
     def summary(self) -> str:
         tail = f", {self.warnings} {'warning' if self.warnings == 1 else 'warnings'}" if self.warnings else ""

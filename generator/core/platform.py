@@ -28,6 +28,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import functools
 import multiprocessing
 import os
 import signal
@@ -151,6 +152,7 @@ def swap_kind() -> str:
     return "renames"
 
 
+@functools.cache  # find_library runs `ldconfig -p` (a fork, ~2 ms): once per process
 def _libc() -> ctypes.CDLL | None:
     try:
         return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)

@@ -8,6 +8,16 @@ sees a half-built site; the injected script long-polls
 swaps its stylesheets) once a newer epoch is visible. While the last build
 failed, served HTML carries an overlay with the error (file:line: message).
 
+When every build since the tab's epoch rewrote only pages' HTML (the text of
+content pages), the script fetches its page and swaps the new body in place,
+keeping the scroll position: no navigation, no stylesheet or image fetched
+again. It does so only when the new page's head is the one it shows (the
+server marks each page with a digest of everything before `</head>`) and no
+script of the page would have to run again: none in the body (but the reload
+script and data such as JSON-LD), and in the head only inline classic ones
+that do not wait for the document to load. Otherwise, and on any failure, it
+reloads. A swap fires `shelfpress:swapped` on the window.
+
 The script also names the page its tab shows (`?tab=...&page=<path>`) and
 says when the tab goes away: `OpenPages` knows what the browsers look at. A
 template edit publishes its epoch as soon as those pages are rendered; while
@@ -17,7 +27,10 @@ with pages rendered on demand, and anything it cannot make waits for the build
 
 `LiveReloadServer` serves the output directory under the site's base path
 (`/` redirects there), with content types, directory index, the site's
-404.html, and no way out of the output directory. Every response carries
+404.html, and no way out of the output directory. Files other than HTML carry
+validators (ETag, Last-Modified) and `Cache-Control: no-cache`, so a reload
+revalidates them (304) instead of fetching them again; HTML is never stored
+(it carries the epoch). Every response carries
 `Access-Control-Allow-Origin: *` (as GitHub Pages sends), so a widget script
 embedded in a page on another local port can load its JSON. The widget
 gallery (`/widgets/`) is served with its embed codes pointing at the address
@@ -29,13 +42,16 @@ and never watches files; `commands/serve.py` drives it.
 from __future__ import annotations
 
 import errno
+import hashlib
 import html
 import json
 import mimetypes
+import os
 import re
 import sys
 import threading
 import time
+from email.utils import formatdate
 from http import HTTPStatus
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,8 +76,8 @@ _TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8"
 _HOST = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}")
 GALLERY_PREFIX = "widgets/"
 
-RELOAD_SCRIPT = """<script id="shelfpress-reload">(function () {
-  var epoch = %d, busy = null, url = "%s";
+RELOAD_SCRIPT = """<script id="shelfpress-reload" data-head="%s">(function () {
+  var epoch = %d, busy = null, swapping = false, url = "%s", head = document.currentScript.dataset.head;
   // Which page this tab shows, so the server renders it first after a template edit (OpenPages).
   var tab = "?tab=" + Math.random().toString(36).slice(2) + "&page=" + encodeURIComponent(location.pathname);
   function swapStyles(v) {
@@ -74,15 +90,45 @@ RELOAD_SCRIPT = """<script id="shelfpress-reload">(function () {
       link.href = url.href;
     });
   }
+  // A script of the page that would have to run again on a new body: any in the body (but this one and data
+  // blocks), an external, deferred or module one in the head, or an inline one that waits for the load.
+  function runsOnBody(s) {
+    if (s.id === "shelfpress-reload" || !/^(|module|(text|application)\\/(x-)?(java|ecma)script)$/i.test(s.type))
+      return false;
+    return s.parentNode !== s.ownerDocument.head || s.src || s.type === "module" ||
+      /DOMContentLoaded|readystatechange|onload|["']load["']/.test(s.text);
+  }
+  function swappable(doc) {
+    return !Array.prototype.some.call(doc.scripts, runsOnBody) && !doc.body.hasAttribute("onload") &&
+      !doc.body.querySelector("noscript");  // (parsed as markup here: it would show)
+  }
+  function swapPage(v) {
+    swapping = true;
+    fetch(location.href, {cache: "no-store"})
+      .then(function (r) { if (!r.ok || r.redirected) throw new Error(r.status); return r.text(); })
+      .then(function (text) {
+        var doc = new DOMParser().parseFromString(text, "text/html"), next = doc.getElementById("shelfpress-reload");
+        if (!head || !next || next.dataset.head !== head || !swappable(document) || !swappable(doc))
+          return location.reload();
+        var x = window.scrollX, y = window.scrollY;
+        document.body.replaceWith(document.adoptNode(doc.body));
+        window.scrollTo(x, y);
+        epoch = v; swapping = false;
+        window.dispatchEvent(new Event("shelfpress:swapped"));
+        poll();
+      })
+      .catch(function () { location.reload(); });
+  }
   function poll() {
-    if (busy || document.visibilityState === "hidden") return;
+    if (busy || swapping || document.visibilityState === "hidden") return;
     busy = new AbortController();
     fetch(url + epoch + tab, {signal: busy.signal, cache: "no-store"})
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (d) {
         busy = null;
         if (d.epoch === epoch) return poll();
-        if (!d.css_only) return location.reload();
+        if (d.change === "pages") return swapPage(d.epoch);
+        if (d.change !== "styles") return location.reload();
         epoch = d.epoch; swapStyles(epoch); poll();
       }, function (e) { var aborted = e.name === "AbortError"; busy = null; if (!aborted) setTimeout(poll, 1000); });
   }
@@ -103,14 +149,14 @@ font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap"><strong>shelfpress: t
 
 
 class BuildEpochs:
-    """wanted/visible build epochs, the last build error, and which epochs only changed CSS."""
+    """wanted/visible build epochs, the last build error, and which epochs only changed CSS or pages' HTML."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self.wanted = 0
         self.visible = 0
         self.error: str | None = None
-        self._css_only: dict[int, bool] = {}
+        self._change: dict[int, str] = {}  # epoch -> "styles", "pages" (only those changed) or "any"
 
     def want(self) -> int:
         """A change was seen: a build is wanted."""
@@ -139,12 +185,13 @@ class BuildEpochs:
                 self._cond.wait(min(left, 0.2))
             return self.wanted <= built and not stop.is_set()
 
-    def publish(self, epoch: int, error: str | None, css_only: bool = False) -> None:
-        """The build for `epoch` finished (failed when `error` is set)."""
+    def publish(self, epoch: int, error: str | None, css_only: bool = False, pages_only: bool = False) -> None:
+        """The build for `epoch` finished (failed when `error` is set); `css_only`: it changed stylesheets
+        only, `pages_only`: it rewrote only pages' HTML. Either needs this and the last build to succeed."""
         with self._cond:
-            css_only = css_only and error is None and self.error is None
+            clean = error is None and self.error is None
             self.visible, self.error = epoch, error
-            self._css_only[epoch] = css_only
+            self._change[epoch] = "styles" if css_only and clean else "pages" if pages_only and clean else "any"
             self._cond.notify_all()
 
     def republish(self, error: str | None) -> int | None:
@@ -164,12 +211,15 @@ class BuildEpochs:
         with self._cond:
             self._cond.wait_for(lambda: self.visible >= self.wanted, timeout)
 
-    def wait_newer(self, epoch: int, timeout: float = POLL_SECONDS) -> tuple[int, bool]:
-        """Long-poll: (visible epoch, whether every change since `epoch` was CSS only)."""
+    def wait_newer(self, epoch: int, timeout: float = POLL_SECONDS) -> tuple[int, str]:
+        """Long-poll: (visible epoch, what every build since `epoch` changed: "styles" or "pages" when all
+        changed only that, "any" otherwise, "" when none is newer)."""
         with self._cond:
             self._cond.wait_for(lambda: self.visible != epoch, timeout)
-            newer = range(epoch + 1, self.visible + 1) if self.visible > epoch else range(0)
-            return self.visible, bool(newer) and all(self._css_only.get(e, False) for e in newer)
+            if self.visible <= epoch:
+                return self.visible, "" if self.visible == epoch else "any"
+            changes = {self._change.get(e, "any") for e in range(epoch + 1, self.visible + 1)}
+            return self.visible, changes.pop() if len(changes) == 1 else "any"
 
 
 class OpenPages:
@@ -220,10 +270,14 @@ class OpenPages:
 
 
 def inject(page: bytes, epoch: int, error: str | None) -> bytes:
-    """Add the reload script (and the error overlay) before the last </body>."""
-    snippet = (OVERLAY % html.escape(error) if error else "") + RELOAD_SCRIPT % (epoch, RELOAD_PATH)
+    """Add the reload script (and the error overlay) before the last </body>; the script carries a digest of
+    everything before the first </head> (none without one): a page swapped in place must have the same."""
+    lower = page.lower()
+    head = lower.find(b"</head>")
+    digest = hashlib.blake2b(page[:head], digest_size=8).hexdigest() if head >= 0 else ""
+    snippet = (OVERLAY % html.escape(error) if error else "") + RELOAD_SCRIPT % (digest, epoch, RELOAD_PATH)
     data = snippet.encode("utf-8")
-    at = page.lower().rfind(b"</body>")
+    at = lower.rfind(b"</body>")
     return page + data if at < 0 else page[:at] + data + page[at:]
 
 
@@ -351,10 +405,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _file(self, status: HTTPStatus, target: Path, send_body: bool, rel: str = "") -> None:
         kind = _TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        body = target.read_bytes()
         if target.suffix.lower() == ".html":
-            body = self._live(body, rel)
-        self._send(status, body, kind, send_body)
+            return self._send(status, self._live(target.read_bytes(), rel), kind, send_body)
+        with target.open("rb") as file:  # its validators and its bytes from one file (a build replaces files)
+            stat = os.fstat(file.fileno())
+            tag = f'"{stat.st_ino:x}-{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+            validators = {"ETag": tag, "Last-Modified": formatdate(stat.st_mtime, usegmt=True)}
+            if _matches(self.headers.get("If-None-Match", ""), tag):
+                return self._send(HTTPStatus.NOT_MODIFIED, b"", kind, False, validators)
+            body = file.read()
+        self._send(status, body, kind, send_body, validators)
 
     def _live(self, body: bytes, rel: str) -> bytes:
         """An HTML page as served: with the reload script and any error overlay (and, in the widget gallery,
@@ -381,10 +441,10 @@ class _Handler(BaseHTTPRequestHandler):
         base = self.server.base_path
         if tab and page.startswith(base):
             with self.server.open_pages.polling(tab, unquote(page[len(base):]), epoch):
-                visible, css_only = self.server.epochs.wait_newer(epoch)
+                visible, change = self.server.epochs.wait_newer(epoch)
         else:
-            visible, css_only = self.server.epochs.wait_newer(epoch)
-        self._send(HTTPStatus.OK, json.dumps({"epoch": visible, "css_only": css_only}).encode(),
+            visible, change = self.server.epochs.wait_newer(epoch)
+        self._send(HTTPStatus.OK, json.dumps({"epoch": visible, "change": change}).encode(),
                    "application/json", True)
 
     def _redirect(self, location: str) -> None:
@@ -393,12 +453,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def _send(self, status: HTTPStatus, body: bytes, kind: str, send_body: bool) -> None:
+    def _send(self, status: HTTPStatus, body: bytes, kind: str, send_body: bool,
+              validators: dict[str, str] | None = None) -> None:
+        """With `validators` (a file's ETag and Last-Modified), browsers may keep the body and ask again with
+        If-None-Match; without, they store nothing."""
         self.send_response(status)
         self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
+        if status != HTTPStatus.NOT_MODIFIED:
+            self.send_header("Content-Length", str(len(body)))
+        for name, value in (validators or {}).items():
+            self.send_header(name, value)
+        self.send_header("Cache-Control", "no-cache" if validators else "no-store")
         self.send_header("Access-Control-Allow-Origin", "*")
         self.end_headers()
         if send_body:
             self.wfile.write(body)
+
+
+def _matches(if_none_match: str, tag: str) -> bool:
+    """Whether an If-None-Match header names `tag` (weakly, as RFC 9110 compares them for GET) or is `*`."""
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return tag in tags or "*" in tags

@@ -119,7 +119,8 @@ def swap_in(last: LastBuild, pairs: list[tuple[Page, Page]]) -> None:
 
 def _replace(last: LastBuild, old: Page, new: Page) -> None:
     site = last.site
-    site.pages[site.pages.index(old)] = new
+    # By identity: list.index compares pages field by field (~10 ms over 10,000 pages).
+    site.pages[next(i for i, page in enumerate(site.pages) if page is old)] = new
     site.by_url[new.url] = new
     last.by_source[str(new.source)] = new
 

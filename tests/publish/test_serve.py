@@ -60,6 +60,16 @@ def get(server: DevServer, path: str, method: str = "GET") -> http.client.HTTPRe
     return response
 
 
+def get_with(server: DevServer, path: str, headers: dict[str, str]) -> http.client.HTTPResponse:
+    host, port = server.server.server_address[:2]  # type: ignore[union-attr]
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    response.body = response.read()  # type: ignore[attr-defined]
+    conn.close()
+    return response
+
+
 def wait_for(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not condition():
@@ -171,7 +181,7 @@ def test_a_later_outcome_of_a_published_build_is_a_new_epoch_unless_a_newer_chan
     epochs.publish(1, None)
     assert epochs.republish("templates/x.html:3: boom") == 2
     assert (epochs.wanted, epochs.visible, epochs.error) == (2, 2, "templates/x.html:3: boom")
-    assert epochs.wait_newer(1, timeout=0) == (2, False)
+    assert epochs.wait_newer(1, timeout=0) == (2, "any")
     epochs.want()
     assert epochs.republish(None) is None and epochs.visible == 2
 
@@ -179,11 +189,69 @@ def test_a_later_outcome_of_a_published_build_is_a_new_epoch_unless_a_newer_chan
 def test_css_only_epochs() -> None:
     epochs = BuildEpochs()
     epochs.publish(1, None, css_only=True)
-    assert epochs.wait_newer(0, timeout=0) == (1, True)
+    assert epochs.wait_newer(0, timeout=0) == (1, "styles")
     epochs.publish(2, None, css_only=False)
-    assert epochs.wait_newer(0, timeout=0) == (2, False)
+    assert epochs.wait_newer(0, timeout=0) == (2, "any")
+    assert epochs.wait_newer(2, timeout=0) == (2, "")  # nothing newer: the script polls again
     assert is_css_only({"static/css/style.css", "themes/x/static/a.css"})
     assert not is_css_only({"static/css/style.css", "content/a.md"}) and not is_css_only(set())
+
+
+def test_pages_only_epochs_let_the_browsers_swap_pages_in_place_unless_a_build_failed_or_more_changed() -> None:
+    epochs = BuildEpochs()
+    epochs.publish(1, None, pages_only=True)
+    epochs.publish(2, None, pages_only=True)
+    assert epochs.wait_newer(0, timeout=0) == (2, "pages")
+    epochs.publish(3, None, css_only=True)
+    assert epochs.wait_newer(1, timeout=0) == (3, "any")  # pages and styles: a reload does both
+    epochs.publish(4, "content/a.md:1: bad", pages_only=True)
+    assert epochs.wait_newer(3, timeout=0) == (4, "any")  # the overlay comes with a reload
+    epochs.publish(5, None, pages_only=True)
+    assert epochs.wait_newer(4, timeout=0) == (5, "any")  # and goes with one
+    assert epochs.wait_newer(9, timeout=0) == (5, "any")  # a tab from another server's run
+
+
+@pytest.mark.server
+def test_a_text_edit_publishes_a_pages_only_epoch_and_a_template_edit_does_not(server: DevServer,
+                                                                               site: Path) -> None:
+    (site / "content/about.md").write_text("---\ntitle: About\n---\nEdited about text.\n")
+    wait_for(lambda: server.epochs.visible >= 1)
+    assert server.epochs.wait_newer(0, timeout=0) == (1, "pages")
+    settle(server)
+    before = server.epochs.visible
+    add_files(site, {"templates/page.html": "{% extends 'base.html' %}{% block main %}<p>{{ page.title }}</p>"
+                                            "{% endblock %}"})
+    wait_for(lambda: server.epochs.visible > before)
+    assert server.epochs.wait_newer(before, timeout=0)[1] == "any"
+
+
+def test_the_reload_script_carries_a_digest_of_the_head() -> None:
+    def head(page: bytes) -> bytes:
+        served = inject(page, 1, None)
+        return served.split(b'data-head="', 1)[1].split(b'"', 1)[0]
+
+    page = b"<!doctype html><html><head><title>A</title></head><body><p>one</p></body></html>"
+    assert head(page) == head(page.replace(b"one", b"two")) != b""
+    assert head(page) != head(page.replace(b"<title>A", b"<title>B"))
+    assert head(page) != head(page.replace(b"<html>", b'<html lang="sv">'))
+    assert head(b"<p>no head</p>") == b""  # never swapped in place
+
+
+@pytest.mark.server
+def test_files_carry_validators_and_an_unchanged_one_is_not_sent_again(server: DevServer, site: Path) -> None:
+    first = get(server, "/repo/css/extra.css")
+    tag = first.getheader("ETag")
+    assert first.status == 200 and tag and first.getheader("Last-Modified")
+    assert first.getheader("Cache-Control") == "no-cache"  # kept, but asked again on every use
+    again = get_with(server, "/repo/css/extra.css", {"If-None-Match": f'W/"x", {tag}'})
+    assert again.status == 304 and again.body == b"" and again.getheader("ETag") == tag  # type: ignore[attr-defined]
+    page = get(server, "/repo/about/")
+    assert page.getheader("Cache-Control") == "no-store" and page.getheader("ETag") is None  # HTML has the epoch
+    (site / "static/css/extra.css").write_text("body { color: red }\n")
+    wait_for(lambda: b"red" in get(server, "/repo/css/extra.css").body)  # type: ignore[attr-defined]
+    changed = get_with(server, "/repo/css/extra.css", {"If-None-Match": tag})  # type: ignore[arg-type]
+    assert changed.status == 200 and changed.body == b"body { color: red }\n"  # type: ignore[attr-defined]
+    assert changed.getheader("ETag") != tag
 
 
 def test_script_goes_before_the_last_body_close() -> None:
