@@ -72,24 +72,32 @@ class NameIndex:
 
     Products are numbered by ascending id ("documents"), so a tie broken by document is one broken by id.
     Each document's words are kept in first-occurrence order (its query is the first `RELATED_WORDS`),
-    and each word's postings list the documents holding it, ascending, with their weights.
+    and each word's postings list the documents holding it, ascending, with their weights, leaving out
+    twins past the first `keep` (rankings are then at most `keep` long).
     """
 
-    def __init__(self, rows: Iterable[tuple[int, str]]) -> None:
+    def __init__(self, rows: Iterable[tuple[int, str]], keep: int = RELATED_LIMIT + 1) -> None:
         _numpy()
         ids: list[int] = []
         vocabulary: dict[str, int] = {}
         entry_term: list[int] = []  # per (document, distinct word), documents in order, words as first seen
         entry_tf: list[int] = []
         starts, lengths = [0], []
+        twins: Counter[tuple] = Counter()  # documents so far per (length, words with their counts)
+        indexed: list[bool] = []  # whether the document is among the first `keep` of its twins
         for product_id, name in sorted(rows):
             ids.append(product_id)
             terms = words(fold(name))
             lengths.append(len(terms))
-            for term, tf in Counter(terms).items():
+            counts = Counter(terms)
+            for term, tf in counts.items():
                 entry_term.append(vocabulary.setdefault(term, len(vocabulary)))
                 entry_tf.append(tf)
             starts.append(len(entry_term))
+            signature = (len(terms), *sorted(counts.items()))
+            twins[signature] += 1
+            indexed.append(twins[signature] <= keep)
+        self.keep = keep
         self.ids = np.array(ids, dtype=np.int64)
         self.doc_start = np.array(starts, dtype=np.int64)
         self.doc_term = np.array(entry_term, dtype=np.int64)
@@ -103,10 +111,15 @@ class NameIndex:
         frequency = np.bincount(self.doc_term, minlength=len(vocabulary))
         idf = np.array([math.log((count - int(df) + 0.5) / (int(df) + 0.5) + 1) for df in frequency])
         self.doc_weight = raw * idf[self.doc_term] if entries else np.zeros(0)
-        order = np.argsort(self.doc_term, kind="stable")  # by word, then by document
+        # Postings hold only the first `keep` documents of each set of twins (same words, same counts, same
+        # length: the same weights, so the same score under any query, ties by document): a list of `keep`
+        # or fewer never reaches the others, so a catalog of many alike names ranks as one of few.
+        posted = np.flatnonzero(np.array(indexed, dtype=bool)[owner]) if entries else np.zeros(0, dtype=np.int64)
+        order = posted[np.argsort(self.doc_term[posted], kind="stable")]  # by word, then by document
         self.post_doc = owner[order]
         self.post_weight = self.doc_weight[order]
-        self.post_start = np.concatenate(([0], np.cumsum(frequency))).astype(np.int64)
+        posted_frequency = np.bincount(self.doc_term[posted], minlength=len(vocabulary))
+        self.post_start = np.concatenate(([0], np.cumsum(posted_frequency))).astype(np.int64)
         # the most any document gains from a word: the MaxScore bound on documents not yet scanned
         self.bound = (np.maximum.reduceat(self.post_weight, self.post_start[:-1]) if entries
                       else np.zeros(0))
@@ -256,6 +269,8 @@ class NameIndex:
 
     def _ranking(self, doc: int, limit: int) -> list[tuple[int, float]]:
         """The `limit` best (product id, score) for `doc`'s query, itself included."""
+        if limit > self.keep:
+            raise ValueError(f"lists of {limit} need an index that keeps {limit} twins, not {self.keep}")
         docs, scores = self._best(self._query(doc), limit)
         return list(zip(self.ids[docs].tolist(), scores.tolist()))
 
