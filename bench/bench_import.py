@@ -11,6 +11,7 @@ between consecutive sizes next to N's; worse than linear is marked `!`.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 import tempfile
@@ -28,17 +29,27 @@ from generator.sources.catalog_import import import_file  # noqa: E402
 from generator.sources.catalog_schema import connect  # noqa: E402
 
 
-def measure(n: int, work: Path, seed: int) -> dict[str, float]:
+def load_index(path: str | None) -> type:
+    """`NameIndex` from another copy of catalog_related.py (an A/B against an older commit), or this one's."""
+    if path is None:
+        return catalog_related.NameIndex
+    spec = importlib.util.spec_from_file_location("other_catalog_related", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.NameIndex
+
+
+def measure(n: int, work: Path, seed: int, index_class: type, names: str) -> dict[str, float]:
     products = work / f"products-{n}.jsonl"
     with products.open("w", encoding="utf-8") as handle:
-        for product in synthetic.products(n, seed):
+        for product in synthetic.products(n, seed, names=names):
             handle.write(json.dumps(product, ensure_ascii=False) + "\n")
     conn = connect(work / f"catalog-{n}.sqlite")
     figures: dict[str, float] = {}
     started = time.perf_counter()
     import_file(conn, products)
     figures["rows s"] = time.perf_counter() - started
-    index_class, timings = catalog_related.NameIndex, {"index s": 0.0, "rank s": 0.0}
+    original, timings = catalog_related.NameIndex, {"index s": 0.0, "rank s": 0.0}
 
     class TimedIndex(index_class):  # type: ignore[misc, valid-type]
         def __init__(self, rows):  # noqa: ANN001
@@ -58,7 +69,7 @@ def measure(n: int, work: Path, seed: int) -> dict[str, float]:
         catalog_related.refresh_related(conn)
         figures["related s"] = time.perf_counter() - started
     finally:
-        catalog_related.NameIndex = index_class
+        catalog_related.NameIndex = original
     figures.update(timings)
     figures["import s"] = figures["rows s"] + figures["related s"]
     figures["vocabulary"] = len({w for (name,) in conn.execute("SELECT name FROM products")
@@ -71,12 +82,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,30000,100000")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--names", default="realistic", choices=synthetic.NAMES,
+                        help="how names are made (synthetic.py): realistic or a fixed small vocabulary")
+    parser.add_argument("--index-from", metavar="FILE", help="NameIndex from this catalog_related.py instead")
     args = parser.parse_args()
+    index_class = load_index(args.index_from)
     sizes = [int(part.replace("_", "")) for part in args.sizes.split(",") if part.strip()]
     results = []
     with tempfile.TemporaryDirectory(dir=ROOT / "bench", prefix=".bench-import-") as tmp:
         for n in sizes:
-            results.append(measure(n, Path(tmp), args.seed))
+            results.append(measure(n, Path(tmp), args.seed, index_class, args.names))
             print(f"  N = {n:,}: " + ", ".join(f"{k} {v:,.2f}" for k, v in results[-1].items()), flush=True)
     print(f"{'':<14}" + "".join(f"{n:>12,}" for n in sizes)
           + "".join(f"{f'x{b / a:g} N':>12}" for a, b in zip(sizes, sizes[1:])))
