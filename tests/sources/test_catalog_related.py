@@ -257,3 +257,13 @@ def test_a_list_longer_than_the_twins_kept_is_refused() -> None:
     assert [other for other, _ in index.related(1, limit=2)] == [2]
     with pytest.raises(ValueError):
         index.related(1, limit=3)
+
+
+def test_rankings_equal_the_reference_on_realistic_names() -> None:
+    """Product lines (a model name shared by a few variants) around common nouns, colours and sizes, as
+    `bench/synthetic.py` names them: rare words whose lists fill from common ones."""
+    rng = random.Random(12)
+    models = ["".join(rng.choices(string.ascii_lowercase, k=5)) for _ in range(300)]
+    rows = [(pid, f"{rng.choice(models)} {rng.choice(VOCABULARY)} {rng.choice(['vit', 'svart', 'grå'])}"
+                  + rng.choice(["", " 40 cm", " XL"])) for pid in rng.sample(range(1, 1_000_000), 3000)]
+    assert_same_rankings(rows)
