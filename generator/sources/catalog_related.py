@@ -209,15 +209,25 @@ class NameIndex:
         return postings[at] == docs
 
     def _holding_most(self, terms: np.ndarray, limit: int) -> np.ndarray:
-        """Documents holding the rarest word and as many of the next rarest as leave at least `limit`."""
+        """About `limit` documents holding most of the query's words, to start the list with a high floor:
+        those holding the rarest word and each next rarest that leaves at least `limit`, the heaviest for
+        the rarest (the shortest names) when more are left; when fewer, those the next rarest word leads to
+        as well, and so on (a product line of fewer than `limit` still gets documents holding its noun
+        and colour, say, instead of leaving the floor open until the noun's every document is scored)."""
         rarest = sorted(terms.tolist(), key=self._df)
-        docs = self._postings(rarest[0])[0]
-        for term in rarest[1:]:
-            narrower = docs[self._holds(docs, term)]
-            if len(narrower) < limit:
+        found = np.zeros(0, dtype=np.int64)
+        for first in range(len(rarest)):
+            docs, weights = self._postings(rarest[first])
+            for term in rarest[first + 1:]:
+                holding = self._holds(docs, term)
+                if np.count_nonzero(holding) >= limit:
+                    docs, weights = docs[holding], weights[holding]
+            if len(docs) > limit:
+                docs = docs[np.lexsort((docs, -weights))[:limit]]
+            found = np.union1d(found, docs)
+            if len(found) >= limit:
                 break
-            docs = narrower
-        return docs
+        return found
 
     def _score_new(self, docs: np.ndarray, scored: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """(documents, scores) of those of `docs` not scored yet for this query, marked now."""
