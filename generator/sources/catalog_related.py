@@ -59,6 +59,7 @@ RELATED_LIMIT = 10
 RELATED_WORDS = 8
 FULL_REFRESH_SHARE = 0.05
 K1, B = 1.2, 0.75  # BM25's usual constants (SQLite FTS5 uses the same)
+SEED_SCAN = 1024  # a ranking starts from documents among the heaviest this many of a word (`_holding_most`)
 MARGIN = 1e-6  # pruning slack: far above float summation error and the 5e-10 of rounding to 9 places
 
 
@@ -123,6 +124,11 @@ class NameIndex:
         # the most any document gains from a word: the MaxScore bound on documents not yet scanned
         self.bound = (np.maximum.reduceat(self.post_weight, self.post_start[:-1]) if entries
                       else np.zeros(0))
+        # the same postings heaviest first (`_heaviest`): a word's documents that can still reach a floor
+        # are a prefix, found by bisection instead of a pass over a list as long as a 45th of the catalog
+        word = np.repeat(np.arange(len(vocabulary)), np.diff(self.post_start))
+        by_weight = np.lexsort((-self.post_weight, word))
+        self.heavy_doc, self.heavy_weight = self.post_doc[by_weight], -self.post_weight[by_weight]
         self._query_pos = np.full(len(vocabulary), -1, dtype=np.int32)  # scratch: word -> place in a query
         self._queries_by_word: tuple[np.ndarray, np.ndarray] | None = None  # `_in_queries`, built when asked
         self._seen = np.zeros(count, dtype=bool)  # scratch: documents already scored for a query
@@ -166,8 +172,8 @@ class NameIndex:
         documents holding word j but none before it can score at most `left[j]`, the bounds of word j
         and those after it. Once the list is full, its last score (less a margin for rounding) is the
         floor a newcomer must reach: scanning stops at the first word whose documents cannot, and a
-        word's documents are scored only if their own weight and the words after it can reach it and
-        they hold every later word the floor cannot do without. Documents holding all the rarest words
+        word's documents are scored only if their own weight and the bounds of the later words they
+        hold can reach it (checked word by word, heaviest first, while more than `limit` are left). Documents holding all the rarest words
         are scored first, so the floor is high from the start."""
         if not len(query):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -183,11 +189,14 @@ class NameIndex:
                 floor = ranking[1][-1] - MARGIN if len(ranking[0]) == limit else -math.inf
                 if left[j] < floor:
                     break
-                docs, weights = self._postings(term)
-                docs = docs[weights + left[j + 1] >= floor]
-                for later in sorted(range(j + 1, len(terms)), key=lambda i: self._df(terms[i])):
-                    if left[j] - bounds[later] < floor:
-                        docs = docs[self._holds(docs, terms[later])]
+                docs, weights = self._heaviest(term, floor - left[j + 1])
+                reach = weights + left[j + 1]
+                docs, reach = docs[reach >= floor], reach[reach >= floor]
+                for later in range(j + 1, len(terms)):
+                    if len(docs) <= limit:
+                        break
+                    reach = reach - bounds[later] * ~self._holds(docs, terms[later])
+                    docs, reach = docs[reach >= floor], reach[reach >= floor]
                 ranking = self._merge(ranking, self._score_new(docs, scored), limit)
         finally:
             self._query_pos[query] = -1
@@ -198,6 +207,15 @@ class NameIndex:
     def _postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         start, end = self.post_start[term], self.post_start[term + 1]
         return self.post_doc[start:end], self.post_weight[start:end]
+
+    def _heaviest(self, term: int, least: float) -> tuple[np.ndarray, np.ndarray]:
+        """The postings of `term` whose weight is at least about `least` (a little less: rounding),
+        heaviest first."""
+        start, end = self.post_start[term], self.post_start[term + 1]
+        if least == -math.inf:
+            return self.heavy_doc[start:end], -self.heavy_weight[start:end]
+        cut = start + int(np.searchsorted(self.heavy_weight[start:end], -(least - MARGIN), side="right"))
+        return self.heavy_doc[start:cut], -self.heavy_weight[start:cut]
 
     def _df(self, term: int) -> int:
         return int(self.post_start[term + 1] - self.post_start[term])
@@ -213,11 +231,15 @@ class NameIndex:
         those holding the rarest word and each next rarest that leaves at least `limit`, the heaviest for
         the rarest (the shortest names) when more are left; when fewer, those the next rarest word leads to
         as well, and so on (a product line of fewer than `limit` still gets documents holding its noun
-        and colour, say, instead of leaving the floor open until the noun's every document is scored)."""
+        and colour, say, instead of leaving the floor open until the noun's every document is scored).
+        Only the `SEED_SCAN` heaviest documents of each word (the shortest names) are looked at: these
+        are only the first candidates, and their cost must not grow with the catalog."""
         rarest = sorted(terms.tolist(), key=self._df)
         found = np.zeros(0, dtype=np.int64)
         for first in range(len(rarest)):
-            docs, weights = self._postings(rarest[first])
+            start = self.post_start[rarest[first]]
+            end = min(self.post_start[rarest[first] + 1], start + SEED_SCAN)
+            docs, weights = self.heavy_doc[start:end], -self.heavy_weight[start:end]
             for term in rarest[first + 1:]:
                 holding = self._holds(docs, term)
                 if np.count_nonzero(holding) >= limit:
