@@ -59,6 +59,7 @@ RELATED_LIMIT = 10
 RELATED_WORDS = 8
 FULL_REFRESH_SHARE = 0.05
 K1, B = 1.2, 0.75  # BM25's usual constants (SQLite FTS5 uses the same)
+BITMAP_POSTINGS = 256  # words held by more documents are, up to 64 of them, also bits per document (`_holds`)
 SEED_SCAN = 1024  # a ranking starts from documents among the heaviest this many of a word (`_holding_most`)
 MARGIN = 1e-6  # pruning slack: far above float summation error and the 5e-10 of rounding to 9 places
 
@@ -129,6 +130,19 @@ class NameIndex:
         word = np.repeat(np.arange(len(vocabulary)), np.diff(self.post_start))
         by_weight = np.lexsort((-self.post_weight, word))
         self.heavy_doc, self.heavy_weight = self.post_doc[by_weight], -self.post_weight[by_weight]
+        # the 64 longest postings as bits of one number per document: "does it hold this word?" is a
+        # look-up, not a bisection of a list of a tenth of the catalog
+        longest = np.argsort(-frequency, kind="stable")[:64]
+        longest = longest[frequency[longest] > BITMAP_POSTINGS]
+        self._bit = np.full(len(vocabulary), -1, dtype=np.int64)
+        self._bit[longest] = np.arange(len(longest))
+        entry_bit = self._bit[self.doc_term]
+        values = np.where(entry_bit >= 0, np.left_shift(np.uint64(1), np.maximum(entry_bit, 0).astype(np.uint64)),
+                          np.uint64(0)).astype(np.uint64)
+        self._bits = np.zeros(count, dtype=np.uint64)
+        held = np.flatnonzero(np.diff(self.doc_start))
+        if len(held):
+            self._bits[held] = np.bitwise_or.reduceat(values, self.doc_start[held])
         self._query_pos = np.full(len(vocabulary), -1, dtype=np.int32)  # scratch: word -> place in a query
         self._queries_by_word: tuple[np.ndarray, np.ndarray] | None = None  # `_in_queries`, built when asked
         self._seen = np.zeros(count, dtype=bool)  # scratch: documents already scored for a query
@@ -222,6 +236,8 @@ class NameIndex:
 
     def _holds(self, docs: np.ndarray, term: int) -> np.ndarray:
         """Which of `docs` hold `term` (a mask)."""
+        if (bit := self._bit[term]) >= 0:
+            return (self._bits[docs] & np.uint64(1 << int(bit))) != 0
         postings = self._postings(term)[0]
         at = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
         return postings[at] == docs

@@ -267,3 +267,16 @@ def test_rankings_equal_the_reference_on_realistic_names() -> None:
     rows = [(pid, f"{rng.choice(models)} {rng.choice(VOCABULARY)} {rng.choice(['vit', 'svart', 'grå'])}"
                   + rng.choice(["", " 40 cm", " XL"])) for pid in rng.sample(range(1, 1_000_000), 3000)]
     assert_same_rankings(rows)
+
+
+def test_rankings_equal_the_reference_when_every_word_is_a_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Membership of the longest postings is read from per-document bits: with every word a bit (up to
+    64), and with none, the lists are the reference's."""
+    from generator.sources import catalog_related
+
+    rng = random.Random(3)
+    rows = [(pid, random_name(rng)) for pid in rng.sample(range(1, 100_000), 700)]
+    for threshold in (0, 10**9):
+        monkeypatch.setattr(catalog_related, "BITMAP_POSTINGS", threshold)
+        assert (NameIndex(rows)._bit >= 0).any() == (threshold == 0)
+        assert_same_rankings(rows)
