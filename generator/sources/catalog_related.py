@@ -15,9 +15,14 @@ of a 10,000-product build. Now they live in the `related` table:
   a comparison with the list's last score). More than `FULL_REFRESH_SHARE` of
   the catalog changed recomputes every list.
 - Each list is an exact top-k with MaxScore pruning (`NameIndex._best`): a
-  product is scored only if it could still enter the list, so the work per
-  product follows the postings of its rarest words, not the catalog's size,
-  and products whose queries are the same words share one ranking. The lists,
+  product is scored only if it could still enter the list, given the words of
+  the query it holds, and products whose queries are the same words share one
+  ranking. Twin names past the 11th (same words, counts and length) are left
+  out of the postings: they could never enter a list of 10. What still grows
+  with the catalog is the pruning pass over the documents of a query's common
+  words (its noun, its colour) when its rarer words fill less than the list:
+  a look-up per document (the longest postings are bits per document), not a
+  scoring (bench/bench_import.py measures it). The lists,
   their order and their scores are bit for bit those of scoring every product
   for every query (tests/sources/test_catalog_related.py keeps that algorithm
   as the reference).
@@ -186,9 +191,10 @@ class NameIndex:
         documents holding word j but none before it can score at most `left[j]`, the bounds of word j
         and those after it. Once the list is full, its last score (less a margin for rounding) is the
         floor a newcomer must reach: scanning stops at the first word whose documents cannot, and a
-        word's documents are scored only if their own weight and the bounds of the later words they
-        hold can reach it (checked word by word, heaviest first, while more than `limit` are left). Documents holding all the rarest words
-        are scored first, so the floor is high from the start."""
+        word's documents (only those heavy enough: a prefix of `_heaviest`) are scored only if their
+        own weight and the bounds of the later words they hold can reach it, checked word by word while
+        more than `limit` are left. Documents holding most of the rarest words are scored first
+        (`_holding_most`), so the floor is high from the start."""
         if not len(query):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         terms = query[np.argsort(-self.bound[query], kind="stable")]
