@@ -65,6 +65,7 @@ RELATED_WORDS = 8
 FULL_REFRESH_SHARE = 0.05
 K1, B = 1.2, 0.75  # BM25's usual constants (SQLite FTS5 uses the same)
 BITMAP_POSTINGS = 256  # words held by more documents are, up to 64 of them, also bits per document (`_holds`)
+PRUNE_AT = 64  # fewer candidates of a word than this are scored without looking at the later words first
 SEED_SCAN = 1024  # a ranking starts from documents among the heaviest this many of a word (`_holding_most`)
 MARGIN = 1e-6  # pruning slack: far above float summation error and the 5e-10 of rounding to 9 places
 
@@ -193,7 +194,7 @@ class NameIndex:
         floor a newcomer must reach: scanning stops at the first word whose documents cannot, and a
         word's documents (only those heavy enough: a prefix of `_heaviest`) are scored only if their
         own weight and the bounds of the later words they hold can reach it, checked word by word while
-        more than `limit` are left. Documents holding most of the rarest words are scored first
+        more than `PRUNE_AT` are left. Documents holding most of the rarest words are scored first
         (`_holding_most`), so the floor is high from the start."""
         if not len(query):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -213,7 +214,7 @@ class NameIndex:
                 reach = weights + left[j + 1]
                 docs, reach = docs[reach >= floor], reach[reach >= floor]
                 for later in range(j + 1, len(terms)):
-                    if len(docs) <= limit:
+                    if len(docs) <= PRUNE_AT:
                         break
                     reach = reach - bounds[later] * ~self._holds(docs, terms[later])
                     docs, reach = docs[reach >= floor], reach[reach >= floor]
@@ -262,13 +263,13 @@ class NameIndex:
             start = self.post_start[rarest[first]]
             end = min(self.post_start[rarest[first] + 1], start + SEED_SCAN)
             docs, weights = self.heavy_doc[start:end], -self.heavy_weight[start:end]
-            for term in rarest[first + 1:]:
+            for term in rarest[first + 1:] if len(docs) > limit else ():
                 holding = self._holds(docs, term)
                 if np.count_nonzero(holding) >= limit:
                     docs, weights = docs[holding], weights[holding]
             if len(docs) > limit:
                 docs = docs[np.lexsort((docs, -weights))[:limit]]
-            found = np.union1d(found, docs)
+            found = np.union1d(found, docs) if len(found) else np.unique(docs)
             if len(found) >= limit:
                 break
         return found
