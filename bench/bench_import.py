@@ -4,7 +4,8 @@
 
 For each size: synthetic products (`synthetic.py`) written as JSON lines, then imported in this process
 into a new catalog, timing the rows (products, FTS, categories; `import_file`) apart from the related
-products (`refresh_related`: the name index, the ranking, the rows written). Then each figure's growth
+products (`refresh_related`: the name index, the ranking, the rows written). Wall seconds, and CPU seconds
+of this process (steadier than wall time on a machine shared with other jobs). Then each figure's growth
 between consecutive sizes next to N's; worse than linear is marked `!`.
 """
 
@@ -46,10 +47,10 @@ def measure(n: int, work: Path, seed: int, index_class: type, names: str) -> dic
             handle.write(json.dumps(product, ensure_ascii=False) + "\n")
     conn = connect(work / f"catalog-{n}.sqlite")
     figures: dict[str, float] = {}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     import_file(conn, products)
-    figures["rows s"] = time.perf_counter() - started
-    original, timings = catalog_related.NameIndex, {"index s": 0.0, "rank s": 0.0}
+    figures["rows s"], figures["rows cpu s"] = time.perf_counter() - started, time.process_time() - cpu
+    original, timings = catalog_related.NameIndex, {"index s": 0.0, "rank s": 0.0, "rank cpu s": 0.0}
 
     class TimedIndex(index_class):  # type: ignore[misc, valid-type]
         def __init__(self, rows):  # noqa: ANN001
@@ -58,20 +59,22 @@ def measure(n: int, work: Path, seed: int, index_class: type, names: str) -> dic
             timings["index s"] += time.perf_counter() - began
 
         def related_rows(self, product_ids):  # noqa: ANN001
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             rows = list(super().related_rows(product_ids))
             timings["rank s"] += time.perf_counter() - began
+            timings["rank cpu s"] += time.process_time() - cpu
             return rows
 
     catalog_related.NameIndex = TimedIndex
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         catalog_related.refresh_related(conn)
-        figures["related s"] = time.perf_counter() - started
+        figures["related s"], figures["related cpu s"] = time.perf_counter() - started, time.process_time() - cpu
     finally:
         catalog_related.NameIndex = original
     figures.update(timings)
     figures["import s"] = figures["rows s"] + figures["related s"]
+    figures["import cpu s"] = figures["rows cpu s"] + figures["related cpu s"]
     figures["vocabulary"] = len({w for (name,) in conn.execute("SELECT name FROM products")
                                  for w in catalog_related.words(catalog_related.fold(name))})
     conn.close()
