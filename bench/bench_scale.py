@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_scale.py                               # 10,000, 100,000, 1,000,000
     .venv/bin/python bench/bench_scale.py --sizes 10000,30000 --no-search
 
-Each size is one site: a catalog of N synthetic products (`synthetic.py`: realistic Swedish names,
+Each size is one site: a catalog of N synthetic products (`synthetic.py`: realistic Swedish names, `--names`,
 a two-level category tree, stores, brands), a home listing that pages through every product (so each
 gets its page), 8 related products per product page, category, store and brand pages, and search
 (Pagefind) unless `--no-search`. Every step runs as its own `shelfpress` process, as a publisher runs it:
@@ -81,7 +81,7 @@ def run(argv: list[str], log: Path) -> tuple[float, float, str]:
     return float(wall), int(rss) / 1024, text
 
 
-def make_site(site: Path, n: int, search: bool) -> list[Path]:
+def make_site(site: Path, n: int, search: bool, names: str = "realistic") -> list[Path]:
     """The site's files, and the import files (taxonomy first) streamed from the generator."""
     (site / "content").mkdir(parents=True)
     (site / "shelfpress.toml").write_text(CONFIG.format(search=str(search).lower()), encoding="utf-8")
@@ -93,7 +93,7 @@ def make_site(site: Path, n: int, search: bool) -> list[Path]:
                         encoding="utf-8")
     products = site / "products.jsonl"
     with products.open("w", encoding="utf-8") as handle:
-        for product in synthetic.products(n):
+        for product in synthetic.products(n, names=names):
             handle.write(json.dumps(product, ensure_ascii=False) + "\n")
     return [taxonomy, products]
 
@@ -158,9 +158,9 @@ def serve_rss(site: Path, log: Path, timeout: float) -> float:
             server.wait()
 
 
-def measure(n: int, work: Path, search: bool, serve: bool) -> dict[str, float]:
+def measure(n: int, work: Path, search: bool, serve: bool, names: str = "realistic") -> dict[str, float]:
     site = work / f"site-{n}"
-    files = make_site(site, n, search)
+    files = make_site(site, n, search, names)
     figures: dict[str, float] = {}
     build = [SHELFPRESS, "build", "-v", "-C", str(site)]
     figures["import s"], figures["import MiB"], _ = run(
@@ -212,6 +212,8 @@ def main() -> None:
                         help="comma-separated product counts (default: 10000,100000,1000000)")
     parser.add_argument("--no-search", dest="search", action="store_false", help="build without Pagefind")
     parser.add_argument("--no-serve", dest="serve", action="store_false", help="skip serve's memory")
+    parser.add_argument("--names", default="realistic", choices=synthetic.NAMES,
+                        help="product names (synthetic.py): realistic, or fixed (101 words whatever N)")
     args = parser.parse_args()
     sizes = [int(part.replace("_", "")) for part in args.sizes.split(",") if part.strip()]
     print(f"synthetic catalog sites, search {'on' if args.search else 'off'}, related 8, category/store/brand "
@@ -220,7 +222,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=ROOT / "bench", prefix=".bench-scale-") as tmp:
         for n in sizes:
             started = time.perf_counter()
-            results.append(measure(n, Path(tmp), args.search, args.serve))
+            results.append(measure(n, Path(tmp), args.search, args.serve, args.names))
             print(f"  N = {n:,} measured in {time.perf_counter() - started:.0f} s", flush=True)
         report(sizes, results)  # before removing the sites, which takes a while at a million
 

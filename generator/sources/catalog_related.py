@@ -15,9 +15,14 @@ of a 10,000-product build. Now they live in the `related` table:
   a comparison with the list's last score). More than `FULL_REFRESH_SHARE` of
   the catalog changed recomputes every list.
 - Each list is an exact top-k with MaxScore pruning (`NameIndex._best`): a
-  product is scored only if it could still enter the list, so the work per
-  product follows the postings of its rarest words, not the catalog's size,
-  and products whose queries are the same words share one ranking. The lists,
+  product is scored only if it could still enter the list, given the words of
+  the query it holds, and products whose queries are the same words share one
+  ranking. Twin names past the 11th (same words, counts and length) are left
+  out of the postings: they could never enter a list of 10. What still grows
+  with the catalog is the pruning pass over the documents of a query's common
+  words (its noun, its colour) when its rarer words fill less than the list:
+  a look-up per document (the longest postings are bits per document), not a
+  scoring (bench/bench_import.py measures it). The lists,
   their order and their scores are bit for bit those of scoring every product
   for every query (tests/sources/test_catalog_related.py keeps that algorithm
   as the reference).
@@ -59,6 +64,9 @@ RELATED_LIMIT = 10
 RELATED_WORDS = 8
 FULL_REFRESH_SHARE = 0.05
 K1, B = 1.2, 0.75  # BM25's usual constants (SQLite FTS5 uses the same)
+BITMAP_POSTINGS = 256  # words held by more documents are, up to 64 of them, also bits per document (`_holds`)
+PRUNE_AT = 64  # fewer candidates of a word than this are scored without looking at the later words first
+SEED_SCAN = 1024  # a ranking starts from documents among the heaviest this many of a word (`_holding_most`)
 MARGIN = 1e-6  # pruning slack: far above float summation error and the 5e-10 of rounding to 9 places
 
 
@@ -72,24 +80,32 @@ class NameIndex:
 
     Products are numbered by ascending id ("documents"), so a tie broken by document is one broken by id.
     Each document's words are kept in first-occurrence order (its query is the first `RELATED_WORDS`),
-    and each word's postings list the documents holding it, ascending, with their weights.
+    and each word's postings list the documents holding it, ascending, with their weights, leaving out
+    twins past the first `keep` (rankings are then at most `keep` long).
     """
 
-    def __init__(self, rows: Iterable[tuple[int, str]]) -> None:
+    def __init__(self, rows: Iterable[tuple[int, str]], keep: int = RELATED_LIMIT + 1) -> None:
         _numpy()
         ids: list[int] = []
         vocabulary: dict[str, int] = {}
         entry_term: list[int] = []  # per (document, distinct word), documents in order, words as first seen
         entry_tf: list[int] = []
         starts, lengths = [0], []
+        twins: Counter[tuple] = Counter()  # documents so far per (length, words with their counts)
+        indexed: list[bool] = []  # whether the document is among the first `keep` of its twins
         for product_id, name in sorted(rows):
             ids.append(product_id)
             terms = words(fold(name))
             lengths.append(len(terms))
-            for term, tf in Counter(terms).items():
+            counts = Counter(terms)
+            for term, tf in counts.items():
                 entry_term.append(vocabulary.setdefault(term, len(vocabulary)))
                 entry_tf.append(tf)
             starts.append(len(entry_term))
+            signature = (len(terms), *sorted(counts.items()))
+            twins[signature] += 1
+            indexed.append(twins[signature] <= keep)
+        self.keep = keep
         self.ids = np.array(ids, dtype=np.int64)
         self.doc_start = np.array(starts, dtype=np.int64)
         self.doc_term = np.array(entry_term, dtype=np.int64)
@@ -103,13 +119,36 @@ class NameIndex:
         frequency = np.bincount(self.doc_term, minlength=len(vocabulary))
         idf = np.array([math.log((count - int(df) + 0.5) / (int(df) + 0.5) + 1) for df in frequency])
         self.doc_weight = raw * idf[self.doc_term] if entries else np.zeros(0)
-        order = np.argsort(self.doc_term, kind="stable")  # by word, then by document
+        # Postings hold only the first `keep` documents of each set of twins (same words, same counts, same
+        # length: the same weights, so the same score under any query, ties by document): a list of `keep`
+        # or fewer never reaches the others, so a catalog of many alike names ranks as one of few.
+        posted = np.flatnonzero(np.array(indexed, dtype=bool)[owner]) if entries else np.zeros(0, dtype=np.int64)
+        order = posted[np.argsort(self.doc_term[posted], kind="stable")]  # by word, then by document
         self.post_doc = owner[order]
         self.post_weight = self.doc_weight[order]
-        self.post_start = np.concatenate(([0], np.cumsum(frequency))).astype(np.int64)
+        posted_frequency = np.bincount(self.doc_term[posted], minlength=len(vocabulary))
+        self.post_start = np.concatenate(([0], np.cumsum(posted_frequency))).astype(np.int64)
         # the most any document gains from a word: the MaxScore bound on documents not yet scanned
         self.bound = (np.maximum.reduceat(self.post_weight, self.post_start[:-1]) if entries
                       else np.zeros(0))
+        # the same postings heaviest first (`_heaviest`): a word's documents that can still reach a floor
+        # are a prefix, found by bisection instead of a pass over a list as long as a 45th of the catalog
+        word = np.repeat(np.arange(len(vocabulary)), np.diff(self.post_start))
+        by_weight = np.lexsort((-self.post_weight, word))
+        self.heavy_doc, self.heavy_weight = self.post_doc[by_weight], -self.post_weight[by_weight]
+        # the 64 longest postings as bits of one number per document: "does it hold this word?" is a
+        # look-up, not a bisection of a list of a tenth of the catalog
+        longest = np.argsort(-frequency, kind="stable")[:64]
+        longest = longest[frequency[longest] > BITMAP_POSTINGS]
+        self._bit = np.full(len(vocabulary), -1, dtype=np.int64)
+        self._bit[longest] = np.arange(len(longest))
+        entry_bit = self._bit[self.doc_term]
+        values = np.where(entry_bit >= 0, np.left_shift(np.uint64(1), np.maximum(entry_bit, 0).astype(np.uint64)),
+                          np.uint64(0)).astype(np.uint64)
+        self._bits = np.zeros(count, dtype=np.uint64)
+        held = np.flatnonzero(np.diff(self.doc_start))
+        if len(held):
+            self._bits[held] = np.bitwise_or.reduceat(values, self.doc_start[held])
         self._query_pos = np.full(len(vocabulary), -1, dtype=np.int32)  # scratch: word -> place in a query
         self._queries_by_word: tuple[np.ndarray, np.ndarray] | None = None  # `_in_queries`, built when asked
         self._seen = np.zeros(count, dtype=bool)  # scratch: documents already scored for a query
@@ -153,9 +192,10 @@ class NameIndex:
         documents holding word j but none before it can score at most `left[j]`, the bounds of word j
         and those after it. Once the list is full, its last score (less a margin for rounding) is the
         floor a newcomer must reach: scanning stops at the first word whose documents cannot, and a
-        word's documents are scored only if their own weight and the words after it can reach it and
-        they hold every later word the floor cannot do without. Documents holding all the rarest words
-        are scored first, so the floor is high from the start."""
+        word's documents (only those heavy enough: a prefix of `_heaviest`) are scored only if their
+        own weight and the bounds of the later words they hold can reach it, checked word by word while
+        more than `PRUNE_AT` are left. Documents holding most of the rarest words are scored first
+        (`_holding_most`), so the floor is high from the start."""
         if not len(query):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         terms = query[np.argsort(-self.bound[query], kind="stable")]
@@ -170,11 +210,14 @@ class NameIndex:
                 floor = ranking[1][-1] - MARGIN if len(ranking[0]) == limit else -math.inf
                 if left[j] < floor:
                     break
-                docs, weights = self._postings(term)
-                docs = docs[weights + left[j + 1] >= floor]
-                for later in sorted(range(j + 1, len(terms)), key=lambda i: self._df(terms[i])):
-                    if left[j] - bounds[later] < floor:
-                        docs = docs[self._holds(docs, terms[later])]
+                docs, weights = self._heaviest(term, floor - left[j + 1])
+                reach = weights + left[j + 1]
+                docs, reach = docs[reach >= floor], reach[reach >= floor]
+                for later in range(j + 1, len(terms)):
+                    if len(docs) <= PRUNE_AT:
+                        break
+                    reach = reach - bounds[later] * ~self._holds(docs, terms[later])
+                    docs, reach = docs[reach >= floor], reach[reach >= floor]
                 ranking = self._merge(ranking, self._score_new(docs, scored), limit)
         finally:
             self._query_pos[query] = -1
@@ -186,25 +229,50 @@ class NameIndex:
         start, end = self.post_start[term], self.post_start[term + 1]
         return self.post_doc[start:end], self.post_weight[start:end]
 
+    def _heaviest(self, term: int, least: float) -> tuple[np.ndarray, np.ndarray]:
+        """The postings of `term` whose weight is at least about `least` (a little less: rounding),
+        heaviest first."""
+        start, end = self.post_start[term], self.post_start[term + 1]
+        if least == -math.inf:
+            return self.heavy_doc[start:end], -self.heavy_weight[start:end]
+        cut = start + int(np.searchsorted(self.heavy_weight[start:end], -(least - MARGIN), side="right"))
+        return self.heavy_doc[start:cut], -self.heavy_weight[start:cut]
+
     def _df(self, term: int) -> int:
         return int(self.post_start[term + 1] - self.post_start[term])
 
     def _holds(self, docs: np.ndarray, term: int) -> np.ndarray:
         """Which of `docs` hold `term` (a mask)."""
+        if (bit := self._bit[term]) >= 0:
+            return (self._bits[docs] & np.uint64(1 << int(bit))) != 0
         postings = self._postings(term)[0]
         at = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
         return postings[at] == docs
 
     def _holding_most(self, terms: np.ndarray, limit: int) -> np.ndarray:
-        """Documents holding the rarest word and as many of the next rarest as leave at least `limit`."""
+        """About `limit` documents holding most of the query's words, to start the list with a high floor:
+        those holding the rarest word and each next rarest that leaves at least `limit`, the heaviest for
+        the rarest (the shortest names) when more are left; when fewer, those the next rarest word leads to
+        as well, and so on (a product line of fewer than `limit` still gets documents holding its noun
+        and colour, say, instead of leaving the floor open until the noun's every document is scored).
+        Only the `SEED_SCAN` heaviest documents of each word (the shortest names) are looked at: these
+        are only the first candidates, and their cost must not grow with the catalog."""
         rarest = sorted(terms.tolist(), key=self._df)
-        docs = self._postings(rarest[0])[0]
-        for term in rarest[1:]:
-            narrower = docs[self._holds(docs, term)]
-            if len(narrower) < limit:
+        found = np.zeros(0, dtype=np.int64)
+        for first in range(len(rarest)):
+            start = self.post_start[rarest[first]]
+            end = min(self.post_start[rarest[first] + 1], start + SEED_SCAN)
+            docs, weights = self.heavy_doc[start:end], -self.heavy_weight[start:end]
+            for term in rarest[first + 1:] if len(docs) > limit else ():
+                holding = self._holds(docs, term)
+                if np.count_nonzero(holding) >= limit:
+                    docs, weights = docs[holding], weights[holding]
+            if len(docs) > limit:
+                docs = docs[np.lexsort((docs, -weights))[:limit]]
+            found = np.union1d(found, docs) if len(found) else np.unique(docs)
+            if len(found) >= limit:
                 break
-            docs = narrower
-        return docs
+        return found
 
     def _score_new(self, docs: np.ndarray, scored: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """(documents, scores) of those of `docs` not scored yet for this query, marked now."""
@@ -256,6 +324,8 @@ class NameIndex:
 
     def _ranking(self, doc: int, limit: int) -> list[tuple[int, float]]:
         """The `limit` best (product id, score) for `doc`'s query, itself included."""
+        if limit > self.keep:
+            raise ValueError(f"lists of {limit} need an index that keeps {limit} twins, not {self.keep}")
         docs, scores = self._best(self._query(doc), limit)
         return list(zip(self.ids[docs].tolist(), scores.tolist()))
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -221,3 +222,61 @@ def test_incremental_refresh_equals_the_reference_after_random_edits(tmp_path: P
         reference_refresh(twin)
         assert _table(conn) == _table(twin), f"round {round_}"
     assert incremental >= 10  # most rounds took the incremental path
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(["lampa", "Lampa", "ek", "vit", "i"]), max_size=4).map(" ".join),
+                max_size=80),
+       st.integers(1, 5), st.randoms(use_true_random=False))
+def test_twins_past_the_kept_ones_never_change_a_ranking(names: list[str], limit: int, rng: random.Random) -> None:
+    """Names from four words: most products have twins (same words, counts and length), of which the index
+    posts only the first `keep`; rankings of up to `keep` still equal the reference's."""
+    rows = list(zip(rng.sample(range(1, 10_000), len(names)), names))
+    reference, index = Reference(sorted(rows)), NameIndex(rows, keep=limit + 1)
+    for pid, _ in rows:
+        assert index.related(pid, limit=limit) == reference.related(pid, limit=limit)
+
+
+def test_a_catalog_of_few_distinct_names_posts_few_documents() -> None:
+    """The adversarial catalog (every name from a tiny vocabulary) ranks as one of its distinct names: the
+    postings hold at most `keep` documents per distinct name, whatever the catalog's size."""
+    rng = random.Random(5)
+    vocabulary = ["stol", "bord", "ek", "vit", "svart", "i"]
+    rows = [(pid, " ".join(rng.choices(vocabulary, k=rng.randint(1, 3)))) for pid in range(1, 4001)]
+    index = NameIndex(rows)
+    distinct = len({(len(words(fold(name))), *sorted(Counter(words(fold(name))).items())) for _, name in rows})
+    assert len(set(index.post_doc.tolist())) <= distinct * (RELATED_LIMIT + 1) < len(rows) / 2
+    assert_same_rankings(rows[:1500])
+    reference = Reference(rows)
+    for pid in rng.sample(range(1, 4001), 40):
+        assert index.related(pid) == reference.related(pid)
+
+
+def test_a_list_longer_than_the_twins_kept_is_refused() -> None:
+    index = NameIndex([(1, "stol"), (2, "stol")], keep=3)
+    assert [other for other, _ in index.related(1, limit=2)] == [2]
+    with pytest.raises(ValueError):
+        index.related(1, limit=3)
+
+
+def test_rankings_equal_the_reference_on_realistic_names() -> None:
+    """Product lines (a model name shared by a few variants) around common nouns, colours and sizes, as
+    `bench/synthetic.py` names them: rare words whose lists fill from common ones."""
+    rng = random.Random(12)
+    models = ["".join(rng.choices(string.ascii_lowercase, k=5)) for _ in range(300)]
+    rows = [(pid, f"{rng.choice(models)} {rng.choice(VOCABULARY)} {rng.choice(['vit', 'svart', 'grå'])}"
+                  + rng.choice(["", " 40 cm", " XL"])) for pid in rng.sample(range(1, 1_000_000), 3000)]
+    assert_same_rankings(rows)
+
+
+def test_rankings_equal_the_reference_when_every_word_is_a_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Membership of the longest postings is read from per-document bits: with every word a bit (up to
+    64), and with none, the lists are the reference's."""
+    from generator.sources import catalog_related
+
+    rng = random.Random(3)
+    rows = [(pid, random_name(rng)) for pid in rng.sample(range(1, 100_000), 700)]
+    for threshold in (0, 10**9):
+        monkeypatch.setattr(catalog_related, "BITMAP_POSTINGS", threshold)
+        assert (NameIndex(rows)._bit >= 0).any() == (threshold == 0)
+        assert_same_rankings(rows)
