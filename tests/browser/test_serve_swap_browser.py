@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from generator.commands.serve import DevServer
-from generator.config.schema import load_config
-from generator.core.console import Reporter
 from tests.publish.test_template_edit import wait_until
+from tests.support.devserver import running_dev_server
 from tests.support.sites import SMALL_CONFIG, write_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -41,11 +40,7 @@ WATCH = "window.kept = 1; window.swaps = 0; addEventListener('shelfpress:swapped
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[DevServer]:
-    site = write_site(tmp_path / "site", PAGES, SMALL_CONFIG)
-    dev = DevServer(load_config(site), port=0, reporter=Reporter(verbosity=0))
-    dev.start()
-    yield dev
-    dev.close()
+    yield from running_dev_server(write_site(tmp_path / "site", PAGES, SMALL_CONFIG))
 
 
 @pytest.fixture

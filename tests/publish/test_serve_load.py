@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator.commands.serve import DevServer
-from generator.config.schema import load_config
-from generator.core.console import Reporter
+from tests.support.devserver import running_dev_server
 from tests.support.sites import SMALL_CONFIG, write_site
 
 pytestmark = pytest.mark.server
@@ -26,11 +25,7 @@ PAGES = {"content/index.md": "---\ntitle: Home\n---\nWelcome home.\n",
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[DevServer]:
-    site = write_site(tmp_path / "site", PAGES, SMALL_CONFIG)
-    dev = DevServer(load_config(site), port=0, reporter=Reporter(verbosity=0))
-    dev.start()
-    yield dev
-    dev.close()
+    yield from running_dev_server(write_site(tmp_path / "site", PAGES, SMALL_CONFIG))
 
 
 def _address(server: DevServer) -> tuple[str, int]:
