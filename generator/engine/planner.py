@@ -117,7 +117,7 @@ class Planner:
         self._markdown: CachedMarkdown | None = None
         self._seen: set[str] = set()
         self._listing: list[tuple[Path, os.stat_result]] | None = None
-        self._listing_index: dict[str, int] | None = None  # path -> position in _listing (text_edited)
+        self._listing_index: dict[str, int] | None = None  # path -> position in _listing (`_positions`)
         self._committed: tuple = ("", {}, "", None)  # what the live site was built from
         self.reads: TemplateReads | None = None  # what the templates read, as the last fingerprinting found
         self._templates: TemplateDigests | None = None
@@ -175,10 +175,11 @@ class Planner:
         file or folder under content/ appeared, went away or is not a regular file now, or the config
         changed. Each changed file is checked again by `load_site`; the others keep their status."""
         last = self._listing
+        unusable = last is None or changed is None or config_file.name in changed
+        index = {} if unusable else self._positions()
         self._listing = self._listing_index = None  # a failed load must not leave an old listing behind
-        if last is None or changed is None or config_file.name in changed:
+        if last is None or unusable:
             return None
-        index = {str(path): i for i, (path, _) in enumerate(last)}
         listing: ContentListing = list(last)
         for rel in changed:
             if Path(rel).parts[:1] != ("content",):
@@ -196,6 +197,13 @@ class Planner:
     def loaded(self, site: Site) -> None:
         """Remember `site`'s checked content files for the next `content_listing`."""
         self._listing, self._listing_index = list(site.content_files), None
+
+    def _positions(self) -> dict[str, int]:
+        """Each file's position in the content listing (by path), made once per listing: a dev server asks on
+        every save, and a listing of 10,000 files takes milliseconds to index."""
+        if self._listing_index is None:
+            self._listing_index = {str(path): i for i, (path, _) in enumerate(self._listing or ())}
+        return self._listing_index
 
     @property
     def markdown(self) -> CachedMarkdown:
@@ -307,11 +315,10 @@ class Planner:
         fingerprint this way never computed. The next listing checks their files again."""
         for key in rendered:
             self.record.outputs.pop(key, None)
-        if self._listing is not None:  # (by position: a dev server does this on every save of 10,000 pages)
-            if self._listing_index is None:
-                self._listing_index = {str(path): i for i, (path, _) in enumerate(self._listing)}
+        if self._listing is not None:
+            positions = self._positions()
             for source in sources:
-                if (position := self._listing_index.get(str(source))) is not None:
+                if (position := positions.get(str(source))) is not None:
                     self._listing[position] = (self._listing[position][0], None)
 
     @property
