@@ -10,6 +10,8 @@ gets its page), 8 related products per product page, category, store and brand p
 
 - import: `catalog import` of the taxonomy and N products as JSON lines (related products included);
 - cold build (`build -v`, whose stage times are printed), no-change rebuild, one product's price changed;
+- for each command: wall seconds, CPU seconds of its whole process tree (steadier when the machine is
+  shared), and its largest process's peak RSS, printed as it finishes;
 - peak RSS (the largest process of each command's tree), the output's size, and `serve`'s RSS (the
   whole tree) once its first build is served (`--no-serve` skips it).
 
@@ -64,21 +66,23 @@ enabled = true
 """
 PER_PAGE = 48
 STAGE = re.compile(r"^ {2}(\S.*?)\s+(\d+\.\d+) s$", re.MULTILINE)
-# Wall seconds and the peak resident set of a command's whole process tree, its output to a file.
+# Wall seconds, CPU seconds (user + system) and the peak resident set of a command's whole process tree
+# (the largest process), its output to a file.
 PROBE = ("import resource,subprocess,sys,time; t=time.perf_counter(); "
          "r=subprocess.run(sys.argv[2:], stdout=open(sys.argv[1],'w'), stderr=subprocess.STDOUT); "
-         "w=time.perf_counter()-t; print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
-         "sys.exit(r.returncode)")
+         "w=time.perf_counter()-t; u=resource.getrusage(resource.RUSAGE_CHILDREN); "
+         "print(w, u.ru_utime+u.ru_stime, u.ru_maxrss); sys.exit(r.returncode)")
 
 
-def run(argv: list[str], log: Path) -> tuple[float, float, str]:
-    """(wall seconds, peak MiB, output) of one command run to completion."""
+def run(argv: list[str], log: Path) -> tuple[float, float, float, str]:
+    """(wall seconds, CPU seconds, peak MiB, output) of one command run to completion. CPU seconds are the
+    steadier figure on a machine shared with other work; wall is what a publisher waits."""
     out = subprocess.run([sys.executable, "-c", PROBE, str(log), *argv], capture_output=True, text=True)
     text = log.read_text(encoding="utf-8", errors="replace")
     if out.returncode:
         raise SystemExit(f"{' '.join(argv)} failed:\n{text[-3000:]}{out.stderr[-2000:]}")
-    wall, rss = out.stdout.split()
-    return float(wall), int(rss) / 1024, text
+    wall, cpu, rss = out.stdout.split()
+    return float(wall), float(cpu), int(rss) / 1024, text
 
 
 def make_site(site: Path, n: int, search: bool, names: str = "realistic") -> list[Path]:
@@ -162,19 +166,26 @@ def measure(n: int, work: Path, search: bool, serve: bool, names: str = "realist
     site = work / f"site-{n}"
     files = make_site(site, n, search, names)
     figures: dict[str, float] = {}
+
+    def step(label: str, argv: list[str]) -> str:
+        """Run one command, keep its wall, CPU and peak figures under `label`, say so (a 1M run takes an hour)."""
+        wall, cpu, peak, text = run(argv, work / f"{label.replace(' ', '-')}.log")
+        figures[f"{label} s"], figures[f"{label} CPU s"], figures[f"{label} MiB"] = wall, cpu, peak
+        print(f"    {label}: {wall:,.1f} s, {cpu:,.1f} CPU s, {peak:,.0f} MiB", flush=True)
+        return text
+
     build = [SHELFPRESS, "build", "-v", "-C", str(site)]
-    figures["import s"], figures["import MiB"], _ = run(
-        [SHELFPRESS, "catalog", "import", "-C", str(site), *map(str, files)], work / "import.log")
+    step("import", [SHELFPRESS, "catalog", "import", "-C", str(site), *map(str, files)])
     for path in files:
         path.unlink()
-    figures["cold s"], figures["cold MiB"], text = run(build, work / "cold.log")
-    stages = {name: float(seconds) for name, seconds in STAGE.findall(text)}
+    stages = {name: float(seconds) for name, seconds in STAGE.findall(step("cold", build))}
     figures["output files"], figures["output bytes"] = output_size(site / "public")
-    figures["no change s"], figures["no change MiB"], _ = run(build, work / "again.log")
+    step("no change", build)
     change_one_product(site / "catalog.sqlite")
-    figures["one product s"], figures["one product MiB"], _ = run(build, work / "one.log")
+    step("one product", build)
     if serve:
         figures["serve MiB"] = serve_rss(site, work / "serve.log", timeout=max(600.0, n / 100))
+        print(f"    serve after its first build: {figures['serve MiB']:,.0f} MiB", flush=True)
     figures.update({f"stage {name} s": seconds for name, seconds in stages.items()})
     return figures
 
