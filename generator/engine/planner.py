@@ -34,7 +34,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -48,6 +47,7 @@ from generator.content.page import Page, output_path_for, read_page
 from generator.core.digest import digest, file_signature
 from generator.engine.build_record import BuildRecord
 from generator.engine.fingerprint import DataDigests, Fingerprints, TemplateDigests, page_templates
+from generator.engine.template_reads import TemplateReads, template_reads
 from generator.content.markup import MarkdownRenderer, Rendered
 from generator.products.carry import CarriedData, CarryOver
 from generator.config.themes import theme_dirs
@@ -60,9 +60,6 @@ if TYPE_CHECKING:
 # Coarse file timestamps tick every few ms: a file modified this close to when it was read
 # may change again without its mtime moving, so such cache entries are never trusted.
 RACY_NS = 20_000_000
-_WHOLE_SITE = re.compile(r"site\s*\.\s*(pages|by_url|content_pages)\b")
-# `x.body`, `x.shortcodes` (but a page may read its own shortcodes), `x["body"]`, `attr("body")`.
-_READS_BODY = re.compile(r"\.\s*body\b|(?<!page)\.\s*shortcodes\b|[\[(]\s*[\"'](body|shortcodes)[\"']")
 _CODE = Path(__file__).parents[1]  # the whole generator package
 
 
@@ -223,7 +220,7 @@ class Planner:
         """What every page's fingerprint shares besides the site-wide data: the build key, the nav and,
         when a template reads the whole page list, every content source. Known once content is read."""
         if self._shared is None:
-            reads = self.reads = _template_reads(site.config)
+            reads = self.reads = template_reads(site.config)
             whole_site = digest(*sorted(e.digest for e in self._entries().values())) if reads.whole_site else ""
             nav = [(p.url, p.title, str(p.weight), p.kind) for p in site.nav]
             self._shared = digest(self.record.key, whole_site, repr(nav))
@@ -367,21 +364,6 @@ def _fresh(page: Page) -> Page:
     fresh.__dict__.update(page.__dict__)
     fresh.data = {}
     return fresh
-
-
-@dataclass(frozen=True)
-class TemplateReads:
-    """What the theme chain's templates read, found by scanning their text (conservatively)."""
-
-    whole_site: bool  # every page (`site.pages`): then every page depends on every source
-    bodies: bool  # a page's Markdown body (`child.body`): then a section depends on its children's text
-
-
-def _template_reads(config: Config) -> TemplateReads:
-    texts = [path.read_text("utf-8", "replace") for layer in theme_dirs(config, "templates")
-             for path in layer.rglob("*") if path.is_file()]
-    return TemplateReads(whole_site=any(_WHOLE_SITE.search(text) for text in texts),
-                         bodies=any(_READS_BODY.search(text) for text in texts))
 
 
 @functools.lru_cache(maxsize=1)

@@ -125,6 +125,19 @@ def test_a_theme_that_shows_other_pages_text_takes_the_full_way(tmp_path: Path) 
     assert_like_a_clean_build(site, tmp_path / "clean")
 
 
+def test_a_theme_whose_script_reads_the_document_body_keeps_the_short_way(tmp_path: Path) -> None:
+    """`document.body` in a template's inline script is output, not a read of another page's text."""
+    site = make_shop(tmp_path / "shop")
+    write(site / "templates/page.html", '{% extends "base.html" %}{% block main %}{{ content }}'
+          '<script>document.body.classList.add("js"); document.querySelector("body");</script>{% endblock %}')
+    server = DevServer(site)
+    graph = server.graph
+    write(site / "content/about.md", "---\ntitle: About\n---\nAbout us, again.\n")
+    assert server.rebuild().rendered == 1 and server.graph is graph
+    assert b"About us, again." in (site / "public/about/index.html").read_bytes()
+    assert_like_a_clean_build(site, tmp_path / "clean")
+
+
 def test_a_bad_text_edit_fails_like_a_full_build_and_the_site_stays(tmp_path: Path) -> None:
     site = make_shop(tmp_path / "shop")
     server = DevServer(site)

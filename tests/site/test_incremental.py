@@ -452,9 +452,12 @@ def test_no_change_rebuild_rewrites_nothing_and_keeps_its_warnings(tmp_path: Pat
     assert {"about/index.html", "index.html"} <= set(rendered)
 
 
-def test_a_section_that_shows_its_childrens_text_renders_when_it_changes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("reads", ["{% for child in children %}{{ child.body }}{% endfor %}",
+                                   "{{ children | map(attribute='body') | join }}",
+                                   "{% for child in children %}{{ child['body'] }}{% endfor %}"])
+def test_a_section_that_shows_its_childrens_text_renders_when_it_changes(tmp_path: Path, reads: str) -> None:
     site = make_shop(tmp_path / "shop")
-    write(site / "templates/section.html", "{% for child in children %}{{ child.body }}{% endfor %}\n")
+    write(site / "templates/section.html", reads + "\n")
     incremental(site)
     page = site / "content/about.md"
     page.write_text("---\ntitle: About\n---\nAbout us, now longer.\n")
