@@ -2,7 +2,8 @@
 
 Two readings make an edit reach further than its own page:
 
-- the whole site (`site.pages`, `site.by_url`, `site.content_pages`): every
+- the whole site (`site.pages`, `site.by_url`, `site.content_pages`, any
+  section's `site.children(...)`, `site.content_files`): every
   page then depends on every content source;
 - a page's text (`child.body`, `child.shortcodes`, `children | map(attribute="body")`,
   `child["body"]`): a section then depends on its children's text, and the dev
@@ -28,7 +29,7 @@ from jinja2 import nodes
 from generator.config.schema import Config
 from generator.config.themes import theme_dirs
 
-WHOLE_SITE = frozenset({"pages", "by_url", "content_pages"})  # attributes of `site` that list every page
+WHOLE_SITE = frozenset({"pages", "by_url", "content_pages", "children", "content_files"})  # `site`'s lists of pages
 PAGE_TEXT = frozenset({"body", "shortcodes"})  # attributes of a page that hold its text
 # The same extensions as the site's environment (`render/environment.py`), so every tag it knows parses.
 _PARSER = jinja2.Environment(extensions=["jinja2.ext.do", "jinja2.ext.i18n"])
