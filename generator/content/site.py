@@ -37,6 +37,7 @@ class Site:
 
     def __post_init__(self) -> None:
         self.by_url: dict[str, Page] = {}
+        self._children: dict[str, list[Page]] | None = None  # parent URL -> its children, ordered (`children`)
 
     def add(self, page: Page) -> Page:
         """Register a page; a second page at the same URL is an error naming both."""
@@ -48,14 +49,29 @@ class Site:
                                file=page.source or existing.source)
         self.by_url[page.url] = page
         self.pages.append(page)
+        self._children = None
         return page
 
+    def replace(self, old: Page, new: Page) -> None:
+        """Put `new` where `old` is, at the same URL (an edited version of it: the dev server's text edit)."""
+        # By identity: list.index compares pages field by field (~10 ms over 10,000 pages).
+        self.pages[next(i for i, page in enumerate(self.pages) if page is old)] = new
+        self.by_url[new.url] = new
+        self._children = None
+
     def children(self, page: Page) -> list[Page]:
-        """Pages listed on a section or home page: its direct content children, ordered."""
+        """Pages listed on a section or home page: its direct content children, ordered. Every section and
+        home page asks, and so does each page of their listings (20,000 pages of a million-product home
+        listing): the pages are grouped by parent once, not scanned on every call."""
         if page.kind not in ("section", "home"):
             return []
-        return sorted((p for p in self.pages if p is not page and p.kind in ("page", "section")
-                       and parent_url(p.url) == page.url), key=lambda p: p.sort_key)
+        if self._children is None:
+            grouped: dict[str, list[Page]] = {}
+            for other in self.pages:
+                if other.kind in ("page", "section"):
+                    grouped.setdefault(parent_url(other.url), []).append(other)
+            self._children = {url: sorted(pages, key=lambda p: p.sort_key) for url, pages in grouped.items()}
+        return [p for p in self._children.get(page.url, ()) if p is not page]
 
     @functools.cached_property
     def nav(self) -> list[Page]:

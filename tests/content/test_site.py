@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from generator.config.schema import load_config
 from generator.core.errors import ContentError
+from generator.content.page import Page
 from generator.content.site import Site, load_site
 from tests.support.sites import SMALL_CONFIG, write_site
 
@@ -34,6 +36,20 @@ def test_every_folder_gets_a_section_page(tmp_path: Path) -> None:
     own = site.by_url["/om/"]  # a folder with its own index.md keeps it, and gets no second section page
     assert (own.title, own.source) == ("Om oss", Path("content/om/index.md"))
     assert [p.url for p in site.children(site.by_url["/guider/"])] == ["/guider/djup/", "/guider/val/"]
+
+
+def test_a_sections_children_follow_pages_added_and_replaced_after_they_were_asked_for(tmp_path: Path) -> None:
+    """Children are grouped once for speed; a page added (the product stage's) or replaced (the dev server's text
+    edit) later is still listed."""
+    site = load(tmp_path, {"content/guider/val.md": page("Val", weight=2), "content/guider/djup.md": page("Djup", weight=1)})
+    guides = site.by_url["/guider/"]
+    assert [p.title for p in site.children(guides)] == ["Djup", "Val"]
+    site.add(Page(url="/guider/alfa/", kind="page", title="Alfa", weight=0))
+    assert [p.title for p in site.children(guides)] == ["Alfa", "Djup", "Val"]
+    old = site.by_url["/guider/val/"]
+    edited = dataclasses.replace(old, body="Edited.")
+    site.replace(old, edited)
+    assert site.children(guides)[2] is edited and site.by_url["/guider/val/"] is edited
 
 
 def test_the_home_page_exists_without_content_index(tmp_path: Path) -> None:
