@@ -462,8 +462,15 @@ def _collector_paused() -> Iterator[None]:
     the serial time of a 10,000-product build, and a 0.09 s full collection while a one-product rebuild
     renders). It runs again before rendering, in this process and in the render workers it forks, over the
     objects made since: the graph is frozen (`gc.freeze`) until the build returns
-    (`_leaves_collector_as_found`)."""
+    (`_leaves_collector_as_found`).
+
+    Whatever is garbage when the build starts would be frozen with the graph and outlive the build, so it
+    is collected first: in a long-lived caller (the dev server) the site graph the last build made, or the
+    half-made one of a build a newer edit stopped. Without this, each of a run of stopped builds froze the
+    garbage of the ones before (every edit saved while a big site's template edit rendered), and the dev
+    server grew until a build finished (issue 34)."""
     enabled = gc.isenabled()
+    gc.collect()
     gc.disable()
     try:
         yield

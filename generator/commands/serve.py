@@ -49,6 +49,7 @@ from generator.config.schema import CONFIG_FILE, Config, load_config
 from generator.core.console import Reporter
 from generator.core.errors import ServeError
 from generator.core.failures import one_line
+from generator.core.platform import release_free_memory
 from generator.publish.livereload import BuildEpochs, LiveReloadServer
 from generator.products.recommendations import recommendations_path
 from generator.publish.search import SearchCancelled
@@ -221,6 +222,7 @@ class DevServer:
             built = self._build_and_publish(epoch, changed)
             if id(self.state.last) != graph:
                 gc.collect()  # the site graph the build replaced, freed while the browsers reload
+                release_free_memory()  # and the memory it held given back, not kept by this thread's arena
             if self._search_stale and self.epochs.quiet_for(built, SEARCH_AFTER_QUIET_SECONDS, self.stop_event):
                 self._refresh_search(built)
 

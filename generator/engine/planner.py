@@ -141,6 +141,10 @@ class Planner:
             self.sources, record.product_pages, self.markdown_html = {}, None, {}
         record.key = key
         self._carry, self._shared = None, None
+        # The last build's fingerprints and template digests reach its whole site graph (through the renderer
+        # and environment they fingerprint with): dropped, so that graph is freed before this build makes
+        # its own, not held through it (a dev server's build stopped by a newer edit left it here).
+        self.fingerprints, self._templates = None, None
         self._seen = set()
         self._markdown = CachedMarkdown(self.markdown_html, config.base_path)
 

@@ -67,6 +67,7 @@ MAX_URL_LENGTH = 8192  # as nginx's default header buffer; no page of a site has
 # What the file system says of a path that cannot be a file of the site (or stopped being one mid-request).
 _NO_SUCH_PATH = {errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP, errno.EISDIR}
 POLL_SECONDS = 30.0
+KEPT_EPOCHS = 1000  # what the last this many builds changed; a tab further behind reloads
 BUILD_WAIT_SECONDS = 60.0
 _TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
           ".js": "text/javascript; charset=utf-8", ".json": "application/json", ".xml": "application/xml",
@@ -156,7 +157,8 @@ class BuildEpochs:
         self.wanted = 0
         self.visible = 0
         self.error: str | None = None
-        self._change: dict[int, str] = {}  # epoch -> "styles", "pages" (only those changed) or "any"
+        # The last KEPT_EPOCHS epochs -> "styles", "pages" (only those changed) or "any"; any other is "any".
+        self._change: dict[int, str] = {}
 
     def want(self) -> int:
         """A change was seen: a build is wanted."""
@@ -192,6 +194,8 @@ class BuildEpochs:
             clean = error is None and self.error is None
             self.visible, self.error = epoch, error
             self._change[epoch] = "styles" if css_only and clean else "pages" if pages_only and clean else "any"
+            while (oldest := next(iter(self._change))) <= epoch - KEPT_EPOCHS:  # (in the order published)
+                del self._change[oldest]  # a server that runs for days keeps no entry per edit
             self._cond.notify_all()
 
     def republish(self, error: str | None) -> int | None:

@@ -196,6 +196,15 @@ def test_fork_only_on_linux_outside_portable_mode_with_no_other_thread(mode: str
         other.join()
 
 
+def test_free_memory_is_handed_back_only_with_glibc_outside_portable_mode(mode: str) -> None:
+    """The dev server calls this after each rebuild; with another C library, or portable, nothing happens."""
+    try:
+        glibc = os.confstr("CS_GNU_LIBC_VERSION") is not None
+    except (AttributeError, ValueError, OSError):
+        glibc = False
+    assert platform.release_free_memory() == (mode == "fast" and sys.platform.startswith("linux") and glibc)
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
 def test_forked_workers_stop_on_terminate_whatever_handler_the_parent_installed() -> None:
     """A dev server installs a SIGTERM handler; a worker that kept it would ignore `Pool.terminate`, and the

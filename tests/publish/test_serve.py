@@ -18,7 +18,7 @@ from generator.commands.serve import DevServer, is_css_only
 from generator.config.schema import load_config
 from generator.core.console import Reporter
 from generator.core.errors import ServeError, ShelfpressError
-from generator.publish.livereload import BuildEpochs, inject
+from generator.publish.livereload import KEPT_EPOCHS, BuildEpochs, inject
 from tests.support.sites import BASIC_CONFIG, SMALL_CONFIG, add_files, run, tree, write_site
 
 PAGES = {
@@ -209,6 +209,18 @@ def test_pages_only_epochs_let_the_browsers_swap_pages_in_place_unless_a_build_f
     epochs.publish(5, None, pages_only=True)
     assert epochs.wait_newer(4, timeout=0) == (5, "any")  # and goes with one
     assert epochs.wait_newer(9, timeout=0) == (5, "any")  # a tab from another server's run
+
+
+def test_epochs_remember_what_the_last_builds_changed_not_every_build_since_the_server_started() -> None:
+    """A dev server that runs for days publishes an epoch per edit; what each changed is kept for the last
+    KEPT_EPOCHS only (issue 34), and a tab further behind than that reloads."""
+    epochs = BuildEpochs()
+    last = 3 * KEPT_EPOCHS
+    for epoch in range(1, last + 1):
+        epochs.publish(epoch, None, pages_only=True)
+    assert len(epochs._change) == KEPT_EPOCHS
+    assert epochs.wait_newer(last - KEPT_EPOCHS, timeout=0) == (last, "pages")  # the oldest still known
+    assert epochs.wait_newer(last - KEPT_EPOCHS - 1, timeout=0) == (last, "any")
 
 
 @pytest.mark.server

@@ -11,17 +11,22 @@ import os
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import generator.commands.build as build_command
 import generator.engine.render_pool as render_pool
 import generator.engine.spawn_pool as spawn_pool
-from generator.commands.serve import DevServer
+from generator.commands.build import BuildCancelled
+from generator.commands.serve import DevServer, serving_build
 from generator.config.schema import load_config
+from generator.content.site import Site
 from generator.core.console import Reporter
-from tests.support.sites import SMALL_CONFIG, write_site
+from generator.engine.buildstate import BuildState
+from tests.support.sites import BASIC_CONFIG, SMALL_CONFIG, write_site
 
 PAGES = 450  # past render_pool.PARALLEL_MIN: enough pages that a build would fork render workers
 EDITS = 8
@@ -85,6 +90,51 @@ def test_template_edits_each_reload_and_memory_stays_flat(server: DevServer) -> 
     assert objects[-1] - objects[2] < objects[2] // 100, objects
     if memory[0] is not None:
         assert memory[-1] - memory[2] < 20, memory  # MiB
+
+
+def test_a_build_starts_with_no_earlier_site_graph_alive_even_after_builds_stopped_by_newer_edits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every edit saved while a big site's template edit renders stops that build. A build freezes the heap
+    (`gc.freeze`) once its site graph is made, and froze the stopped builds' half-made graphs with it, which
+    the planner also held until the next build fingerprinted: a run of stopped builds kept each one's graph
+    until a build finished (issue 34: the dev server of a 10,000-page site grew from 127 to 238 MiB). Now,
+    when a build starts making its site graph, no earlier one is alive (the dev server's last good graph
+    aside, which `BuildState.start` drops here). The collector's own runs are switched off: only the
+    build's collections count, so the outcome does not depend on when the collector happens to run."""
+    files = {f"content/s{i % 3}/p{i}.md": f"---\ntitle: Page {i}\n---\nText of page {i}.\n" for i in range(30)}
+    files["templates/page.html"] = TEMPLATE.format(n="none yet")
+    site = write_site(tmp_path / "site", files, BASIC_CONFIG + "search = false\n")  # with product pages
+    graphs: list[weakref.ref[Site]] = []  # every site graph a build made (a dataclass: unhashable)
+    alive: list[int] = []  # earlier site graphs alive when each build starts making its own
+    load_site = build_command.load_site
+
+    def loading(*args: object, **kwargs: object) -> Site:
+        alive.append(sum(graph() is not None for graph in graphs))
+        graph = load_site(*args, **kwargs)  # type: ignore[arg-type]
+        graphs.append(weakref.ref(graph))
+        return graph
+
+    monkeypatch.setattr(build_command, "load_site", loading)
+    config, out, quiet = load_config(site), tmp_path / "out", Reporter(verbosity=0)
+    state = BuildState(out)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        serving_build(config, out, state, None, drafts=False, reporter=quiet)
+        for n in range(4):
+            (site / "templates/page.html").write_text(TEMPLATE.format(n=n))
+            try:
+                serving_build(config, out, state, {"templates/page.html"}, drafts=False, reporter=quiet,
+                              cancelled=lambda: True)
+            except BuildCancelled:
+                continue  # (no `as`: the exception's frames hold the stopped build's graph)
+            pytest.fail("the build was not stopped")
+        serving_build(config, out, state, {"templates/page.html"}, drafts=False, reporter=quiet)
+    finally:
+        if enabled:
+            gc.enable()
+    assert alive == [0] * 6, alive
+    assert "<p>edit 3</p>" in (out / "s1/p4/index.html").read_text()
 
 
 def kill_a_render_worker(stop: threading.Event, killed: list[int]) -> None:
