@@ -23,14 +23,14 @@ import html
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from generator.core.jsondepth import loads_json
-from generator.sources.catalog_related import mark_changed, refresh_related
+from generator.sources.catalog_related import StageProgress, mark_changed, refresh_related
 from generator.sources.catalog_schema import CatalogError, brand_key, transaction
 from generator.sources.models import PAYLOAD_FORMAT, Brand, Category, Product, Store, parse_product
 from generator.sources.records import clean_text
@@ -97,9 +97,10 @@ def derived_brand_id(key: str) -> int:
 
 
 def upsert_products(conn: sqlite3.Connection, products: Iterable[Product], *,
-                    feed_store: int | None = None, report: ImportReport | None = None) -> int:
+                    feed_store: int | None = None, report: ImportReport | None = None,
+                    written: Callable[[int], None] | None = None) -> int:
     """Insert or replace `products` (and the stores, categories and brands they name, recorded in
-    `report` when given).
+    `report` when given); `written(count)` after each batch.
 
     The caller owns the transaction. Returns the number of products written.
     """
@@ -114,6 +115,8 @@ def upsert_products(conn: sqlite3.Connection, products: Iterable[Product], *,
             report.brand_keys.update(brands)
         mark_changed(conn, renamed)
         count += len(batch)
+        if written is not None:
+            written(count)
     return count
 
 
@@ -199,16 +202,20 @@ def upsert_brands(conn: sqlite3.Connection, brands: Iterable[Brand]) -> int:
 
 # --- reading import files -------------------------------------------------------------------
 
-def import_files(conn: sqlite3.Connection, paths: Iterable[str | Path]) -> ImportReport:
-    """Import each file in its own transaction; raises CatalogError naming file:line."""
+def import_files(conn: sqlite3.Connection, paths: Iterable[str | Path],
+                 progress: StageProgress | None = None) -> ImportReport:
+    """Import each file in its own transaction; raises CatalogError naming file:line.
+
+    `progress(stage, done, total)` tells how each file's products and then each stage of the related
+    products go (`refresh_related`)."""
     report = ImportReport()
     for path in paths:
-        report.add(import_file(conn, Path(path)))
-    refresh_related(conn)
+        report.add(import_file(conn, Path(path), progress))
+    refresh_related(conn, progress)
     return report
 
 
-def import_file(conn: sqlite3.Connection, path: Path) -> ImportReport:
+def import_file(conn: sqlite3.Connection, path: Path, progress: StageProgress | None = None) -> ImportReport:
     """Import one JSON, JSON-lines or taxonomy file (detected from its content)."""
     try:
         with path.open("r", encoding="utf-8") as handle:
@@ -219,9 +226,10 @@ def import_file(conn: sqlite3.Connection, path: Path) -> ImportReport:
             report = ImportReport()
             with transaction(conn):
                 if first == "{" and not _is_json_lines(path):
-                    _import_document(conn, path, _load_json(path, handle.read()), report)
+                    _import_document(conn, path, _load_json(path, handle.read()), report, progress)
                 else:
-                    report.products = upsert_products(conn, _json_lines(path, handle, report), report=report)
+                    report.products = upsert_products(conn, _json_lines(path, handle, report), report=report,
+                                                      written=_telling(progress, path, _lines(path)))
             return report
     except FileNotFoundError:
         raise CatalogError(f"{path}: no such file") from None
@@ -229,6 +237,25 @@ def import_file(conn: sqlite3.Connection, path: Path) -> ImportReport:
         raise CatalogError(f"{path}: not UTF-8 text; import JSON or JSON lines") from None
     except IsADirectoryError:
         raise CatalogError(f"{path}: is a directory; name the JSON files to import") from None
+
+
+def _telling(progress: StageProgress | None, path: Path, total: int) -> Callable[[int], None] | None:
+    """`written(count)` for `upsert_products` that reports the products of `path` written so far of about
+    `total` (the dropped and blank lines are in `total`, so the count may end below it)."""
+    if progress is None:
+        return None
+    stage = f"Importing {path.name}"
+    return lambda count: progress(stage, count, max(count, total))
+
+
+def _lines(path: Path) -> int:
+    """How many lines `path` has (a JSON-lines file: about its products), read as bytes."""
+    count, ends_open = 0, False
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            count += block.count(b"\n")
+            ends_open = not block.endswith(b"\n")
+    return count + ends_open
 
 
 def _is_json_lines(path: Path) -> bool:
@@ -279,7 +306,8 @@ def _product(raw: Any, path: Path, where: int | str, report: ImportReport) -> It
         yield product
 
 
-def _import_document(conn: sqlite3.Connection, path: Path, doc: Any, report: ImportReport) -> None:
+def _import_document(conn: sqlite3.Connection, path: Path, doc: Any, report: ImportReport,
+                     progress: StageProgress | None) -> None:
     if not isinstance(doc, Mapping) or not any(key in doc for key in DOCUMENT_KEYS):
         raise CatalogError(f"{path}: expected an API response ({{\"data\": [...]}}), JSON lines of "
                            "products, or a taxonomy ({\"categories\"|\"stores\"|\"brands\": [...]})")
@@ -292,7 +320,7 @@ def _import_document(conn: sqlite3.Connection, path: Path, doc: Any, report: Imp
             raise CatalogError(f"{path}: \"data\" must be a list of products")
         report.products = upsert_products(
             conn, (p for i, item in enumerate(items) for p in _product(item, path, f"data[{i}]", report)),
-            report=report)
+            report=report, written=_telling(progress, path, len(items)))
         _import_extra(conn, path, doc.get("extra"), report)
     _import_taxonomy(conn, path, doc, report)
 
