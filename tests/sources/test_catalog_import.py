@@ -126,3 +126,25 @@ def test_an_import_tells_its_progress_stage_by_stage(tmp_path: Path, monkeypatch
                      "Indexing related products"]
     assert [done for stage, done, _ in stages if stage == named[0]][-1] == report.products
     assert all(total == 300 for stage, _, total in stages if stage == named[0])
+
+
+def _killed(chunk: tuple[int, int, int]) -> None:
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.skipif(not can_fork(), reason="this system (or portable mode) does not fork")
+def test_a_worker_killed_while_reading_leaves_the_catalog_as_it_was(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.core.process_pool import WorkerLost
+
+    first, second = _file(tmp_path / "first.jsonl", 100), _file(tmp_path / "second.jsonl", 300, seed=4)
+    _, before, _ = _import(first, tmp_path / "c.sqlite", monkeypatch, portable=True)
+    monkeypatch.setattr(catalog_import, "_read_chunk", _killed)
+    with pytest.raises(WorkerLost, match="import worker .* import it again"):
+        _import(second, tmp_path / "c.sqlite", monkeypatch, portable=False)
+    conn = connect(tmp_path / "c.sqlite")
+    assert _tables(conn) == before
+    conn.close()
