@@ -67,7 +67,8 @@ RELATED_LIMIT = 10
 RELATED_WORDS = 8
 FULL_REFRESH_SHARE = 0.05
 K1, B = 1.2, 0.75  # BM25's usual constants (SQLite FTS5 uses the same)
-BITMAP_POSTINGS = 256  # words held by more documents are, up to 64 of them, also bits per document (`_holds`)
+BITMAP_POSTINGS = 256  # words held by more documents are, up to `BITMAP_WORDS` of them, also bits per document
+BITMAP_WORDS = 128  # (`_holds`): past the 64th word, the longest postings are a few thousand long, not a tenth
 PRUNE_AT = 64  # fewer candidates of a word than this are scored without looking at the later words first
 SEED_SCAN = 1024  # a ranking starts from documents among the heaviest this many of a word (`_holding_most`)
 MARGIN = 1e-6  # pruning slack: far above float summation error and the 5e-10 of rounding to 9 places
@@ -155,19 +156,20 @@ class NameIndex:
         word = np.repeat(np.arange(len(vocabulary)), np.diff(self.post_start))
         by_weight = np.lexsort((-self.post_weight, word))
         self.heavy_doc, self.heavy_weight = self.post_doc[by_weight], -self.post_weight[by_weight]
-        # the 64 longest postings as bits of one number per document: "does it hold this word?" is a
-        # look-up, not a bisection of a list of a tenth of the catalog
-        longest = np.argsort(-frequency, kind="stable")[:64]
+        # the `BITMAP_WORDS` longest postings as bits per document, in lanes of 64 (one number per document
+        # each): "does it hold this word?" is a look-up, not a bisection of a list of a tenth of the catalog
+        longest = np.argsort(-frequency, kind="stable")[:BITMAP_WORDS]
         longest = longest[frequency[longest] > BITMAP_POSTINGS]
         self._bit = np.full(len(vocabulary), -1, dtype=np.int64)
         self._bit[longest] = np.arange(len(longest))
         entry_bit = self._bit[self.doc_term]
-        values = np.where(entry_bit >= 0, np.left_shift(np.uint64(1), np.maximum(entry_bit, 0).astype(np.uint64)),
-                          np.uint64(0)).astype(np.uint64)
-        self._bits = np.zeros(count, dtype=np.uint64)
+        self._bits = np.zeros((max(1, -(-len(longest) // 64)), count), dtype=np.uint64)
         held = np.flatnonzero(np.diff(self.doc_start))
-        if len(held):
-            self._bits[held] = np.bitwise_or.reduceat(values, self.doc_start[held])
+        for lane in range(len(self._bits) if len(held) else 0):
+            in_lane = (entry_bit >= 64 * lane) & (entry_bit < 64 * (lane + 1))
+            shift = np.where(in_lane, entry_bit - 64 * lane, 0).astype(np.uint64)
+            values = np.where(in_lane, np.left_shift(np.uint64(1), shift), np.uint64(0)).astype(np.uint64)
+            self._bits[lane, held] = np.bitwise_or.reduceat(values, self.doc_start[held])
         self._query_pos = np.full(len(vocabulary), -1, dtype=np.int32)  # scratch: word -> place in a query
         self._queries_by_word: tuple[np.ndarray, np.ndarray] | None = None  # `_in_queries`, built when asked
         self._seen = np.zeros(count, dtype=bool)  # scratch: documents already scored for a query
@@ -264,8 +266,8 @@ class NameIndex:
 
     def _holds(self, docs: np.ndarray, term: int) -> np.ndarray:
         """Which of `docs` hold `term` (a mask)."""
-        if (bit := self._bit[term]) >= 0:
-            return (self._bits[docs] & np.uint64(1 << int(bit))) != 0
+        if (bit := int(self._bit[term])) >= 0:
+            return (self._bits[bit >> 6][docs] & np.uint64(1 << (bit & 63))) != 0
         postings = self._postings(term)[0]
         at = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
         return postings[at] == docs
