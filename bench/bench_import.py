@@ -4,9 +4,11 @@
 
 For each size: synthetic products (`synthetic.py`) written as JSON lines, then imported in this process
 into a new catalog, timing the rows (products, FTS, categories; `import_file`) apart from the related
-products (`refresh_related`: the name index, the ranking, the rows written). Wall seconds, and CPU seconds
-of this process (steadier than wall time on a machine shared with other jobs). Then each figure's growth
-between consecutive sizes next to N's; worse than linear is marked `!`.
+products (`refresh_related`: the name index, then the ranking and the rows written, which overlap). Wall seconds, and CPU seconds
+of this process and of the workers it forked (steadier than wall time on a machine shared with other
+jobs), and the peak resident memory so far of this process and of its largest worker (MB; a worker's
+counts the index pages it shares with this process). Then each figure's growth between consecutive sizes
+next to N's; worse than linear is marked `!`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -40,6 +43,12 @@ def load_index(path: str | None) -> type:
     return module.NameIndex
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of its children that ended (forked workers are reaped by then)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def measure(n: int, work: Path, seed: int, index_class: type, names: str) -> dict[str, float]:
     products = work / f"products-{n}.jsonl"
     with products.open("w", encoding="utf-8") as handle:
@@ -47,29 +56,31 @@ def measure(n: int, work: Path, seed: int, index_class: type, names: str) -> dic
             handle.write(json.dumps(product, ensure_ascii=False) + "\n")
     conn = connect(work / f"catalog-{n}.sqlite")
     figures: dict[str, float] = {}
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu = time.perf_counter(), cpu_seconds()
     import_file(conn, products)
-    figures["rows s"], figures["rows cpu s"] = time.perf_counter() - started, time.process_time() - cpu
-    original, timings = catalog_related.NameIndex, {"index s": 0.0, "rank s": 0.0, "rank cpu s": 0.0}
+    figures["rows s"], figures["rows cpu s"] = time.perf_counter() - started, cpu_seconds() - cpu
+    original, timings = catalog_related.NameIndex, {"index s": 0.0, "rank+write s": 0.0,
+                                                   "rank+write cpu s": 0.0}
 
     class TimedIndex(index_class):  # type: ignore[misc, valid-type]
-        def __init__(self, rows):  # noqa: ANN001
+        def __init__(self, rows, **options):  # noqa: ANN001, ANN003
             began = time.perf_counter()
-            super().__init__(rows)
+            super().__init__(rows, **options)
             timings["index s"] += time.perf_counter() - began
 
-        def related_rows(self, product_ids):  # noqa: ANN001
-            began, cpu = time.perf_counter(), time.process_time()
-            rows = list(super().related_rows(product_ids))
-            timings["rank s"] += time.perf_counter() - began
-            timings["rank cpu s"] += time.process_time() - cpu
-            return rows
+        def related_rows(self, product_ids, *rest):  # noqa: ANN001, ANN002
+            """The rows as the refresh writes them (one at a time, while later ones are ranked): the time
+            from the first to the last is the ranking's and the writing's together."""
+            began, cpu = time.perf_counter(), cpu_seconds()
+            yield from super().related_rows(product_ids, *rest)
+            timings["rank+write s"] += time.perf_counter() - began
+            timings["rank+write cpu s"] += cpu_seconds() - cpu
 
     catalog_related.NameIndex = TimedIndex
     try:
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu = time.perf_counter(), cpu_seconds()
         catalog_related.refresh_related(conn)
-        figures["related s"], figures["related cpu s"] = time.perf_counter() - started, time.process_time() - cpu
+        figures["related s"], figures["related cpu s"] = time.perf_counter() - started, cpu_seconds() - cpu
     finally:
         catalog_related.NameIndex = original
     figures.update(timings)
@@ -78,6 +89,8 @@ def measure(n: int, work: Path, seed: int, index_class: type, names: str) -> dic
     figures["vocabulary"] = len({w for (name,) in conn.execute("SELECT name FROM products")
                                  for w in catalog_related.words(catalog_related.fold(name))})
     conn.close()
+    figures["peak MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["worker peak MB"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return figures
 
 

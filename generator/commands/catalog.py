@@ -110,10 +110,11 @@ def catalog_group() -> None:
 def import_command(site_dir: Path, catalog_path: Path | None, files: tuple[Path, ...]) -> None:
     """Import API responses (JSON), JSON lines or taxonomy files; re-importing updates in place."""
     source, shown = open_catalog(site_dir, catalog_path, writing=True)
-    with source:
-        report = source.import_files(files)
-        holds = counts_line(source.counts())
     reporter = Reporter()
+    with source:
+        report = source.import_files(files, reporter.progress)
+        holds = counts_line(source.counts())
+    reporter.end_progress()
     for warning in report.warnings:
         reporter.warn(warning, kind="dropped product data")
     reporter.flush_groups()

@@ -75,6 +75,13 @@ class Reporter:
         if self.verbosity >= 2:
             self._line(message)
 
+    def end_progress(self) -> None:
+        """Take an open progress bar off the terminal (before output that does not come through here)."""
+        if self._progress_open:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._progress_open = False
+
     def progress(self, stage: str, done: int, total: int, extra: str = "") -> None:
         now = time.monotonic()
         if stage != self._stage:

@@ -23,21 +23,18 @@ with one core, render in this process.
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from generator.engine.fingerprint import Fingerprints
 from generator.content.page import Page
 from generator.core.errors import ShelfpressError
-from generator.core.platform import can_fork, child_setup, cores
+from generator.core.platform import can_fork, cores
 from generator.engine.output import OutputWriter
 from generator.engine import spawn_pool
-from generator.engine.process_pool import run_chunks
+from generator.core.process_pool import in_forked_workers
 from generator.render.page import PageRenderer
 
 PARALLEL_MIN = 400
@@ -45,7 +42,6 @@ CHUNK = 64
 
 Progress = Callable[[int, int], None]
 Outcome = tuple[str, str, bool | None]  # (output key, fingerprint, changed on disk; None: kept as it was)
-T = TypeVar("T")
 _job: tuple[Sequence[Page], Sequence[str], PageRenderer, Any, Fingerprints] | None = None  # set before fork
 
 
@@ -145,7 +141,7 @@ def settle_pages(pending: Pending, fingerprints: Fingerprints, renderer: PageRen
             return
         chunks = [(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
         if workers == "fork":
-            outcomes = _in_forked_workers(_settle_chunk, chunks, check)
+            outcomes = in_forked_workers(_settle_chunk, chunks, workers_available(), check)
         else:
             job = spawn_pool.job_bytes(pages, pending.keys, renderer, writer, fingerprints, strict)
             outcomes = spawn_pool.in_spawned_workers(_settle_chunk, chunks, workers_available(), job, _install, check)
@@ -172,17 +168,3 @@ def _settle_in_workers(outcomes: Iterator[list[Outcome] | str], count: int, writ
         done += len(outcome)
         progress(done, count)
     writer.untracked_writes = False
-
-
-def _in_forked_workers(work: Callable[[tuple[int, int]], T], chunks: list[tuple[int, int]],
-                       check: Callable[[], None] | None = None) -> Iterator[T]:
-    """`work` over `chunks` in forked workers, results in order. The job is in a module global set before
-    the fork: the workers inherit it, nothing is pickled on the way in."""
-    frozen_before = gc.get_freeze_count() > 0  # the build froze its site graph (commands.build); it stays so
-    gc.freeze()  # the collector must not touch (and so copy) the inherited site graph in every worker
-    try:
-        yield from run_chunks(multiprocessing.get_context("fork"), workers_available(), work, chunks,
-                              child_setup, (os.getpid(),), check)
-    finally:
-        if not frozen_before:
-            gc.unfreeze()

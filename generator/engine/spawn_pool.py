@@ -34,7 +34,7 @@ from generator.content.page import Page
 from generator.core.platform import child_setup
 from generator.engine.fingerprint import Fingerprints
 from generator.engine.output import FileStore, OutputWriter
-from generator.engine.process_pool import run_chunks
+from generator.core.process_pool import run_chunks
 from generator.render.page import PageRenderer
 
 SPAWN_MIN = 4000  # pages; see the module docstring

@@ -20,7 +20,7 @@ from generator.sources.base import FetchStats
 from generator.sources.catalog_import import ImportReport, import_files, upsert_products
 from generator.sources.catalog_offers import same_products
 from generator.sources.catalog_query import CatalogQuery, load_products
-from generator.sources.catalog_related import refresh_related, related_many
+from generator.sources.catalog_related import StageProgress, refresh_related, related_many
 from generator.sources.catalog_schema import connect, generation, transaction
 from generator.sources.models import (Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store,
                      build_category_tree)
@@ -119,9 +119,10 @@ class CatalogSource:
         self.stats.requests += 1
         return CatalogQuery(self.conn, query, self._parsed, self._issues).page()
 
-    def import_files(self, paths: Iterable[str | Path]) -> ImportReport:
-        """Import JSON / JSON-lines / taxonomy files; each file is one transaction."""
-        return import_files(self.conn, paths)
+    def import_files(self, paths: Iterable[str | Path], progress: StageProgress | None = None) -> ImportReport:
+        """Import JSON / JSON-lines / taxonomy files; each file is one transaction. `progress(stage, done,
+        total)` tells how each stage goes (a Reporter's `progress`)."""
+        return import_files(self.conn, paths, progress)
 
     def import_products(self, products: Iterable[Product]) -> int:
         """Upsert already-parsed products in one transaction."""

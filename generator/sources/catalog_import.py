@@ -20,22 +20,29 @@ does not become a search word. This module must not answer queries.
 from __future__ import annotations
 
 import html
+import io
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from generator.core.jsondepth import loads_json
-from generator.sources.catalog_related import mark_changed, refresh_related
+from generator.core.platform import can_fork, cores
+from generator.core.process_pool import in_forked_workers
+from generator.sources.catalog_related import StageProgress, mark_changed, refresh_related
 from generator.sources.catalog_schema import CatalogError, brand_key, transaction
 from generator.sources.models import PAYLOAD_FORMAT, Brand, Category, Product, Store, parse_product
 from generator.sources.records import clean_text
 
 BATCH = 2000
+PARALLEL_LINES = 20_000  # a JSON-lines file from this many lines is read in forked workers, on every core
+LOST = "nothing was imported from this file; import it again"
+_reading: Path | None = None  # the file `_read_chunk` reads; set before a fork
 DOCUMENT_KEYS = ("data", "product_id", "categories", "stores", "brands")
 
 
@@ -97,69 +104,89 @@ def derived_brand_id(key: str) -> int:
 
 
 def upsert_products(conn: sqlite3.Connection, products: Iterable[Product], *,
-                    feed_store: int | None = None, report: ImportReport | None = None) -> int:
+                    feed_store: int | None = None, report: ImportReport | None = None,
+                    written: Callable[[int], None] | None = None) -> int:
     """Insert or replace `products` (and the stores, categories and brands they name, recorded in
-    `report` when given).
+    `report` when given); `written(count)` after each batch.
 
     The caller owns the transaction. Returns the number of products written.
     """
     count = 0
     iterator = iter(products)
     while batch := list(islice(iterator, BATCH)):
-        renamed = _new_or_renamed(conn, batch)
-        categories, stores, brands = _write_batch(conn, batch, feed_store)
-        if report is not None:
-            report.category_ids.update(categories)
-            report.store_ids.update(stores)
-            report.brand_keys.update(brands)
-        mark_changed(conn, renamed)
-        count += len(batch)
+        count += _store(conn, _prepare(batch, feed_store), report)
+        if written is not None:
+            written(count)
     return count
 
 
-def _new_or_renamed(conn: sqlite3.Connection, batch: list[Product]) -> list[int]:
-    """Ids in `batch` that are new or whose name changed: related lists depend on names alone, so
-    re-importing unchanged products (the demo data, on every build) recomputes nothing."""
-    known = dict(conn.execute("SELECT product_id, name FROM products WHERE product_id IN "
-                              "(SELECT value FROM json_each(?))", (json.dumps([p.product_id for p in batch]),)))
-    return [p.product_id for p in batch if known.get(p.product_id) != p.name]
+@dataclass
+class Prepared:
+    """One batch of products as the catalog's rows (`_prepare`), to write with `_store`: made where the
+    products are read (in a worker, for a big file), written where the transaction is."""
+
+    products: int = 0  # as read (a product named twice counts twice, as its row is written twice)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    texts: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+    links: list[tuple[int, int]] = field(default_factory=list)
+    categories: dict[int, str] = field(default_factory=dict)
+    stores: dict[int, tuple[int, str, str]] = field(default_factory=dict)
+    brands: dict[str, str] = field(default_factory=dict)
 
 
-def _write_batch(conn: sqlite3.Connection, batch: list[Product],
-                 feed_store: int | None) -> tuple[set[int], set[int], set[str]]:
-    """Write one batch; return the category ids, store ids and brand keys its products name."""
-    ids = [(p.product_id,) for p in batch]
-    rows, texts, links = [], [], []
-    stores: dict[int, tuple[int, str, str]] = {}
-    categories: dict[int, str] = {}
-    brands: dict[str, str] = {}
-    for p in batch:
+def _prepare(batch: list[Product], feed_store: int | None) -> Prepared:
+    """The rows of `batch`, and the categories, stores and brands its products name. A product named twice
+    is written once, as it is last named (as when the two are in different batches: the product's text
+    row would otherwise be inserted twice, which fails)."""
+    out = Prepared(len(batch))
+    for p in {p.product_id: p for p in batch}.values():
         key = brand_key(p.brand)
-        rows.append((p.product_id, p.name, key, p.store.store_id, p.price.price, reduction_of(p),
-                     1 if p.images else 0, feed_store,
-                     json.dumps(p.to_api(), ensure_ascii=False, separators=(",", ":")), PAYLOAD_FORMAT))
-        texts.append((p.product_id, html.unescape(p.name), p.brand,
-                      " ".join(c.name for c in p.categories), html.unescape(p.description)))
-        links.extend((p.product_id, c.category_id) for c in p.categories)
-        categories.update((c.category_id, c.name) for c in p.categories)
+        out.rows.append((p.product_id, p.name, key, p.store.store_id, p.price.price, reduction_of(p),
+                         1 if p.images else 0, feed_store,
+                         json.dumps(p.to_api(), ensure_ascii=False, separators=(",", ":")), PAYLOAD_FORMAT))
+        out.texts.append((p.product_id, html.unescape(p.name), p.brand,
+                          " ".join(c.name for c in p.categories), html.unescape(p.description)))
+        out.links.extend((p.product_id, c.category_id) for c in p.categories)
+        out.categories.update((c.category_id, c.name) for c in p.categories)
         if p.store.store_id:
-            stores[p.store.store_id] = (p.store.store_id, p.store.name, p.store.url)
+            out.stores[p.store.store_id] = (p.store.store_id, p.store.name, p.store.url)
         if key:
-            brands.setdefault(key, " ".join(p.brand.split()))
+            out.brands.setdefault(key, " ".join(p.brand.split()))
+    return out
+
+
+def _store(conn: sqlite3.Connection, batch: Prepared, report: ImportReport | None) -> int:
+    """Write one prepared batch (marking the products whose related lists change) and record in `report`
+    the categories, stores and brands it names; returns its number of products."""
+    renamed = _new_or_renamed(conn, [(row[0], row[1]) for row in batch.rows])
+    ids = [(row[0],) for row in batch.rows]
     conn.executemany("DELETE FROM product_text WHERE rowid = ?", ids)
     conn.executemany("DELETE FROM product_categories WHERE product_id = ?", ids)
     conn.executemany("INSERT OR REPLACE INTO products (product_id, name, brand_key, store_id, price, reduction, "
-                     "has_images, feed_store, payload, checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                     "has_images, feed_store, payload, checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.rows)
     conn.executemany("INSERT INTO product_text (rowid, name, brand, categories, description) "
-                     "VALUES (?, ?, ?, ?, ?)", texts)
-    conn.executemany("INSERT OR IGNORE INTO product_categories VALUES (?, ?)", links)
+                     "VALUES (?, ?, ?, ?, ?)", batch.texts)
+    conn.executemany("INSERT OR IGNORE INTO product_categories VALUES (?, ?)", batch.links)
     conn.executemany("INSERT INTO categories (category_id, name) VALUES (?, ?) "
-                     "ON CONFLICT (category_id) DO UPDATE SET name = excluded.name", categories.items())
+                     "ON CONFLICT (category_id) DO UPDATE SET name = excluded.name", batch.categories.items())
     conn.executemany("INSERT INTO stores (store_id, name, url) VALUES (?, ?, ?) ON CONFLICT (store_id) "
-                     "DO UPDATE SET name = excluded.name, url = excluded.url", stores.values())
+                     "DO UPDATE SET name = excluded.name, url = excluded.url", batch.stores.values())
     conn.executemany("INSERT OR IGNORE INTO brands VALUES (?, ?, ?)",
-                     [(derived_brand_id(k), name, k) for k, name in brands.items()])
-    return set(categories), set(stores), set(brands)
+                     [(derived_brand_id(k), name, k) for k, name in batch.brands.items()])
+    if report is not None:
+        report.category_ids.update(batch.categories)
+        report.store_ids.update(batch.stores)
+        report.brand_keys.update(batch.brands)
+    mark_changed(conn, renamed)
+    return batch.products
+
+
+def _new_or_renamed(conn: sqlite3.Connection, named: list[tuple[int, str]]) -> list[int]:
+    """Ids of (id, name) pairs that are new or whose name changed: related lists depend on names alone, so
+    re-importing unchanged products (the demo data, on every build) recomputes nothing."""
+    known = dict(conn.execute("SELECT product_id, name FROM products WHERE product_id IN "
+                              "(SELECT value FROM json_each(?))", (json.dumps([pid for pid, _ in named]),)))
+    return [pid for pid, name in named if known.get(pid) != name]
 
 
 def delete_products(conn: sqlite3.Connection, product_ids: Iterable[int]) -> int:
@@ -199,16 +226,20 @@ def upsert_brands(conn: sqlite3.Connection, brands: Iterable[Brand]) -> int:
 
 # --- reading import files -------------------------------------------------------------------
 
-def import_files(conn: sqlite3.Connection, paths: Iterable[str | Path]) -> ImportReport:
-    """Import each file in its own transaction; raises CatalogError naming file:line."""
+def import_files(conn: sqlite3.Connection, paths: Iterable[str | Path],
+                 progress: StageProgress | None = None) -> ImportReport:
+    """Import each file in its own transaction; raises CatalogError naming file:line.
+
+    `progress(stage, done, total)` tells how each file's products and then each stage of the related
+    products go (`refresh_related`)."""
     report = ImportReport()
     for path in paths:
-        report.add(import_file(conn, Path(path)))
-    refresh_related(conn)
+        report.add(import_file(conn, Path(path), progress))
+    refresh_related(conn, progress)
     return report
 
 
-def import_file(conn: sqlite3.Connection, path: Path) -> ImportReport:
+def import_file(conn: sqlite3.Connection, path: Path, progress: StageProgress | None = None) -> ImportReport:
     """Import one JSON, JSON-lines or taxonomy file (detected from its content)."""
     try:
         with path.open("r", encoding="utf-8") as handle:
@@ -219,9 +250,15 @@ def import_file(conn: sqlite3.Connection, path: Path) -> ImportReport:
             report = ImportReport()
             with transaction(conn):
                 if first == "{" and not _is_json_lines(path):
-                    _import_document(conn, path, _load_json(path, handle.read()), report)
+                    _import_document(conn, path, _load_json(path, handle.read()), report, progress)
                 else:
-                    report.products = upsert_products(conn, _json_lines(path, handle, report), report=report)
+                    lines, chunks = _line_chunks(path)
+                    written = _telling(progress, path, lines)
+                    if lines >= PARALLEL_LINES and chunks and cores() > 1 and can_fork():
+                        report.products = _upsert_in_workers(conn, path, chunks, report, written)
+                    else:
+                        report.products = upsert_products(conn, _json_lines(path, handle, report), report=report,
+                                                          written=written)
             return report
     except FileNotFoundError:
         raise CatalogError(f"{path}: no such file") from None
@@ -229,6 +266,86 @@ def import_file(conn: sqlite3.Connection, path: Path) -> ImportReport:
         raise CatalogError(f"{path}: not UTF-8 text; import JSON or JSON lines") from None
     except IsADirectoryError:
         raise CatalogError(f"{path}: is a directory; name the JSON files to import") from None
+
+
+def _telling(progress: StageProgress | None, path: Path, total: int) -> Callable[[int], None] | None:
+    """`written(count)` for `upsert_products` that reports the products of `path` written so far of about
+    `total` (the dropped and blank lines are in `total`, so the count may end below it)."""
+    if progress is None:
+        return None
+    stage = f"Importing {path.name}"
+    return lambda count: progress(stage, count, max(count, total))
+
+
+def _line_chunks(path: Path) -> tuple[int, list[tuple[int, int, int]]]:
+    """How many lines `path` has (a JSON-lines file: about its products), and its lines in chunks of
+    `BATCH`, as (first byte, end byte, number of the first line); no chunks when a line ends in a lone CR
+    (text mode reads that as a line break, a split at LF would not)."""
+    count, at, last, carried_cr = 0, 0, b"", b""
+    bounds: list[tuple[int, int]] | None = [(0, 1)]
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            data = carried_cr + block
+            carried_cr = b"\r" if data.endswith(b"\r") else b""
+            body = data[:-1] if carried_cr else data
+            if body.count(b"\r") != body.count(b"\r\n"):
+                bounds = None
+            found = block.find(b"\n")
+            while found >= 0:
+                count += 1
+                if count % BATCH == 0 and bounds is not None:
+                    bounds.append((at + found + 1, count + 1))
+                found = block.find(b"\n", found + 1)
+            at, last = at + len(block), block[-1:]
+    if last not in (b"", b"\n"):
+        count += 1  # a last line without its line break
+    if bounds is None:
+        return count, []
+    ends = [start for start, _ in bounds[1:]] + [at]
+    return count, [(start, end, first) for (start, first), end in zip(bounds, ends) if end > start]
+
+
+def _upsert_in_workers(conn: sqlite3.Connection, path: Path, chunks: list[tuple[int, int, int]],
+                       report: ImportReport, written: Callable[[int], None] | None) -> int:
+    """The products of the JSON-lines file `path`, read and checked in forked workers, a chunk of lines
+    each (`_read_chunk`), and written here in the order of the file, as `upsert_products` writes them."""
+    global _reading
+    count = 0
+    _reading = path
+    try:
+        with closing(in_forked_workers(_read_chunk, chunks, cores(), role="import", lost=LOST)) as batches:
+            for batch in batches:
+                if isinstance(batch, str):
+                    raise CatalogError(batch)
+                prepared, warnings, dropped = batch
+                report.warnings += warnings
+                report.dropped += dropped
+                count += _store(conn, prepared, report)
+                if written is not None:
+                    written(count)
+    finally:
+        _reading = None
+    return count
+
+
+def _read_chunk(chunk: tuple[int, int, int]) -> tuple[Prepared, list[str], int] | str:
+    """In a worker: the products of the lines of `_reading` in `chunk` (`_line_chunks`) as rows, with the
+    warnings and the count of dropped products; or why the file cannot be imported."""
+    assert _reading is not None
+    start, end, first = chunk
+    with _reading.open("rb") as handle:
+        handle.seek(start)
+        data = handle.read(end - start)
+    try:
+        lines = io.StringIO(data.decode("utf-8"), newline=None)  # line breaks read as text mode reads them
+    except UnicodeDecodeError:
+        return f"{_reading}: not UTF-8 text; import JSON or JSON lines"
+    report = ImportReport()
+    try:
+        products = list(_json_lines(_reading, lines, report, first))
+    except CatalogError as exc:
+        return exc.format_message()
+    return _prepare(products, None), report.warnings, report.dropped
 
 
 def _is_json_lines(path: Path) -> bool:
@@ -254,8 +371,9 @@ def _load_json(path: Path, text: str) -> Any:
         raise CatalogError(f"{path}: invalid JSON ({exc}); fix the file or export it again") from None
 
 
-def _json_lines(path: Path, handle: Iterable[str], report: ImportReport) -> Iterator[Product]:
-    for number, line in enumerate(handle, start=1):
+def _json_lines(path: Path, handle: Iterable[str], report: ImportReport, first: int = 1) -> Iterator[Product]:
+    """The products of JSON lines read from `handle` (`first`: the number of its first line in `path`)."""
+    for number, line in enumerate(handle, start=first):
         if not line.strip():
             continue
         try:
@@ -279,7 +397,8 @@ def _product(raw: Any, path: Path, where: int | str, report: ImportReport) -> It
         yield product
 
 
-def _import_document(conn: sqlite3.Connection, path: Path, doc: Any, report: ImportReport) -> None:
+def _import_document(conn: sqlite3.Connection, path: Path, doc: Any, report: ImportReport,
+                     progress: StageProgress | None) -> None:
     if not isinstance(doc, Mapping) or not any(key in doc for key in DOCUMENT_KEYS):
         raise CatalogError(f"{path}: expected an API response ({{\"data\": [...]}}), JSON lines of "
                            "products, or a taxonomy ({\"categories\"|\"stores\"|\"brands\": [...]})")
@@ -292,7 +411,7 @@ def _import_document(conn: sqlite3.Connection, path: Path, doc: Any, report: Imp
             raise CatalogError(f"{path}: \"data\" must be a list of products")
         report.products = upsert_products(
             conn, (p for i, item in enumerate(items) for p in _product(item, path, f"data[{i}]", report)),
-            report=report)
+            report=report, written=_telling(progress, path, len(items)))
         _import_extra(conn, path, doc.get("extra"), report)
     _import_taxonomy(conn, path, doc, report)
 

@@ -42,9 +42,12 @@ import math
 import sqlite3
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from typing import TYPE_CHECKING
 
+from generator.core.platform import can_fork, cores
+from generator.core.process_pool import in_forked_workers
 from generator.sources.catalog_query import words
 
 if TYPE_CHECKING:
@@ -64,10 +67,21 @@ RELATED_LIMIT = 10
 RELATED_WORDS = 8
 FULL_REFRESH_SHARE = 0.05
 K1, B = 1.2, 0.75  # BM25's usual constants (SQLite FTS5 uses the same)
-BITMAP_POSTINGS = 256  # words held by more documents are, up to 64 of them, also bits per document (`_holds`)
+BITMAP_POSTINGS = 256  # words held by more documents are, up to `BITMAP_WORDS` of them, also bits per document
+BITMAP_WORDS = 128  # (`_holds`): past the 64th word, the longest postings are a few thousand long, not a tenth
 PRUNE_AT = 64  # fewer candidates of a word than this are scored without looking at the later words first
 SEED_SCAN = 1024  # a ranking starts from documents among the heaviest this many of a word (`_holding_most`)
 MARGIN = 1e-6  # pruning slack: far above float summation error and the 5e-10 of rounding to 9 places
+PARALLEL_MIN = 20_000  # lists to rank: from here on, in forked workers on every core (`related_rows`)
+RANK_CHUNK = 2_000  # lists per chunk a worker ranks
+LOST = "related products were left as they were; the next import or build ranks them again"
+
+INDEX_EVERY = 50_000  # names indexed between two progress reports
+Progress = Callable[[int, int], None]
+"""progress(done, total) of one stage of a refresh."""
+StageProgress = Callable[[str, int, int], None]
+"""progress(stage, done, total): each stage in turn (a Reporter's `progress`)."""
+_ranking_job: tuple[NameIndex, np.ndarray, np.ndarray] | None = None  # what `_rank_chunk` ranks; set before a fork
 
 
 def fold(text: str) -> str:
@@ -84,7 +98,9 @@ class NameIndex:
     twins past the first `keep` (rankings are then at most `keep` long).
     """
 
-    def __init__(self, rows: Iterable[tuple[int, str]], keep: int = RELATED_LIMIT + 1) -> None:
+    def __init__(self, rows: Iterable[tuple[int, str]], keep: int = RELATED_LIMIT + 1,
+                 progress: Progress | None = None) -> None:
+        """`progress(done, total)` every `INDEX_EVERY` names."""
         _numpy()
         ids: list[int] = []
         vocabulary: dict[str, int] = {}
@@ -93,7 +109,10 @@ class NameIndex:
         starts, lengths = [0], []
         twins: Counter[tuple] = Counter()  # documents so far per (length, words with their counts)
         indexed: list[bool] = []  # whether the document is among the first `keep` of its twins
-        for product_id, name in sorted(rows):
+        named = sorted(rows)
+        for product_id, name in named:
+            if progress is not None and len(ids) % INDEX_EVERY == 0:
+                progress(len(ids), len(named))
             ids.append(product_id)
             terms = words(fold(name))
             lengths.append(len(terms))
@@ -105,6 +124,7 @@ class NameIndex:
             signature = (len(terms), *sorted(counts.items()))
             twins[signature] += 1
             indexed.append(twins[signature] <= keep)
+        del named
         self.keep = keep
         self.ids = np.array(ids, dtype=np.int64)
         self.doc_start = np.array(starts, dtype=np.int64)
@@ -136,22 +156,25 @@ class NameIndex:
         word = np.repeat(np.arange(len(vocabulary)), np.diff(self.post_start))
         by_weight = np.lexsort((-self.post_weight, word))
         self.heavy_doc, self.heavy_weight = self.post_doc[by_weight], -self.post_weight[by_weight]
-        # the 64 longest postings as bits of one number per document: "does it hold this word?" is a
-        # look-up, not a bisection of a list of a tenth of the catalog
-        longest = np.argsort(-frequency, kind="stable")[:64]
+        # the `BITMAP_WORDS` longest postings as bits per document, in lanes of 64 (one number per document
+        # each): "does it hold this word?" is a look-up, not a bisection of a list of a tenth of the catalog
+        longest = np.argsort(-frequency, kind="stable")[:BITMAP_WORDS]
         longest = longest[frequency[longest] > BITMAP_POSTINGS]
         self._bit = np.full(len(vocabulary), -1, dtype=np.int64)
         self._bit[longest] = np.arange(len(longest))
         entry_bit = self._bit[self.doc_term]
-        values = np.where(entry_bit >= 0, np.left_shift(np.uint64(1), np.maximum(entry_bit, 0).astype(np.uint64)),
-                          np.uint64(0)).astype(np.uint64)
-        self._bits = np.zeros(count, dtype=np.uint64)
+        self._bits = np.zeros((max(1, -(-len(longest) // 64)), count), dtype=np.uint64)
         held = np.flatnonzero(np.diff(self.doc_start))
-        if len(held):
-            self._bits[held] = np.bitwise_or.reduceat(values, self.doc_start[held])
+        for lane in range(len(self._bits) if len(held) else 0):
+            in_lane = (entry_bit >= 64 * lane) & (entry_bit < 64 * (lane + 1))
+            shift = np.where(in_lane, entry_bit - 64 * lane, 0).astype(np.uint64)
+            values = np.where(in_lane, np.left_shift(np.uint64(1), shift), np.uint64(0)).astype(np.uint64)
+            self._bits[lane, held] = np.bitwise_or.reduceat(values, self.doc_start[held])
         self._query_pos = np.full(len(vocabulary), -1, dtype=np.int32)  # scratch: word -> place in a query
         self._queries_by_word: tuple[np.ndarray, np.ndarray] | None = None  # `_in_queries`, built when asked
         self._seen = np.zeros(count, dtype=bool)  # scratch: documents already scored for a query
+        if progress is not None:
+            progress(count, count)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -243,8 +266,8 @@ class NameIndex:
 
     def _holds(self, docs: np.ndarray, term: int) -> np.ndarray:
         """Which of `docs` hold `term` (a mask)."""
-        if (bit := self._bit[term]) >= 0:
-            return (self._bits[docs] & np.uint64(1 << int(bit))) != 0
+        if (bit := int(self._bit[term])) >= 0:
+            return (self._bits[bit >> 6][docs] & np.uint64(1 << (bit & 63))) != 0
         postings = self._postings(term)[0]
         at = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
         return postings[at] == docs
@@ -304,23 +327,45 @@ class NameIndex:
             raise KeyError(product_id)
         return _without(int(self.ids[doc]), self._ranking(doc, limit + 1), limit)
 
-    def related_rows(self, product_ids: Iterable[int]) -> Iterator[tuple[int, int, int, float]]:
+    def related_rows(self, product_ids: Iterable[int],
+                     progress: Progress | None = None) -> Iterator[tuple[int, int, int, float]]:
         """`related` table rows (product, rank, related id, score) of each product in the index, in the
-        order given. Products whose queries are the same words in the same order share one ranking."""
+        order given. Products whose queries are the same words in the same order share one ranking, made
+        for the first of them. Past `PARALLEL_MIN` products the rankings are made in forked workers, on
+        every core, where forking is safe (`platform.can_fork`; elsewhere here): a ranking depends on the
+        index alone, so the rows are the same, in the same order. `progress(done, total)` after each chunk
+        of `RANK_CHUNK` products."""
+        global _ranking_job
         wanted = np.array(list(product_ids), dtype=np.int64)
         at = np.minimum(np.searchsorted(self.ids, wanted), max(len(self.ids) - 1, 0))
         docs = at[self.ids[at] == wanted] if len(self.ids) else at[:0]
         group, sizes = self._query_groups(docs)
-        shared: dict[int, list[tuple[int, float]]] = {}
-        for doc, pid, key in zip(docs.tolist(), self.ids[docs].tolist(), group.tolist()):
-            ranking = shared[key] if key in shared else self._ranking(doc, RELATED_LIMIT + 1)
-            sizes[key] -= 1
-            if sizes[key]:
-                shared[key] = ranking
-            else:
-                shared.pop(key, None)
-            for rank, (other, score) in enumerate(_without(pid, ranking, RELATED_LIMIT)):
-                yield pid, rank, other, score
+        leads = np.zeros(len(docs), dtype=bool)  # the first product of each group: its ranking is made
+        leads[np.unique(group, return_index=True)[1]] = True
+        chunks = [(start, min(start + RANK_CHUNK, len(docs))) for start in range(0, len(docs), RANK_CHUNK)]
+        _ranking_job = (self, docs, leads)
+        try:
+            rankings = (in_forked_workers(_rank_chunk, chunks, cores(), role="ranking", lost=LOST)
+                        if len(docs) >= PARALLEL_MIN and cores() > 1 and can_fork()
+                        else (_rank_chunk(chunk) for chunk in chunks))
+            with closing(rankings):  # on an error too: the workers stop now
+                shared: dict[int, list[tuple[int, float]]] = {}
+                for (start, end), made in zip(chunks, rankings):
+                    made_here = iter(made)
+                    for pid, key, first in zip(self.ids[docs[start:end]].tolist(), group[start:end].tolist(),
+                                               leads[start:end].tolist()):
+                        ranking = next(made_here) if first else shared[key]
+                        sizes[key] -= 1
+                        if sizes[key]:
+                            shared[key] = ranking
+                        else:
+                            shared.pop(key, None)
+                        for rank, (other, score) in enumerate(_without(pid, ranking, RELATED_LIMIT)):
+                            yield pid, rank, other, score
+                    if progress is not None:
+                        progress(end, len(docs))
+        finally:
+            _ranking_job = None
 
     def _ranking(self, doc: int, limit: int) -> list[tuple[int, float]]:
         """The `limit` best (product id, score) for `doc`'s query, itself included."""
@@ -411,6 +456,15 @@ class NameIndex:
         return np.round(np.bincount(owner[in_order], weights=weights[place[in_order]], minlength=len(queries)), 9)
 
 
+def _rank_chunk(bounds: tuple[int, int]) -> list[list[tuple[int, float]]]:
+    """The rankings of the groups `related_rows` leads with among its products [start, end), in order (in
+    a forked worker, or here)."""
+    assert _ranking_job is not None
+    index, docs, leads = _ranking_job
+    start, end = bounds
+    return [index._ranking(doc, RELATED_LIMIT + 1) for doc in docs[start:end][leads[start:end]].tolist()]
+
+
 def _without(product_id: int, ranking: list[tuple[int, float]], limit: int) -> list[tuple[int, float]]:
     """A ranking's first `limit` entries other than `product_id`'s own."""
     return [entry for entry in ranking if entry[0] != product_id][:limit]
@@ -421,10 +475,11 @@ def mark_changed(conn: sqlite3.Connection, product_ids: Iterable[int]) -> None:
     conn.executemany("INSERT OR IGNORE INTO related_dirty VALUES (?)", ((pid,) for pid in product_ids))
 
 
-def refresh_related(conn: sqlite3.Connection) -> int:
+def refresh_related(conn: sqlite3.Connection, progress: StageProgress | None = None) -> int:
     """Bring the `related` table up to date with every product change marked since the last refresh.
 
     Runs in its own transaction when none is open. Returns how many lists were recomputed.
+    `progress(stage, done, total)` tells how each stage goes (reading names, ranking, indexing).
     """
     dirty = [row[0] for row in conn.execute("SELECT product_id FROM related_dirty")]
     if not dirty:
@@ -433,7 +488,7 @@ def refresh_related(conn: sqlite3.Connection) -> int:
     if owns_transaction:
         conn.execute("BEGIN IMMEDIATE")
     try:
-        recomputed = _refresh(conn, dirty)
+        recomputed = _refresh(conn, dirty, progress or (lambda stage, done, total: None))
         conn.execute("DELETE FROM related_dirty")
     except BaseException:
         if owns_transaction:
@@ -444,18 +499,27 @@ def refresh_related(conn: sqlite3.Connection) -> int:
     return recomputed
 
 
-def _refresh(conn: sqlite3.Connection, dirty: list[int]) -> int:
-    index = NameIndex(conn.execute("SELECT product_id, name FROM products"))
+def _refresh(conn: sqlite3.Connection, dirty: list[int], progress: StageProgress) -> int:
+    index = NameIndex(conn.execute("SELECT product_id, name FROM products"),
+                      progress=lambda done, total: progress("Indexing product names", done, total))
     everything = len(dirty) > FULL_REFRESH_SHARE * max(1, len(index))
     if everything:
         conn.execute("DELETE FROM related")
+        # every row is new: the index on related ids is made once, after them (sorting beats 10 inserts a list)
+        conn.execute("DROP INDEX IF EXISTS related_target")
         targets = index.ids.tolist()
     else:
         present = [pid for pid in dirty if index.doc(pid) is not None]
         targets = sorted(set(dirty) | _naming(conn, dirty) | index.outranked(present, _floors(conn)))
         conn.execute("DELETE FROM related WHERE product_id IN (SELECT value FROM json_each(?))",
                      (json.dumps(targets),))
-    conn.executemany("INSERT INTO related VALUES (?, ?, ?, ?)", index.related_rows(targets))
+    conn.executemany("INSERT INTO related VALUES (?, ?, ?, ?)",
+                     index.related_rows(targets, lambda done, total: progress("Ranking related products", done,
+                                                                               total)))
+    if everything:
+        progress("Indexing related products", 0, 1)
+        conn.execute("CREATE INDEX related_target ON related (related_id)")
+        progress("Indexing related products", 1, 1)
     return len(targets)
 
 

@@ -280,3 +280,89 @@ def test_rankings_equal_the_reference_when_every_word_is_a_bit(monkeypatch: pyte
         monkeypatch.setattr(catalog_related, "BITMAP_POSTINGS", threshold)
         assert (NameIndex(rows)._bit >= 0).any() == (threshold == 0)
         assert_same_rankings(rows)
+
+
+def _ranked_in(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Rank every refresh below in chunks of 37 lists (a query's group spans chunks), in forked workers
+    where they may fork; returns where each ranking ran ("fork" per forked run)."""
+    from generator.sources import catalog_related
+
+    runs: list[str] = []
+    forked = catalog_related.in_forked_workers
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        runs.append("fork")
+        return forked(*args, **kwargs)
+
+    monkeypatch.setattr(catalog_related, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(catalog_related, "RANK_CHUNK", 37)
+    monkeypatch.setattr(catalog_related, "cores", lambda: 2)
+    monkeypatch.setattr(catalog_related, "in_forked_workers", spy)
+    return runs
+
+
+@pytest.mark.parametrize("portable", [False, True])
+def test_rankings_made_in_workers_are_the_serial_ones(monkeypatch: pytest.MonkeyPatch, portable: bool) -> None:
+    """Lists ranked in forked workers (or, in portable mode, here: no fork) are the reference's, row for row
+    and in order, with groups of products sharing a query split across chunks."""
+    if portable:
+        monkeypatch.setenv("SHELFPRESS_PORTABLE", "1")
+    runs = _ranked_in(monkeypatch)
+    rng = random.Random(21)
+    rows = [(pid, random_name(rng, VOCABULARY[:6])) for pid in rng.sample(range(1, 100_000), 500)]
+    assert_same_rankings(rows)
+    from generator.core.platform import can_fork
+
+    assert runs == ([] if portable or not can_fork() else ["fork"])
+
+
+def test_a_full_refresh_in_workers_fills_the_table_and_its_index(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    _ranked_in(monkeypatch)
+    rng = random.Random(4)
+    conn, twin = connect(tmp_path / "new.sqlite"), connect(tmp_path / "reference.sqlite")
+    names = {pid: random_name(rng) for pid in rng.sample(range(1, 5000), 400)}
+    for target in (conn, twin):
+        _write(target, names)
+    stages: list[tuple[str, int, int]] = []
+    refresh_related(conn, lambda stage, done, total: stages.append((stage, done, total)))
+    reference_refresh(twin)
+    assert _table(conn) == _table(twin)
+    assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'related_target'").fetchone()
+    assert [s for s in dict.fromkeys(stage for stage, _, _ in stages)] == [
+        "Indexing product names", "Ranking related products", "Indexing related products"]
+    assert all(done == total for _, done, total in [stages[-1]] + [
+        last for last, nxt in zip(stages, stages[1:]) if last[0] != nxt[0]])
+
+
+def _killed_in_a_worker(bounds: tuple[int, int]) -> list:  # type: ignore[type-arg]
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+    return []
+
+
+def test_a_worker_killed_while_ranking_leaves_the_table_as_it_was(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ranking worker that dies (the OOM killer, a `kill`) fails the refresh: the transaction is rolled
+    back, so the lists, their index and the marks of what changed are as before, for the next refresh."""
+    from generator.core.platform import can_fork
+    from generator.core.process_pool import WorkerLost
+    from generator.sources import catalog_related
+
+    if not can_fork():
+        pytest.skip("this system (or portable mode) does not fork")
+    _ranked_in(monkeypatch)
+    rng = random.Random(6)
+    conn = connect(tmp_path / "catalog.sqlite")
+    _write(conn, {pid: random_name(rng) for pid in range(1, 300)})
+    refresh_related(conn)
+    before = _table(conn)
+    _write(conn, {pid: random_name(rng) for pid in range(300, 700)})  # more than a share: a full refresh
+    monkeypatch.setattr(catalog_related, "_rank_chunk", _killed_in_a_worker)
+    with pytest.raises(WorkerLost, match="ranking worker"):
+        refresh_related(conn)
+    assert _table(conn) == before
+    assert conn.execute("SELECT COUNT(*) FROM related_dirty").fetchone()[0] == 400
+    assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'related_target'").fetchone()

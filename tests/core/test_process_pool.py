@@ -1,4 +1,4 @@
-"""Tests for generator/engine/process_pool.py: forked render workers killed mid-task or mid-teardown never
+"""Tests for generator/core/process_pool.py: forked render workers killed mid-task or mid-teardown never
 hang the build (issue 34: `Pool.terminate()` waited forever on a lock a dead worker held)."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-import generator.engine.process_pool as process_pool
+import generator.core.process_pool as process_pool
 from generator.core.platform import can_fork, child_setup
-from generator.engine.process_pool import WorkerLost, run_chunks
+from generator.core.process_pool import WorkerLost, run_chunks
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="this system (or portable mode) does not fork")
 FORK = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None

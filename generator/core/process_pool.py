@@ -1,4 +1,6 @@
-"""Render worker processes with a teardown that always ends, whatever happens to a worker.
+"""Worker processes with a teardown that always ends, whatever happens to a worker: the build's render
+workers (`engine.render_pool`, `engine.spawn_pool`) and the catalog's ranking of related products
+(`sources.catalog_related`).
 
 `multiprocessing.Pool` feeds its workers through one shared queue, read under a lock that an idle worker
 holds while it waits for a task, and `Pool.terminate()` takes that lock before it stops anyone. A worker
@@ -10,17 +12,22 @@ Here each worker has a pipe of its own and nothing is shared, so nothing a dead 
 anyone: a worker that dies while it owes a result is seen at once (its process sentinel) and the run
 raises `WorkerLost`; stopping (the end, an error, a consumer that stops early, such as a cancelled dev
 server build) sends each live worker away or kills it, and waits at most `STOP_SECONDS` for each.
-Used by `render_pool` (forked workers) and `spawn_pool` (spawned ones).
+`in_forked_workers` is the forked kind: workers that inherit the caller's state (set before the fork, in a
+module global), so nothing is pickled on the way in.
 """
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import multiprocessing.connection
+import os
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
 from generator.core.errors import ShelfpressError
+from generator.core.platform import child_setup
 
 STOP_SECONDS = 5.0
 IN_FLIGHT = 2  # chunks sent ahead to each worker: it never waits for its next one
@@ -36,21 +43,24 @@ class WorkerLost(ShelfpressError):
 
 def run_chunks(context: BaseContext, workers: int, work: Callable[[C], T], chunks: Sequence[C],
                initializer: Callable[..., None], initargs: tuple[Any, ...],
-               check: Callable[[], None] | None = None) -> Iterator[T]:
+               check: Callable[[], None] | None = None, *, role: str = "render",
+               lost: str = "nothing was published, save again to rebuild") -> Iterator[T]:
     """`work(chunk)` for each of `chunks` in up to `workers` processes of `context` ("fork" or "spawn"), the
     results in order; each process runs `initializer(*initargs)` first. A worker's exception is raised here;
-    a worker that dies raises `WorkerLost`. Closing the iterator early stops every worker (bounded), and so
-    does an exception from `check()`, asked every `CHECK_SECONDS` while the workers work (or start)."""
+    a worker that dies raises `WorkerLost` (its message names the `role` of the workers, "shelfpress-<role>"
+    their process names, and ends with `lost`: what that means for the user). Closing the iterator early
+    stops every worker (bounded), and so does an exception from `check()`, asked every `CHECK_SECONDS`
+    while the workers work (or start)."""
     procs: list[tuple[Any, multiprocessing.connection.Connection]] = []
     try:
         for _ in range(min(workers, len(chunks))):
             ours, theirs = context.Pipe()
             proc = context.Process(  # type: ignore[attr-defined]
-                target=_worker, args=(theirs, work, initializer, initargs), daemon=True, name="shelfpress-render")
+                target=_worker, args=(theirs, work, initializer, initargs), daemon=True, name=f"shelfpress-{role}")
             proc.start()
             theirs.close()
             procs.append((proc, ours))
-        yield from _in_order(procs, chunks, check)
+        yield from _in_order(procs, chunks, check, f"{role} worker", lost)
         for proc, conn in procs:
             try:
                 conn.send(None)  # no more work: the worker returns
@@ -88,7 +98,7 @@ def _sendable(exc: BaseException) -> BaseException:
 
 
 def _in_order(procs: list[tuple[Any, multiprocessing.connection.Connection]], chunks: Sequence[C],
-              check: Callable[[], None] | None) -> Iterator[Any]:
+              check: Callable[[], None] | None, worker: str, lost: str) -> Iterator[Any]:
     """Hand out chunks as workers finish them and yield the results in the order of `chunks`."""
     tasks = iter(enumerate(chunks))
     owed = {conn: 0 for _, conn in procs}
@@ -120,8 +130,8 @@ def _in_order(procs: list[tuple[Any, multiprocessing.connection.Connection]], ch
                 index, ok, value = conn.recv()  # (a result sent before the worker ended is read first)
             except (EOFError, OSError):
                 proc.join(STOP_SECONDS)  # ended: reaped at once, for its exit code
-                raise WorkerLost(f"a render worker (process {proc.pid}) stopped with exit code {proc.exitcode} "
-                                 "before it finished; nothing was published, save again to rebuild") from None
+                raise WorkerLost(f"a {worker} (process {proc.pid}) stopped with exit code {proc.exitcode} "
+                                 f"before it finished; {lost}") from None
             owed[conn] -= 1
             if not ok:
                 raise value
@@ -131,6 +141,21 @@ def _in_order(procs: list[tuple[Any, multiprocessing.connection.Connection]], ch
         while done in results:
             yield results.pop(done)
             done += 1
+
+
+def in_forked_workers(work: Callable[[C], T], chunks: Sequence[C], workers: int,
+                      check: Callable[[], None] | None = None, **names: str) -> Iterator[T]:
+    """`run_chunks` in forked workers (the caller checked `platform.can_fork`), results in order. The job
+    is whatever the caller set before calling, in a module global: the workers inherit it, nothing is
+    pickled on the way in. `names` are `run_chunks`'s `role` and `lost`."""
+    frozen_before = gc.get_freeze_count() > 0  # the caller froze its objects already (commands.build): it stays so
+    gc.freeze()  # the collector must not touch (and so copy) the inherited objects in every worker
+    try:
+        yield from run_chunks(multiprocessing.get_context("fork"), workers, work, chunks,
+                              child_setup, (os.getpid(),), check, **names)
+    finally:
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def _stop(procs: list[tuple[Any, multiprocessing.connection.Connection]]) -> None:
