@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING
 from generator.core.platform import can_fork, cores
 from generator.core.process_pool import in_forked_workers
 from generator.sources.catalog_query import words
+from generator.sources.catalog_schema import RELATED_TARGET_INDEX
 
 if TYPE_CHECKING:
     import numpy as np
@@ -518,7 +519,7 @@ def _refresh(conn: sqlite3.Connection, dirty: list[int], progress: StageProgress
                                                                                total)))
     if everything:
         progress("Indexing related products", 0, 1)
-        conn.execute("CREATE INDEX related_target ON related (related_id)")
+        conn.execute(RELATED_TARGET_INDEX)
         progress("Indexing related products", 1, 1)
     return len(targets)
 

@@ -102,8 +102,12 @@ CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_generation AFTER {event} ON
 BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
 """ for table in ("products", "categories", "stores", "brands") for event in ("INSERT", "UPDATE", "DELETE"))
 
+# Who lists a product among its related ones (a changed product's lists are found through it). A full
+# refresh of related products drops it and makes it again after the rows (`catalog_related._refresh`).
+RELATED_TARGET_INDEX = "CREATE INDEX IF NOT EXISTS related_target ON related (related_id)"
+
 # Version 2 added related products: every product's list is due.
-_V2 = """
+_V2 = f"""
 CREATE TABLE IF NOT EXISTS related (
     product_id INTEGER NOT NULL,
     rank INTEGER NOT NULL,
@@ -111,7 +115,7 @@ CREATE TABLE IF NOT EXISTS related (
     score REAL NOT NULL,
     PRIMARY KEY (product_id, rank)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS related_target ON related (related_id);
+{RELATED_TARGET_INDEX};
 CREATE TABLE IF NOT EXISTS related_dirty (product_id INTEGER PRIMARY KEY) WITHOUT ROWID;
 INSERT OR IGNORE INTO related_dirty SELECT product_id FROM products;
 UPDATE meta SET value = '2' WHERE key = 'schema_version';
