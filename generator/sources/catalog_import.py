@@ -35,7 +35,7 @@ from generator.core.jsondepth import loads_json
 from generator.core.platform import can_fork, cores
 from generator.core.process_pool import in_forked_workers
 from generator.sources.catalog_related import StageProgress, mark_changed, refresh_related
-from generator.sources.catalog_schema import CatalogError, brand_key, transaction
+from generator.sources.catalog_schema import CatalogError, brand_key, payload_digest, transaction
 from generator.sources.models import PAYLOAD_FORMAT, Brand, Category, Product, Store, parse_product
 from generator.sources.records import clean_text
 
@@ -141,9 +141,10 @@ def _prepare(batch: list[Product], feed_store: int | None) -> Prepared:
     out = Prepared(len(batch))
     for p in {p.product_id: p for p in batch}.values():
         key = brand_key(p.brand)
+        payload = json.dumps(p.to_api(), ensure_ascii=False, separators=(",", ":"))
         out.rows.append((p.product_id, p.name, key, p.store.store_id, p.price.price, reduction_of(p),
-                         1 if p.images else 0, feed_store,
-                         json.dumps(p.to_api(), ensure_ascii=False, separators=(",", ":")), PAYLOAD_FORMAT))
+                         1 if p.images else 0, feed_store, payload, PAYLOAD_FORMAT, payload_digest(payload), p.url,
+                         p.gtin))
         out.texts.append((p.product_id, html.unescape(p.name), p.brand,
                           " ".join(c.name for c in p.categories), html.unescape(p.description)))
         out.links.extend((p.product_id, c.category_id) for c in p.categories)
@@ -163,7 +164,8 @@ def _store(conn: sqlite3.Connection, batch: Prepared, report: ImportReport | Non
     conn.executemany("DELETE FROM product_text WHERE rowid = ?", ids)
     conn.executemany("DELETE FROM product_categories WHERE product_id = ?", ids)
     conn.executemany("INSERT OR REPLACE INTO products (product_id, name, brand_key, store_id, price, reduction, "
-                     "has_images, feed_store, payload, checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.rows)
+                     "has_images, feed_store, payload, checked, digest, url, gtin) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.rows)
     conn.executemany("INSERT INTO product_text (rowid, name, brand, categories, description) "
                      "VALUES (?, ?, ?, ?, ?)", batch.texts)
     conn.executemany("INSERT OR IGNORE INTO product_categories VALUES (?, ?)", batch.links)

@@ -27,7 +27,6 @@ ordering rules; it only reads. What each parameter means here:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -36,7 +35,7 @@ from itertools import chain, islice
 from typing import Any
 
 from generator.core.textfold import words
-from generator.sources.catalog_schema import brand_key
+from generator.sources.catalog_schema import brand_key, payload_digest
 from generator.sources.models import PAYLOAD_FORMAT, Facets, FacetCount, Product, ProductPage, parse_product
 from generator.sources.query import ProductQuery
 from generator.sources.records import IssueSink
@@ -231,9 +230,10 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
     """The products with these ids, in the order given; unknown ids are skipped.
 
     A payload this shelfpress stored from a validated Product (`checked`, see catalog_schema) is rebuilt
-    as it is (`Product.from_checked`, with a digest of the payload for the build state's fingerprints).
-    Any other payload passes the same validation as API responses (`parse_product`): a row that is no
-    usable product (written by an older version, or by hand) is left out and reported to `report`.
+    as it is (`Product.stored`, made from the row's digest, click URL, name and GTIN columns; the payload is
+    parsed only when another field is read). Any other payload passes the same validation as API responses
+    (`parse_product`): a row that is no usable product (written by an older version, or by hand) is left out
+    and reported to `report`.
     `parsed` memoises parsing by the payload's digest (Products are frozen, and equal text gives an equal
     Product), so a build that loads the same product for a listing, a shortcode and ten related lists
     parses it once and shares one Product; a changed row is parsed afresh. Keyed by digest, not by the text,
@@ -242,21 +242,23 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
     """
     if parsed is None:
         parsed = {}
-    known = ", ".join(f"CASE WHEN checked = {PAYLOAD_FORMAT:d} THEN json_extract(payload, '$.{path}') END"
-                      for path in _KNOWN_AT_ONCE)
+    checked = f"checked = {PAYLOAD_FORMAT:d}"
+    decoded = ", ".join(f"CASE WHEN {checked} AND digest IS NULL THEN json_extract(payload, '$.{path}') END"
+                        for path in _KNOWN_AT_ONCE)
     out: list[Product] = []
     for start in range(0, len(ids), LOAD_BATCH):
         batch = ids[start:start + LOAD_BATCH]
-        rows = {pid: (payload, checked, found) for pid, payload, checked, *found in conn.execute(
-            f"SELECT product_id, payload, checked, {known} FROM products WHERE product_id IN ({_placeholders(batch)})",
-            list(batch))}
+        rows = {row[0]: row for row in conn.execute(
+            f"SELECT product_id, payload, {checked}, digest, url, name, gtin, {decoded} "
+            f"FROM products WHERE product_id IN ({_placeholders(batch)})", list(batch))}
         for pid in batch:
-            payload, checked, found = rows.get(pid, (None, 0, ()))
-            if payload is None:
+            row = rows.get(pid)
+            if row is None:
                 continue
-            key = hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+            payload, is_checked, stored_digest, known = row[1], row[2], row[3], row[4:7] if row[3] else row[7:]
+            key = stored_digest if is_checked and stored_digest else payload_digest(payload)
             if key not in parsed:
-                parsed[key] = _parse_row(pid, payload, key, checked == PAYLOAD_FORMAT, found, report)
+                parsed[key] = _parse_row(pid, payload, key, bool(is_checked), known, report)
             if (product := parsed[key]) is not None:
                 out.append(product)
     return out
@@ -265,12 +267,13 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
 _KNOWN_AT_ONCE = ("url", "name", "attributes.gtin")  # what `Product.stored` is given, in its order
 
 
-def _parse_row(pid: int, payload: str, key: str, checked: bool, known: list[object],
+def _parse_row(pid: int, payload: str, key: str, checked: bool, known: Sequence[object],
                report: IssueSink | None) -> Product | None:
     """The Product of one row's `payload`, whose digest is `key`. A checked row's product is made when first
-    read (`Product.stored`), given its click URL, name and GTIN as SQLite decoded them: the text Python's
-    decoder gives, as the payload has no `\\u` escape (the catalog writes them only for control characters;
-    SQLite would decode a lone surrogate otherwise). Any other row is parsed now."""
+    read (`Product.stored`), given its click URL, name and GTIN: the row's columns, or for a row written
+    before they existed, its payload's as SQLite decoded them (the text Python's decoder gives, as the
+    payload has no `\\u` escape: the catalog writes them only for control characters; SQLite would decode a
+    lone surrogate otherwise). Any other row is parsed now."""
     url, name, gtin = known if checked else (None, None, None)
     if type(url) is str and type(name) is str and (gtin is None or type(gtin) is str) and "\\u" not in payload:
         return Product.stored(pid, url, name, gtin or "", payload, key)

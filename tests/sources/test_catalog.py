@@ -16,7 +16,7 @@ from generator.sources.catalog import CatalogSource
 from generator.sources.catalog_import import upsert_products
 from generator.sources import catalog_query
 from generator.sources.catalog_query import disseminate, load_products
-from generator.sources.catalog_schema import transaction
+from generator.sources.catalog_schema import SCHEMA, payload_digest, transaction
 from generator.sources.demo import demo_catalog
 from generator.sources.models import PAYLOAD_FORMAT, Product
 from generator.sources.query import ProductQuery
@@ -227,6 +227,47 @@ def test_rows_the_catalog_wrote_load_as_checked_and_hand_written_rows_are_valida
             assert edited is not None and edited.digest == ""
             assert len(edited.description) < 20_000  # validation cut it to the documented length
         assert asyncio.run(source.product(second)).digest not in ("", loaded.digest)
+
+
+def test_rows_keep_their_digest_url_and_gtin_and_a_hand_edit_of_them_is_validated(tmp_path: Path) -> None:
+    """A written row carries its payload's digest, click URL and GTIN beside the payload, and a listing's
+    products are made from those columns; editing one of them by hand (the payload left as it was) clears
+    the row's mark, so the product comes from its payload, validated."""
+    with CatalogSource(tmp_path / "c.sqlite") as source:
+        source.import_products([Product.from_api({"product_id": 7, "name": "Lampa", "price": {"price": 10},
+                                                  "url": "https://shop.example/lampa",
+                                                  "attributes": {"gtin": "4006381333931"}})])
+        payload, digest_, url, gtin = source.conn.execute(
+            "SELECT payload, digest, url, gtin FROM products WHERE product_id = 7").fetchone()
+        assert (digest_, url, gtin) == (payload_digest(payload), "https://shop.example/lampa", "4006381333931")
+        (loaded,) = load_products(source.conn, [7])
+        assert (loaded.digest, loaded.url, loaded.gtin) == (digest_, url, gtin)
+        source.conn.execute("UPDATE products SET url = 'javascript:alert(1)', gtin = 'x' WHERE product_id = 7")
+        (edited,) = load_products(source.conn, [7])
+        assert (edited.url, edited.gtin, edited.digest) == ("https://shop.example/lampa", "4006381333931", "")
+
+
+def test_rows_written_before_the_digest_columns_load_as_they_did(tmp_path: Path) -> None:
+    """A catalog of schema 3 (rows without digest, URL and GTIN columns) is migrated when opened; its old
+    rows still load as checked products, equal to freshly imported ones, with the same digest."""
+    path = tmp_path / "old.sqlite"
+    with CatalogSource(tmp_path / "fresh.sqlite") as fresh:
+        fresh.import_files([FIXTURES / "extra-products.jsonl"])
+        rows = fresh.conn.execute("SELECT product_id, name, payload, checked FROM products").fetchall()
+        ids = [row[0] for row in rows]
+        expected = load_products(fresh.conn, ids)
+    old = sqlite3.connect(path)
+    for migration in SCHEMA.migrations[:3]:
+        old.executescript(migration)
+    old.execute("PRAGMA user_version = 3")
+    old.executemany("INSERT INTO products (product_id, name, payload, checked) VALUES (?, ?, ?, ?)", rows)
+    old.commit()
+    old.close()
+    with CatalogSource(path) as source:
+        assert source.conn.execute("SELECT COUNT(*) FROM products WHERE digest IS NULL").fetchone()[0] == len(ids)
+        loaded = load_products(source.conn, ids)
+    assert loaded == expected and [p.digest for p in loaded] == [p.digest for p in expected]
+    assert all(p.digest for p in loaded)
 
 
 def test_not_a_catalog_file(tmp_path: Path) -> None:
