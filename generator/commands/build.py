@@ -437,7 +437,7 @@ def _nothing_changed(record: BuildRecord, reporter: Reporter, strict: bool, time
         reporter.warn(warning)
     reporter.flush_groups()
     check_strict(reporter.warnings, strict)
-    return BuildReport(pages=len(record.outputs), seconds=timer.elapsed, warnings=len(reporter.warnings),
+    return BuildReport(pages=record.pages.count, seconds=timer.elapsed, warnings=len(reporter.warnings),
                        nothing_changed=True)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.config.schema import Config
-from generator.engine.build_record import BuildRecord
+from generator.engine.build_record import BuildRecord, PageRecords
 from generator.engine.output import OutputWriter, ShadowRecord
 from generator.engine.planner import Planner
 from generator.engine.shadow_book import ShadowBook
@@ -62,7 +62,7 @@ class BuildState:
         """`writer` committed a site joined from build shards (commands/merge.py), whose pages had the
         fingerprints `outputs`: the next build of the folder keeps the pages whose inputs did not change.
         (`start` set this build's key; no signature: the next build checks every input.)"""
-        self.record.outputs, self.record.signature, self.record.product_pages = dict(outputs), "", None
+        self.record.pages, self.record.signature = PageRecords(dict(outputs)), ""
         self.shadows.committed(writer, shadow)
         self.record.warnings = list(warnings)
         self.record.products_shown = products_shown

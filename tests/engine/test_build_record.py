@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.engine.build_record import FORMAT, BuildRecord
+from generator.engine.build_record import FORMAT, BuildRecord, PageRecords
 from generator.engine.output import ShadowRecord
 from generator.products.carry import ProductPagesRecord
 
@@ -15,11 +15,11 @@ from generator.products.carry import ProductPagesRecord
 def full_record(cache: Path, out: Path) -> BuildRecord:
     record = BuildRecord.load(cache, out)
     record.key, record.signature = "k", "s"
-    record.outputs, record.files = {"index.html": "f1"}, {"index.html", "style.css"}
+    record.files = {"index.html", "style.css"}
+    record.pages = PageRecords({"index.html": "f1"}, ProductPagesRecord("scope", "whole", [(7, "/p/x/", "X", "dx")], [7]))
     record.shadow = ShadowRecord(live_inode=1, shadow_inode=2, lag=["index.html"])
     record.warnings = ["WARNING: x"]
     record.template_references = {"d1": frozenset({"base.html"}), "d2": None}
-    record.product_pages = ProductPagesRecord("scope", "whole", [(7, "/p/x/", "X", "dx")], [7])
     record.products_shown = 12
     return record
 
@@ -34,7 +34,7 @@ def test_a_saved_record_loads_as_it_was(tmp_path: Path) -> None:
 @pytest.mark.parametrize("damage", [
     lambda data: {**data, "format": FORMAT - 1},  # an older shelfpress's
     lambda data: {**data, "out_dir": "/elsewhere"},  # another output folder's (a copied cache)
-    lambda data: {k: v for k, v in data.items() if k != "outputs"},  # cut short
+    lambda data: {k: v for k, v in data.items() if k != "pages"},  # cut short
 ])
 def test_a_record_of_another_format_or_folder_loads_empty(tmp_path: Path, damage) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "public"
@@ -67,3 +67,45 @@ def test_a_memory_record_saves_nothing(tmp_path: Path) -> None:
     record.save()
     record.save_or_drop()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_page_records_are_read_only_when_used_and_kept_when_unread(tmp_path: Path) -> None:
+    """A build that finds nothing changed reads the record's head, not its pages (216 MB at a million
+    products): the pages' count answers its report, and saving keeps the same pages file."""
+    out = tmp_path / "public"
+    full_record(tmp_path / "cache", out).save()
+    (pages_file,) = (tmp_path / "cache").glob("pages-*.json")
+    loaded = BuildRecord.load(tmp_path / "cache", out)
+    assert loaded.pages.path == pages_file and loaded.pages.count == 1
+    loaded.warnings = ["WARNING: y"]
+    loaded.save()
+    assert list((tmp_path / "cache").glob("pages-*.json")) == [pages_file] and loaded.pages.path == pages_file
+    assert BuildRecord.load(tmp_path / "cache", out).outputs == {"index.html": "f1"}
+
+
+def test_new_page_records_replace_the_old_file(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    full_record(tmp_path / "cache", out).save()
+    loaded = BuildRecord.load(tmp_path / "cache", out)
+    loaded.pages = PageRecords({"index.html": "f2", "a/index.html": "f3"})
+    loaded.save()
+    assert len(list((tmp_path / "cache").glob("pages-*.json"))) == 1
+    again = BuildRecord.load(tmp_path / "cache", out)
+    assert again.pages.count == 2 and again.outputs == {"index.html": "f2", "a/index.html": "f3"}
+    assert again.product_pages is None
+
+
+@pytest.mark.parametrize("damage", ["remove", "garble"])
+def test_lost_page_records_are_none_and_the_rest_holds(tmp_path: Path, damage: str) -> None:
+    """Without its pages file (a cache restored in part, a disk error) a record still knows the live files
+    and the signature; it has no fingerprints, so the next build that plans renders every page anew."""
+    out = tmp_path / "public"
+    full_record(tmp_path / "cache", out).save()
+    (pages_file,) = (tmp_path / "cache").glob("pages-*.json")
+    if damage == "remove":
+        pages_file.unlink()
+    else:
+        pages_file.write_text('{"outputs": [1, 2')
+    loaded = BuildRecord.load(tmp_path / "cache", out)
+    assert (loaded.signature, loaded.files) == ("s", {"index.html", "style.css"})
+    assert loaded.outputs == {} and loaded.product_pages is None and loaded.pages.count == 0

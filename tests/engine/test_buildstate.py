@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.engine import planner
 from generator.engine.buildstate import BuildState
 from generator.commands.build import BuildReport, build
 from generator.commands.serve import serving_build
@@ -102,8 +103,12 @@ def test_clean_ignores_the_state(site: Path) -> None:
     assert len(rendered) == first.pages
 
 
-def test_deleted_output_file_is_rendered_again(site: Path) -> None:
+@pytest.mark.parametrize("chunk", [planner.PRESENCE_CHUNK, 1])
+def test_deleted_output_file_is_rendered_again(site: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Also when the live files are checked by several threads (a big site's: here one file per thread)."""
+    monkeypatch.setattr(planner, "PRESENCE_CHUNK", chunk)
     rebuild(site)
+    assert rebuild(site)[0].nothing_changed
     (site / "public/about/index.html").unlink()
     _, rendered = rebuild(site)
     assert rendered == ["about/index.html"] and (site / "public/about/index.html").is_file()
