@@ -93,6 +93,8 @@ class BuildRecord:
     warnings: list[str] = field(default_factory=list)  # replayed by a build that stops early
     # Template source digest -> the templates it references (fingerprint.TemplateDigests), kept across builds.
     template_references: dict[str, frozenset[str] | None] = field(default_factory=dict)
+    # Template source digest -> (reads the whole site, reads a page's text) (template_reads.py), likewise.
+    template_reads: dict[str, tuple[bool, bool]] = field(default_factory=dict)
     pages: PageRecords = field(default_factory=PageRecords)  # fingerprints and product pages, for the folder as it is
     products_shown: int | None = None  # the live site's products, for the shrink guard (shrinkguard.py)
     search_pending: set[str] = field(default_factory=set)  # pages changed since the live search index was made
@@ -123,6 +125,8 @@ class BuildRecord:
                            shadow=ShadowRecord(**saved["shadow"]) if saved["shadow"] else None,
                            template_references={digest_: None if refs is None else frozenset(refs)
                                                 for digest_, refs in saved["templates"].items()},
+                           template_reads={digest_: (bool(whole), bool(text))
+                                           for digest_, (whole, text) in saved["template_reads"].items()},
                            pages=PageRecords(path=path.with_name(Path(pages["file"]).name), count=int(pages["count"])),
                            products_shown=saved.get("products_shown"),
                            search_pending=set(saved.get("search_pending", ())))
@@ -139,6 +143,7 @@ class BuildRecord:
                 "shadow": dataclasses.asdict(self.shadow) if self.shadow else None,
                 "templates": {digest_: None if refs is None else sorted(refs)
                               for digest_, refs in self.template_references.items()},
+                "template_reads": self.template_reads,
                 "pages": {"file": pages_file.name, "count": self.pages.count},
                 "products_shown": self.products_shown, "search_pending": sorted(self.search_pending)}
         atomic_write(self.path, json.dumps(data, separators=(",", ":")))  # a full disk leaves no temp file

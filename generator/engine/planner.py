@@ -139,6 +139,7 @@ class Planner:
         self.key_changed = clean or key != record.key
         if self.key_changed:  # (the code changed: how references are found may have too)
             record.pages, record.signature, record.template_references = PageRecords(), "", {}
+            record.template_reads = {}
             self.sources, self.markdown_html = {}, {}
         record.key = key
         self._carry, self._shared = None, None
@@ -225,7 +226,7 @@ class Planner:
         """What every page's fingerprint shares besides the site-wide data: the build key, the nav and,
         when a template reads the whole page list, every content source. Known once content is read."""
         if self._shared is None:
-            reads = self.reads = template_reads(site.config)
+            reads = self.reads = template_reads(site.config, self.record.template_reads)
             whole_site = digest(*sorted(e.digest for e in self._entries().values())) if reads.whole_site else ""
             nav = [(p.url, p.title, str(p.weight), p.kind) for p in site.nav]
             self._shared = digest(self.record.key, whole_site, repr(nav))

@@ -28,6 +28,7 @@ from jinja2 import nodes
 
 from generator.config.schema import Config
 from generator.config.themes import theme_dirs
+from generator.core.digest import digest
 
 WHOLE_SITE = frozenset({"pages", "by_url", "content_pages", "children", "content_files"})  # `site`'s lists of pages
 PAGE_TEXT = frozenset({"body", "shortcodes"})  # attributes of a page that hold its text
@@ -43,11 +44,20 @@ class TemplateReads:
     bodies: bool  # a page's Markdown body (`child.body`): then a section depends on its children's text
 
 
-def template_reads(config: Config) -> TemplateReads:
-    """What the templates of `config`'s theme chain read, all of them together."""
-    found = [_reads(path.read_text("utf-8", "replace")) for layer in theme_dirs(config, "templates")
-             for path in layer.rglob("*") if path.is_file()]
-    return TemplateReads(whole_site=any(whole for whole, _ in found), bodies=any(text for _, text in found))
+def template_reads(config: Config, known: dict[str, tuple[bool, bool]]) -> TemplateReads:
+    """What the templates of `config`'s theme chain read, all of them together.
+
+    `known` maps a template source's digest to what it reads, as earlier builds found it (the build record
+    keeps it): a template whose source did not change is not parsed again, which was 60 ms of every build of
+    the default theme. It is left holding the chain's templates as they are now."""
+    sources = [path.read_text("utf-8", "replace") for layer in theme_dirs(config, "templates")
+               for path in layer.rglob("*") if path.is_file()]
+    current = {key: known[key] if key in known else _reads(source)
+               for key, source in zip((digest(source) for source in sources), sources)}
+    known.clear()
+    known.update(current)
+    return TemplateReads(whole_site=any(whole for whole, _ in current.values()),
+                         bodies=any(text for _, text in current.values()))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -20,6 +20,7 @@ def full_record(cache: Path, out: Path) -> BuildRecord:
     record.shadow = ShadowRecord(live_inode=1, shadow_inode=2, lag=["index.html"])
     record.warnings = ["WARNING: x"]
     record.template_references = {"d1": frozenset({"base.html"}), "d2": None}
+    record.template_reads = {"d1": (False, True), "d3": (True, False)}
     record.products_shown = 12
     return record
 

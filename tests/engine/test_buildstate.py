@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.engine import planner
+from generator.engine import planner, template_reads
 from generator.engine.buildstate import BuildState
 from generator.commands.build import BuildReport, build
 from generator.commands.serve import serving_build
@@ -168,3 +168,32 @@ def test_dev_server_rebuilds_trust_the_watcher_for_unchanged_files_only(site: Pa
     touch_later(site / "content/about.md", "---\ntitle: About\n---\nBack.\n")
     serve_build("content/about.md")  # the failed load left no listing behind: content/ is walked again
     assert b"Back." in (site / "public/about/index.html").read_bytes()
+
+
+def test_a_template_is_parsed_for_what_it_reads_only_when_its_source_changed(
+        site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the templates read of other pages is remembered by their sources' digests in the build record:
+    a later build (another process) parses only a template whose text changed, and an edit that makes a
+    template read the pages' text still counts."""
+    parsed: list[str] = []
+
+    def counting(source: str) -> tuple[bool, bool]:
+        parsed.append(source)
+        return real(source)
+    real = template_reads._reads.__wrapped__
+    monkeypatch.setattr(template_reads, "_reads", counting)
+    rebuild(site)
+    assert parsed  # the theme's templates, read once (the base template has <body>)
+    parsed.clear()
+    touch_later(site / "content/about.md", "---\ntitle: About\n---\nOther text.\n")
+    rebuild(site)
+    assert parsed == []
+    footer = site / "templates/partials/footer.html"
+    footer.parent.mkdir(parents=True)
+    touch_later(footer, "{% if false %}{{ page.body }}{% endif %}")
+    rebuild(site)
+    assert parsed == [footer.read_text()]
+    parsed.clear()
+    touch_later(site / "content/guides/lamps.md", "---\ntitle: Lamps\n---\nNew lamp text.\n")
+    _, rendered = rebuild(site)
+    assert parsed == [] and "guides/index.html" in rendered  # remembered: a page's text is read now
