@@ -106,20 +106,22 @@ def test_catalog_schema_is_what_it_was_and_old_files_are_adopted(tmp_path: Path)
     assert _layout(fresh) == _layout(adopted)
     old_connect(tmp_path / "again.sqlite").close()
     assert _layout(fresh) == _layout(catalog_schema.connect(tmp_path / "again.sqlite"))
-    assert adopted.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
+    assert adopted.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
     assert adopted.execute("SELECT * FROM related_dirty").fetchall() == []  # v2 already: nothing re-queued
     assert adopted.execute("SELECT checked FROM products").fetchall() == [(0,)]  # validated when loaded
-    assert _version(tmp_path / "old.sqlite") == 3
+    assert _version(tmp_path / "old.sqlite") == 4
 
 
 def test_catalog_v1_is_migrated_and_queues_related(tmp_path: Path) -> None:
     path = tmp_path / "v1.sqlite"
     conn = catalog_schema.connect(path)
     conn.executescript("DROP TABLE related; DROP TABLE related_dirty; DROP TRIGGER products_payload_edited;"
-                       "ALTER TABLE products DROP COLUMN checked; PRAGMA user_version = 0;"
+                       "ALTER TABLE products DROP COLUMN checked; ALTER TABLE products DROP COLUMN digest;"
+                       "ALTER TABLE products DROP COLUMN url; ALTER TABLE products DROP COLUMN gtin;"
+                       "PRAGMA user_version = 0;"
                        "UPDATE meta SET value = '1' WHERE key = 'schema_version';"
                        "INSERT INTO products (product_id, name, payload) VALUES (7, 'lampa', '{}');")
     conn.close()
     conn = catalog_schema.connect(path)
     assert conn.execute("SELECT product_id FROM related_dirty").fetchall() == [(7,)]
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
