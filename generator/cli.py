@@ -165,13 +165,16 @@ def build(site_dir: Path, output: Path | None, clean: bool, strict: bool, drafts
     """Build the site into its output directory (atomically)."""
     from generator.commands.build import build as run_build
     from generator.config.schema import load_config
-    from generator.engine.sharding import Share
     from generator.sources.cache import CacheMode
 
     if offline and refresh:
         raise click.UsageError("--offline and --refresh contradict each other; pick one")
     mode = CacheMode.OFFLINE if offline else CacheMode.REFRESH if refresh else CacheMode.NORMAL
-    share = Share.parse(shard) if shard is not None else None
+    share = None
+    if shard is not None:
+        from generator.engine.sharding import Share  # deferred: only a shard build loads engine.sharding
+
+        share = Share.parse(shard)
     config = load_config(site_dir)
     report = run_build(config, drafts=drafts, clean=clean, strict=strict, output=output, reporter=reporter,
                        cache_mode=mode, allow_shrink=allow_shrink, shard=share)

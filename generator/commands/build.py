@@ -75,7 +75,6 @@ from generator.publish.search import BUNDLE as SEARCH_BUNDLE
 from generator.publish.search import Cancelled, add_search_page, write_search_index
 from generator.publish.secretguard import SecretGuard
 from generator.engine.shrinkguard import check_shrink
-from generator.engine.sharding import Share, identity
 from generator.publish.build_shards import split_pages, write_shard_note
 from generator.publish.seo import robots, sitemaps
 from generator.content.reviews import add_reviews
@@ -85,10 +84,10 @@ from generator.sources.cache import CacheMode
 from generator.sources.factory import open_source
 from generator.render.runtime import environment_class
 from generator.render.stylesheets import ThemeAssets
-from generator.publish.text_edit import LastBuild
 from generator.products.widgets import WidgetStage
 
 if TYPE_CHECKING:
+    from generator.engine.sharding import Share
     from generator.sources.shopello import ProgressHook
 
 
@@ -368,6 +367,8 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
             unindexed = write_search_index(writer, reporter, when=when, pending=state.record.search_pending,
                                            elsewhere=elsewhere, split=config.search_always_split)
     if options.shard:
+        from generator.engine.sharding import identity  # deferred: only `--shard` builds load engine.sharding
+
         write_shard_note(writer, options.shard, identity(config, drafts=options.drafts, strict=options.strict,
                                                          data_version=data_version),
                          graph.fingerprints, graph.products.products, reporter.warnings,
@@ -382,6 +383,8 @@ def _publish(config: Config, graph: _Graph, writer: OutputWriter, cards: CardSto
 def _keep_for_text_edits(config: Config, state: BuildState, graph: _Graph, data_version: str | None,
                          options: _Options) -> None:
     """The dev server's text edits (publish/text_edit.py) start from this build's site graph."""
+    from generator.publish.text_edit import LastBuild  # deferred: only the dev server's builds keep the graph
+
     reads = state.plan.reads
     state.keep_site(LastBuild(graph.site, graph.renderer, repr(config), options.drafts, options.strict,
                               data_version=data_version,

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from generator.content.page import Page
 from generator.engine.fingerprint import Fingerprints
 from generator.engine.ownership import MARKER
 from generator.engine.output import OutputWriter
-from generator.engine.sharding import SHARD_NOTE, Share, ShardNote
 from generator.publish.shards import shard_count
+
+if TYPE_CHECKING:  # engine.sharding loads in `write_shard_note`: only a shard build needs it
+    from generator.engine.sharding import Share
 
 
 def split_pages(pages: Sequence[Page], share: Share | None) -> tuple[Sequence[Page], set[str]]:
@@ -39,6 +42,8 @@ def write_shard_note(writer: OutputWriter, share: Share, identity: str, fingerpr
                      products: int, warnings: list[str], *, drafts: bool, strict: bool) -> None:
     """Put `SHARD_NOTE` into the shard: its pages with their fingerprints, the files every shard writes
     alike and the search bundles made here. Call it when every other file of the shard is claimed."""
+    from generator.engine.sharding import SHARD_NOTE, ShardNote
+
     pages = {key: fingerprint for key, fingerprint in fingerprints.fingerprints.items() if key in writer.owners}
     others = [key for key in writer.owners if key not in pages and key != MARKER]  # search bundles among them
     note = ShardNote(share, identity, pages=pages, others=others, products=products, warnings=list(warnings),

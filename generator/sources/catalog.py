@@ -5,7 +5,9 @@ site builds with no API key and no network. It owns the connection and the
 read API; the schema lives in `catalog_schema.py`, writes in
 `catalog_import.py`, query semantics in `catalog_query.py`, static feed
 syncing in `feeds.py`. Methods are async to match the protocol but never
-await: SQLite answers in microseconds to milliseconds.
+await: SQLite answers in microseconds to milliseconds. The writer and the
+related-products ranking (`catalog_related.py`) are imported by the methods
+that use them: a rebuild whose product pages carry over loads neither.
 
 It must not fetch anything over the network.
 """
@@ -15,17 +17,20 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from generator.sources.base import FetchStats
-from generator.sources.catalog_import import ImportReport, import_files, upsert_products
 from generator.sources.catalog_offers import same_products
 from generator.sources.catalog_query import CatalogQuery, load_products
-from generator.sources.catalog_related import StageProgress, refresh_related, related_many
 from generator.sources.catalog_schema import connect, generation, transaction
 from generator.sources.models import (Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store,
                      build_category_tree)
 from generator.sources.query import ProductQuery
 from generator.sources.records import IssueWarnings, WarningSink
+
+if TYPE_CHECKING:
+    from generator.sources.catalog_import import ImportReport
+    from generator.sources.catalog_related import StageProgress
 
 
 class CatalogSource:
@@ -57,8 +62,10 @@ class CatalogSource:
                            known: Mapping[int, Product] | None = None) -> dict[int, list[Product]]:
         """Every product's related products from the precomputed table: one query, whatever the count.
         Products in `known` (this build's, loaded moments earlier) are not loaded again."""
+        from generator.sources import catalog_related  # deferred: unused when every product page carries over
+
         ids = list(dict.fromkeys(product_ids))
-        related = related_many(self.conn, ids)
+        related = catalog_related.related_many(self.conn, ids)
         known = known or {}
         found = dict(known)
         named = dict.fromkeys(other for others in related.values() for other in others)
@@ -122,10 +129,15 @@ class CatalogSource:
     def import_files(self, paths: Iterable[str | Path], progress: StageProgress | None = None) -> ImportReport:
         """Import JSON / JSON-lines / taxonomy files; each file is one transaction. `progress(stage, done,
         total)` tells how each stage goes (a Reporter's `progress`)."""
-        return import_files(self.conn, paths, progress)
+        from generator.sources import catalog_import  # deferred: builds only read the catalog
+
+        return catalog_import.import_files(self.conn, paths, progress)
 
     def import_products(self, products: Iterable[Product]) -> int:
         """Upsert already-parsed products in one transaction."""
+        from generator.sources.catalog_import import upsert_products  # deferred: builds only read the catalog
+        from generator.sources.catalog_related import refresh_related
+
         with transaction(self.conn):
             count = upsert_products(self.conn, products)
         refresh_related(self.conn)
