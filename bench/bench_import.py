@@ -28,16 +28,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import synthetic  # noqa: E402
 
-from generator.sources import catalog_related  # noqa: E402
+from generator.sources import catalog_related, name_index  # noqa: E402
 from generator.sources.catalog_import import import_file  # noqa: E402
 from generator.sources.catalog_schema import connect  # noqa: E402
 
 
 def load_index(path: str | None) -> type:
-    """`NameIndex` from another copy of catalog_related.py (an A/B against an older commit), or this one's."""
+    """`NameIndex` from another copy of name_index.py (an A/B against an older commit; before the index had
+    a module of its own, that commit's catalog_related.py), or this one's."""
     if path is None:
-        return catalog_related.NameIndex
-    spec = importlib.util.spec_from_file_location("other_catalog_related", path)
+        return name_index.NameIndex
+    spec = importlib.util.spec_from_file_location("other_name_index", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.NameIndex
@@ -87,7 +88,7 @@ def measure(n: int, work: Path, seed: int, index_class: type, names: str) -> dic
     figures["import s"] = figures["rows s"] + figures["related s"]
     figures["import cpu s"] = figures["rows cpu s"] + figures["related cpu s"]
     figures["vocabulary"] = len({w for (name,) in conn.execute("SELECT name FROM products")
-                                 for w in catalog_related.words(catalog_related.fold(name))})
+                                 for w in name_index.words(name_index.fold(name))})
     conn.close()
     figures["peak MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures["worker peak MB"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -100,7 +101,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--names", default="realistic", choices=synthetic.NAMES,
                         help="how names are made (synthetic.py): realistic or a fixed small vocabulary")
-    parser.add_argument("--index-from", metavar="FILE", help="NameIndex from this catalog_related.py instead")
+    parser.add_argument("--index-from", metavar="FILE", help="NameIndex from this name_index.py instead")
     args = parser.parse_args()
     index_class = load_index(args.index_from)
     sizes = [int(part.replace("_", "")) for part in args.sizes.split(",") if part.strip()]

@@ -1,6 +1,6 @@
 """Worker processes with a teardown that always ends, whatever happens to a worker: the build's render
 workers (`engine.render_pool`, `engine.spawn_pool`) and the catalog's ranking of related products
-(`sources.catalog_related`).
+(`sources.name_index`).
 
 `multiprocessing.Pool` feeds its workers through one shared queue, read under a lock that an idle worker
 holds while it waits for a task, and `Pool.terminate()` takes that lock before it stops anyone. A worker

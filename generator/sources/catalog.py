@@ -6,8 +6,8 @@ read API; the schema lives in `catalog_schema.py`, writes in
 `catalog_import.py`, query semantics in `catalog_query.py`, static feed
 syncing in `feeds.py`. Methods are async to match the protocol but never
 await: SQLite answers in microseconds to milliseconds. The writer and the
-related-products ranking (`catalog_related.py`) are imported by the methods
-that use them: a rebuild whose product pages carry over loads neither.
+related products (`catalog_related.py`, ranked by `name_index.py`) are imported
+by the methods that use them: a rebuild whose product pages carry over loads neither.
 
 It must not fetch anything over the network.
 """

@@ -27,7 +27,8 @@ Layout
   occur in product names.
 - `feed_state`: per store, the control feed's last-changed date we imported.
 - `related` (product, rank -> related product, score) and `related_dirty`
-  (changed ids not yet folded in): see `catalog_related.py`.
+  (changed ids not yet folded in): see `catalog_related.py` (ranked by
+  `name_index.py`).
 - `meta.generation`: bumped by triggers on every write to products and the
   taxonomy tables, so a build can tell "the catalog did not change since the
   last build" from one integer.

@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 
 from generator.sources.catalog_import import delete_products, upsert_products
 from generator.sources.catalog_query import words
-from generator.sources.catalog_related import (B, FULL_REFRESH_SHARE, K1, RELATED_LIMIT, RELATED_WORDS, NameIndex,
-                                               fold, refresh_related)
+from generator.sources.catalog_related import FULL_REFRESH_SHARE, refresh_related
 from generator.sources.catalog_schema import connect, transaction
 from generator.sources.models import Product
+from generator.sources.name_index import B, K1, RELATED_LIMIT, RELATED_WORDS, NameIndex, fold
 
 # A small vocabulary, so names share words and tie: diacritic and case variants of one word, a word in every
 # name, numbers, and words repeated within a name (term frequency above 1).
@@ -272,12 +272,12 @@ def test_rankings_equal_the_reference_on_realistic_names() -> None:
 def test_rankings_equal_the_reference_when_every_word_is_a_bit(monkeypatch: pytest.MonkeyPatch) -> None:
     """Membership of the longest postings is read from per-document bits: with every word a bit (up to
     64), and with none, the lists are the reference's."""
-    from generator.sources import catalog_related
+    from generator.sources import name_index
 
     rng = random.Random(3)
     rows = [(pid, random_name(rng)) for pid in rng.sample(range(1, 100_000), 700)]
     for threshold in (0, 10**9):
-        monkeypatch.setattr(catalog_related, "BITMAP_POSTINGS", threshold)
+        monkeypatch.setattr(name_index, "BITMAP_POSTINGS", threshold)
         assert (NameIndex(rows)._bit >= 0).any() == (threshold == 0)
         assert_same_rankings(rows)
 
@@ -285,19 +285,19 @@ def test_rankings_equal_the_reference_when_every_word_is_a_bit(monkeypatch: pyte
 def _ranked_in(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Rank every refresh below in chunks of 37 lists (a query's group spans chunks), in forked workers
     where they may fork; returns where each ranking ran ("fork" per forked run)."""
-    from generator.sources import catalog_related
+    from generator.sources import name_index
 
     runs: list[str] = []
-    forked = catalog_related.in_forked_workers
+    forked = name_index.in_forked_workers
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
         runs.append("fork")
         return forked(*args, **kwargs)
 
-    monkeypatch.setattr(catalog_related, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(catalog_related, "RANK_CHUNK", 37)
-    monkeypatch.setattr(catalog_related, "cores", lambda: 2)
-    monkeypatch.setattr(catalog_related, "in_forked_workers", spy)
+    monkeypatch.setattr(name_index, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(name_index, "RANK_CHUNK", 37)
+    monkeypatch.setattr(name_index, "cores", lambda: 2)
+    monkeypatch.setattr(name_index, "in_forked_workers", spy)
     return runs
 
 
@@ -349,7 +349,7 @@ def test_a_worker_killed_while_ranking_leaves_the_table_as_it_was(tmp_path: Path
     back, so the lists, their index and the marks of what changed are as before, for the next refresh."""
     from generator.core.platform import can_fork
     from generator.core.process_pool import WorkerLost
-    from generator.sources import catalog_related
+    from generator.sources import name_index
 
     if not can_fork():
         pytest.skip("this system (or portable mode) does not fork")
@@ -360,7 +360,7 @@ def test_a_worker_killed_while_ranking_leaves_the_table_as_it_was(tmp_path: Path
     refresh_related(conn)
     before = _table(conn)
     _write(conn, {pid: random_name(rng) for pid in range(300, 700)})  # more than a share: a full refresh
-    monkeypatch.setattr(catalog_related, "_rank_chunk", _killed_in_a_worker)
+    monkeypatch.setattr(name_index, "_rank_chunk", _killed_in_a_worker)
     with pytest.raises(WorkerLost, match="ranking worker"):
         refresh_related(conn)
     assert _table(conn) == before
