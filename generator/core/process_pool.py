@@ -41,10 +41,15 @@ class WorkerLost(ShelfpressError):
     """A worker process ended before it returned the results it owed."""
 
 
+# The render pool's workers, and what their loss means for the user (other pools name theirs).
+RENDER_ROLE = "render"
+RENDER_LOST = "nothing was published, save again to rebuild"
+
+
 def run_chunks(context: BaseContext, workers: int, work: Callable[[C], T], chunks: Sequence[C],
                initializer: Callable[..., None], initargs: tuple[Any, ...],
-               check: Callable[[], None] | None = None, *, role: str = "render",
-               lost: str = "nothing was published, save again to rebuild") -> Iterator[T]:
+               check: Callable[[], None] | None = None, *, role: str = RENDER_ROLE,
+               lost: str = RENDER_LOST) -> Iterator[T]:
     """`work(chunk)` for each of `chunks` in up to `workers` processes of `context` ("fork" or "spawn"), the
     results in order; each process runs `initializer(*initargs)` first. A worker's exception is raised here;
     a worker that dies raises `WorkerLost` (its message names the `role` of the workers, "shelfpress-<role>"
@@ -144,15 +149,16 @@ def _in_order(procs: list[tuple[Any, multiprocessing.connection.Connection]], ch
 
 
 def in_forked_workers(work: Callable[[C], T], chunks: Sequence[C], workers: int,
-                      check: Callable[[], None] | None = None, **names: str) -> Iterator[T]:
+                      check: Callable[[], None] | None = None, *, role: str = RENDER_ROLE,
+                      lost: str = RENDER_LOST) -> Iterator[T]:
     """`run_chunks` in forked workers (the caller checked `platform.can_fork`), results in order. The job
     is whatever the caller set before calling, in a module global: the workers inherit it, nothing is
-    pickled on the way in. `names` are `run_chunks`'s `role` and `lost`."""
+    pickled on the way in."""
     frozen_before = gc.get_freeze_count() > 0  # the caller froze its objects already (commands.build): it stays so
     gc.freeze()  # the collector must not touch (and so copy) the inherited objects in every worker
     try:
         yield from run_chunks(multiprocessing.get_context("fork"), workers, work, chunks,
-                              child_setup, (os.getpid(),), check, **names)
+                              child_setup, (os.getpid(),), check, role=role, lost=lost)
     finally:
         if not frozen_before:
             gc.unfreeze()
