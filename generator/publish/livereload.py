@@ -189,11 +189,16 @@ class BuildEpochs:
 
     def publish(self, epoch: int, error: str | None, css_only: bool = False, pages_only: bool = False) -> None:
         """The build for `epoch` finished (failed when `error` is set); `css_only`: it changed stylesheets
-        only, `pages_only`: it rewrote only pages' HTML. Either needs this and the last build to succeed."""
+        only, `pages_only`: it rewrote only pages' HTML. Either needs this and the last build to succeed.
+        The epochs wanted since the last one published were built by this build, all at once: they changed
+        what it changed (a tab that saw none of them swaps its page after two quick text edits too)."""
         with self._cond:
             clean = error is None and self.error is None
+            change = "styles" if css_only and clean else "pages" if pages_only and clean else "any"
+            for coalesced in range(self.visible + 1, epoch):  # edits this one build took in together
+                self._change[coalesced] = change
             self.visible, self.error = epoch, error
-            self._change[epoch] = "styles" if css_only and clean else "pages" if pages_only and clean else "any"
+            self._change[epoch] = change
             while (oldest := next(iter(self._change))) <= epoch - KEPT_EPOCHS:  # (in the order published)
                 del self._change[oldest]  # a server that runs for days keeps no entry per edit
             self._cond.notify_all()

@@ -211,6 +211,21 @@ def test_pages_only_epochs_let_the_browsers_swap_pages_in_place_unless_a_build_f
     assert epochs.wait_newer(9, timeout=0) == (5, "any")  # a tab from another server's run
 
 
+def test_edits_one_build_took_in_together_changed_what_that_build_changed() -> None:
+    """Three quick text edits (epochs 2-4 wanted) built at once, published as 4: a tab of epoch 1 swaps its
+    page, as after one edit; a failed build in between still makes the tabs reload."""
+    epochs = BuildEpochs()
+    epochs.publish(1, None)
+    for _ in range(4):
+        epochs.want()
+    epochs.publish(4, None, pages_only=True)
+    assert epochs.wait_newer(1, timeout=0) == (4, "pages") and epochs.wait_newer(2, timeout=0) == (4, "pages")
+    epochs.publish(7, None, css_only=True)
+    assert epochs.wait_newer(4, timeout=0) == (7, "styles") and epochs.wait_newer(1, timeout=0) == (7, "any")
+    epochs.publish(9, "content/a.md:1: bad", pages_only=True)
+    assert epochs.wait_newer(7, timeout=0) == (9, "any")
+
+
 def test_epochs_remember_what_the_last_builds_changed_not_every_build_since_the_server_started() -> None:
     """A dev server that runs for days publishes an epoch per edit; what each changed is kept for the last
     KEPT_EPOCHS only (issue 34), and a tab further behind than that reloads."""
