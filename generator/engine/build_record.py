@@ -157,7 +157,6 @@ class BuildRecord:
         if self.pages.path is not None and self.pages.path.is_file():
             return self.pages.path
         pages_file = path.with_name(f"{_pages_stem(path)}-{secrets.token_hex(6)}.json")
-        pages_file.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(pages_file, json.dumps(self.pages.to_json(), separators=(",", ":")))
         return pages_file
 
