@@ -255,11 +255,12 @@ def _build_once(config: Config, out_dir: Path, state: BuildState, options: _Opti
     if not options.clean and state.plan.unchanged(signature):
         run_sync(source.aclose())
         return _nothing_changed(state.record, reporter, options.strict, timer)
+    cards = CardStore.in_cache(config.cache_path)
     with _collector_paused():  # the site graph: hundreds of thousands of objects that all stay alive
-        graph = _plan(config, state, source, data_version, as_of, options, reporter, timer)
+        graph = _plan(config, state, source, data_version, as_of, options, reporter, timer,
+                      narrow=not cards.outgrown(state.record.pages.count))
     with timer("prepare output"):
         writer = state.shadows.writer(out_dir)
-    cards = CardStore.in_cache(config.cache_path)
     try:
         unindexed = _publish(config, graph, writer, cards, state, options, reporter, timer, data_version)
         with timer("commit"):
@@ -286,8 +287,9 @@ def _inputs_signature(config: Config, drafts: bool, data_version: str | None, as
 
 
 def _plan(config: Config, state: BuildState, source: ProductSource, data_version: str | None, as_of: str,
-          options: _Options, reporter: Reporter, timer: StageTimer) -> _Graph:
-    """read content, fetch products, deep links, fingerprint: the site graph and what must be rendered."""
+          options: _Options, reporter: Reporter, timer: StageTimer, *, narrow: bool) -> _Graph:
+    """read content, fetch products, deep links, fingerprint: the site graph and what must be rendered.
+    `narrow`: whether product pages may be carried over by the source's change log (`products.carry`)."""
     with timer("read content"):
         site, widgets, recommendations = _read_content(config, state, options, reporter)
         own = load_product_data(config)  # the publisher's product data files, checked before any request
@@ -296,7 +298,7 @@ def _plan(config: Config, state: BuildState, source: ProductSource, data_version
     with timer("fetch products"):
         carry = None if data_version is None else state.plan.carry_over(  # --clean: records, carries nothing
             site, templates, renderer.template_for, data, data_version,
-            recommendations.digest() + (digest(repr(sorted(own.items()))) if own else ""))
+            recommendations.digest() + (digest(repr(sorted(own.items()))) if own else ""), narrow=narrow)
         products = run_stage(site, source, widgets.sign, reporter, carry=carry, own=own,
                              also_needed={**recommendations.needed_by(), **widgets.needed_by()})
         widgets.add_pages(products.results)

@@ -135,6 +135,17 @@ class CardStore:
                     cached.setdefault("name", name)
             self._new[key] = (view.product.product_id, view.channel, cards.preload(view, html), url, name)
 
+    def outgrown(self, pages: int) -> bool:
+        """Whether the store holds more cards than a site of `pages` pages has room for: the next build that
+        renders cards should then know every card the site shows, to keep only those (`save`)."""
+        if self.path is None or not self.path.is_file():
+            return False
+        try:
+            with closing(self._connect()) as conn:
+                return conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0] > ROOM_PER_PAGE * pages + ROOM_SLACK
+        except (sqlite3.Error, OSError):
+            return False
+
     def save(self) -> None:
         """Add the cards this build rendered, each in place of its product's older card (best effort: it is
         a cache). Only a build that rendered cards can leave more cards than before, so only such a build

@@ -14,7 +14,11 @@ product stage asks `CarryOver` before making them:
   at once, without reading related products;
 - `page`: else, when only product data changed, each page whose product and
   related products are the same records as last time is carried over, and
-  the others are made.
+  the others are made. A source with a change log (the catalog) first says
+  which products changed since the data version the last build read
+  (`narrow`): every other page is carried over without reading its related
+  products or digesting what it shows, so one changed price costs the pages
+  that show it, not a pass over every product page.
 
 A carried page is a stand-in: its URL, title and last fingerprint
 (`CarriedData`), nothing else. It is kept with its live output like any
@@ -36,8 +40,8 @@ what it made, for the next build.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from generator.content.page import Page
@@ -74,29 +78,35 @@ class CarriedData(Mapping[str, Any]):
 class ProductPagesRecord:
     """The product pages one build made: the digest of what they share (`scope`) and of that plus the
     product data's version and the listed products (`whole`); per page (product id, url, title, digest of
-    the products it shows), in the order they were added; and the products they reported for an unsafe
-    click URL (reported again when they are carried over as a whole)."""
+    the products it shows, digest of its offers: "" on the page of a product in no group), in the order they
+    were added; the products they reported for an unsafe
+    click URL (reported again when they are carried over); and the product data's version they were made
+    from ("" in a record from before it was kept)."""
 
     scope: str
     whole: str
-    pages: Sequence[tuple[int, str, str, str]]
+    pages: Sequence[tuple[int, str, str, str, str]]
     unsafe: Sequence[int] = ()
+    version: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"scope": self.scope, "whole": self.whole, "pages": [list(page) for page in self.pages],
-                "unsafe": list(self.unsafe)}
+                "unsafe": list(self.unsafe), "version": self.version}
 
     @classmethod
     def from_json(cls, saved: Mapping[str, Any]) -> ProductPagesRecord:
         return cls(str(saved["scope"]), str(saved["whole"]),
-                   [(int(pid), str(url), str(title), str(shown)) for pid, url, title, shown in saved["pages"]],
-                   [int(pid) for pid in saved["unsafe"]])
+                   # a record from before offers were digested apart: its grouped pages are compared in full
+                   [(int(pid), str(url), str(title), str(shown), str(offered[0]) if offered else "")
+                    for pid, url, title, shown, *offered in saved["pages"]],
+                   [int(pid) for pid in saved["unsafe"]], str(saved.get("version", "")))
 
 
 @dataclass
 class CarryOver:
     """The product stage's link to the last build's product pages (made by `BuildState.carry_over`):
-    `whole` first, then `page` for each product when that said None, then `finish`."""
+    `whole` first; when that said None, `narrow` if the source can tell what changed since `last_version`,
+    then `page` for each product, then `finish`."""
 
     context: str  # the build state's part of the shared inputs (see the module docstring)
     data_version: str  # of the product data
@@ -105,11 +115,18 @@ class CarryOver:
     previous: ProductPagesRecord | None  # the last committed build's product pages
     fingerprints: Mapping[str, str]  # output path -> fingerprint of the live site
     output_path: Callable[[str], str] = field(repr=False)  # url -> output path (content.output_path_for)
+    # Whether the source's change log may carry pages over (`narrow`); not when the build must know every card
+    # the site shows (`CardStore.outgrown`): a page carried that way does not know its related products.
+    narrowing: bool = True
     made: ProductPagesRecord | None = None  # this build's, to record when it commits
     _scope: str = ""
     _whole: str = ""
-    _pages: list[tuple[int, str, str, str]] = field(default_factory=list)
-    _last: dict[int, tuple[str, str, str]] | None = None  # product id -> the last build's (url, title, shown)
+    _pages: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+    # product id -> the last build's (url, title, shown, offers) of its page
+    _last: dict[int, tuple[str, str, str, str]] | None = None
+    _touched: Collection[int] | None = None  # products whose pages may show something new (`narrow`)
+    _untouched: dict[int, Page] = field(default_factory=dict)  # product id -> stand-in, as `untouched` found
+    carried: set[int] = field(default_factory=set)  # the products whose pages `page` carried over
 
     def whole(self, site: Site, product_ids: Sequence[int]) -> list[Page] | None:
         """Stand-ins for every product page of the last build when nothing they show changed (call before
@@ -119,37 +136,73 @@ class CarryOver:
         previous = self.previous
         if previous is None or previous.whole != self._whole:
             if previous is not None and self.per_page and previous.scope == self._scope:
-                self._last = {pid: (url, title, shown) for pid, url, title, shown in previous.pages}
+                self._last = {page[0]: page[1:] for page in previous.pages}
             return None
         carried = []
-        for _, url, title, _ in previous.pages:
+        for _, url, title, *_ in previous.pages:
             page = self._stand_in(url, title, None)
             if page is None:
                 return None
             carried.append(page)
-        self.made = previous
+        self.made = replace(previous, version=self.data_version)
         return carried
+
+    def last_version(self) -> str | None:
+        """The product data version the last build's pages were made from, when they may be carried over one
+        by one (`page`), the record knows it and `narrowing` allows narrowing them."""
+        if self._last is None or self.previous is None or not self.narrowing:
+            return None
+        return self.previous.version or None
+
+    def narrow(self, touched: Collection[int]) -> None:
+        """Only the pages of `touched` products may show something new since `last_version` (the source's
+        change log: changed products, and those whose related lists name one or changed); every other page
+        the last build made is carried over as it was, without reading what it shows."""
+        self._touched = touched
+
+    def untouched(self, product: Product, offers: Sequence[Product]) -> bool:
+        """Whether `product`'s page (showing `offers`) is carried over as `narrow` allows: nothing it shows
+        changed (its stand-in is then ready for `page`). A grouped product's page is compared by its offers
+        too: the log does not say which group a changed record left."""
+        if self._touched is None or self._last is None or product.product_id in self._touched:
+            return False
+        last = self._last.get(product.product_id)
+        page = self._stand_in(last[0], last[1], None) if last is not None and last[3] == self._offered(offers) \
+            else None
+        if page is not None:
+            self._untouched[product.product_id] = page
+        return page is not None
 
     def page(self, product: Product, related: Sequence[Product], channel: str, make: Callable[[], Page],
              offers: Sequence[Product] = ()) -> Page:
         """The page of `product`, which shows `related` (their links signed with `channel`) and, on a grouped
-        product's page, `offers`: carried over when the last build made it from the same records (and
+        product's page, `offers`: carried over when `untouched` said so (its related products then go unread,
+        and its stand-in does not know its cards) or when the last build made it from the same records (and
         everything else it shows is the same), else `make()`."""
-        shown = digest(self.data.product(product), *[self.data.product(p) for p in related],
-                       *(["offers", *[self.data.product(p) for p in offers]] if offers else []))
         last = self._last.get(product.product_id) if self._last is not None else None
-        page = None
-        if last is not None and last[2] == shown:  # the products it shows, as `ProductPageData.products` lists them
-            page = self._stand_in(last[0], last[1], [(product, channel), *((p, channel) for p in related)])
+        page = self._untouched.pop(product.product_id, None)
+        if last is not None and page is not None:
+            shown = last[2]
+        else:
+            shown = digest(self.data.product(product), *[self.data.product(p) for p in related],
+                           *(["offers", *[self.data.product(p) for p in offers]] if offers else []))
+            # the products it shows, as `ProductPageData.products` lists them
+            page = self._stand_in(last[0], last[1], [(product, channel), *((p, channel) for p in related)]) \
+                if last is not None and last[2] == shown else None
         if page is None:
             page = make()
-        self._pages.append((product.product_id, page.url, page.title, shown))
+        else:
+            self.carried.add(product.product_id)
+        self._pages.append((product.product_id, page.url, page.title, shown, self._offered(offers)))
         return page
 
     def finish(self, unsafe: Sequence[int]) -> None:
         """The product pages are made (after `whole` said None): record them, with the products they reported
         for an unsafe click URL."""
-        self.made = ProductPagesRecord(self._scope, self._whole, self._pages, list(unsafe))
+        self.made = ProductPagesRecord(self._scope, self._whole, self._pages, list(unsafe), self.data_version)
+
+    def _offered(self, offers: Sequence[Product]) -> str:
+        return digest(*[self.data.product(p) for p in offers]) if offers else ""
 
     def _stand_in(self, url: str, title: str, cards: Sequence[tuple[Product, str]] | None) -> Page | None:
         fingerprint = self.fingerprints.get(self.output_path(url))

@@ -37,7 +37,7 @@ from generator.content.page import Page, front_matter_place
 from generator.content.lazydata import LazyData
 from generator.core.safety import plain_text, plain_text_head
 from generator.content.site import Site
-from generator.sources.base import OfferSource, ProductSource, fetch_planned
+from generator.sources.base import ChangeSource, OfferSource, ProductSource, fetch_planned
 from generator.sources.history_source import HistorySource
 from generator.sources.price_history import PriceChange
 from generator.sources.models import Product, ProductPage
@@ -55,6 +55,10 @@ from generator.products.product_page import ProductPageData
 from generator.products.query_plan import QueryPlan, channel_for, plan_queries
 from generator.products.taxonomy import ancestors, brand_urls, store_url, taxonomy_pages, top_categories
 from generator.products.views import ProductView, Signer, grouped_page_url, product_url
+
+# Past this share of the product pages changed, a build compares every page as before (`_narrow`): reading which
+# lists name so many changed products costs more than it saves.
+NARROW_SHARE = 0.2
 
 DEALS_QUERY = ProductQuery(reduction_percent_min=1, order_by="reduction_percent", order="DESC", limit=50)
 
@@ -306,24 +310,61 @@ class ProductStage:
             self._redirect_offers(groups)
             return len(carried)
         first_unsafe = len(self._unsafe)
-        related = await self._related(products)
+        if carry:
+            self._narrow(carry, len(products))
+        pending = [(p, g) for p, g in zip(products, groups)
+                   if not (carry and carry.untouched(p, g.products if g else ()))]
+        related = await self._related([p for p, _ in pending])
         channel = self.config.links.channel
         for shown in {id(p): p for others in related.values() for p in others}.values():
             self.view(shown, channel)  # reported now, as its views on product pages are made later
-        histories = self._price_histories(products, groups)
+        histories = self._price_histories([p for p, _ in pending], [g for _, g in pending])
         for product, group in zip(products, groups):
-            others = related.get(product.product_id, ())
             offers = group.products if group else ()
-            history = histories.get(product.product_id, ())
-            own = data_of(self.own, [p.product_id for p in offers or (product,)])
-            make = functools.partial(self._group_page, self.view(product, channel), others, offers, history, own) \
-                if offers else functools.partial(self._product_page, self.view(product, channel), others, history,
-                                                 own)
-            self.site.add(carry.page(product, others, channel, make, offers) if carry else make())
+            make = functools.partial(self._page_of, product, channel, related.get(product.product_id, ()), offers,
+                                     histories.get(product.product_id, ()))
+            self.site.add(carry.page(product, related.get(product.product_id, ()), channel, make, offers)
+                          if carry else make())
         if carry:
+            for product_id in self._still_unsafe(carry):
+                self._report_unsafe(product_id)  # as making the carried pages that show it would
             carry.finish(self._unsafe[first_unsafe:])
         self._redirect_offers(groups)
         return len(products)
+
+    def _page_of(self, product: Product, channel: str, related: tuple[Product, ...], offers: tuple[Product, ...],
+                 history: tuple[PriceChange, ...]) -> Page:
+        """The page of `product` (of its group, with `offers`), showing `related`; its view is made here, so a
+        page carried over makes none."""
+        view = self.view(product, channel)
+        own = data_of(self.own, [p.product_id for p in offers or (product,)])
+        return self._group_page(view, related, offers, history, own)
+
+    def _narrow(self, carry: CarryOver, pages: int) -> None:
+        """Tell `carry` which product pages may show something new since its last build, when the source keeps a
+        change log: the changed products' pages and those whose related lists name one (a grouped product's
+        page is also compared by its offers, `CarryOver.untouched`)."""
+        version = carry.last_version()
+        source = self.source
+        if version is None or not isinstance(source, ChangeSource):
+            return
+        changed = source.changed_since(version)
+        if changed is None or len(changed) > NARROW_SHARE * pages:
+            return
+        carry.narrow(changed | source.related_naming(changed) if changed and self.config.products.related > 0
+                     else changed)
+
+    def _still_unsafe(self, carry: CarryOver) -> list[int]:
+        """The products without a safe click URL that the last build reported making product pages and that pages
+        carried over go on showing, unreported so far: as their own product or (after `_narrow`, which reads no
+        related lists of what it carries) as a related one. Their records did not change: a page showing a
+        changed product is never carried over."""
+        if carry.previous is None or not carry.carried:
+            return []
+        reported, carried, source = set(self._unsafe), carry.carried, self.source
+        return [product_id for product_id in carry.previous.unsafe if product_id not in reported and (
+            product_id in carried or isinstance(source, ChangeSource) and self.config.products.related > 0
+            and bool(source.related_naming({product_id}) & carried))]
 
     def _page_products(self, listed: list[Product]) -> tuple[list[Product], list[OfferGroup | None]]:
         """The product of each product page, with its group: a listed product that is in no group has its own
@@ -363,11 +404,6 @@ class ProductStage:
                 if url not in self.site.by_url:
                     self.site.add(Page(url=url, kind="alias", title=plain_text(product.name), source=None,
                                        data={"target": group.url}))
-
-    def _product_page(self, view: ProductView, related: tuple[Product, ...],
-                      history: tuple[PriceChange, ...] = (), own: ProductData | None = None) -> Page:
-        """The page of `view`'s product, showing `related`; its data is made when it renders."""
-        return self._group_page(view, related, (), history, own)
 
     def _group_page(self, view: ProductView, related: tuple[Product, ...], offers: tuple[Product, ...],
                     history: tuple[PriceChange, ...] = (), own: ProductData | None = None) -> Page:

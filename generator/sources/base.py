@@ -91,6 +91,21 @@ class OfferSource(Protocol):
         ...
 
 
+@runtime_checkable
+class ChangeSource(Protocol):
+    """A source that keeps a log of its changes (the catalog): a build after one changed product then reads
+    what the pages of that product and of those that show it need, not the whole site's related lists."""
+
+    def changed_since(self, data_version: str) -> set[int] | None:
+        """The products changed (their record, or their related list) since the source had `data_version`;
+        None when it cannot tell."""
+        ...
+
+    def related_naming(self, product_ids: Collection[int]) -> set[int]:
+        """The products whose related lists name any of `product_ids`."""
+        ...
+
+
 async def fetch_planned(source: ProductSource,
                         needed_by: Mapping[ProductQuery, str]) -> dict[ProductQuery, ProductPage]:
     """`source.fetch_many` over the queries of `needed_by` (query -> who needs it, in the user's words).

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from generator.sources.base import FetchStats
 from generator.sources.catalog_offers import same_products
 from generator.sources.catalog_query import CatalogQuery, load_products
-from generator.sources.catalog_schema import connect, generation, transaction
+from generator.sources.catalog_schema import changes_from, connect, generation, transaction
 from generator.sources.models import (Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store,
                      build_category_tree)
 from generator.sources.query import ProductQuery
@@ -81,7 +81,30 @@ class CatalogSource:
 
     def data_version(self) -> str | None:
         """Changes whenever the catalog's products or taxonomy change (see `catalog_schema.generation`)."""
-        return f"catalog:{self.path.resolve()}:{generation(self.conn)}"
+        return f"{self._version_prefix()}{generation(self.conn)}"
+
+    def changed_since(self, data_version: str) -> set[int] | None:
+        """The products written (added, changed, deleted) or given a new related list since this catalog had
+        `data_version`; None when the change log cannot tell (another file, or a version from before the log
+        began). Pending related lists are recomputed first, so the answer covers what a build then reads."""
+        prefix = self._version_prefix()
+        since = data_version.removeprefix(prefix)
+        if since == data_version or not since.isdigit() or int(since) < changes_from(self.conn):
+            return None
+        from generator.sources.catalog_related import refresh_related  # deferred: see the module docstring
+
+        refresh_related(self.conn)
+        return {row[0] for row in self.conn.execute("SELECT product_id FROM product_changes WHERE generation > ?",
+                                                    (int(since),))}
+
+    def related_naming(self, product_ids: Collection[int]) -> set[int]:
+        """The products whose related lists name any of `product_ids`."""
+        from generator.sources.catalog_related import naming  # deferred: see the module docstring
+
+        return naming(self.conn, product_ids)
+
+    def _version_prefix(self) -> str:
+        return f"catalog:{self.path.resolve()}:"
 
     async def categories(self) -> list[Category]:
         rows = self.conn.execute("SELECT category_id, name, parent_id FROM categories ORDER BY category_id")

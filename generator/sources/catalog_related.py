@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from generator.sources.catalog_schema import RELATED_TARGET_INDEX
 from generator.sources.name_index import RELATED_LIMIT, NameIndex
@@ -76,7 +76,7 @@ def _refresh(conn: sqlite3.Connection, dirty: list[int], progress: StageProgress
         targets = index.ids.tolist()
     else:
         present = [pid for pid in dirty if index.doc(pid) is not None]
-        targets = sorted(set(dirty) | _naming(conn, dirty) | index.outranked(present, _floors(conn)))
+        targets = sorted(set(dirty) | naming(conn, dirty) | index.outranked(present, _floors(conn)))
         conn.execute("DELETE FROM related WHERE product_id IN (SELECT value FROM json_each(?))",
                      (json.dumps(targets),))
     conn.executemany("INSERT INTO related VALUES (?, ?, ?, ?)",
@@ -86,13 +86,21 @@ def _refresh(conn: sqlite3.Connection, dirty: list[int], progress: StageProgress
         progress("Indexing related products", 0, 1)
         conn.execute(RELATED_TARGET_INDEX)
         progress("Indexing related products", 1, 1)
+    _log_recomputed(conn, targets)
     return len(targets)
 
 
-def _naming(conn: sqlite3.Connection, ids: list[int]) -> set[int]:
+def _log_recomputed(conn: sqlite3.Connection, targets: list[int]) -> None:
+    """Log the recomputed lists' products in the change log (`product_changes`) at the current generation: the
+    writes that made them due bumped it past any build that read the old lists."""
+    conn.execute("INSERT OR REPLACE INTO product_changes SELECT value, (SELECT CAST(value AS INTEGER) FROM meta "
+                 "WHERE key = 'generation') FROM json_each(?)", (json.dumps(targets),))
+
+
+def naming(conn: sqlite3.Connection, ids: Collection[int]) -> set[int]:
     """Products whose stored lists name any of `ids` (they change when those do)."""
     rows = conn.execute("SELECT DISTINCT product_id FROM related WHERE related_id IN "
-                        "(SELECT value FROM json_each(?))", (json.dumps(ids),))
+                        "(SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
     return {row[0] for row in rows}
 
 

@@ -32,6 +32,11 @@ Layout
 - `meta.generation`: bumped by triggers on every write to products and the
   taxonomy tables, so a build can tell "the catalog did not change since the
   last build" from one integer.
+- `product_changes`: per product, the generation of its row's last write
+  (insert, update, delete) or of its related list's last recomputation; with
+  `meta.changes_from` (the generation the log starts at), a build asks which
+  products changed since the generation its last build read
+  (`CatalogSource.changed_since`) instead of comparing a million pages' products.
 """
 
 from __future__ import annotations
@@ -160,7 +165,35 @@ BEGIN UPDATE products SET checked = 0 WHERE product_id = NEW.product_id; END;
 UPDATE meta SET value = '4' WHERE key = 'schema_version';
 """
 
-SCHEMA = Schema("catalog", [_V1, _V2, _V3, _V4], pragmas=("cache_size = -65536", "temp_store = MEMORY"), adopt=_adopt,
+
+def _logging_trigger(event: str, *rows: str) -> str:
+    """The products trigger for `event` that bumps the generation and then logs the products of `rows` (OLD,
+    NEW) at it: one trigger, so the order of the two writes is certain. An update logs both ids, as an id can
+    change."""
+    ids = " UNION ".join(f"SELECT {row}.product_id AS id" for row in rows)
+    return f"""
+DROP TRIGGER IF EXISTS products_{event.lower()}_generation;
+CREATE TRIGGER products_{event.lower()}_generation AFTER {event} ON products BEGIN
+UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
+INSERT OR REPLACE INTO product_changes SELECT id, CAST(value AS INTEGER) FROM ({ids}), meta
+WHERE key = 'generation';
+END;"""
+
+
+# Version 5: the change log (see the module docstring). It starts empty at the current generation: a build whose
+# last build read an older one compares every page, as before.
+_V5 = """
+CREATE TABLE IF NOT EXISTS product_changes (
+    product_id INTEGER PRIMARY KEY,
+    generation INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS product_changes_generation ON product_changes (generation);
+INSERT OR REPLACE INTO meta SELECT 'changes_from', value FROM meta WHERE key = 'generation';
+""" + _logging_trigger("INSERT", "NEW") + _logging_trigger("UPDATE", "OLD", "NEW") + _logging_trigger("DELETE", "OLD") + """
+UPDATE meta SET value = '5' WHERE key = 'schema_version';
+"""
+
+SCHEMA = Schema("catalog", [_V1, _V2, _V3, _V4, _V5], pragmas=("cache_size = -65536", "temp_store = MEMORY"), adopt=_adopt,
                 hint="check the path or delete the file and re-import")
 SCHEMA_VERSION = SCHEMA.version
 
@@ -229,3 +262,8 @@ def not_a_catalog(path: Path) -> str:
 def generation(conn: sqlite3.Connection) -> int:
     """A number that changes whenever products, categories, stores or brands change."""
     return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+
+def changes_from(conn: sqlite3.Connection) -> int:
+    """The generation the change log (`product_changes`) starts at: it knows every change after it."""
+    return int(conn.execute("SELECT value FROM meta WHERE key = 'changes_from'").fetchone()[0])

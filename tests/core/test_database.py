@@ -106,10 +106,10 @@ def test_catalog_schema_is_what_it_was_and_old_files_are_adopted(tmp_path: Path)
     assert _layout(fresh) == _layout(adopted)
     old_connect(tmp_path / "again.sqlite").close()
     assert _layout(fresh) == _layout(catalog_schema.connect(tmp_path / "again.sqlite"))
-    assert adopted.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
+    assert adopted.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("5",)
     assert adopted.execute("SELECT * FROM related_dirty").fetchall() == []  # v2 already: nothing re-queued
     assert adopted.execute("SELECT checked FROM products").fetchall() == [(0,)]  # validated when loaded
-    assert _version(tmp_path / "old.sqlite") == 4
+    assert _version(tmp_path / "old.sqlite") == 5
 
 
 def test_catalog_v1_is_migrated_and_queues_related(tmp_path: Path) -> None:
@@ -124,4 +124,4 @@ def test_catalog_v1_is_migrated_and_queues_related(tmp_path: Path) -> None:
     conn.close()
     conn = catalog_schema.connect(path)
     assert conn.execute("SELECT product_id FROM related_dirty").fetchall() == [(7,)]
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("5",)

@@ -9,6 +9,7 @@ build's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -74,14 +75,14 @@ def test_a_content_edit_carries_every_product_page_over(tmp_path: Path, related_
 def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The output paths of the product pages a build made (the others it carried over)."""
     pages: list[str] = []
-    original = ProductStage._product_page
+    original = ProductStage._group_page
 
     def counting(self: ProductStage, view: ProductView, related: tuple[Product, ...], *rest: object) -> Page:
-        page = original(self, view, related, *rest)  # type: ignore[arg-type]  # (price history, own data)
+        page = original(self, view, related, *rest)  # type: ignore[arg-type]  # (offers, price history, own data)
         pages.append(page.output_path)
         return page
 
-    monkeypatch.setattr(ProductStage, "_product_page", counting)
+    monkeypatch.setattr(ProductStage, "_group_page", counting)
     return pages
 
 
@@ -179,3 +180,71 @@ def test_a_carried_build_reports_what_a_full_build_reports(tmp_path: Path, relat
     carried = Reporter(verbosity=0)
     build(load_config(site), reporter=carried)
     assert len(related_reads) == 1 and carried.warnings == first.warnings
+
+
+@pytest.fixture
+def related_asked(monkeypatch: pytest.MonkeyPatch) -> list[set[int]]:
+    """The product ids each build asked related products of."""
+    asked: list[set[int]] = []
+    original = CatalogSource.related_many
+
+    async def recording(self: CatalogSource, product_ids: Iterable[int], **kwargs: object) -> object:
+        ids = list(product_ids)
+        asked.append(set(ids))
+        return await original(self, ids, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CatalogSource, "related_many", recording)
+    return asked
+
+
+NARROW_CONFIG = CATALOG_CONFIG + ("[products]\nrelated = 2\n[categories]\nenabled = false\n[stores]\nenabled = false\n"
+                                  "[brands]\nenabled = false\n")
+NARROW_PAGES = {"content/lamps.md": "---\ntitle: Lamps\nlisting:\n  query: lamp\n---\n",
+                "content/chairs.md": "---\ntitle: Chairs\nlisting:\n  query: chair\n---\n"}
+
+
+def test_a_product_change_reads_only_what_the_pages_that_show_it_show(tmp_path: Path,
+                                                                      related_asked: list[set[int]]) -> None:
+    """The catalog's change log says which products changed since the last build: only their pages and the
+    pages that list them as related are made, and only those read related products. A related product without
+    a safe click URL that no listing shows, on a page carried over that way, is still reported."""
+    sconce = product(300, "Brass Sconce", 90, url="javascript:alert(1)")  # related to the brass lamp, unlisted
+    products = [product(100, "Brass Lamp", 100), product(101, "Juno Lamp", 110), product(102, "Vega Lamp", 120),
+                product(200, "Oak Chair", 500), product(201, "Pine Chair", 510), product(202, "Teak Chair", 520),
+                sconce]
+    site = catalog_site(tmp_path / "shop", products, NARROW_PAGES, config=NARROW_CONFIG)
+    first = Reporter(verbosity=0)
+    build(load_config(site), reporter=first)
+    assert related_asked == [{100, 101, 102, 200, 201, 202}]
+    assert [w for w in first.warnings if "product 300 has no http(s) click URL" in w]
+
+    upsert(site / "products.sqlite", product(200, "Oak Chair", 450))
+    narrowed = Reporter(verbosity=0)
+    build(load_config(site), reporter=narrowed)
+    assert related_asked[1] == {200, 201, 202}  # the chair and the chairs that show it; the lamps carried over
+    assert sorted(narrowed.warnings) == sorted(first.warnings)
+    assert b"450" in (site / "public/p/200-oak-chair/index.html").read_bytes()
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
+
+
+def test_an_offer_that_leaves_its_group_makes_the_group_page_anew(tmp_path: Path) -> None:
+    """A grouped product's page shows every offer of its group: when one offer's GTIN changes (it leaves the
+    group, the page's own product unchanged), the change log names the offer only, and the page is compared by
+    its offers and made anew."""
+    gtin = "7350012345679"
+
+    def offer(pid: int, name: str, price: float, code: str = gtin) -> Product:
+        return product(pid, name, price, attributes={"brand": "Stokke", "gtin": code},
+                       store={"store_id": pid, "name": f"Shop {pid}", "url": f"https://shop{pid}.example/"})
+
+    # the second offer's name shares no word with the first's: no related list ties them
+    chairs = [product(20 + n, f"{wood} chair", 500 + n) for n, wood in enumerate(("Oak", "Pine", "Teak", "Elm"))]
+    site = catalog_site(tmp_path / "shop", [offer(10, "Tripp Trapp chair", 1995), offer(11, "Kinderstuhl", 2195),
+                                            *chairs], NARROW_PAGES, config=NARROW_CONFIG)
+    incremental(site)
+    group_page = next(path for path in tree(site / "public") if path.startswith("p/") and b"Shop 11" in
+                      (site / "public" / path).read_bytes() and b"Shop 10" in (site / "public" / path).read_bytes())
+    upsert(site / "products.sqlite", offer(11, "Kinderstuhl", 2195, code="4006381333931"))
+    _, rendered = incremental(site)
+    assert group_page in rendered
+    assert_same_tree(tree(site / "public"), clean_tree(site, tmp_path / "clean"))
