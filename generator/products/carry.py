@@ -15,7 +15,7 @@ product stage asks `CarryOver` before making them:
 - `page`: else, when only product data changed, each page whose product and
   related products are the same records as last time is carried over, and
   the others are made. A source with a change log (the catalog) first says
-  which products changed since the data version the last build read
+  which products changed since its log stood where the last build read it
   (`narrow`): every other page is carried over without reading its related
   products or digesting what it shows, so one changed price costs the pages
   that show it, not a pass over every product page.
@@ -41,7 +41,7 @@ what it made, for the next build.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from generator.content.page import Page
@@ -80,18 +80,18 @@ class ProductPagesRecord:
     product data's version and the listed products (`whole`); per page (product id, url, title, digest of
     the products it shows, digest of its offers: "" on the page of a product in no group), in the order they
     were added; the products they reported for an unsafe
-    click URL (reported again when they are carried over); and the product data's version they were made
-    from ("" in a record from before it was kept)."""
+    click URL (reported again when they are carried over); and where the source's change log stood when they
+    were made (`ChangeSource.change_token`; "" for a source without one, or a record from before it was kept)."""
 
     scope: str
     whole: str
     pages: Sequence[tuple[int, str, str, str, str]]
     unsafe: Sequence[int] = ()
-    version: str = ""
+    changes: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"scope": self.scope, "whole": self.whole, "pages": [list(page) for page in self.pages],
-                "unsafe": list(self.unsafe), "version": self.version}
+                "unsafe": list(self.unsafe), "changes": self.changes}
 
     @classmethod
     def from_json(cls, saved: Mapping[str, Any]) -> ProductPagesRecord:
@@ -99,13 +99,13 @@ class ProductPagesRecord:
                    # a record from before offers were digested apart: its grouped pages are compared in full
                    [(int(pid), str(url), str(title), str(shown), str(offered[0]) if offered else "")
                     for pid, url, title, shown, *offered in saved["pages"]],
-                   [int(pid) for pid in saved["unsafe"]], str(saved.get("version", "")))
+                   [int(pid) for pid in saved["unsafe"]], str(saved.get("changes", "")))
 
 
 @dataclass
 class CarryOver:
     """The product stage's link to the last build's product pages (made by `BuildState.carry_over`):
-    `whole` first; when that said None, `narrow` if the source can tell what changed since `last_version`,
+    `whole` first; when that said None, `narrow` if the source can tell what changed since `last_changes`,
     then `page` for each product, then `finish`."""
 
     context: str  # the build state's part of the shared inputs (see the module docstring)
@@ -144,18 +144,18 @@ class CarryOver:
             if page is None:
                 return None
             carried.append(page)
-        self.made = replace(previous, version=self.data_version)
+        self.made = previous  # the same data version: the change log stands where it stood
         return carried
 
-    def last_version(self) -> str | None:
-        """The product data version the last build's pages were made from, when they may be carried over one
-        by one (`page`), the record knows it and `narrowing` allows narrowing them."""
+    def last_changes(self) -> str | None:
+        """Where the source's change log stood when the last build's pages were made, when they may be carried
+        over one by one (`page`), the record knows it and `narrowing` allows narrowing them."""
         if self._last is None or self.previous is None or not self.narrowing:
             return None
-        return self.previous.version or None
+        return self.previous.changes or None
 
     def narrow(self, touched: Collection[int]) -> None:
-        """Only the pages of `touched` products may show something new since `last_version` (the source's
+        """Only the pages of `touched` products may show something new since `last_changes` (the source's
         change log: changed products, and those whose related lists name one or changed); every other page
         the last build made is carried over as it was, without reading what it shows."""
         self._touched = touched
@@ -196,10 +196,10 @@ class CarryOver:
         self._pages.append((product.product_id, page.url, page.title, shown, self._offered(offers)))
         return page
 
-    def finish(self, unsafe: Sequence[int]) -> None:
+    def finish(self, unsafe: Sequence[int], changes: str) -> None:
         """The product pages are made (after `whole` said None): record them, with the products they reported
-        for an unsafe click URL."""
-        self.made = ProductPagesRecord(self._scope, self._whole, self._pages, list(unsafe), self.data_version)
+        for an unsafe click URL and where the source's change log stood before they were read (`changes`)."""
+        self.made = ProductPagesRecord(self._scope, self._whole, self._pages, list(unsafe), changes)
 
     def _offered(self, offers: Sequence[Product]) -> str:
         return digest(*[self.data.product(p) for p in offers]) if offers else ""

@@ -111,6 +111,7 @@ class ProductStage:
         self.grouping = self.config.offers.group_by
         self.groups: dict[str, OfferGroup] = {}  # group key -> the records of one product (`offers.py`)
         self._group_views: dict[tuple[str, str], GroupView] = {}
+        self._changes = ""  # the source's change token as the stage began (`ChangeSource`)
 
     def __getstate__(self) -> dict[str, object]:
         """A spawned render worker (`engine.spawn_pool`) gets the stage, as product pages make their views
@@ -158,6 +159,8 @@ class ProductStage:
     async def run(self, also_needed: Mapping[ProductQuery, str]) -> StageResult:
         """Fetch every query of the site (plus `also_needed`: query -> who needs it, e.g. widgets) in one
         round and add the product pages."""
+        # where the source's change log stands before any product is read: the next build asks what changed since
+        self._changes = self.source.change_token() if isinstance(self.source, ChangeSource) else ""
         plan = plan_queries(self.site)
         taxonomy = await taxonomy_pages(self.site, self.source)
         for page, listing in taxonomy:
@@ -320,15 +323,14 @@ class ProductStage:
             self.view(shown, channel)  # reported now, as its views on product pages are made later
         histories = self._price_histories([p for p, _ in pending], [g for _, g in pending])
         for product, group in zip(products, groups):
-            offers = group.products if group else ()
-            make = functools.partial(self._page_of, product, channel, related.get(product.product_id, ()), offers,
+            offers, others = group.products if group else (), related.get(product.product_id, ())
+            make = functools.partial(self._page_of, product, channel, others, offers,
                                      histories.get(product.product_id, ()))
-            self.site.add(carry.page(product, related.get(product.product_id, ()), channel, make, offers)
-                          if carry else make())
+            self.site.add(carry.page(product, others, channel, make, offers) if carry else make())
         if carry:
             for product_id in self._still_unsafe(carry):
                 self._report_unsafe(product_id)  # as making the carried pages that show it would
-            carry.finish(self._unsafe[first_unsafe:])
+            carry.finish(self._unsafe[first_unsafe:], self._changes)
         self._redirect_offers(groups)
         return len(products)
 
@@ -344,11 +346,11 @@ class ProductStage:
         """Tell `carry` which product pages may show something new since its last build, when the source keeps a
         change log: the changed products' pages and those whose related lists name one (a grouped product's
         page is also compared by its offers, `CarryOver.untouched`)."""
-        version = carry.last_version()
+        since = carry.last_changes()
         source = self.source
-        if version is None or not isinstance(source, ChangeSource):
+        if since is None or not isinstance(source, ChangeSource):
             return
-        changed = source.changed_since(version)
+        changed = source.changed_since(since)
         if changed is None or len(changed) > NARROW_SHARE * pages:
             return
         carry.narrow(changed | source.related_naming(changed) if changed and self.config.products.related > 0

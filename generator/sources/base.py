@@ -96,9 +96,14 @@ class ChangeSource(Protocol):
     """A source that keeps a log of its changes (the catalog): a build after one changed product then reads
     what the pages of that product and of those that show it need, not the whole site's related lists."""
 
-    def changed_since(self, data_version: str) -> set[int] | None:
-        """The products changed (their record, or their related list) since the source had `data_version`;
-        None when it cannot tell."""
+    def change_token(self) -> str:
+        """Where the source's change log stands now: read before the build reads any product, kept with the
+        pages it makes, given to `changed_since` by the next build."""
+        ...
+
+    def changed_since(self, token: str) -> set[int] | None:
+        """The products changed (their record, or their related list) since the log stood at `token`; None when
+        it cannot tell."""
         ...
 
     def related_naming(self, product_ids: Collection[int]) -> set[int]:

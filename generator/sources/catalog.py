@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from generator.sources.base import FetchStats
 from generator.sources.catalog_offers import same_products
 from generator.sources.catalog_query import CatalogQuery, load_products
-from generator.sources.catalog_schema import changes_from, connect, generation, transaction
+from generator.sources.catalog_schema import change_log, connect, generation, transaction
 from generator.sources.models import (Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store,
                      build_category_tree)
 from generator.sources.query import ProductQuery
@@ -42,6 +42,7 @@ class CatalogSource:
         self.stats = FetchStats(local=True)
         self._parsed: dict[str, Product | None] = {}  # payload digest -> Product (see load_products)
         self._issues = IssueWarnings(on_warning)
+        self._log = change_log(self.conn)  # (id, first generation) of the file's change log
 
     # --- ProductSource -------------------------------------------------------------------
 
@@ -81,15 +82,19 @@ class CatalogSource:
 
     def data_version(self) -> str | None:
         """Changes whenever the catalog's products or taxonomy change (see `catalog_schema.generation`)."""
-        return f"{self._version_prefix()}{generation(self.conn)}"
+        return f"catalog:{self.path.resolve()}:{generation(self.conn)}"
 
-    def changed_since(self, data_version: str) -> set[int] | None:
-        """The products written (added, changed, deleted) or given a new related list since this catalog had
-        `data_version`; None when the change log cannot tell (another file, or a version from before the log
-        began). Pending related lists are recomputed first, so the answer covers what a build then reads."""
-        prefix = self._version_prefix()
-        since = data_version.removeprefix(prefix)
-        if since == data_version or not since.isdigit() or int(since) < changes_from(self.conn):
+    def change_token(self) -> str:
+        """Where the catalog's change log stands: its id and the current generation."""
+        return f"{self._log[0]}:{generation(self.conn)}"
+
+    def changed_since(self, token: str) -> set[int] | None:
+        """The products written (added, changed, deleted) or given a new related list since the log stood at
+        `token`; None when it cannot tell (another log: the file was made anew; a generation from before the
+        log began or ahead of the catalog, as after a backup was restored). Pending related lists are
+        recomputed first, so the answer covers what a build then reads."""
+        log, _, since = token.partition(":")
+        if log != self._log[0] or not since.isdigit() or not self._log[1] <= int(since) <= generation(self.conn):
             return None
         from generator.sources.catalog_related import refresh_related  # deferred: see the module docstring
 
@@ -102,9 +107,6 @@ class CatalogSource:
         from generator.sources.catalog_related import naming  # deferred: see the module docstring
 
         return naming(self.conn, product_ids)
-
-    def _version_prefix(self) -> str:
-        return f"catalog:{self.path.resolve()}:"
 
     async def categories(self) -> list[Category]:
         rows = self.conn.execute("SELECT category_id, name, parent_id FROM categories ORDER BY category_id")

@@ -34,9 +34,11 @@ Layout
   last build" from one integer.
 - `product_changes`: per product, the generation of its row's last write
   (insert, update, delete) or of its related list's last recomputation; with
-  `meta.changes_from` (the generation the log starts at), a build asks which
-  products changed since the generation its last build read
-  (`CatalogSource.changed_since`) instead of comparing a million pages' products.
+  `meta.changes_from` (the generation the log starts at) and `meta.log_id` (a
+  random id of this file's log: a catalog deleted and imported anew counts
+  its generations again), a build asks which products changed since the
+  generation its last build read (`CatalogSource.changed_since`) instead of
+  comparing a million pages' products.
 """
 
 from __future__ import annotations
@@ -189,6 +191,7 @@ CREATE TABLE IF NOT EXISTS product_changes (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS product_changes_generation ON product_changes (generation);
 INSERT OR REPLACE INTO meta SELECT 'changes_from', value FROM meta WHERE key = 'generation';
+INSERT OR IGNORE INTO meta VALUES ('log_id', lower(hex(randomblob(8))));
 """ + _logging_trigger("INSERT", "NEW") + _logging_trigger("UPDATE", "OLD", "NEW") + _logging_trigger("DELETE", "OLD") + """
 UPDATE meta SET value = '5' WHERE key = 'schema_version';
 """
@@ -264,6 +267,7 @@ def generation(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
 
 
-def changes_from(conn: sqlite3.Connection) -> int:
-    """The generation the change log (`product_changes`) starts at: it knows every change after it."""
-    return int(conn.execute("SELECT value FROM meta WHERE key = 'changes_from'").fetchone()[0])
+def change_log(conn: sqlite3.Connection) -> tuple[str, int]:
+    """The change log's (`product_changes`) id and the generation it starts at: it knows every change after it."""
+    found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('log_id', 'changes_from')"))
+    return str(found["log_id"]), int(found["changes_from"])

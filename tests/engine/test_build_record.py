@@ -16,7 +16,7 @@ def full_record(cache: Path, out: Path) -> BuildRecord:
     record = BuildRecord.load(cache, out)
     record.key, record.signature = "k", "s"
     record.files = {"index.html", "style.css"}
-    products = ProductPagesRecord("scope", "whole", [(7, "/p/x/", "X", "dx", "do")], [7], "catalog:/x:3")
+    products = ProductPagesRecord("scope", "whole", [(7, "/p/x/", "X", "dx", "do")], [7], "0f1e2d3c:3")
     record.pages = PageRecords({"index.html": "f1"}, products)
     record.shadow = ShadowRecord(live_inode=1, shadow_inode=2, lag=["index.html"])
     record.warnings = ["WARNING: x"]

@@ -327,32 +327,35 @@ def _lamp(pid: int, name: str, price: float) -> Product:
                              "url": f"https://shop.example/{pid}"})
 
 
-def test_the_change_log_names_what_changed_since_a_data_version(tmp_path: Path) -> None:
-    """A build asks which products changed since the data version its last build read: written, deleted and
-    those whose related list was recomputed, whatever wrote them (an import, a hand edit in SQL)."""
+def test_the_change_log_names_what_changed_since_a_token(tmp_path: Path) -> None:
+    """A build asks which products changed since the log stood where its last build read it: written, deleted
+    and those whose related list was recomputed, whatever wrote them (an import, a hand edit in SQL). Another
+    file's log, or a generation the catalog has not reached (a backup restored), cannot tell."""
     others = [_lamp(100 + n, f"Gadget{n}", n + 1) for n in range(40)]  # one new product recomputes a few lists only
     with CatalogSource(tmp_path / "c.sqlite") as source:
         source.import_products([_lamp(1, "Brass lamp", 10), _lamp(2, "Brass lamp large", 20),
                                 _lamp(3, "Oak chair", 30), *others])
-        version = source.data_version()
-        assert version and source.changed_since(version) == set()
+        version = source.change_token()
+        assert source.changed_since(version) == set()
         source.import_products([_lamp(3, "Oak chair", 31)])  # a price: the related lists stay as they were
         assert source.changed_since(version) == {3}
-        after_price = source.data_version()
+        after_price = source.change_token()
         source.import_products([_lamp(4, "Brass lamp small", 5)])  # a new name: the brass lamps' lists change
         assert source.changed_since(after_price) == {1, 2, 4}
         assert 4 in source.related_naming({1}) and source.related_naming({3}) == set()
-        latest = source.data_version()
+        latest = source.change_token()
         source.conn.execute("DELETE FROM products WHERE product_id = 3")
         assert 3 in source.changed_since(latest)  # type: ignore[operator]
         assert source.changed_since(version) >= {1, 2, 3, 4}  # type: ignore[operator]
-        assert source.changed_since("catalog:/elsewhere.sqlite:1") is None  # another catalog's version
+        log, _, generation = version.partition(":")
+        assert source.changed_since(f"0123456789abcdef:{generation}") is None  # a catalog made anew at this path
+        assert source.changed_since(f"{log}:{int(generation) + 10_000}") is None
         assert source.changed_since("live") is None
 
 
 def test_a_catalog_migrated_to_the_change_log_cannot_tell_changes_before_it(tmp_path: Path) -> None:
-    """The log starts when the catalog is migrated: a version read before says nothing (None), so the build
-    compares every page; versions after it are answered."""
+    """The log starts when the catalog is migrated: a generation from before says nothing (None), so the build
+    compares every page; generations after it are answered."""
     path = tmp_path / "old.sqlite"
     old = sqlite3.connect(path)
     for migration in SCHEMA.migrations[:4]:
@@ -362,8 +365,8 @@ def test_a_catalog_migrated_to_the_change_log_cannot_tell_changes_before_it(tmp_
     old.commit()
     old.close()
     with CatalogSource(path) as source:
-        version = source.data_version()
-        assert source.changed_since(version.replace(":1", ":0")) is None  # type: ignore[union-attr]
-        assert source.changed_since(version) == set()  # type: ignore[arg-type]
+        version = source.change_token()
+        assert version.endswith(":1") and source.changed_since(version[:-1] + "0") is None
+        assert source.changed_since(version) == set()
         source.import_products([_lamp(2, "Chair", 3)])  # (every related list is recomputed in so small a catalog)
-        assert 2 in source.changed_since(version)  # type: ignore[arg-type,operator]
+        assert 2 in source.changed_since(version)  # type: ignore[operator]
