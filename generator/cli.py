@@ -10,6 +10,7 @@ no traceback) or an environment failure (disk full, read-only, ...: one line),
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import os
 import sys
@@ -43,6 +44,19 @@ def verbosity_options(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, reporter=reporter, **kwargs)
 
     return wrapper
+
+
+def command_module(name: str) -> Any:
+    """Import the module of a command (`generator.commands.build`) with the cyclic garbage collector paused.
+    An import makes tens of thousands of objects (classes, functions, constants) that live as long as the
+    process: the collector's passes over them while they are made free nothing (6-8 ms of every build)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return importlib.import_module(name)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 INTERRUPTED = 130  # 128 + SIGINT, as shells and other CLIs report Ctrl+C
@@ -163,7 +177,7 @@ def new(directory: Path, schedule: str, shards: int | None) -> None:
 def build(site_dir: Path, output: Path | None, clean: bool, strict: bool, drafts: bool, offline: bool,
           refresh: bool, allow_shrink: bool, shard: str | None, reporter: Any) -> None:
     """Build the site into its output directory (atomically)."""
-    from generator.commands.build import build as run_build
+    run_build = command_module("generator.commands.build").build
     from generator.config.schema import load_config
     from generator.sources.cache import CacheMode
 
@@ -231,7 +245,7 @@ def check(site_dir: Path, drafts: bool, strict: bool, reporter: Any) -> None:
 def serve(site_dir: Path, host: str, port: int, drafts: bool, open_browser: bool, poll: bool, built: bool,
           reporter: Any) -> None:
     """Serve the site locally, rebuilding and reloading the browser on every change."""
-    from generator.commands.serve import serve as run_serve
+    run_serve = command_module("generator.commands.serve").serve
     from generator.config.schema import load_config
 
     if built:

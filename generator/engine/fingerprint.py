@@ -85,7 +85,7 @@ class DataDigests:
             if hit is not None and hit[0] is value:
                 return hit[1]
             found = (self.view(value.product, value.channel) if isinstance(value, ProductView)
-                     else digest(kind.__name__, *[self.value(v) for v in value]))
+                     else digest(kind.__name__, *self._items(value)))
             self._memo[id(value)] = (value, found)  # holding `value` keeps its id from being reused
             return found
         if isinstance(value, (str, int, float, bool)):  # their subclasses (Markup)
@@ -100,6 +100,19 @@ class DataDigests:
             return self._remember(value, lambda: digest(kind.__name__, *(
                 f"{name}={self.value(getattr(value, name))}" for name in _shown_fields(kind))))
         return digest(kind.__name__, repr(value))
+
+    def _items(self, items: list[Any] | tuple[Any, ...]) -> list[str]:
+        """`value` of each item. A listing's items are views (the home page's "all": 10,000 of them, digested
+        by every build that fingerprints it): a view's digest is looked up here, not through `value`."""
+        views, found = self._views, []
+        for item in items:
+            if type(item) is ProductView:
+                product = item.product
+                hit = views.get((id(product), item.channel))
+                found.append(hit[1] if hit is not None and hit[0] is product else self.view(product, item.channel))
+            else:
+                found.append(self.value(item))
+        return found
 
 
 def _key(item: tuple[Any, Any]) -> str:
