@@ -254,12 +254,13 @@ def legacy_t(language: str, ui: Translations) -> Callable[..., str]:
 
     `{name}` is the catalogs' `%(name)s`; a text given with `count` is a plural string named by its
     plural form (`t("{n} products", count=k, n=k)`). The result is plain text (escaped where shown),
-    as it always was. New templates use `_()` and `ngettext()`."""
-    singular_of = _singular_of(catalog_language(language))
+    as it always was. New templates use `_()` and `ngettext()`. The catalog's plural strings are looked up
+    (from its .po file) when a `t` with `count` first asks: a build that asks none does not parse it."""
+    lang = catalog_language(language)
 
     def t(text: str, count: float | None = None, **values: object) -> str:
         msgid = re.sub(r"\{(\w+)\}", r"%(\1)s", text.replace("%", "%%"))
-        singular = singular_of.get(msgid) if count is not None else None
+        singular = _singular_of(lang).get(msgid) if count is not None else None
         found = ui.gettext(msgid) if singular is None else ui.ngettext(singular, msgid, count)  # type: ignore[arg-type]
         return found % values
 
