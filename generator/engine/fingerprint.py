@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jinja2
@@ -235,6 +235,22 @@ class Fingerprints:
     def unchanged(self, page: Page, key: str) -> bool:
         """Whether the inputs of `page` (output at `key`) are the ones its live output was made from."""
         return self.previous.get(key) == self.of(page, key)
+
+    def keep_unchanged(self, pages: Sequence[Page], keys: Sequence[str], carry: Callable[[str], bool]) -> list[int]:
+        """Record as kept each page (output at the same index of `keys`) whose fingerprint matches the last
+        build's and whose live output `carry` puts into the next site; the indices of the others, which are
+        rendered. `unchanged` and `record` for every page at once: an incremental build keeps 10,000."""
+        previous, computed, fingerprint, fingerprints = self.previous, self._computed, self._fingerprint, self.fingerprints
+        left = []
+        for index, key in enumerate(keys):
+            found = computed.get(key)
+            if found is None:
+                found = computed[key] = fingerprint(pages[index])
+            if previous.get(key) == found and carry(key):
+                fingerprints[key] = found
+            else:
+                left.append(index)
+        return left
 
     def record(self, key: str, fingerprint: str, rendered: bool) -> None:
         self.fingerprints[key] = fingerprint

@@ -87,7 +87,7 @@ def _account(outcomes: Iterable[Outcome], writer: OutputWriter, fingerprints: Fi
     for key, fingerprint, changed in outcomes:
         fingerprints.record(key, fingerprint, rendered=changed is not None)
         if changed is None:
-            writer.record_kept(key)
+            writer.record_kept()
         else:
             writer.record(key, changed)
 
@@ -109,17 +109,9 @@ def keep_unchanged(pages: Sequence[Page], fingerprints: Fingerprints, writer: Ou
     keys = [writer.claim(page.output_path, str(page.source or page.url)) for page in pages]
     if not fingerprints.previous:
         return Pending(list(pages), keys)
-    pending = Pending([], [])
-    # `_kept` and `_account` inlined: this loop runs for every page of every incremental build
-    unchanged, fingerprint, carry = fingerprints.unchanged, fingerprints.of, writer.carry
-    for page, key in zip(pages, keys):
-        if unchanged(page, key) and carry(key):
-            fingerprints.record(key, fingerprint(page, key), rendered=False)
-            writer.record_kept(key)
-        else:
-            pending.pages.append(page)
-            pending.keys.append(key)
-    return pending
+    left = fingerprints.keep_unchanged(pages, keys, writer.carry)  # (`_kept` and `_account` for every page)
+    writer.record_kept(len(pages) - len(left))
+    return Pending([pages[index] for index in left], [keys[index] for index in left])
 
 
 def settle_pages(pending: Pending, fingerprints: Fingerprints, renderer: PageRenderer, writer: OutputWriter,
