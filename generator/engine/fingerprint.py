@@ -102,14 +102,14 @@ class DataDigests:
         return digest(kind.__name__, repr(value))
 
     def _items(self, items: list[Any] | tuple[Any, ...]) -> list[str]:
-        """`value` of each item. A listing's items are views (the home page's "all": 10,000 of them, digested
-        by every build that fingerprints it): a view's digest is looked up here, not through `value`."""
-        views, found = self._views, []
+        """What each item adds to its list's digest: its `value`, or for a view what its digest is made of
+        ("view", its product's digest and channel; `value` never gives the bare "view"). A listing's items are
+        views (the home page's "all": 10,000 of them, in every build that fingerprints it): hashed once with
+        the list, not one by one."""
+        product_digest, found = self.product, []
         for item in items:
             if type(item) is ProductView:
-                product = item.product
-                hit = views.get((id(product), item.channel))
-                found.append(hit[1] if hit is not None and hit[0] is product else self.view(product, item.channel))
+                found.append(f"view\0{product_digest(item.product)}\0{item.channel}")
             else:
                 found.append(self.value(item))
         return found
