@@ -48,7 +48,8 @@ def installed(distribution: str) -> str | None:
             continue
         for child in children:  # in the order importlib.metadata takes them
             low = child.lower()
-            if low.endswith((".dist-info", ".egg-info")) and _normalized(low.rpartition(".")[0].partition("-")[0]) == wanted:
+            if (low.endswith((".dist-info", ".egg-info"))
+                    and _normalized(low.rpartition(".")[0].partition("-")[0]) == wanted):
                 found = _version_in(os.path.join(folder, child))
                 return _from_importlib(distribution) if found is _UNREADABLE else found
     return None

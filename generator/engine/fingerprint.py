@@ -240,7 +240,8 @@ class Fingerprints:
         """Record as kept each page (output at the same index of `keys`) whose fingerprint matches the last
         build's and whose live output `carry` puts into the next site; the indices of the others, which are
         rendered. `unchanged` and `record` for every page at once: an incremental build keeps 10,000."""
-        previous, computed, fingerprint, fingerprints = self.previous, self._computed, self._fingerprint, self.fingerprints
+        previous, computed, fingerprint = self.previous, self._computed, self._fingerprint
+        fingerprints = self.fingerprints
         left = []
         for index, key in enumerate(keys):
             found = computed.get(key)

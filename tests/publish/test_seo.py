@@ -57,7 +57,8 @@ def test_over_a_limit_sitemap_xml_becomes_the_index_of_numbered_sitemaps(limits:
 def test_a_sitemap_holds_exactly_as_many_bytes_as_the_limit_allows() -> None:
     """The entries are measured together while they fit one file, one by one past it: the limit is the same."""
     pages = [*page_urls(9), Page(url="/ä/&/", kind="page", title="Ä"),  # (a non-ASCII and an escaped URL)
-             Page(url="/news/", kind="page", title="N", date=date(2024, 5, 1)), Page(url="/x/", kind="alias", title="A")]
+             Page(url="/news/", kind="page", title="N", date=date(2024, 5, 1)),
+             Page(url="/x/", kind="alias", title="A")]
     whole = seo.sitemaps(pages, Urls())["sitemap.xml"]  # type: ignore[arg-type]
     assert "https://example.org/ä/&amp;/" in whole.decode() and "<lastmod>2024-05-01</lastmod>" in whole.decode()
     assert seo.sitemaps(pages, Urls(), max_bytes=len(whole)) == {"sitemap.xml": whole}  # type: ignore[arg-type]

@@ -140,6 +140,7 @@ def test_a_content_error_from_inside_a_template_passes_through_as_it_is(tmp_path
 def test_an_absolute_link_is_the_origin_before_the_sites_link(path: str, base_url: str) -> None:
     """`absolute` takes a short way for a page's own path (every sitemap entry): it must give what the
     site's link (`url`) and the origin give for any path."""
-    urls = UrlBuilder(SimpleNamespace(base_url=base_url, base_path="/" + base_url.split("/", 3)[3]))  # type: ignore[arg-type]
+    config = SimpleNamespace(base_url=base_url, base_path="/" + base_url.split("/", 3)[3])
+    urls = UrlBuilder(config)  # type: ignore[arg-type]
     link = urls.url(path)
     assert urls.absolute(path) == (link if "://" in link or not link else urls.origin + link)
