@@ -17,9 +17,12 @@ A site overrides or adds strings in `[params.strings]`, keyed by the English tex
 it: a text, or for a plural string a table of its CLDR forms (`{one = "...", other = "..."}`).
 Overrides win over the catalogs, in templates and in the few strings Python code shows.
 
-The .po files are read at run time (parsed once per process, a few milliseconds) and not compiled to
-.mo: an editable install and a wheel then work from the same files with no build step, and there is no
-compiled copy that can fall behind its source. They ship as package data (`generator = ["**/*"]`).
+The .po files are read at run time and not shipped compiled to .mo: an editable install and a wheel
+then work from the same files with no build step, and there is no compiled copy that can fall behind its
+source. They ship as package data (`generator = ["**/*"]`). Parsing one took 7 ms of every build, so a
+build keeps it compiled in the site's cache folder, named by the digest of the .po file and Babel's
+version (`_shipped`): a changed catalog or another Babel compiles anew. Babel's .po reader and .mo
+writer are imported only then.
 
 Maintainers, after adding or changing a UI string (from the repository root; the commands are the ones
 tests/config/test_i18n.py checks against):
@@ -38,24 +41,27 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import babel
 from babel import Locale
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import Translations
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
+from generator.core.atomic import atomic_write
+from generator.core.digest import digest
 from generator.core.errors import ConfigError
 from generator.assets import LOCALE
 
 if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
+
     from generator.config.schema import Config
 
 LOCALE_DIR = LOCALE
@@ -90,20 +96,45 @@ def catalog_path(language: str) -> Path:
 @lru_cache(maxsize=8)
 def read_catalog(language: str) -> Catalog:
     """The shipped catalog of a catalog language (for "en", the template: source text only)."""
+    from babel.messages.pofile import read_po  # deferred: a build reads the catalog compiled (`_shipped`)
+
     with catalog_path(language).open("rb") as po:
         return read_po(po, locale=language)
 
 
-def _compiled(catalog: Catalog) -> Translations:
+def _mo(catalog: Catalog) -> bytes:
+    from babel.messages.mofile import write_mo  # deferred, as read_po
+
     mo = io.BytesIO()
     write_mo(mo, catalog)
-    mo.seek(0)
-    return Translations(mo)
+    return mo.getvalue()
+
+
+def _compiled(catalog: Catalog) -> Translations:
+    return Translations(io.BytesIO(_mo(catalog)))
 
 
 @lru_cache(maxsize=8)
-def _shipped(language: str) -> Translations:
-    return _compiled(read_catalog(language))
+def _shipped(language: str, cache_dir: Path | None = None) -> Translations:
+    """The shipped catalog of `language`, compiled; kept so in `cache_dir` (a site's cache folder, when it
+    exists) under the digest of the .po file and Babel's version, and read from there by the next build."""
+    if cache_dir is None or not cache_dir.is_dir():
+        return _compiled(read_catalog(language))
+    folder = cache_dir / "locale"
+    compiled = folder / f"{language}-{digest(catalog_path(language).read_bytes(), babel.__version__)[:16]}.mo"
+    try:
+        return Translations(io.BytesIO(compiled.read_bytes()))
+    except (OSError, ValueError, LookupError, struct.error):  # none yet, or damaged: compiled anew
+        pass
+    mo = _mo(read_catalog(language))
+    try:
+        atomic_write(compiled, mo)
+        for old in folder.glob(f"{language}-*.mo"):  # the compiled copies of earlier catalogs
+            if old != compiled:
+                old.unlink(missing_ok=True)
+    except OSError:  # a read-only cache folder: the next build compiles it again
+        pass
+    return Translations(io.BytesIO(mo))
 
 
 @lru_cache(maxsize=8)
@@ -117,14 +148,17 @@ def form_categories(language: str) -> tuple[str, ...]:
 
 
 def translations(language: str, overrides: Mapping[str, object] | None = None, *,
-                 config_file: Path | None = None) -> Translations:
+                 config_file: Path | None = None, cache_dir: Path | None = None) -> Translations:
     """The UI strings of `language` (a `language` setting), with `overrides` ([params.strings]) first.
 
-    A bad override is a ConfigError naming its key (in `config_file`)."""
+    A bad override is a ConfigError naming its key (in `config_file`). `cache_dir`: where the shipped
+    catalog is kept compiled (`_shipped`)."""
     lang = catalog_language(language)
-    shipped = _shipped(lang)
+    shipped = _shipped(lang, cache_dir)
     if not overrides:
         return shipped
+    from babel.messages.catalog import Catalog  # deferred, as read_po: only a site with overrides needs it
+
     layer = Catalog(locale=lang)
     for msgid, text in overrides.items():
         try:
@@ -174,7 +208,7 @@ def site_translations(config: Config) -> Translations:
     if overrides is not None and not isinstance(overrides, Mapping):
         raise ConfigError(f"expected a table of strings, got {overrides!r}", file=config.config_file,
                           key="params.strings")
-    return translations(config.language, overrides, config_file=config.config_file)
+    return translations(config.language, overrides, config_file=config.config_file, cache_dir=config.cache_path)
 
 
 def template_callables(ui: Translations) -> dict[str, Callable[..., str]]:
@@ -220,12 +254,13 @@ def legacy_t(language: str, ui: Translations) -> Callable[..., str]:
 
     `{name}` is the catalogs' `%(name)s`; a text given with `count` is a plural string named by its
     plural form (`t("{n} products", count=k, n=k)`). The result is plain text (escaped where shown),
-    as it always was. New templates use `_()` and `ngettext()`."""
-    singular_of = _singular_of(catalog_language(language))
+    as it always was. New templates use `_()` and `ngettext()`. The catalog's plural strings are looked up
+    (from its .po file) when a `t` with `count` first asks: a build that asks none does not parse it."""
+    lang = catalog_language(language)
 
     def t(text: str, count: float | None = None, **values: object) -> str:
         msgid = re.sub(r"\{(\w+)\}", r"%(\1)s", text.replace("%", "%%"))
-        singular = singular_of.get(msgid) if count is not None else None
+        singular = _singular_of(lang).get(msgid) if count is not None else None
         found = ui.gettext(msgid) if singular is None else ui.ngettext(singular, msgid, count)  # type: ignore[arg-type]
         return found % values
 

@@ -30,7 +30,6 @@ fcntl), which is how CI proves them without a Mac or a Windows machine. Nothing 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import functools
 import multiprocessing
@@ -156,10 +155,15 @@ def swap_kind() -> str:
     return "renames"
 
 
-@functools.cache  # find_library runs `ldconfig -p` (a fork, ~2 ms): once per process
+@functools.cache
 def _libc() -> ctypes.CDLL | None:
+    """The C library's functions (renameat2, renamex_np, prctl, malloc_trim) as the process has them loaded:
+    Python itself is linked with the C library. (Asking `ctypes.util.find_library` for its file ran
+    `ldconfig -p`, a fork and 2-3 ms of every build.) None on Windows, which has no such library."""
+    if os.name == "nt":
+        return None
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return ctypes.CDLL(None, use_errno=True)
     except OSError:
         return None
 

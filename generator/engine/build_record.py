@@ -146,7 +146,7 @@ class BuildRecord:
                 "template_reads": self.template_reads,
                 "pages": {"file": pages_file.name, "count": self.pages.count},
                 "products_shown": self.products_shown, "search_pending": sorted(self.search_pending)}
-        atomic_write(self.path, json.dumps(data, separators=(",", ":")))  # a full disk leaves no temp file
+        atomic_write(self.path, _json(data))  # a full disk leaves no temp file
         for old in self.path.parent.glob(f"{_pages_stem(self.path)}-*.json"):
             if old != pages_file:
                 old.unlink(missing_ok=True)
@@ -157,7 +157,7 @@ class BuildRecord:
         if self.pages.path is not None and self.pages.path.is_file():
             return self.pages.path
         pages_file = path.with_name(f"{_pages_stem(path)}-{secrets.token_hex(6)}.json")
-        atomic_write(pages_file, json.dumps(self.pages.to_json(), separators=(",", ":")))
+        atomic_write(pages_file, _json(self.pages.to_json()))
         return pages_file
 
     def save_or_drop(self) -> None:
@@ -168,6 +168,12 @@ class BuildRecord:
         except OSError:
             if self.path is not None:
                 self.path.unlink(missing_ok=True)
+
+
+def _json(data: Any) -> str:
+    """`data` as compact JSON. Records are trees made here, never cycles: the encoder's check for them cost a
+    fifth of writing the page records (2.5 ms of every build at 10,000 pages)."""
+    return json.dumps(data, separators=(",", ":"), check_circular=False)
 
 
 def _pages_stem(record_path: Path) -> str:

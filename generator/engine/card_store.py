@@ -115,8 +115,9 @@ class CardStore:
         else:  # the kept pages' cards too, without making their data (`lazydata`)
             self._shown = lambda: {key_of(product, channel) for product, channel in
                                    _card_products(pages, template_for, templates)}
-        # --clean renders every card again (reading no stored HTML); `save` still drops the stale ones.
-        self._stored, known = self._load(set() if clean else set(keys.values()))
+        # --clean renders every card again (reading no stored HTML); `save` still drops the stale ones. Pages
+        # that show no card (a content edit) leave the store unopened: there is nothing to read or add.
+        self._stored, known = self._load(set() if clean else set(keys.values())) if keys else (set(), {})
         missing = [view for view in needed if keys[id(view)] not in known]
         rendered = {keys[id(view)]: cards.render_card(view) for view in missing}
         self._rendered_any = bool(rendered)

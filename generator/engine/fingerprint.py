@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jinja2
@@ -85,7 +85,7 @@ class DataDigests:
             if hit is not None and hit[0] is value:
                 return hit[1]
             found = (self.view(value.product, value.channel) if isinstance(value, ProductView)
-                     else digest(kind.__name__, *[self.value(v) for v in value]))
+                     else digest(kind.__name__, *self._items(value)))
             self._memo[id(value)] = (value, found)  # holding `value` keeps its id from being reused
             return found
         if isinstance(value, (str, int, float, bool)):  # their subclasses (Markup)
@@ -100,6 +100,19 @@ class DataDigests:
             return self._remember(value, lambda: digest(kind.__name__, *(
                 f"{name}={self.value(getattr(value, name))}" for name in _shown_fields(kind))))
         return digest(kind.__name__, repr(value))
+
+    def _items(self, items: list[Any] | tuple[Any, ...]) -> list[str]:
+        """What each item adds to its list's digest: its `value`, or for a view what its digest is made of
+        ("view", its product's digest and channel; `value` never gives the bare "view"). A listing's items are
+        views (the home page's "all": 10,000 of them, in every build that fingerprints it): hashed once with
+        the list, not one by one."""
+        product_digest, found = self.product, []
+        for item in items:
+            if type(item) is ProductView:
+                found.append(f"view\0{product_digest(item.product)}\0{item.channel}")
+            else:
+                found.append(self.value(item))
+        return found
 
 
 def _key(item: tuple[Any, Any]) -> str:
@@ -222,6 +235,23 @@ class Fingerprints:
     def unchanged(self, page: Page, key: str) -> bool:
         """Whether the inputs of `page` (output at `key`) are the ones its live output was made from."""
         return self.previous.get(key) == self.of(page, key)
+
+    def keep_unchanged(self, pages: Sequence[Page], keys: Sequence[str], carry: Callable[[str], bool]) -> list[int]:
+        """Record as kept each page (output at the same index of `keys`) whose fingerprint matches the last
+        build's and whose live output `carry` puts into the next site; the indices of the others, which are
+        rendered. `unchanged` and `record` for every page at once: an incremental build keeps 10,000."""
+        previous, computed, fingerprint = self.previous, self._computed, self._fingerprint
+        fingerprints = self.fingerprints
+        left = []
+        for index, key in enumerate(keys):
+            found = computed.get(key)
+            if found is None:
+                found = computed[key] = fingerprint(pages[index])
+            if previous.get(key) == found and carry(key):
+                fingerprints[key] = found
+            else:
+                left.append(index)
+        return left
 
     def record(self, key: str, fingerprint: str, rendered: bool) -> None:
         self.fingerprints[key] = fingerprint

@@ -424,7 +424,7 @@ class OutputWriter:
         """Reuse the live file at `rel` unchanged (the caller knows its inputs did not change)."""
         key = self._claim(rel, owner)
         if self.carry(key):
-            self.record_kept(key)
+            self.record_kept()
             return True
         del self.owners[key]
         return False
@@ -449,8 +449,9 @@ class OutputWriter:
         parent accounts for it with `record_kept`."""
         return (self.previous_trusted and key in self.previous_files) or self.files.keep(key)
 
-    def record_kept(self, key: str) -> None:
-        self.stats.unchanged += 1
+    def record_kept(self, count: int = 1) -> None:
+        """Account for `count` files carried over as they were (`carry`)."""
+        self.stats.unchanged += count
 
     def keep_recorded(self, prefix: str, owner: str) -> bool:
         """Carry over every live file under `prefix` (a generated bundle) as it is; False when there is none.

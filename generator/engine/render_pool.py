@@ -33,9 +33,10 @@ from generator.content.page import Page
 from generator.core.errors import ShelfpressError
 from generator.core.platform import can_fork, cores
 from generator.engine.output import OutputWriter
-from generator.engine import spawn_pool
-from generator.core.process_pool import in_forked_workers
 from generator.render.page import PageRenderer
+
+# `engine.spawn_pool` and `core.process_pool` (with multiprocessing's connections and pickling) are imported
+# where pages go to workers: an incremental build renders its few pages here and needs neither.
 
 PARALLEL_MIN = 400
 CHUNK = 64
@@ -55,6 +56,8 @@ def _workers_for(count: int) -> str:
         return "serial"
     if can_fork():
         return "fork" if count >= PARALLEL_MIN else "serial"
+    from generator.engine import spawn_pool
+
     return "spawn" if count >= spawn_pool.SPAWN_MIN else "serial"
 
 
@@ -84,7 +87,7 @@ def _account(outcomes: Iterable[Outcome], writer: OutputWriter, fingerprints: Fi
     for key, fingerprint, changed in outcomes:
         fingerprints.record(key, fingerprint, rendered=changed is not None)
         if changed is None:
-            writer.record_kept(key)
+            writer.record_kept()
         else:
             writer.record(key, changed)
 
@@ -106,17 +109,9 @@ def keep_unchanged(pages: Sequence[Page], fingerprints: Fingerprints, writer: Ou
     keys = [writer.claim(page.output_path, str(page.source or page.url)) for page in pages]
     if not fingerprints.previous:
         return Pending(list(pages), keys)
-    pending = Pending([], [])
-    # `_kept` and `_account` inlined: this loop runs for every page of every incremental build
-    unchanged, fingerprint, carry = fingerprints.unchanged, fingerprints.of, writer.carry
-    for page, key in zip(pages, keys):
-        if unchanged(page, key) and carry(key):
-            fingerprints.record(key, fingerprint(page, key), rendered=False)
-            writer.record_kept(key)
-        else:
-            pending.pages.append(page)
-            pending.keys.append(key)
-    return pending
+    left = fingerprints.keep_unchanged(pages, keys, writer.carry)  # (`_kept` and `_account` for every page)
+    writer.record_kept(len(pages) - len(left))
+    return Pending([pages[index] for index in left], [keys[index] for index in left])
 
 
 def settle_pages(pending: Pending, fingerprints: Fingerprints, renderer: PageRenderer, writer: OutputWriter,
@@ -141,8 +136,12 @@ def settle_pages(pending: Pending, fingerprints: Fingerprints, renderer: PageRen
             return
         chunks = [(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
         if workers == "fork":
+            from generator.core.process_pool import in_forked_workers
+
             outcomes = in_forked_workers(_settle_chunk, chunks, workers_available(), check)
         else:
+            from generator.engine import spawn_pool
+
             job = spawn_pool.job_bytes(pages, pending.keys, renderer, writer, fingerprints, strict)
             outcomes = spawn_pool.in_spawned_workers(_settle_chunk, chunks, workers_available(), job, _install, check)
         with closing(outcomes):  # on an error too: the workers stop now, not when the traceback is freed

@@ -46,6 +46,7 @@ class UrlBuilder:
     def __init__(self, config: Config) -> None:
         self.base_path = config.base_path
         self.origin = config.base_url[: len(config.base_url) - len(self.base_path)]
+        self._root = self.origin + self.base_path
 
     def url(self, path: str) -> str:
         """'/a/' -> '/repo/a/'; absolute http(s) URLs pass through (if safe)."""
@@ -56,6 +57,8 @@ class UrlBuilder:
         return self.base_path + path.lstrip("/")
 
     def absolute(self, path: str) -> str:
+        if path[:1] == "/" and path[1:2] != "/" and "://" not in path:  # a page's own path: every sitemap entry
+            return self._root + path[1:]
         link = self.url(path)
         return link if "://" in link or not link else self.origin + link
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,20 @@ def test_over_a_limit_sitemap_xml_becomes_the_index_of_numbered_sitemaps(limits:
         assert [len(locs(files[name], "urlset")) for name in numbered] == sizes
     else:
         assert all(len(files[name]) <= limits["max_bytes"] for name in numbered)
+
+
+def test_a_sitemap_holds_exactly_as_many_bytes_as_the_limit_allows() -> None:
+    """The entries are measured together while they fit one file, one by one past it: the limit is the same."""
+    pages = [*page_urls(9), Page(url="/ä/&/", kind="page", title="Ä"),  # (a non-ASCII and an escaped URL)
+             Page(url="/news/", kind="page", title="N", date=date(2024, 5, 1)),
+             Page(url="/x/", kind="alias", title="A")]
+    whole = seo.sitemaps(pages, Urls())["sitemap.xml"]  # type: ignore[arg-type]
+    assert "https://example.org/ä/&amp;/" in whole.decode() and "<lastmod>2024-05-01</lastmod>" in whole.decode()
+    assert seo.sitemaps(pages, Urls(), max_bytes=len(whole)) == {"sitemap.xml": whole}  # type: ignore[arg-type]
+    assert seo.sitemaps(pages, Urls(), max_urls=11) == {"sitemap.xml": whole}  # type: ignore[arg-type]
+    split = seo.sitemaps(pages, Urls(), max_bytes=len(whole) - 1)  # type: ignore[arg-type]
+    assert list(split) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap.xml"]
+    assert len(seo.sitemaps(pages, Urls(), max_urls=10)) == 3  # type: ignore[arg-type]
 
 
 def test_a_big_site_builds_a_sitemap_index_that_robots_txt_names(tmp_path: Path,

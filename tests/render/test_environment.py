@@ -8,13 +8,16 @@ one line, no traceback.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.config.schema import Config, load_config
 from generator.core.errors import ContentError
-from generator.render.environment import make_environment, render_template
+from generator.render.environment import UrlBuilder, make_environment, render_template
 from tests.support.sites import write_site
 
 OWNER = "content/index.md"
@@ -129,3 +132,15 @@ def test_a_content_error_from_inside_a_template_passes_through_as_it_is(tmp_path
         raise inner
 
     assert render_error(tmp_path, {"page.html": "{{ 1|nested }}\n"}, filters={"nested": nested}) is inner
+
+
+@settings(max_examples=300, deadline=None)
+@given(path=st.text(alphabet="/:#.aé?&", max_size=10) | st.sampled_from(["mailto:a@b", "//cdn/x", "", "/"]),
+       base_url=st.sampled_from(["https://example.org/", "https://user.github.io/repo/", "http://h:8080/a/b/"]))
+def test_an_absolute_link_is_the_origin_before_the_sites_link(path: str, base_url: str) -> None:
+    """`absolute` takes a short way for a page's own path (every sitemap entry): it must give what the
+    site's link (`url`) and the origin give for any path."""
+    config = SimpleNamespace(base_url=base_url, base_path="/" + base_url.split("/", 3)[3])
+    urls = UrlBuilder(config)  # type: ignore[arg-type]
+    link = urls.url(path)
+    assert urls.absolute(path) == (link if "://" in link or not link else urls.origin + link)
