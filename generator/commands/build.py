@@ -264,7 +264,7 @@ def _build_once(config: Config, out_dir: Path, state: BuildState, options: _Opti
     cards = CardStore.in_cache(config.cache_path)
     with _collector_paused():  # the site graph: hundreds of thousands of objects that all stay alive
         graph = _plan(config, state, source, data_version, as_of, options, reporter, timer,
-                      narrow=not cards.outgrown(state.record.pages.count))
+                      narrow=lambda: not cards.outgrown(state.record.pages.count))
     with timer("prepare output"):
         writer = state.shadows.writer(out_dir)
     try:
@@ -294,9 +294,10 @@ def _inputs_signature(config: Config, drafts: bool, data_version: str | None, as
 
 
 def _plan(config: Config, state: BuildState, source: ProductSource, data_version: str | None, as_of: str,
-          options: _Options, reporter: Reporter, timer: StageTimer, *, narrow: bool) -> _Graph:
+          options: _Options, reporter: Reporter, timer: StageTimer, *, narrow: Callable[[], bool]) -> _Graph:
     """read content, fetch products, deep links, fingerprint: the site graph and what must be rendered.
-    `narrow`: whether product pages may be carried over by the source's change log (`products.carry`)."""
+    `narrow()`: whether product pages may be carried over by the source's change log (`products.carry`), asked
+    only when that could happen."""
     with timer("read content"):
         site, widgets, recommendations = _read_content(config, state, options, reporter)
         own = load_product_data(config)  # the publisher's product data files, checked before any request

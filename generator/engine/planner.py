@@ -233,10 +233,11 @@ class Planner:
         return self._shared
 
     def carry_over(self, site: Site, templates: TemplateDigests, template_for: Callable[[Page], str],
-                   data: DataDigests, data_version: str, co_purchase: str, *, narrow: bool = True) -> CarryOver:
+                   data: DataDigests, data_version: str, co_purchase: str, *,
+                   narrow: Callable[[], bool] = lambda: True) -> CarryOver:
         """The product stage's link to the last build's product pages (`products/carry.py`), for a build
         whose product data has a version; `co_purchase` digests the co-purchase data and the publisher's product
-        data files ("" for none: then single pages may be carried over too); `narrow`: whether pages may be
+        data files ("" for none: then single pages may be carried over too); `narrow()`: whether pages may be
         carried over by the source's change log. Call after reading content; `committed` records what the stage
         made."""
         product = templates.of(*page_templates(Page(url="/", title="", kind="product"), template_for))

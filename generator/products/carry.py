@@ -115,9 +115,9 @@ class CarryOver:
     previous: ProductPagesRecord | None  # the last committed build's product pages
     fingerprints: Mapping[str, str]  # output path -> fingerprint of the live site
     output_path: Callable[[str], str] = field(repr=False)  # url -> output path (content.output_path_for)
-    # Whether the source's change log may carry pages over (`narrow`); not when the build must know every card
-    # the site shows (`CardStore.outgrown`): a page carried that way does not know its related products.
-    narrowing: bool = True
+    # Whether the source's change log may carry pages over (`narrow`), asked only when it could; not when the
+    # build must know every card the site shows (`CardStore.outgrown`): a page carried so knows no related products.
+    narrowing: Callable[[], bool] = field(default=lambda: True, repr=False)
     made: ProductPagesRecord | None = None  # this build's, to record when it commits
     _scope: str = ""
     _whole: str = ""
@@ -150,9 +150,9 @@ class CarryOver:
     def last_changes(self) -> str | None:
         """Where the source's change log stood when the last build's pages were made, when they may be carried
         over one by one (`page`), the record knows it and `narrowing` allows narrowing them."""
-        if self._last is None or self.previous is None or not self.narrowing:
+        if self._last is None or self.previous is None or not self.previous.changes or not self.narrowing():
             return None
-        return self.previous.changes or None
+        return self.previous.changes
 
     def narrow(self, touched: Collection[int]) -> None:
         """Only the pages of `touched` products may show something new since `last_changes` (the source's

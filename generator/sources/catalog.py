@@ -42,7 +42,7 @@ class CatalogSource:
         self.stats = FetchStats(local=True)
         self._parsed: dict[str, Product | None] = {}  # payload digest -> Product (see load_products)
         self._issues = IssueWarnings(on_warning)
-        self._log = change_log(self.conn)  # (id, first generation) of the file's change log
+        self._log = change_log(self.conn)  # (id, first generation) of the file's change log, if it has one
 
     # --- ProductSource -------------------------------------------------------------------
 
@@ -85,8 +85,8 @@ class CatalogSource:
         return f"catalog:{self.path.resolve()}:{generation(self.conn)}"
 
     def change_token(self) -> str:
-        """Where the catalog's change log stands: its id and the current generation."""
-        return f"{self._log[0]}:{generation(self.conn)}"
+        """Where the catalog's change log stands: its id and the current generation ("" without a log)."""
+        return f"{self._log[0]}:{generation(self.conn)}" if self._log else ""
 
     def changed_since(self, token: str) -> set[int] | None:
         """The products written (added, changed, deleted) or given a new related list since the log stood at
@@ -94,7 +94,8 @@ class CatalogSource:
         log began or ahead of the catalog, as after a backup was restored). Pending related lists are
         recomputed first, so the answer covers what a build then reads."""
         log, _, since = token.partition(":")
-        if log != self._log[0] or not since.isdigit() or not self._log[1] <= int(since) <= generation(self.conn):
+        if (self._log is None or log != self._log[0] or not since.isdigit()
+                or not self._log[1] <= int(since) <= generation(self.conn)):
             return None
         from generator.sources.catalog_related import refresh_related  # deferred: see the module docstring
 

@@ -267,7 +267,8 @@ def generation(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
 
 
-def change_log(conn: sqlite3.Connection) -> tuple[str, int]:
-    """The change log's (`product_changes`) id and the generation it starts at: it knows every change after it."""
+def change_log(conn: sqlite3.Connection) -> tuple[str, int] | None:
+    """The change log's (`product_changes`) id and the generation it starts at: it knows every change after it.
+    None when the file has no such id (a hand-made copy of the schema): its log is not trusted."""
     found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('log_id', 'changes_from')"))
-    return str(found["log_id"]), int(found["changes_from"])
+    return (str(found["log_id"]), int(found["changes_from"])) if len(found) == 2 else None
