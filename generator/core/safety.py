@@ -64,7 +64,10 @@ def plain_text(value: object) -> str:
         # its result, so `&` is re-escaped to keep that a single decoding. A space before each tag keeps
         # "a<br>b" two words.
         return Markup(text.replace("&", "&amp;").replace("<", " <")).striptags()
-    return " ".join(text.split())  # every Unicode space (no-break too) collapsed, as `\s+` would
+    words = " ".join(text.split())  # every Unicode space (no-break too) collapsed, as `\s+` would
+    # The text itself when nothing changed: a build keeps these for every product it shows (names, brands,
+    # stores), and a copy of each would double what a million products' short texts take.
+    return text if type(text) is str and words == text else words
 
 
 def plain_text_head(value: object, length: int) -> str:

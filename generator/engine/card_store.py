@@ -154,7 +154,8 @@ class CardStore:
         all: not after product pages were carried over as a whole)."""
         if self.path is None or not self._rendered_any:
             return
-        new = [(key, *card) for key, card in self._new.items() if key not in self._stored]
+        # (a generator, not a list: a first build of a million products adds a million cards)
+        new = ((key, *card) for key, card in self._new.items() if key not in self._stored)
         try:
             with closing(self._connect()) as conn:
                 conn.execute("BEGIN IMMEDIATE")

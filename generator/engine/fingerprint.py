@@ -45,7 +45,10 @@ class DataDigests:
 
     def __init__(self) -> None:
         self._memo: dict[int, tuple[object, str]] = {}
-        self._views: dict[tuple[int, str], tuple[Product, str]] = {}
+        # channel -> a catalog product's record digest -> its view's digest: nothing per product is held but
+        # two short strings, the record digest the product holds anyway among them (a million products)
+        self._views: dict[str, dict[str, str]] = {}
+        self._walked: dict[tuple[int, str], tuple[Product, str]] = {}  # products without a record digest
 
     def _remember(self, value: object, compute: Any) -> str:
         hit = self._memo.get(id(value))
@@ -60,19 +63,28 @@ class DataDigests:
 
     def view(self, product: Product, channel: str) -> str:
         """The digest of a product's view: its record and the channel its link is signed with. Memoised:
-        a product is on its own page, a listing, related lists and cards."""
-        hit = self._views.get((id(product), channel))
+        a product is on its own page, a listing, related lists and cards. A catalog product is memoised by its
+        record's digest (equal digests, equal products), any other by identity."""
+        if record := product.digest:
+            by_record = self._views.get(channel)
+            if by_record is None:
+                by_record = self._views[channel] = {}
+            found = by_record.get(record)
+            if found is None:
+                found = by_record[record] = digest("view", record, channel)
+            return found
+        hit = self._walked.get((id(product), channel))
         if hit is not None and hit[0] is product:
             return hit[1]
         found = digest("view", self.product(product), channel)
-        self._views[(id(product), channel)] = (product, found)  # holding `product` keeps its id from being reused
+        self._walked[(id(product), channel)] = (product, found)  # holding `product` keeps its id from being reused
         return found
 
     def value(self, value: Any) -> str:
         """A digest of `value` that changes exactly when what a template can read of it changes.
 
         Runs for every page of every build (10,000 product pages): the common scalars are tested by exact
-        type first, and views, lists and tuples (shared by many pages) are memoised with the lookup inline."""
+        type first, and views (by their product), lists and tuples (shared by many pages) are memoised."""
         kind = type(value)
         if kind is str or kind is int or kind is float or kind is bool or value is None:
             return repr(value)
@@ -80,12 +92,13 @@ class DataDigests:
             return self.product(value)
         if kind is LazyData:  # its recipe names the data exactly: digest that, never make the data
             return digest("lazy", type(value.recipe).__name__, *value.recipe.digest_parts(self))
-        if isinstance(value, (ProductView, list, tuple)):
+        if kind is ProductView or isinstance(value, ProductView):  # memoised by its product, the view not held
+            return self.view(value.product, value.channel)
+        if isinstance(value, (list, tuple)):
             hit = self._memo.get(id(value))
             if hit is not None and hit[0] is value:
                 return hit[1]
-            found = (self.view(value.product, value.channel) if isinstance(value, ProductView)
-                     else digest(kind.__name__, *self._items(value)))
+            found = digest(kind.__name__, *self._items(value))
             self._memo[id(value)] = (value, found)  # holding `value` keeps its id from being reused
             return found
         if isinstance(value, (str, int, float, bool)):  # their subclasses (Markup)

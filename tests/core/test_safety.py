@@ -58,6 +58,19 @@ def test_the_head_of_plain_text_is_read_from_the_start_alone_when_that_gives_the
     assert plain_text_head(text, length) == plain_text(text)[:length]
 
 
+@settings(max_examples=400, deadline=None)
+@example(parts=["Lampa", " ", "Ström"])
+@given(parts=st.lists(_DESCRIPTION_PARTS, max_size=30))
+def test_plain_text_is_the_words_joined_by_single_spaces_and_text_already_plain_is_not_copied(parts: list[str]) -> None:
+    """Names, brands and stores are plain already: a build keeps the product's own string (a million
+    products), not an equal copy; any other text still becomes its words joined by single spaces."""
+    text = "".join(parts)
+    plain = plain_text(text)
+    if "&" not in text and "<" not in text:
+        assert plain == " ".join(text.split())
+        assert (plain is text) == (plain == text)
+
+
 @pytest.mark.parametrize(("text", "host"), [
     ("https://www.Rum21.se/lampor?x=1", "rum21.se"), ("www.rum21.se", "rum21.se"), ("rum21.se:8080/x", "rum21.se"),
     ("http://shop.example.", "shop.example"), ("  https://a.b/  ", "a.b"), ("http://[::1", ""), ("", ""),

@@ -285,3 +285,26 @@ def test_brands_whose_names_make_the_same_slug_get_a_page_each_and_products_link
         own = next(lamp for lamp in lamps if lamp.brand == brand)
         assert own.name in listing
         assert all(other.name not in listing for other in lamps if other is not own)
+
+
+def test_a_views_values_are_made_once_and_kept_by_the_view_alone() -> None:
+    """A view computes each value at its first read and keeps it as an attribute (a frozen view, not a dict
+    of its own each: a build keeps a view per listed product); what the card store sets in `__dict__`
+    before the first read is the value read, and the view equals a fresh one of the same product."""
+    from generator.products.views import ProductView
+
+    signed: list[str] = []
+
+    def sign(url: str, channel: str) -> str:
+        signed.append(url)
+        return f"{url}?c={channel}"
+
+    lamp = product(7, "Lamp  seven", 100)
+    view = ProductView(lamp, "web", sign)
+    assert view.click_url == view.click_url == "https://se.shopelloapi.com/click/7?c=web"
+    assert signed == ["https://se.shopelloapi.com/click/7"]  # signed once
+    assert view.name == "Lamp seven" and view == ProductView(lamp, "web", sign)
+    assert hash(view) == hash(ProductView(lamp, "web", sign))
+    kept = ProductView(lamp, "web", sign)
+    kept.__dict__.setdefault("url", "/p/stored/")  # as card_store.prepare gives a stored card's URL
+    assert kept.url == "/p/stored/"
