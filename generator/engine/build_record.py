@@ -158,12 +158,8 @@ class BuildRecord:
         if self.pages.path is not None and self.pages.path.is_file():
             return self.pages.path
         pages_file = path.with_name(f"{_pages_stem(path)}-{secrets.token_hex(6)}.json")
-<<<<<<< HEAD
-        atomic_write(pages_file, _json(self.pages.to_json()))
-=======
         with atomic_writer(pages_file) as handle:
             write_json(handle, self.pages.to_json())
->>>>>>> lowmem
         return pages_file
 
     def save_or_drop(self) -> None:
@@ -176,23 +172,21 @@ class BuildRecord:
                 self.path.unlink(missing_ok=True)
 
 
-<<<<<<< HEAD
 def _json(data: Any) -> str:
     """`data` as compact JSON. Records are trees made here, never cycles: the encoder's check for them cost a
     fifth of writing the page records (2.5 ms of every build at 10,000 pages)."""
     return json.dumps(data, separators=(",", ":"), check_circular=False)
-=======
+
+
 CHUNK = 10_000  # entries of a big dict or list encoded at a time (`write_json`)
 
 
 def write_json(handle: IO[str], value: Any) -> None:
-    """`json.dumps(value, separators=(",", ":"))` written to `handle` a piece at a time: a dict or list of more
+    """`_json(value)` written to `handle` a piece at a time: a dict or list of more
     than CHUNK entries (the page records: a million of each at a million products) is encoded CHUNK entries
     at a time, so the whole text (216 MB at a million products) is never held, at the end of a build, when
     the build holds the most. A smaller dict is written key by key, so a big value inside one is found."""
-    def dumps(part: Any) -> str:
-        return json.dumps(part, separators=(",", ":"))
-
+    dumps = _json
     if isinstance(value, (dict, list)) and len(value) > CHUNK:
         items = iter(value.items() if isinstance(value, dict) else value)
         handle.write("{" if isinstance(value, dict) else "[")
@@ -206,7 +200,6 @@ def write_json(handle: IO[str], value: Any) -> None:
         handle.write("}")
     else:
         handle.write(dumps(value))
->>>>>>> lowmem
 
 
 def _pages_stem(record_path: Path) -> str:
