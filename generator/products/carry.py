@@ -181,8 +181,8 @@ class CarryOver:
         everything else it shows is the same), else `make()`."""
         last = self._last.get(product.product_id) if self._last is not None else None
         page = self._untouched.pop(product.product_id, None)
-        if last is not None and page is not None:
-            shown = last[2]
+        if page is not None:  # (`untouched` found it from `last`)
+            shown = last[2]  # type: ignore[index]
         else:
             shown = digest(self.data.product(product), *[self.data.product(p) for p in related],
                            *(["offers", *[self.data.product(p) for p in offers]] if offers else []))
