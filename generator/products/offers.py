@@ -48,7 +48,9 @@ def group_offers(products: Iterable[Product], grouping: str) -> dict[str, OfferG
         key = group_key(product, grouping)
         if key:
             members.setdefault(key, {}).setdefault(product.product_id, product)
-    return {key: OfferGroup(key, group_url(key), tuple(sorted(found.values(), key=cheapest_first)))
+    # a group of one is not sorted: its record is not read (a product loaded lean, `CatalogSource.fetch_lean`)
+    return {key: OfferGroup(key, group_url(key), tuple(sorted(found.values(), key=cheapest_first))
+                            if len(found) > 1 else tuple(found.values()))
             for key, found in sorted(members.items())}
 
 

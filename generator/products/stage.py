@@ -3,7 +3,9 @@
     taxonomy                          categories, stores, brands (the pages they get)
     plan                              listings + shortcodes + taxonomy + widgets + deals:
                                       every product query of the site, deduplicated
-    source.fetch_many(queries)        round 1: concurrent, cached
+    source.fetch_many(queries)        round 1: concurrent, cached; `fetch_lean` when the source's change
+                                      log says few products changed: records are read only for what
+                                      is made or rendered (the rest is carried over or kept)
     source.related_many(ids)          round 2: related products of every product page
     paginate listings                 /lamps/, /lamps/page/2/, ... (no empty trailing pages), and
                                       /lamps/products.json for the listing's filters
@@ -49,8 +51,7 @@ from generator.products.fallback import fill, plan_fallbacks
 from generator.products.offers import GroupView, OfferGroup, group_offers
 from generator.products.price_chart import lowest_over_time
 from generator.products.product_data import ProductData, data_of, unknown_products
-from generator.products.listing_json import (DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options,
-                                             option_counts)
+from generator.products.listing_json import DATA_KIND, DATA_TEMPLATE, data_url, filter_data
 from generator.products.product_page import ProductPageData
 from generator.products.query_plan import QueryPlan, channel_for, plan_queries
 from generator.products.taxonomy import ancestors, brand_urls, store_url, taxonomy_pages, top_categories
@@ -112,6 +113,7 @@ class ProductStage:
         self.groups: dict[str, OfferGroup] = {}  # group key -> the records of one product (`offers.py`)
         self._group_views: dict[tuple[str, str], GroupView] = {}
         self._changes = ""  # the source's change token as the stage began (`ChangeSource`)
+        self._changed: set[int] | None = None  # the products changed since the last build, when few (`_narrow`)
 
     def __getstate__(self) -> dict[str, object]:
         """A spawned render worker (`engine.spawn_pool`) gets the stage, as product pages make their views
@@ -161,6 +163,7 @@ class ProductStage:
         round and add the product pages."""
         # where the source's change log stands before any product is read: the next build asks what changed since
         self._changes = self.source.change_token() if isinstance(self.source, ChangeSource) else ""
+        self._changed = self._changed_since_last()
         plan = plan_queries(self.site)
         taxonomy = await taxonomy_pages(self.site, self.source)
         for page, listing in taxonomy:
@@ -168,7 +171,9 @@ class ProductStage:
         fallbacks = plan_fallbacks(self.site, plan.shortcodes)
         needed_by = {DEALS_QUERY: "the deals feed /deals.xml", **also_needed, **plan.needed_by(self.site),
                      **{query: f"{self.site.by_url[url].source} (fallback)" for (url, _), query in fallbacks.items()}}
-        results = await fetch_planned(self.source, needed_by)
+        # a build that will carry most product pages over reads only the records of what it makes or renders
+        results = await (self.source.fetch_lean(needed_by) if self._changed is not None and isinstance(
+            self.source, ChangeSource) else fetch_planned(self.source, needed_by))
         self.groups = await self._offer_groups(results)
         for page, _ in taxonomy:
             if results[plan.listings[page.url].query].products:
@@ -262,9 +267,7 @@ class ProductStage:
             return {"filters": False}
         self.site.add(Page(url=url, kind=DATA_KIND, title=owner.title, template=DATA_TEMPLATE, source=None,
                            data={"products": reachable}))
-        counts = option_counts(reachable)
-        return {"filters": True, "filter_url": url, "options": filter_options(counts), "option_counts": counts,
-                "category_ids": category_ids(reachable)}
+        return {"filters": True, "filter_url": url, **filter_data(reachable)}
 
     def _shortcodes(self, plan: QueryPlan, results: Mapping[ProductQuery, ProductPage],
                     fallbacks: Mapping[tuple[str, int], ProductQuery]) -> None:
@@ -317,6 +320,9 @@ class ProductStage:
             self._narrow(carry, len(products))
         pending = [(p, g) for p, g in zip(products, groups)
                    if not (carry and carry.untouched(p, g.products if g else ()))]
+        if self._changed is not None and isinstance(self.source, ChangeSource):  # fetched lean: read in bulk the
+            # records of the pages to make
+            self.source.fill_text([offer for p, g in pending for offer in (g.products if g else (p,))])
         related = await self._related([p for p, _ in pending])
         channel = self.config.links.channel
         for shown in {id(p): p for others in related.values() for p in others}.values():
@@ -342,16 +348,22 @@ class ProductStage:
         own = data_of(self.own, [p.product_id for p in offers or (product,)])
         return self._group_page(view, related, offers, history, own)
 
+    def _changed_since_last(self) -> set[int] | None:
+        """The products changed since the last build read the source, when its change log tells and they are
+        few (at most `NARROW_SHARE` of its product pages); else None."""
+        previous = self.carry.previous if self.carry else None
+        if previous is None or not previous.changes or not isinstance(self.source, ChangeSource):
+            return None
+        changed = self.source.changed_since(previous.changes)
+        return changed if changed is not None and len(changed) <= NARROW_SHARE * len(previous.pages) else None
+
     def _narrow(self, carry: CarryOver, pages: int) -> None:
         """Tell `carry` which product pages may show something new since its last build, when the source keeps a
         change log: the changed products' pages and those whose related lists name one (a grouped product's
         page is also compared by its offers, `CarryOver.untouched`)."""
-        since = carry.last_changes()
-        source = self.source
-        if since is None or not isinstance(source, ChangeSource):
-            return
-        changed = source.changed_since(since)
-        if changed is None or len(changed) > NARROW_SHARE * pages:
+        changed, source = self._changed, self.source
+        if carry.last_changes() is None or changed is None or not isinstance(source, ChangeSource) \
+                or len(changed) > NARROW_SHARE * pages:
             return
         carry.narrow(changed | source.related_naming(changed) if changed and self.config.products.related > 0
                      else changed)

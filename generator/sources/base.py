@@ -110,6 +110,15 @@ class ChangeSource(Protocol):
         """The products whose related lists name any of `product_ids`."""
         ...
 
+    async def fetch_lean(self, queries: Iterable[ProductQuery]) -> dict[ProductQuery, ProductPage]:
+        """`fetch_many` for a build that carries most pages over: each product's record is read only when a
+        field beyond its id, click URL, name, GTIN and digest is first asked for (or `fill_text` reads it)."""
+        ...
+
+    def fill_text(self, products: Iterable[Product]) -> None:
+        """Read the records of those of `products` that `fetch_lean` loaded without them, in bulk."""
+        ...
+
 
 async def fetch_planned(source: ProductSource,
                         needed_by: Mapping[ProductQuery, str]) -> dict[ProductQuery, ProductPage]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from generator.sources.base import FetchStats
 from generator.sources.catalog_offers import same_products
-from generator.sources.catalog_query import CatalogQuery, load_products
+from generator.sources.catalog_query import CatalogQuery, StoredText, load_products
 from generator.sources.catalog_schema import change_log, connect, generation, transaction
 from generator.sources.models import (Brand, Category, CategoryNode, PricePoint, Product, ProductPage, Store,
                      build_category_tree)
@@ -43,6 +43,7 @@ class CatalogSource:
         self._parsed: dict[str, Product | None] = {}  # payload digest -> Product (see load_products)
         self._issues = IssueWarnings(on_warning)
         self._log = change_log(self.conn)  # (id, first generation) of the file's change log, if it has one
+        self._text = StoredText(self.path)  # reads the record text of products loaded lean
 
     # --- ProductSource -------------------------------------------------------------------
 
@@ -103,6 +104,15 @@ class CatalogSource:
         return {row[0] for row in self.conn.execute("SELECT product_id FROM product_changes WHERE generation > ?",
                                                     (int(since),))}
 
+    async def fetch_lean(self, queries: Iterable[ProductQuery]) -> dict[ProductQuery, ProductPage]:
+        """`fetch_many`, with each product's record text read only when a field other than its id, click URL,
+        name, GTIN and digest is first read, or when `fill_text` is given it."""
+        return {query: self.search(query, lean=True) for query in dict.fromkeys(queries)}
+
+    def fill_text(self, products: Iterable[Product]) -> None:
+        """Read the record text of those of `products` that `fetch_lean` loaded without it, in bulk."""
+        self._text.fill(products)
+
     def related_naming(self, product_ids: Collection[int]) -> set[int]:
         """The products whose related lists name any of `product_ids`."""
         from generator.sources.catalog_related import naming  # deferred: see the module docstring
@@ -147,10 +157,10 @@ class CatalogSource:
 
     # --- synchronous API (CLI, feeds, tests) ----------------------------------------------
 
-    def search(self, query: ProductQuery) -> ProductPage:
-        """Answer one ProductQuery (what `products()` returns, without the event loop)."""
+    def search(self, query: ProductQuery, *, lean: bool = False) -> ProductPage:
+        """Answer one ProductQuery (what `products()` returns, without the event loop; `lean`: see `fetch_lean`)."""
         self.stats.requests += 1
-        return CatalogQuery(self.conn, query, self._parsed, self._issues).page()
+        return CatalogQuery(self.conn, query, self._parsed, self._issues, self._text if lean else None).page()
 
     def import_files(self, paths: Iterable[str | Path], progress: StageProgress | None = None) -> ImportReport:
         """Import JSON / JSON-lines / taxonomy files; each file is one transaction. `progress(stage, done,

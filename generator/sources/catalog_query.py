@@ -28,12 +28,15 @@ ordering rules; it only reads. What each parameter means here:
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, islice
+from pathlib import Path
 from typing import Any
 
+from generator.core.errors import SourceError
 from generator.core.textfold import words
 from generator.sources.catalog_schema import brand_key, payload_digest
 from generator.sources.models import PAYLOAD_FORMAT, Facets, FacetCount, Product, ProductPage, parse_product
@@ -132,10 +135,12 @@ class CatalogQuery:
     """One ProductQuery answered on one connection; `page()` is the result."""
 
     def __init__(self, conn: sqlite3.Connection, query: ProductQuery,
-                 parsed: dict[str, Product | None] | None = None, report: IssueSink | None = None) -> None:
+                 parsed: dict[str, Product | None] | None = None, report: IssueSink | None = None,
+                 lean: StoredText | None = None) -> None:
         self.conn = conn
         self.parsed = parsed
         self.report = report
+        self.lean = lean  # load the products without their record text (`load_products`)
         self.query = query
         terms = words(query.query or "")
         self.strict = _filters(conn, query)
@@ -160,7 +165,7 @@ class CatalogQuery:
         ids = self._page_ids()
         total = self._count() if q.get_total_found else None
         facets = self._facets() if q.extra else Facets()
-        return ProductPage(products=tuple(load_products(self.conn, ids, self.parsed, self.report)), total_found=total, facets=facets)
+        return ProductPage(products=tuple(load_products(self.conn, ids, self.parsed, self.report, self.lean)), total_found=total, facets=facets)
 
     # --- the ordered result -------------------------------------------------------------
 
@@ -225,8 +230,53 @@ class CatalogQuery:
 LOAD_BATCH = 2000  # rows read and parsed at a time: well under SQLite's limit on parameters (250,000 here)
 
 
+class StoredText:
+    """A catalog product's stored record text, read when the product is first asked for a field its row's
+    columns do not hold (`load_products(lean=...)`): a build that carries over the pages of a million listed
+    products renders a few dozen of them, and reading every record's text was most of its time and memory.
+
+    Read in whichever process asks (a render worker too), on a connection of its own opened at first use;
+    pickled as the catalog's path. The text is read by the product's id and digest: a record rewritten since
+    the build read the row is an error (the build must start over), never a page made of another version."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def __reduce__(self) -> tuple[type[StoredText], tuple[Path]]:
+        return StoredText, (self.path,)
+
+    def __call__(self, product_id: int, digest: str) -> str:
+        row = self._connection().execute("SELECT payload FROM products WHERE product_id = ? AND digest = ?",
+                                         (product_id, digest)).fetchone()
+        if row is None:
+            raise SourceError(f"{self.path}: product {product_id} changed while the build read the catalog; "
+                              "build again once the import is done")
+        return str(row[0])
+
+    def fill(self, products: Iterable[Product]) -> None:
+        """Read the text of every product of `products` loaded without it, `LOAD_BATCH` at a time: a build that
+        makes the pages of many lean products reads their text in a few queries, not one per product."""
+        lean = [p for p in products if p.text_reader() is self]
+        for start in range(0, len(lean), LOAD_BATCH):
+            batch = {p.product_id: p for p in lean[start:start + LOAD_BATCH]}
+            ids = list(batch)
+            rows = self._connection().execute(
+                f"SELECT product_id, digest, payload FROM products WHERE product_id IN ({_placeholders(ids)})", ids)
+            for pid, stored_digest, payload in rows:
+                if stored_digest == batch[pid].digest:  # else `__call__` reports the change when it is read
+                    batch[pid].give_text(payload)
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():  # a forked worker opens its own
+            self._conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            self._pid = os.getpid()
+        return self._conn
+
+
 def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str, Product | None] | None = None,
-                  report: IssueSink | None = None) -> list[Product]:
+                  report: IssueSink | None = None, lean: StoredText | None = None) -> list[Product]:
     """The products with these ids, in the order given; unknown ids are skipped.
 
     A payload this shelfpress stored from a validated Product (`checked`, see catalog_schema) is rebuilt
@@ -234,6 +284,8 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
     parsed only when another field is read). Any other payload passes the same validation as API responses
     (`parse_product`): a row that is no usable product (written by an older version, or by hand) is left out
     and reported to `report`.
+    With `lean`, a stored product's payload is not even read: `lean` reads it when another field is first
+    asked for (rows from before the columns were kept are read in full).
     `parsed` memoises parsing by the payload's digest (Products are frozen, and equal text gives an equal
     Product), so a build that loads the same product for a listing, a shortcode and ten related lists
     parses it once and shares one Product; a changed row is parsed afresh. Keyed by digest, not by the text,
@@ -248,9 +300,11 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
     out: list[Product] = []
     for start in range(0, len(ids), LOAD_BATCH):
         batch = ids[start:start + LOAD_BATCH]
-        rows = {row[0]: row for row in conn.execute(
-            f"SELECT product_id, payload, {checked}, digest, url, name, gtin, {decoded} "
-            f"FROM products WHERE product_id IN ({_placeholders(batch)})", list(batch))}
+        rows = _lean_rows(conn, batch, checked, parsed, lean) if lean is not None else {}
+        if missing := [pid for pid in batch if pid not in rows]:
+            rows.update((row[0], row) for row in conn.execute(
+                f"SELECT product_id, payload, {checked}, digest, url, name, gtin, {decoded} "
+                f"FROM products WHERE product_id IN ({_placeholders(missing)})", missing))
         for pid in batch:
             row = rows.get(pid)
             if row is None:
@@ -262,6 +316,20 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
             if (product := parsed[key]) is not None:
                 out.append(product)
     return out
+
+
+def _lean_rows(conn: sqlite3.Connection, ids: Sequence[int], checked: str, parsed: dict[str, Product | None],
+               lean: StoredText) -> dict[int, tuple[Any, ...]]:
+    """The rows of `ids` whose product is made from its columns, shaped as `load_products` reads a row, with
+    `lean` in place of the payload (`Product.stored` reads it from there when a field is first asked for)."""
+    rows = {}
+    for pid, stored_digest, url, name, gtin in conn.execute(
+            f"SELECT product_id, digest, url, name, gtin FROM products WHERE product_id IN ({_placeholders(ids)}) "
+            f"AND {checked} AND digest IS NOT NULL AND url IS NOT NULL AND name IS NOT NULL", list(ids)):
+        if stored_digest not in parsed:
+            parsed[stored_digest] = Product.stored(pid, url, name, gtin or "", lean, stored_digest)
+        rows[pid] = (pid, "", True, stored_digest)  # the memo now holds the product
+    return rows
 
 
 _KNOWN_AT_ONCE = ("url", "name", "attributes.gtin")  # what `Product.stored` is given, in its order

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -234,7 +234,8 @@ class Product:
         return state["_gtin"] if "_stored" in state else self.attributes.gtin
 
     @classmethod
-    def stored(cls, product_id: int, url: str, name: str, gtin: str, payload: str, digest: str) -> Product:
+    def stored(cls, product_id: int, url: str, name: str, gtin: str, payload: str | Callable[[int, str], str],
+               digest: str) -> Product:
         """The product of a catalog row this shelfpress validated and stored itself (what `from_checked`
         reads, as JSON text), made from it when a field other than its id, click URL, name and digest is read.
 
@@ -243,10 +244,20 @@ class Product:
         GTIN, which groups offers) and, when the listing changed, list them in its structured data (name and
         URL), yet renders few of them: decoding and rebuilding every record was a third of a rebuild. Equal
         to the product `from_checked` makes; a row that is not the stored shape after all is validated like
-        any record when it is read (RecordError if it is no usable product)."""
+        any record when it is read (RecordError if it is no usable product). `payload` may also be what reads
+        the record's text, given the product's id and digest, when it is first needed."""
         made = object.__new__(cls)
         made.__dict__.update(product_id=product_id, name=name, url=url, digest=digest, _stored=payload, _gtin=gtin)
         return made
+
+    def text_reader(self) -> object | None:
+        """What reads the record text of a `stored` product loaded without it (None once it has its text)."""
+        payload = self.__dict__.get("_stored")
+        return None if payload is None or isinstance(payload, str) else payload
+
+    def give_text(self, payload: str) -> None:
+        """The record text of a `stored` product loaded without it, read for it in bulk (`StoredText.fill`)."""
+        self.__dict__["_stored"] = payload
 
     def __getattr__(self, name: str) -> Any:
         """Reached only for a field a `stored` product has not made yet (every other product has all of its
@@ -255,6 +266,8 @@ class Product:
         payload = state.get("_stored")
         if payload is None or name not in _FIELDS:
             raise AttributeError(name)
+        if not isinstance(payload, str):  # loaded lean: a reader of the record's text (`catalog_query.StoredText`)
+            payload = payload(state["product_id"], state["digest"])
         raw = json.loads(payload)
         try:
             made = Product.from_checked(raw, state["digest"])

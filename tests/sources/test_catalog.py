@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import pickle
 import sqlite3
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.commands.catalog import catalog_group
-from generator.core.errors import ShelfpressError
+from generator.core.asyncrun import run_sync
+from generator.core.errors import ShelfpressError, SourceError
 from generator.sources.catalog import CatalogSource
 from generator.sources.catalog_import import upsert_products
 from generator.sources import catalog_query
@@ -370,3 +372,43 @@ def test_a_catalog_migrated_to_the_change_log_cannot_tell_changes_before_it(tmp_
         assert source.changed_since(version) == set()
         source.import_products([_lamp(2, "Chair", 3)])  # (every related list is recomputed in so small a catalog)
         assert 2 in source.changed_since(version)  # type: ignore[operator]
+
+
+def test_a_lean_fetch_reads_each_record_only_when_a_field_beyond_its_columns_is_asked_for(tmp_path: Path) -> None:
+    """A build that carries most pages over fetches its listings lean: the same products, equal field by field,
+    made of their rows' columns, each record's text read when first needed, one by one or in bulk
+    (`fill_text`); rows from before the columns were kept load in full."""
+    with CatalogSource(tmp_path / "c.sqlite") as source:
+        source.import_files([FIXTURES / "extra-products.jsonl"])
+        source.conn.execute("UPDATE products SET digest = NULL WHERE product_id = "
+                            "(SELECT MIN(product_id) FROM products)")  # an old row: no digest column yet
+        query = ProductQuery(limit=None)
+        full = source.search(query).products
+    with CatalogSource(tmp_path / "c.sqlite") as source:
+        lean = run_sync(source.fetch_lean([query]))[query].products  # (asyncio.run's task repr reads all)
+        readers = [p.text_reader() for p in lean]
+        assert readers[0] is None and readers[1] is not None and len(set(map(id, readers[1:]))) == 1
+        assert [(p.product_id, p.name, p.url, p.gtin, p.digest) for p in lean] == [
+            (p.product_id, p.name, p.url, p.gtin, p.digest) for p in full]
+        assert all(p.text_reader() is readers[1] for p in lean[1:])  # none of those read a record
+        assert lean[1].price == full[1].price and lean[1].text_reader() is None  # read now, its fields made
+        source.fill_text(lean[2:])
+        assert all(p.text_reader() is None for p in lean)
+        assert list(lean) == list(full) and [repr(p) for p in lean] == [repr(p) for p in full]
+
+
+def test_a_lean_product_reads_its_record_in_another_process_and_never_another_version_of_it(tmp_path: Path) -> None:
+    """A lean product travels to a render worker as the catalog's path; a record rewritten after the build read
+    its row is refused with a one-line error naming the catalog and product, not shown in its new version."""
+    path = tmp_path / "c.sqlite"
+    with CatalogSource(path) as source:
+        source.import_products([_lamp(1, "Brass lamp", 10), _lamp(2, "Oak chair", 30)])
+        query = ProductQuery(limit=None)
+        lamp, chair = run_sync(source.fetch_lean([query]))[query].products
+        travelled = pickle.loads(pickle.dumps(lamp))
+        assert travelled.text_reader() is not None and travelled.price.price == 10 and travelled == lamp
+        source.import_products([_lamp(2, "Oak chair", 31)])
+        with pytest.raises(SourceError, match=r"c\.sqlite: product 2 changed while the build read the catalog"):
+            chair.description  # noqa: B018  (reading it is the test)
+        source.fill_text([chair])  # the new record is not taken either
+        assert chair.text_reader() is not None
