@@ -240,7 +240,7 @@ class StoredText:
     the build read the row is an error (the build must start over), never a page made of another version."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+        self.path = Path(path).resolve()  # the same file from a worker whatever its working folder
         self._conn: sqlite3.Connection | None = None
         self._pid = 0
 
@@ -270,7 +270,7 @@ class StoredText:
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():  # a forked worker opens its own
-            self._conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            self._conn = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
             self._pid = os.getpid()
         return self._conn
 
