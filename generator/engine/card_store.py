@@ -244,7 +244,5 @@ def _views_in(value: Mapping[str, Any] | list[Any] | tuple[Any, ...]) -> Iterato
     for item in value.values() if isinstance(value, Mapping) else value:
         if isinstance(item, ProductView):
             yield item
-        elif isinstance(item, LazyData):  # known without making it
-            yield from item.recipe.shown_views()
         elif isinstance(item, (list, tuple, Mapping)):
             yield from _views_in(item)

@@ -106,7 +106,7 @@ class ProductPagesRecord:
 class CarryOver:
     """The product stage's link to the last build's product pages (made by `BuildState.carry_over`):
     `whole` first; when that said None, `narrow` if the source can tell what changed since `last_changes`,
-    then `page` for each product, then `finish`."""
+    then `take_untouched` or else `page` for each product, then `finish`."""
 
     context: str  # the build state's part of the shared inputs (see the module docstring)
     data_version: str  # of the product data
@@ -162,8 +162,8 @@ class CarryOver:
 
     def untouched(self, product: Product, offers: Sequence[Product]) -> bool:
         """Whether `product`'s page (showing `offers`) is carried over as `narrow` allows: nothing it shows
-        changed (its stand-in is then ready for `page`). A grouped product's page is compared by its offers
-        too: the log does not say which group a changed record left."""
+        changed (its stand-in is then ready for `take_untouched`). A grouped product's page is compared by its
+        offers too: the log does not say which group a changed record left."""
         if self._touched is None or self._last is None or product.product_id in self._touched:
             return False
         last = self._last.get(product.product_id)
@@ -173,22 +173,26 @@ class CarryOver:
             self._untouched[product.product_id] = page
         return page is not None
 
+    def take_untouched(self, product_id: int) -> Page | None:
+        """The stand-in `untouched` prepared for the page of `product_id` (its related products go unread, and
+        it does not know its cards), recorded as the last build recorded it; None when there is none."""
+        page = self._untouched.pop(product_id, None)
+        if page is not None:
+            self.carried.add(product_id)
+            self._pages.append((product_id, *self._last[product_id]))  # type: ignore[index]  # (`untouched`)
+        return page
+
     def page(self, product: Product, related: Sequence[Product], channel: str, make: Callable[[], Page],
              offers: Sequence[Product] = ()) -> Page:
         """The page of `product`, which shows `related` (their links signed with `channel`) and, on a grouped
-        product's page, `offers`: carried over when `untouched` said so (its related products then go unread,
-        and its stand-in does not know its cards) or when the last build made it from the same records (and
+        product's page, `offers`: carried over when the last build made it from the same records (and
         everything else it shows is the same), else `make()`."""
         last = self._last.get(product.product_id) if self._last is not None else None
-        page = self._untouched.pop(product.product_id, None)
-        if page is not None:  # (`untouched` found it from `last`)
-            shown = last[2]  # type: ignore[index]
-        else:
-            shown = digest(self.data.product(product), *[self.data.product(p) for p in related],
-                           *(["offers", *[self.data.product(p) for p in offers]] if offers else []))
-            # the products it shows, as `ProductPageData.products` lists them
-            page = self._stand_in(last[0], last[1], [(product, channel), *((p, channel) for p in related)]) \
-                if last is not None and last[2] == shown else None
+        shown = digest(self.data.product(product), *[self.data.product(p) for p in related],
+                       *(["offers", *[self.data.product(p) for p in offers]] if offers else []))
+        # the products it shows, as `ProductPageData.products` lists them
+        page = self._stand_in(last[0], last[1], [(product, channel), *((p, channel) for p in related)]) \
+            if last is not None and last[2] == shown else None
         if page is None:
             page = make()
         else:

@@ -9,7 +9,6 @@ listing page the file's URL and its filter options (rendered in the HTML, so
 nothing shifts when the script runs).
 
     listing_json(views, ...)   the file's bytes: only what a product card needs, already made safe
-    filter_data(views)         the options the pages render, made when a page that renders reads them
 
 Names are plain text, links went through the http(s) allow-list and are
 signed, images are https (`views.secure_image_url`), prices pre-formatted for
@@ -23,18 +22,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
 
 import jinja2
 from markupsafe import Markup
 
-from generator.content.lazydata import LazyData
 from generator.products.views import ProductView
-
-if TYPE_CHECKING:
-    from generator.engine.fingerprint import DataDigests
-    from generator.sources.models import Product
 
 Url = Callable[[str], str]
 Price = Callable[[float, str], str]
@@ -84,54 +77,6 @@ def category_ids(views: Iterable[ProductView]) -> dict[str, str]:
         for category_id, name in view.categories:
             found.setdefault(name, set()).add(category_id)
     return {name: " ".join(map(str, sorted(ids))) for name, ids in found.items()}
-
-
-class _Options:
-    """A listing's filter options, counted on first read: counting reads every product's categories, brand
-    and colour, which parses its stored record (a tenth of a millisecond each), and a listing whose products did
-    not change is kept without its options ever being read."""
-
-    __slots__ = ("views", "_made")
-
-    def __init__(self, views: Sequence[ProductView]) -> None:
-        self.views = views
-        self._made: dict[str, Any] | None = None
-
-    def part(self, name: str) -> dict[str, Any]:
-        if self._made is None:
-            counts = option_counts(self.views)
-            self._made = {"options": filter_options(counts), "option_counts": counts,
-                          "category_ids": category_ids(self.views)}
-        return self._made[name]
-
-
-class _OptionsPart:
-    """The recipe (`lazydata.Recipe`) of one key of a listing's filter data: the options are a function of the
-    listing's product views, so their digest is the views' (which the build digests for the listing anyway)."""
-
-    __slots__ = ("name", "options")
-
-    def __init__(self, name: str, options: _Options) -> None:
-        self.name, self.options = name, options
-
-    def make(self) -> dict[str, Any]:
-        return self.options.part(self.name)
-
-    def digest_parts(self, data: DataDigests) -> tuple[str, ...]:
-        return self.name, data.value(self.options.views)
-
-    def shown_views(self) -> list[ProductView]:
-        return []  # counts and names: no product card
-
-    def products(self) -> Iterator[tuple[Product, str]]:
-        return iter(())
-
-
-def filter_data(views: Sequence[ProductView]) -> dict[str, LazyData]:
-    """`options` (the values each filter offers), `option_counts` and `category_ids` of a listing reaching
-    `views`, each a read-only mapping made when a page first reads it."""
-    options = _Options(views)
-    return {name: LazyData(_OptionsPart(name, options)) for name in ("options", "option_counts", "category_ids")}
 
 
 def data_url(listing_url: str) -> str:

@@ -51,7 +51,8 @@ from generator.products.fallback import fill, plan_fallbacks
 from generator.products.offers import GroupView, OfferGroup, group_offers
 from generator.products.price_chart import lowest_over_time
 from generator.products.product_data import ProductData, data_of, unknown_products
-from generator.products.listing_json import DATA_KIND, DATA_TEMPLATE, data_url, filter_data
+from generator.products.listing_json import (DATA_KIND, DATA_TEMPLATE, category_ids, data_url, filter_options,
+                                             option_counts)
 from generator.products.product_page import ProductPageData
 from generator.products.query_plan import QueryPlan, channel_for, plan_queries
 from generator.products.taxonomy import ancestors, brand_urls, store_url, taxonomy_pages, top_categories
@@ -267,7 +268,10 @@ class ProductStage:
             return {"filters": False}
         self.site.add(Page(url=url, kind=DATA_KIND, title=owner.title, template=DATA_TEMPLATE, source=None,
                            data={"products": reachable}))
-        return {"filters": True, "filter_url": url, **filter_data(reachable)}
+        self._read_records([view.product for view in reachable])  # the options read every one
+        counts = option_counts(reachable)
+        return {"filters": True, "filter_url": url, "options": filter_options(counts), "option_counts": counts,
+                "category_ids": category_ids(reachable)}
 
     def _shortcodes(self, plan: QueryPlan, results: Mapping[ProductQuery, ProductPage],
                     fallbacks: Mapping[tuple[str, int], ProductQuery]) -> None:
@@ -320,19 +324,20 @@ class ProductStage:
             self._narrow(carry, len(products))
         pending = [(p, g) for p, g in zip(products, groups)
                    if not (carry and carry.untouched(p, g.products if g else ()))]
-        if self._changed is not None and isinstance(self.source, ChangeSource):  # fetched lean: read in bulk the
-            # records of the pages to make
-            self.source.fill_text([offer for p, g in pending for offer in (g.products if g else (p,))])
+        self._read_records([offer for p, g in pending for offer in (g.products if g else (p,))])  # pages to make
         related = await self._related([p for p, _ in pending])
         channel = self.config.links.channel
         for shown in {id(p): p for others in related.values() for p in others}.values():
             self.view(shown, channel)  # reported now, as its views on product pages are made later
         histories = self._price_histories([p for p, _ in pending], [g for _, g in pending])
         for product, group in zip(products, groups):
-            offers, others = group.products if group else (), related.get(product.product_id, ())
-            make = functools.partial(self._page_of, product, channel, others, offers,
-                                     histories.get(product.product_id, ()))
-            self.site.add(carry.page(product, others, channel, make, offers) if carry else make())
+            page = carry.take_untouched(product.product_id) if carry else None
+            if page is None:
+                offers, others = group.products if group else (), related.get(product.product_id, ())
+                make = functools.partial(self._page_of, product, channel, others, offers,
+                                         histories.get(product.product_id, ()))
+                page = carry.page(product, others, channel, make, offers) if carry else make()
+            self.site.add(page)
         if carry:
             for product_id in self._still_unsafe(carry):
                 self._report_unsafe(product_id)  # as making the carried pages that show it would
@@ -347,6 +352,13 @@ class ProductStage:
         view = self.view(product, channel)
         own = data_of(self.own, [p.product_id for p in offers or (product,)])
         return self._group_page(view, related, offers, history, own)
+
+    def _read_records(self, products: Sequence[Product]) -> None:
+        """Read the records of `products` in bulk when the listings were fetched lean (`fetch_lean`), before
+        something reads many fields of each (filter options, the product pages to make), which would otherwise
+        read them one query at a time."""
+        if self._changed is not None and isinstance(self.source, ChangeSource):
+            self.source.fill_text(products)
 
     def _changed_since_last(self) -> set[int] | None:
         """The products changed since the last build read the source, when its change log tells and they are
