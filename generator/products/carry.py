@@ -90,7 +90,9 @@ class ProductPagesRecord:
     changes: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"scope": self.scope, "whole": self.whole, "pages": [list(page) for page in self.pages],
+        # the pages as they are: JSON writes a tuple as a list, and a copy of a million of them cost seconds
+        return {"scope": self.scope, "whole": self.whole,
+                "pages": self.pages if isinstance(self.pages, list) else list(self.pages),
                 "unsafe": list(self.unsafe), "changes": self.changes}
 
     @classmethod
