@@ -300,12 +300,16 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
     out: list[Product] = []
     for start in range(0, len(ids), LOAD_BATCH):
         batch = ids[start:start + LOAD_BATCH]
-        rows = _lean_rows(conn, batch, checked, parsed, lean) if lean is not None else {}
-        if missing := [pid for pid in batch if pid not in rows]:
-            rows.update((row[0], row) for row in conn.execute(
-                f"SELECT product_id, payload, {checked}, digest, url, name, gtin, {decoded} "
-                f"FROM products WHERE product_id IN ({_placeholders(missing)})", missing))
+        made = _lean_products(conn, batch, checked, parsed, lean) if lean is not None else {}
+        missing = [pid for pid in batch if pid not in made]
+        rows = {row[0]: row for row in conn.execute(
+            f"SELECT product_id, payload, {checked}, digest, url, name, gtin, {decoded} "
+            f"FROM products WHERE product_id IN ({_placeholders(missing)})", missing)} if missing else {}
         for pid in batch:
+            if pid in made:
+                if (product := made[pid]) is not None:  # (None: a record of this digest was no usable product)
+                    out.append(product)
+                continue
             row = rows.get(pid)
             if row is None:
                 continue
@@ -318,18 +322,19 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[int], parsed: dict[str
     return out
 
 
-def _lean_rows(conn: sqlite3.Connection, ids: Sequence[int], checked: str, parsed: dict[str, Product | None],
-               lean: StoredText) -> dict[int, tuple[Any, ...]]:
-    """The rows of `ids` whose product is made from its columns, shaped as `load_products` reads a row, with
-    `lean` in place of the payload (`Product.stored` reads it from there when a field is first asked for)."""
-    rows = {}
+def _lean_products(conn: sqlite3.Connection, ids: Sequence[int], checked: str, parsed: dict[str, Product | None],
+                   lean: StoredText) -> dict[int, Product | None]:
+    """The products of `ids` made from their rows' columns (memoised in `parsed` by digest), with `lean` in
+    place of the payload (`Product.stored` reads it from there when a field is first asked for); rows without
+    those columns are left out, to be read in full."""
+    made: dict[int, Product | None] = {}
     for pid, stored_digest, url, name, gtin in conn.execute(
             f"SELECT product_id, digest, url, name, gtin FROM products WHERE product_id IN ({_placeholders(ids)}) "
             f"AND {checked} AND digest IS NOT NULL AND url IS NOT NULL AND name IS NOT NULL", list(ids)):
         if stored_digest not in parsed:
             parsed[stored_digest] = Product.stored(pid, url, name, gtin or "", lean, stored_digest)
-        rows[pid] = (pid, "", True, stored_digest)  # the memo now holds the product
-    return rows
+        made[pid] = parsed[stored_digest]
+    return made
 
 
 _KNOWN_AT_ONCE = ("url", "name", "attributes.gtin")  # what `Product.stored` is given, in its order
